@@ -1,0 +1,1 @@
+"""HipDrive gait analysis package."""
