@@ -1,0 +1,146 @@
+"""Sagittal-plane angles from a clean 2D pose track, and the clip's geometry.
+
+Conventions (DESIGN §4): image x right, y down. Direction of travel d = +1 when
+the runner faces/moves toward +x. A runner facing image-right shows the camera
+their left side: near side = left when d = +1, right when d = -1.
+
+- thigh_deg: hip→knee against vertical; + knee ahead of hip (flexion), − behind.
+- trunk_lean_deg: hip→shoulder against vertical; + shoulders ahead of hips.
+- hip_deg (trunk–thigh): thigh relative to the trunk line; + flexion.
+  hip_deg = thigh_deg + trunk_lean_deg, so trunk–thigh extension = thigh
+  extension − forward trunk lean.
+- knee_deg: knee flexion = 180° − angle(hip, knee, ankle); 0 = straight.
+- shank_deg: knee→ankle against vertical; + ankle ahead of knee.
+
+These are 2D projections: a thigh angle is *not* lab hip extension (femur
+relative to pelvis); pelvic tilt is invisible here.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gait.keypoints import SIDES, other_side
+from gait.posetrack import PoseTrack
+
+# Segment lengths as fractions of standing height (Winter, Biomechanics and Motor
+# Control of Human Movement, 4th ed., table 4.1).
+THIGH_FRACTION_OF_HEIGHT = 0.245
+SHANK_FRACTION_OF_HEIGHT = 0.246
+DEFAULT_HEIGHT_M = 1.75
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Where the runner goes and how they are seen."""
+
+    direction: int  # +1 toward image right, -1 toward image left
+    direction_agreement: float  # fraction of frames whose cues agree with `direction`
+    near_side: str
+    treadmill: bool
+    hip_travel_leg_lengths: float  # how far the hips moved across the clip
+    leg_length_px: float  # median hip→knee + knee→ankle
+    camera_side_on_ratio: float  # far/near thigh length ratio check; ~1 when side-on
+
+    @property
+    def direction_label(self) -> str:
+        return "left_to_right" if self.direction > 0 else "right_to_left"
+
+    @property
+    def far_side(self) -> str:
+        return other_side(self.near_side)
+
+
+def _mean_of(track: PoseTrack, names: list[str]) -> np.ndarray:
+    """Per-frame mean position of the keypoints that are present, (n, 2)."""
+    stacked = np.stack([track.xy(n) for n in names])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames stay NaN
+        return np.nanmean(stacked, axis=0)
+
+
+def _segment_length(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.linalg.norm(b - a, axis=1)
+
+
+def detect_geometry(track: PoseTrack, *, treadmill: bool | None = None) -> Geometry:
+    """Direction of travel (toes ahead of heels, nose ahead of ears, hip travel),
+    near side, treadmill vs overground, and the leg length in pixels."""
+    cues = []
+    for side in SIDES:
+        cues.append(track.xy(f"{side}_toe")[:, 0] - track.xy(f"{side}_heel")[:, 0])
+    ears = _mean_of(track, ["left_ear", "right_ear"])
+    cues.append(track.xy("nose")[:, 0] - ears[:, 0])
+    votes = np.sign(np.concatenate([c[np.isfinite(c)] for c in cues]))
+    hips = _mean_of(track, ["left_hip", "right_hip"])
+    finite_hips = hips[np.isfinite(hips[:, 0])]
+    travel_px = finite_hips[-1, 0] - finite_hips[0, 0] if len(finite_hips) > 1 else 0.0
+    thigh = np.nanmedian(np.concatenate([
+        _segment_length(track.xy(f"{s}_hip"), track.xy(f"{s}_knee")) for s in SIDES]))
+    shank = np.nanmedian(np.concatenate([
+        _segment_length(track.xy(f"{s}_knee"), track.xy(f"{s}_ankle")) for s in SIDES]))
+    leg_px = float(thigh + shank)
+    travel_legs = float(abs(travel_px) / leg_px) if leg_px > 0 else 0.0
+    if travel_legs > 1.0:
+        direction = 1 if travel_px > 0 else -1
+    else:
+        direction = 1 if votes.sum() >= 0 else -1
+    agreement = float((votes == direction).mean()) if len(votes) else 0.0
+    is_treadmill = travel_legs < 1.0 if treadmill is None else treadmill
+    near = "left" if direction > 0 else "right"
+    near_thigh = np.nanmedian(_segment_length(track.xy(f"{near}_hip"), track.xy(f"{near}_knee")))
+    far = other_side(near)
+    far_thigh = np.nanmedian(_segment_length(track.xy(f"{far}_hip"), track.xy(f"{far}_knee")))
+    ratio = float(far_thigh / near_thigh) if near_thigh > 0 else float("nan")
+    return Geometry(direction, agreement, near, bool(is_treadmill), travel_legs, leg_px, ratio)
+
+
+def _angle_from_vertical_deg(top: np.ndarray, bottom: np.ndarray, direction: int) -> np.ndarray:
+    """Angle of top→bottom against the downward vertical; + = bottom ahead of top."""
+    dx = direction * (bottom[:, 0] - top[:, 0])
+    dy = bottom[:, 1] - top[:, 1]
+    return np.degrees(np.arctan2(dx, dy))
+
+
+def _inner_angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Angle ABC at vertex b, 0–180°."""
+    u, v = a - b, c - b
+    cos = np.sum(u * v, axis=1) / (np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1))
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def compute_angles(track: PoseTrack, *, direction: int) -> pd.DataFrame:
+    """Per-frame angles (deg) for both legs and the trunk; one row per frame.
+
+    Columns: frame, time_s, trunk_lean_deg, and for side in (left, right):
+    {side}_thigh_deg, {side}_hip_deg, {side}_knee_deg, {side}_shank_deg.
+    """
+    shoulders = _mean_of(track, ["left_shoulder", "right_shoulder"])
+    hips = _mean_of(track, ["left_hip", "right_hip"])
+    # trunk: hip→shoulder against upward vertical, + shoulders ahead
+    trunk = -_angle_from_vertical_deg(shoulders, hips, direction)
+    columns: dict[str, np.ndarray] = {
+        "frame": np.arange(track.n_frames),
+        "time_s": track.time_s,
+        "trunk_lean_deg": trunk,
+    }
+    for side in SIDES:
+        hip, knee = track.xy(f"{side}_hip"), track.xy(f"{side}_knee")
+        ankle = track.xy(f"{side}_ankle")
+        thigh = _angle_from_vertical_deg(hip, knee, direction)
+        columns[f"{side}_thigh_deg"] = thigh
+        columns[f"{side}_hip_deg"] = thigh + trunk
+        columns[f"{side}_knee_deg"] = 180.0 - _inner_angle_deg(hip, knee, ankle)
+        columns[f"{side}_shank_deg"] = _angle_from_vertical_deg(knee, ankle, direction)
+    return pd.DataFrame(columns)
+
+
+def pixels_per_metre(geometry: Geometry, *, height_m: float | None) -> tuple[float, bool]:
+    """Image scale from the leg length; returns (px per m, height_was_given)."""
+    height = height_m if height_m else DEFAULT_HEIGHT_M
+    leg_m = (THIGH_FRACTION_OF_HEIGHT + SHANK_FRACTION_OF_HEIGHT) * height
+    return geometry.leg_length_px / leg_m, height_m is not None

@@ -1,0 +1,167 @@
+"""Per-stride hip mobility metrics, per-side summaries, symmetry and variability.
+
+Angle definitions are in gait.kinematics. Sign conventions of the outputs:
+- peak_thigh_extension_deg: degrees the thigh goes *behind* vertical (positive).
+- peak_hip_extension_deg: degrees the thigh goes behind the trunk line (positive);
+  this is the 2D trunk–thigh angle, not lab (pelvis-relative) hip extension.
+- peak_*_flexion_deg: degrees ahead (positive).
+- hip_rom_deg / thigh_rom_deg: max − min over the stride.
+- *_at_strike / *_at_toe_off: signed angles at the event (thigh + = ahead).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from gait.keypoints import SIDES
+
+STRIDE_METRICS: tuple[str, ...] = (
+    "peak_hip_extension_deg",
+    "peak_thigh_extension_deg",
+    "peak_hip_flexion_deg",
+    "peak_thigh_flexion_deg",
+    "hip_rom_deg",
+    "thigh_rom_deg",
+    "thigh_at_strike_deg",
+    "thigh_at_toe_off_deg",
+    "knee_at_strike_deg",
+    "peak_knee_flexion_swing_deg",
+    "shank_at_strike_deg",
+    "trunk_lean_deg",
+    "contact_time_s",
+    "stride_time_s",
+)
+
+
+def _peak(time_s: np.ndarray, values: np.ndarray, *, maximum: bool) -> float:
+    """Extreme value with parabolic refinement around the extreme sample."""
+    ok = np.isfinite(values)
+    if ok.sum() < 3:
+        return float("nan")
+    v = np.where(ok, values, -np.inf if maximum else np.inf)
+    i = int(np.argmax(v) if maximum else np.argmin(v))
+    if 0 < i < len(v) - 1 and np.isfinite(v[i - 1]) and np.isfinite(v[i + 1]):
+        denom = v[i - 1] - 2 * v[i] + v[i + 1]
+        if denom != 0:
+            return float(v[i] - (v[i - 1] - v[i + 1]) ** 2 / (8 * denom))
+    return float(v[i])
+
+
+def _at(time_s: np.ndarray, values: np.ndarray, t: float) -> float:
+    ok = np.isfinite(values)
+    if ok.sum() < 2 or not time_s[ok][0] <= t <= time_s[ok][-1]:
+        return float("nan")
+    return float(np.interp(t, time_s[ok], values[ok]))
+
+
+def _stride_confidence(frames: pd.DataFrame, side: str, sl: slice) -> float:
+    """Mean pose confidence of the leg over the stride × share of measured frames."""
+    cols = [f"{side}_{p}_conf" for p in ("hip", "knee", "ankle")]
+    conf = frames.iloc[sl][cols].to_numpy()
+    measured = 1.0 - frames.iloc[sl]["interpolated"].to_numpy().mean()
+    return float(np.nanmean(conf) * measured) if conf.size else 0.0
+
+
+def stride_metrics(frames: pd.DataFrame, strides: pd.DataFrame) -> pd.DataFrame:
+    """Add the STRIDE_METRICS (and confidence) to each stride row.
+
+    `frames` is the per-frame table (time_s, angles per side, trunk_lean_deg,
+    `<side>_<joint>_conf`, `interpolated`).
+    """
+    t = frames["time_s"].to_numpy()
+    out = []
+    for row in strides.itertuples(index=False):
+        side = row.side
+        lo, hi = np.searchsorted(t, row.start_s), np.searchsorted(t, row.end_s)
+        sl = slice(max(lo - 1, 0), min(hi + 1, len(t)))  # include bracketing frames
+        ts = t[sl]
+        thigh = frames[f"{side}_thigh_deg"].to_numpy()
+        hip = frames[f"{side}_hip_deg"].to_numpy()
+        knee = frames[f"{side}_knee_deg"].to_numpy()
+        shank = frames[f"{side}_shank_deg"].to_numpy()
+        in_stride = (ts >= row.start_s) & (ts < row.end_s)
+        swing = (ts >= row.toe_off_s) & (ts < row.end_s)
+        th, hp = np.where(in_stride, thigh[sl], np.nan), np.where(in_stride, hip[sl], np.nan)
+        values = {
+            "peak_hip_extension_deg": -_peak(ts, hp, maximum=False),
+            "peak_thigh_extension_deg": -_peak(ts, th, maximum=False),
+            "peak_hip_flexion_deg": _peak(ts, hp, maximum=True),
+            "peak_thigh_flexion_deg": _peak(ts, th, maximum=True),
+            "thigh_at_strike_deg": _at(t, thigh, row.start_s),
+            "thigh_at_toe_off_deg": _at(t, thigh, row.toe_off_s),
+            "knee_at_strike_deg": _at(t, knee, row.start_s),
+            "peak_knee_flexion_swing_deg": _peak(ts, np.where(swing, knee[sl], np.nan),
+                                                 maximum=True),
+            "shank_at_strike_deg": _at(t, shank, row.start_s),
+            "trunk_lean_deg": float(np.nanmean(frames["trunk_lean_deg"].to_numpy()[sl][in_stride]))
+            if in_stride.any() else float("nan"),
+        }
+        values["hip_rom_deg"] = values["peak_hip_flexion_deg"] + values["peak_hip_extension_deg"]
+        values["thigh_rom_deg"] = (values["peak_thigh_flexion_deg"]
+                                   + values["peak_thigh_extension_deg"])
+        values["confidence"] = _stride_confidence(frames, side, sl)
+        out.append(values)
+    table = pd.concat([strides.reset_index(drop=True), pd.DataFrame(out)], axis=1)
+    return table
+
+
+def cadence_spm(strides: pd.DataFrame) -> float:
+    """Cadence in steps per minute (both feet), from the median stride time."""
+    if strides.empty:
+        return float("nan")
+    return float(120.0 / strides["stride_time_s"].median())
+
+
+def _ci95_of_median(values: np.ndarray) -> float:
+    """Half-width of an approximate 95 % interval of the median (1.2533·σ/√n·1.96)."""
+    v = values[np.isfinite(values)]
+    if len(v) < 2:
+        return float("nan")
+    return float(1.96 * 1.2533 * np.std(v, ddof=1) / np.sqrt(len(v)))
+
+
+def side_summary(strides: pd.DataFrame) -> dict[str, dict]:
+    """Per side: n_strides and, per metric, median, sd, ci95 (of the median)."""
+    summary: dict[str, dict] = {}
+    for side in SIDES:
+        rows = strides[strides["side"] == side]
+        entry: dict = {"n_strides": int(len(rows))}
+        for metric in STRIDE_METRICS:
+            v = rows[metric].to_numpy(dtype=float) if len(rows) else np.array([])
+            finite = v[np.isfinite(v)]
+            entry[metric] = {
+                "median": float(np.median(finite)) if len(finite) else None,
+                "sd": float(np.std(finite, ddof=1)) if len(finite) > 1 else None,
+                "ci95": _ci95_of_median(v) if len(finite) > 1 else None,
+            }
+        summary[side] = entry
+    return summary
+
+
+def symmetry(summary: dict[str, dict]) -> dict[str, dict]:
+    """Left − right difference of each metric's median, in its own unit, and as a
+    symmetry index (%) = 100·(L − R)/mean(|L|, |R|) for times."""
+    out: dict[str, dict] = {}
+    for metric in STRIDE_METRICS:
+        left, right = summary["left"][metric]["median"], summary["right"][metric]["median"]
+        if left is None or right is None:
+            continue
+        entry = {"left_minus_right": left - right}
+        if metric.endswith("_s"):
+            mean = (abs(left) + abs(right)) / 2
+            entry["symmetry_index_pct"] = 100 * (left - right) / mean if mean else None
+        out[metric] = entry
+    return out
+
+
+def variability(strides: pd.DataFrame) -> dict[str, float | None]:
+    """Stride-to-stride variability: CV of stride time (%), SD of peak thigh extension."""
+    if len(strides) < 3:
+        return {"stride_time_cv_pct": None, "peak_thigh_extension_sd_deg": None}
+    st = strides["stride_time_s"]
+    per_side_sd = strides.groupby("side")["peak_thigh_extension_deg"].std(ddof=1)
+    return {
+        "stride_time_cv_pct": float(100 * st.std(ddof=1) / st.mean()),
+        "peak_thigh_extension_sd_deg": float(per_side_sd.mean()),
+    }
