@@ -1,1 +1,3 @@
-"""HipDrive gait analysis package."""
+"""HipDrive: hip mobility of running from a side-view video (no UI code here)."""
+
+__version__ = "0.1.0"

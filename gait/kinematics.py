@@ -144,3 +144,32 @@ def pixels_per_metre(geometry: Geometry, *, height_m: float | None) -> tuple[flo
     height = height_m if height_m else DEFAULT_HEIGHT_M
     leg_m = (THIGH_FRACTION_OF_HEIGHT + SHANK_FRACTION_OF_HEIGHT) * height
     return geometry.leg_length_px / leg_m, height_m is not None
+
+
+def estimate_speed_mps(track: PoseTrack, contacts: list[tuple[str, float, float]], *,
+                       treadmill: bool, px_per_m: float) -> float | None:
+    """Running speed from the video.
+
+    Overground: horizontal hip velocity. Treadmill: the belt's speed, seen as the
+    backward velocity of the foot on the ground in the middle half of each contact.
+    `contacts` are (side, foot_strike_s, toe_off_s). None when it cannot be measured.
+    """
+    t = track.time_s
+    if not treadmill:
+        hips = _mean_of(track, ["left_hip", "right_hip"])
+        ok = np.isfinite(hips[:, 0])
+        if ok.sum() < 10:
+            return None
+        slope_px_s = np.polyfit(t[ok], hips[ok, 0], 1)[0]
+        return float(abs(slope_px_s) / px_per_m)
+    velocities = []
+    for side, strike, toe_off in contacts:
+        quarter = (toe_off - strike) / 4
+        inside = (t >= strike + quarter) & (t <= toe_off - quarter)
+        foot = _mean_of(track, [f"{side}_heel", f"{side}_toe"])[inside]
+        ok = np.isfinite(foot[:, 0])
+        if ok.sum() >= 2 and np.ptp(t[inside][ok]) > 0:
+            velocities.append(np.polyfit(t[inside][ok], foot[ok, 0], 1)[0])
+    if not velocities:
+        return None
+    return float(abs(np.median(velocities)) / px_per_m)

@@ -113,11 +113,11 @@ def cadence_spm(strides: pd.DataFrame) -> float:
     return float(120.0 / strides["stride_time_s"].median())
 
 
-def _ci95_of_median(values: np.ndarray) -> float:
+def ci95_of_median(values: np.ndarray) -> float | None:
     """Half-width of an approximate 95 % interval of the median (1.2533·σ/√n·1.96)."""
     v = values[np.isfinite(values)]
     if len(v) < 2:
-        return float("nan")
+        return None
     return float(1.96 * 1.2533 * np.std(v, ddof=1) / np.sqrt(len(v)))
 
 
@@ -133,7 +133,7 @@ def side_summary(strides: pd.DataFrame) -> dict[str, dict]:
             entry[metric] = {
                 "median": float(np.median(finite)) if len(finite) else None,
                 "sd": float(np.std(finite, ddof=1)) if len(finite) > 1 else None,
-                "ci95": _ci95_of_median(v) if len(finite) > 1 else None,
+                "ci95": ci95_of_median(v) if len(finite) > 1 else None,
             }
         summary[side] = entry
     return summary

@@ -1,0 +1,141 @@
+"""Command line: `gait analyze VIDEO --out DIR [options]` (the analysis contract).
+
+Bad input exits with status 2 and one line `error: <what is wrong and what to do>`
+on stderr; nothing is written to DIR unless every output is complete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from gait import __version__
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr: stage, percent, time left."""
+
+    def __init__(self, stream=sys.stderr) -> None:
+        self.stream = stream
+        self.last_stage = ""
+
+    def __call__(self, stage: str, fraction: float, eta_s: float | None) -> None:
+        width = 30
+        filled = int(round(width * min(max(fraction, 0.0), 1.0)))
+        eta = f" {eta_s:4.0f} s left" if eta_s is not None and fraction < 1 else " " * 12
+        if stage != self.last_stage and self.last_stage:
+            self.stream.write("\n")
+        self.last_stage = stage
+        self.stream.write(f"\r{stage:<10} [{'#' * filled}{'.' * (width - filled)}] "
+                          f"{100 * fraction:3.0f}%{eta}")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.last_stage:
+            self.stream.write("\n")
+
+
+def _positive(kind: type):
+    def parse(text: str):
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gait", description="HipDrive running analysis")
+    parser.add_argument("--version", action="version", version=f"hipdrive {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    analyze = sub.add_parser("analyze", help="analyse a side-view running clip")
+    analyze.add_argument("video", type=Path)
+    analyze.add_argument("--out", type=Path, required=True, help="output folder")
+    analyze.add_argument("--speed", type=_positive(float), metavar="M_PER_S",
+                         help="running (treadmill) speed in m/s")
+    analyze.add_argument("--treadmill", action="store_true", default=None,
+                         help="the clip was filmed on a treadmill (default: detect)")
+    analyze.add_argument("--height", type=_positive(float), metavar="M",
+                         help="runner's height in metres (improves the speed estimate)")
+    analyze.add_argument("--capture-fps", type=_positive(float), metavar="N",
+                         help="real capture rate of a slow-motion clip, frames/s")
+    analyze.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
+    analyze.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    from gait.pipeline import AnalysisError, AnalysisOptions
+
+    if args.height is not None and not 1.0 <= args.height <= 2.5:
+        raise AnalysisError(f"--height {args.height} is not a body height in metres; "
+                         "give e.g. --height 1.78")
+    if args.speed is not None and args.speed > 12:
+        raise AnalysisError(f"--speed {args.speed} m/s is faster than any runner; give m/s, "
+                         "e.g. --speed 3.5 (12.6 km/h)")
+    options = AnalysisOptions(speed_mps=args.speed, treadmill=args.treadmill,
+                              height_m=args.height, capture_fps=args.capture_fps)
+    progress = None if args.quiet else _ProgressBar()
+    started = time.perf_counter()
+    try:
+        report = _analyze_and_write(args, options, progress)
+    finally:
+        if progress:
+            progress.finish()
+    s = report.summary
+    near = s["per_side"][s["near_side"]]
+    ext = near["peak_thigh_extension_deg"]["median"]
+    print(f"{len(report.strides)} strides, cadence {s['cadence_spm']:.0f} steps/min, "
+          f"near ({s['near_side']}) leg peak thigh extension "
+          f"{'–' if ext is None else f'{ext:.1f}°'}; "
+          f"{time.perf_counter() - started:.1f} s")
+    for path in sorted(Path(args.out).iterdir()):
+        print(path)
+    return 0
+
+
+def _analyze_and_write(args, options, progress):
+    from gait.outputs import write_outputs
+    from gait.pipeline import analyze_video
+    from gait.render import write_annotated_video
+    from gait.report import write_html_report
+
+    report = analyze_video(args.video, options=options, progress=progress)
+
+    def video_writer(path: Path) -> None:
+        write_annotated_video(args.video, path, track=report.track,
+                              overlays=report.frames.set_index("frame")[
+                                  ["near_thigh_deg", "near_hip_deg", "near_knee_deg",
+                                   "trunk_lean_deg"]],
+                              events=report.events, capture_fps=args.capture_fps,
+                              near_side=report.summary["near_side"], progress=progress)
+
+    write_outputs(
+        report, args.out, annotated_video=None if args.no_video else video_writer,
+        html_report=lambda path: write_html_report(report, path))
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    from gait.pipeline import AnalysisError
+    from gait.video import VideoError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return run_analyze(args)
+    except (VideoError, AnalysisError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot read or write a file ({exc.strerror or exc}: "
+              f"{exc.filename or ''}); check the paths and free disk space.", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was written.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

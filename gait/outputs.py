@@ -1,0 +1,75 @@
+"""Write the analysis contract (DESIGN §5) into a folder, all or nothing.
+
+Files are produced in a temporary sibling folder and moved into place only when
+every one of them is complete, so a failure never leaves half-written results.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from gait.pipeline import GaitReport
+
+STRIDES_CSV_COLUMNS = (
+    "side", "stride", "start_s", "end_s", "toe_off_s", "peak_hip_extension_deg",
+    "peak_thigh_extension_deg", "peak_hip_flexion_deg", "peak_thigh_flexion_deg", "hip_rom_deg",
+    "thigh_rom_deg", "thigh_at_strike_deg", "thigh_at_toe_off_deg", "knee_at_strike_deg",
+    "peak_knee_flexion_swing_deg", "shank_at_strike_deg", "trunk_lean_deg", "contact_time_s",
+    "stride_time_s", "confidence",
+)
+
+
+def to_jsonable(value):
+    """Recursively convert numpy scalars/arrays and NaN/inf (→ None) for JSON."""
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [to_jsonable(v) for v in value.tolist()]
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return None if not math.isfinite(float(value)) else float(value)
+    return value
+
+
+def summary_json(report: GaitReport) -> str:
+    return json.dumps(to_jsonable(report.summary), indent=2, ensure_ascii=False)
+
+
+def write_outputs(report: GaitReport, out_dir: str | Path, *,
+                  annotated_video: Callable[[Path], None] | None = None,
+                  html_report: Callable[[Path], None] | None = None) -> list[Path]:
+    """Write summary.json, strides.csv, frames.csv, and — through the given writers —
+    annotated.mp4 and report.html into `out_dir`. Returns the written paths."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        (staging / "summary.json").write_text(summary_json(report), encoding="utf-8")
+        report.strides.loc[:, list(STRIDES_CSV_COLUMNS)].to_csv(
+            staging / "strides.csv", index=False, float_format="%.3f")
+        report.frames.to_csv(staging / "frames.csv", index=False, float_format="%.3f")
+        if html_report:
+            html_report(staging / "report.html")
+        if annotated_video:
+            annotated_video(staging / "annotated.mp4")
+        out_dir.mkdir(exist_ok=True)
+        written = []
+        for item in sorted(staging.iterdir()):
+            os.replace(item, out_dir / item.name)
+            written.append(out_dir / item.name)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

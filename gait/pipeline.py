@@ -1,0 +1,203 @@
+"""The one place that knows the order of the stages.
+
+video → pose → cleaning → geometry/angles → events → strides → metrics →
+reference comparison → drills → quality. `analyze_track` runs everything after
+pose on a PoseTrack (so synthetic tracks can be analysed without a video);
+`analyze_video` adds decoding and pose extraction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gait import __version__
+from gait.drills import suggest_drills
+from gait.events import detect_events
+from gait.keypoints import SIDES
+from gait.kinematics import compute_angles, detect_geometry, estimate_speed_mps, pixels_per_metre
+from gait.metrics import (
+    STRIDE_METRICS,
+    cadence_spm,
+    ci95_of_median,
+    side_summary,
+    stride_metrics,
+    symmetry,
+    variability,
+)
+from gait.posetrack import PoseTrack
+from gait.quality import quality_flags
+from gait.reference import ATTRIBUTION, ELITE_MARKERS, compare, reference_at, speed_from_cadence
+from gait.strides import build_strides
+from gait.tracks import DEFAULT_CUTOFF_HZ, clean_track
+
+Progress = Callable[[str, float, float | None], None]
+MIN_DETECTION_RATE = 0.5
+
+
+class AnalysisError(Exception):
+    """The clip was read but cannot be analysed; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """What the user told us. Speeds in m/s, height in m, capture rate in frames/s."""
+
+    speed_mps: float | None = None
+    treadmill: bool | None = None  # None: detect from the video
+    height_m: float | None = None
+    capture_fps: float | None = None
+    cutoff_hz: float = DEFAULT_CUTOFF_HZ
+
+
+@dataclass
+class GaitReport:
+    """Everything the UI, CLI and HTML report receive. Picklable; `summary` is JSON."""
+
+    summary: dict
+    strides: pd.DataFrame
+    frames: pd.DataFrame
+    events: pd.DataFrame
+    track: PoseTrack | None = field(default=None, repr=False)
+
+
+def _frames_table(raw: PoseTrack, clean: PoseTrack, angles: pd.DataFrame,
+                  near_side: str) -> pd.DataFrame:
+    """Per-frame table: clean keypoints, raw confidence, angles, repair flags."""
+    cols: dict[str, np.ndarray] = {"frame": np.arange(raw.n_frames), "time_s": raw.time_s}
+    for j, name in enumerate(raw.keypoints):
+        cols[f"{name}_x_px"] = clean.x_px[:, j]
+        cols[f"{name}_y_px"] = clean.y_px[:, j]
+        cols[f"{name}_conf"] = clean.confidence[:, j]
+    table = pd.DataFrame(cols)
+    for col in angles.columns.drop(["frame", "time_s"]):
+        table[col] = angles[col].to_numpy()
+    for part in ("thigh", "hip", "knee", "shank"):
+        table[f"near_{part}_deg"] = angles[f"{near_side}_{part}_deg"].to_numpy()
+    table["person_detected"] = ~np.isnan(raw.x_px).all(axis=1)
+    table["swap_repaired"] = clean.flags.get("swap_repaired", np.zeros(raw.n_frames, bool))
+    table["interpolated"] = clean.flags.get("gap_filled", np.zeros(raw.n_frames, bool))
+    for side in SIDES:  # conf columns used by stride confidence
+        for part in ("hip", "knee", "ankle"):
+            table[f"{side}_{part}_conf"] = raw.conf(f"{side}_{part}")
+    return table
+
+
+def _speed(options: AnalysisOptions, clean: PoseTrack, events: pd.DataFrame, geometry,
+           cadence: float) -> tuple[float | None, str]:
+    if options.speed_mps:
+        return options.speed_mps, "entered by the user"
+    px_per_m, height_given = pixels_per_metre(geometry, height_m=options.height_m)
+    contacts = [(side, g["time_s"].iloc[0], g["time_s"].iloc[-1])
+                for (side, _), g in events.groupby(["side", "contact"]) if len(g) == 2]
+    speed = estimate_speed_mps(clean, contacts, treadmill=geometry.treadmill, px_per_m=px_per_m)
+    if speed is not None and 1.0 <= speed <= 9.0:
+        height = (f"height {options.height_m:.2f} m" if height_given
+                  else "assuming a body height of 1.75 m — enter yours for a better estimate")
+        return speed, f"estimated from the video ({height})"
+    if np.isfinite(cadence):
+        return speed_from_cadence(cadence)[0], "estimated from cadence (rough)"
+    return None, "unknown"
+
+
+def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = AnalysisOptions(),
+                  capture_fps: float, video: dict | None = None) -> GaitReport:
+    """Analyse a raw pose track (after pose estimation)."""
+    detected = ~np.isnan(raw.x_px).all(axis=1)
+    if raw.n_frames == 0 or detected.mean() < MIN_DETECTION_RATE:
+        raise AnalysisError(
+            f"No runner was found in {100 * (1 - detected.mean() if raw.n_frames else 1):.0f} % "
+            "of the frames. Film from the side with the whole body in view, in good light.")
+    clean, cleaning = clean_track(raw, cutoff_hz=options.cutoff_hz)
+    geometry = detect_geometry(clean, treadmill=options.treadmill)
+    angles = compute_angles(clean, direction=geometry.direction)
+    events = detect_events(clean, leg_length_px=geometry.leg_length_px)
+    frames = _frames_table(raw, clean, angles, geometry.near_side)
+    strides, dropped = build_strides(events)
+    if strides.empty:
+        raise AnalysisError(
+            "No complete stride was found: the feet must be visible touching the ground. "
+            "Film 10–20 s of steady running from the side with the feet in frame.")
+    strides = stride_metrics(frames, strides)
+    cadence = cadence_spm(strides)
+    speed, speed_source = _speed(options, clean, events, geometry, cadence)
+    reference = reference_at(speed) if speed else None
+    per_side = side_summary(strides)
+    sym = symmetry(per_side)
+    near_medians = {m: per_side[geometry.near_side][m]["median"] for m in STRIDE_METRICS}
+    comparison = {}
+    if reference:
+        for side in SIDES:
+            medians = {m: per_side[side][m]["median"] for m in STRIDE_METRICS}
+            medians["cadence_spm"] = cadence
+            comparison[side] = compare(medians, reference)
+    drills = suggest_drills(
+        near_medians=near_medians, reference_values=reference.values if reference else {},
+        cadence_spm=cadence,
+        thigh_extension_asymmetry_deg=sym.get("peak_thigh_extension_deg", {}).get(
+            "left_minus_right"))
+    far_conf = float(np.nanmean([raw.conf(f"{geometry.far_side}_{p}").mean()
+                                 for p in ("hip", "knee", "ankle")]))
+    duration = float(raw.time_s[-1] - raw.time_s[0]) if raw.n_frames > 1 else 0.0
+    flags = quality_flags(
+        capture_fps=capture_fps, duration_s=duration,
+        strides_per_side={s: per_side[s]["n_strides"] for s in SIDES}, geometry=geometry,
+        cleaning=cleaning, frame_height_px=raw.frame_height_px, far_leg_confidence=far_conf,
+        dropped_strides=dropped)
+    stride_times = strides["stride_time_s"].to_numpy()
+    summary = {
+        "software": {"name": "hipdrive", "version": __version__},
+        "video": video or {},
+        "options": {k: v for k, v in options.__dict__.items()},
+        "capture_fps": capture_fps,
+        "duration_s": duration,
+        "cadence_spm": cadence,
+        "cadence_ci95_spm": ci95_of_median(120.0 / stride_times),
+        "direction": geometry.direction_label,
+        "near_side": geometry.near_side,
+        "far_side": geometry.far_side,
+        "treadmill": geometry.treadmill,
+        "treadmill_source": "entered by the user" if options.treadmill is not None
+        else "detected from the video",
+        "speed_mps": speed,
+        "speed_source": speed_source,
+        "per_side": per_side,
+        "symmetry": sym,
+        "variability": variability(strides),
+        "reference": None if reference is None else {
+            "speed_mps_used": reference.used_speed_mps, "clamped": reference.clamped,
+            "note": reference.note, "values": reference.values, "comparison": comparison,
+            "attribution": ATTRIBUTION},
+        "elite_markers": list(ELITE_MARKERS),
+        "drills": [d.as_dict() for d in drills],
+        "quality": [f.as_dict() for f in flags],
+        "cleaning": cleaning.as_dict(),
+        "geometry": {"leg_length_px": geometry.leg_length_px,
+                     "direction_agreement": geometry.direction_agreement,
+                     "hip_travel_leg_lengths": geometry.hip_travel_leg_lengths,
+                     "far_to_near_thigh_length": geometry.camera_side_on_ratio},
+    }
+    return GaitReport(summary=summary, strides=strides, frames=frames, events=events, track=clean)
+
+
+def analyze_video(path: str | Path, *, options: AnalysisOptions = AnalysisOptions(),
+                  progress: Progress | None = None) -> GaitReport:
+    """Decode the clip, find the pose in every frame and analyse it."""
+    from gait.pose import MediaPipePose, extract_pose
+    from gait.video import iter_frames, probe_video
+
+    info = probe_video(path, capture_fps=options.capture_fps)
+    with MediaPipePose() as estimator:
+        raw = extract_pose(iter_frames(path, capture_fps=options.capture_fps), estimator,
+                           n_frames_estimate=info.n_frames_estimate, width_px=info.width_px,
+                           height_px=info.height_px, progress=progress)
+    if progress:
+        progress("analysis", 1.0, 0.0)
+    video = {"file": Path(path).name, "width_px": info.width_px, "height_px": info.height_px,
+             "rotation_deg": info.rotation_deg, "stored_fps": info.stored_fps,
+             "capture_fps": info.capture_fps, "codec": info.codec}
+    return analyze_track(raw, options=options, capture_fps=info.capture_fps, video=video)

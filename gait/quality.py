@@ -1,0 +1,87 @@
+"""Quality flags a user can act on: what limits the numbers and how to film better."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from gait.kinematics import Geometry
+from gait.tracks import CleaningReport
+
+MIN_STRIDES_PER_SIDE = 7  # Dingenen 2018
+MIN_FPS_FOR_CONTACT = 60.0  # Souza 2016
+MIN_RUNNER_FRACTION_OF_FRAME = 0.4
+SHORT_CLIP_S = 8.0
+
+
+@dataclass(frozen=True)
+class QualityFlag:
+    id: str
+    severity: str  # "info" | "warning"
+    message: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: dict[str, int],
+                  geometry: Geometry, cleaning: CleaningReport, frame_height_px: int,
+                  far_leg_confidence: float, dropped_strides: int) -> list[QualityFlag]:
+    """All flags that apply, most important first."""
+    flags: list[QualityFlag] = []
+    if capture_fps < MIN_FPS_FOR_CONTACT:
+        frame_ms = 1000.0 / capture_fps
+        flags.append(QualityFlag(
+            "low_frame_rate", "warning",
+            f"Filmed at {capture_fps:.0f} fps: each frame is {frame_ms:.0f} ms, so contact "
+            "times are uncertain by about one frame. Film at 60 fps or more (120–240 is "
+            "better)."))
+    few = {s: n for s, n in strides_per_side.items() if n < MIN_STRIDES_PER_SIDE}
+    if few:
+        listed = ", ".join(f"{n} {s}" for s, n in few.items())
+        flags.append(QualityFlag(
+            "few_strides", "warning",
+            f"Only {listed} stride(s) found; at least {MIN_STRIDES_PER_SIDE} per leg are needed "
+            "for stable averages. Film 10–20 s of steady running."))
+    if duration_s < SHORT_CLIP_S:
+        flags.append(QualityFlag(
+            "short_clip", "info",
+            f"The clip is {duration_s:.1f} s long; 10–20 s gives enough strides."))
+    side_on = 0.8 <= geometry.camera_side_on_ratio <= 1.25 if np.isfinite(
+        geometry.camera_side_on_ratio) else False
+    if not side_on or geometry.direction_agreement < 0.75:
+        flags.append(QualityFlag(
+            "not_side_on", "warning",
+            "The camera does not look side-on (the legs appear foreshortened or the running "
+            "direction is unclear). Place the camera perpendicular to the running direction at "
+            "hip height; angles from an oblique view are distorted."))
+    runner_height_px = geometry.leg_length_px / 0.53  # leg ≈ 0.49 H, with foot ≈ 0.53 H
+    if runner_height_px < MIN_RUNNER_FRACTION_OF_FRAME * frame_height_px:
+        flags.append(QualityFlag(
+            "runner_small", "warning",
+            f"The runner fills only about {100 * runner_height_px / frame_height_px:.0f} % of the "
+            "frame height; move closer or zoom so the runner fills at least half of it."))
+    if far_leg_confidence < 0.6:
+        flags.append(QualityFlag(
+            "far_leg_occluded", "info",
+            f"The far ({geometry.far_side}) leg is often hidden behind the near leg (pose "
+            f"confidence {far_leg_confidence:.2f}); its numbers are less certain than the near "
+            f"({geometry.near_side}) leg's."))
+    if cleaning.swap_repaired_frames:
+        flags.append(QualityFlag(
+            "swaps_repaired", "info",
+            f"The pose model mixed up the left and right legs in {cleaning.swap_repaired_frames}"
+            " frame(s); these were repaired. Shorts and shoes of different colours or brighter "
+            "light help."))
+    if cleaning.unfilled_frames > 0.1 * cleaning.n_frames:
+        flags.append(QualityFlag(
+            "gaps", "warning",
+            f"No usable pose in {cleaning.unfilled_frames} of {cleaning.n_frames} frames "
+            "(runner out of view or hidden). Keep the whole body in frame."))
+    if dropped_strides:
+        flags.append(QualityFlag(
+            "strides_dropped", "info",
+            f"{dropped_strides} stride(s) were left out because a foot strike or toe-off could "
+            "not be found reliably (feet hidden or out of frame)."))
+    return flags
