@@ -28,7 +28,8 @@ from gait.keypoints import SIDES
 from gait.posetrack import PoseTrack
 
 COARSE_TOLERANCE_LEG = 0.06
-FINE_TOLERANCE_LEG = 0.02
+FINE_TOLERANCE_LEG = 0.005
+FINE_NOISE_SDS = 3.0
 MIN_CONTACT_S = 0.04
 MAX_BRIDGE_S = 0.03
 
@@ -69,6 +70,18 @@ def _crossing_time(time_s: np.ndarray, height: np.ndarray, i_out: int, i_in: int
     return float(time_s[i_out] + frac * (time_s[i_in] - time_s[i_out]))
 
 
+def height_noise_px(height_px: np.ndarray, on_ground: np.ndarray) -> float:
+    """Noise SD (px) of a foot's height while it is on the ground, from the MAD of
+    second differences inside ground runs (the foot barely moves there, so what
+    varies is mostly pose noise)."""
+    d2 = np.concatenate([np.diff(height_px[a:b], n=2) for a, b in _runs(on_ground)
+                         if b - a >= 5] or [np.array([])])
+    d2 = d2[np.isfinite(d2)]
+    if len(d2) < 10:
+        return 0.0
+    return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / np.sqrt(6))
+
+
 def contact_intervals(time_s: np.ndarray, height_px: np.ndarray, *,
                       leg_length_px: float) -> list[tuple[float, float]]:
     """(foot strike, toe-off) times of one foot from its height above ground."""
@@ -77,24 +90,30 @@ def contact_intervals(time_s: np.ndarray, height_px: np.ndarray, *,
     for start, end in _runs(~near):  # bridge short lifts (noise)
         if start > 0 and end < len(near) and (end - start) * dt <= MAX_BRIDGE_S:
             near[start:end] = True
+    tolerance = max(FINE_NOISE_SDS * height_noise_px(height_px, near),
+                    FINE_TOLERANCE_LEG * leg_length_px)
     contacts = []
     for start, end in _runs(near):
         if start == 0 or end == len(near):
             continue  # contact cut by the clip edge: its events are unknown
         if (end - start) * dt < MIN_CONTACT_S:
             continue
-        inner = height_px[start + (end - start) // 4: end - (end - start) // 4 or end]
-        level = float(np.nanmedian(inner)) if np.isfinite(inner).any() else 0.0
-        fine = level + FINE_TOLERANCE_LEG * leg_length_px
-        on = np.flatnonzero(np.nan_to_num(height_px[start - 1:end + 1], nan=np.inf) <= fine)
-        if len(on) == 0:
+        h = np.nan_to_num(height_px[start - 1:end + 1], nan=np.inf)
+        half = max(len(h) // 2, 1)
+        middle = h[len(h) // 4: len(h) - len(h) // 4]
+        strike_level = float(np.median(middle if len(middle) else h))
+        off_level = float(np.min(h[half:]))
+        on_first = np.flatnonzero(h <= strike_level + tolerance)
+        on_last = np.flatnonzero(h <= off_level + tolerance)
+        if len(on_first) == 0 or len(on_last) == 0:
             continue
-        first, last = start - 1 + on[0], start - 1 + on[-1]
-        strike = (_crossing_time(time_s, height_px, first - 1, first, fine)
+        first, last = start - 1 + on_first[0], start - 1 + on_last[-1]
+        strike = (_crossing_time(time_s, height_px, first - 1, first, strike_level + tolerance)
                   if first > 0 else float(time_s[first]))
-        toe_off = (_crossing_time(time_s, height_px, last + 1, last, fine)
+        toe_off = (_crossing_time(time_s, height_px, last + 1, last, off_level + tolerance)
                    if last + 1 < len(time_s) else float(time_s[last]))
-        contacts.append((strike, toe_off))
+        if toe_off > strike:
+            contacts.append((strike, toe_off))
     return contacts
 
 

@@ -1,8 +1,10 @@
 """Sagittal-plane angles from a clean 2D pose track, and the clip's geometry.
 
-Conventions (DESIGN §4): image x right, y down. Direction of travel d = +1 when
-the runner faces/moves toward +x. A runner facing image-right shows the camera
-their left side: near side = left when d = +1, right when d = -1.
+Conventions: image x right, y down. Direction of travel d = +1 when the runner
+faces/moves toward +x. A runner facing image-right shows the camera their RIGHT
+side (right = forward × up, which points at the camera), so near side = right when
+d = +1 and left when d = -1. DESIGN §4 states the mirror image; MediaPipe agrees
+with the geometry here (checked on rendered clips, tests/synthetic/README.md).
 
 - thigh_deg: hip→knee against vertical; + knee ahead of hip (flexion), − behind.
 - trunk_lean_deg: hip→shoulder against vertical; + shoulders ahead of hips.
@@ -55,6 +57,11 @@ class Geometry:
         return other_side(self.near_side)
 
 
+def near_side_for(direction: int) -> str:
+    """The anatomical side facing a side-on camera for a runner facing `direction`."""
+    return "right" if direction > 0 else "left"
+
+
 def _mean_of(track: PoseTrack, names: list[str]) -> np.ndarray:
     """Per-frame mean position of the keypoints that are present, (n, 2)."""
     stacked = np.stack([track.xy(n) for n in names])
@@ -91,7 +98,7 @@ def detect_geometry(track: PoseTrack, *, treadmill: bool | None = None) -> Geome
         direction = 1 if votes.sum() >= 0 else -1
     agreement = float((votes == direction).mean()) if len(votes) else 0.0
     is_treadmill = travel_legs < 1.0 if treadmill is None else treadmill
-    near = "left" if direction > 0 else "right"
+    near = near_side_for(direction)
     near_thigh = np.nanmedian(_segment_length(track.xy(f"{near}_hip"), track.xy(f"{near}_knee")))
     far = other_side(near)
     far_thigh = np.nanmedian(_segment_length(track.xy(f"{far}_hip"), track.xy(f"{far}_knee")))

@@ -23,7 +23,6 @@ from gait.kinematics import compute_angles, detect_geometry, estimate_speed_mps,
 from gait.metrics import (
     STRIDE_METRICS,
     cadence_spm,
-    ci95_of_median,
     side_summary,
     stride_metrics,
     symmetry,
@@ -36,7 +35,7 @@ from gait.strides import build_strides
 from gait.tracks import DEFAULT_CUTOFF_HZ, clean_track
 
 Progress = Callable[[str, float, float | None], None]
-MIN_DETECTION_RATE = 0.5
+MIN_PERSON_VISIBLE_S = 1.0  # less than this cannot hold one stride
 
 
 class AnalysisError(Exception):
@@ -108,10 +107,11 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = AnalysisOptions(
                   capture_fps: float, video: dict | None = None) -> GaitReport:
     """Analyse a raw pose track (after pose estimation)."""
     detected = ~np.isnan(raw.x_px).all(axis=1)
-    if raw.n_frames == 0 or detected.mean() < MIN_DETECTION_RATE:
+    seen_s = float(detected.sum()) * (raw.median_frame_interval_s if raw.n_frames > 1 else 0.0)
+    if seen_s < MIN_PERSON_VISIBLE_S:
         raise AnalysisError(
-            f"No runner was found in {100 * (1 - detected.mean() if raw.n_frames else 1):.0f} % "
-            "of the frames. Film from the side with the whole body in view, in good light.")
+            f"No runner was found in {100 * (1 - detected.mean()) if raw.n_frames else 100:.0f} %"
+            " of the frames. Film from the side with the whole body in view, in good light.")
     clean, cleaning = clean_track(raw, cutoff_hz=options.cutoff_hz)
     geometry = detect_geometry(clean, treadmill=options.treadmill)
     angles = compute_angles(clean, direction=geometry.direction)
@@ -156,7 +156,9 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = AnalysisOptions(
         "capture_fps": capture_fps,
         "duration_s": duration,
         "cadence_spm": cadence,
-        "cadence_ci95_spm": ci95_of_median(120.0 / stride_times),
+        "cadence_ci95_spm": (float(1.96 * np.std(120.0 / stride_times, ddof=1)
+                                   / np.sqrt(len(stride_times))) if len(stride_times) > 1
+                             else None),
         "direction": geometry.direction_label,
         "near_side": geometry.near_side,
         "far_side": geometry.far_side,
