@@ -1,0 +1,65 @@
+"""Reference curves: values match the published key points; speed matching."""
+
+import pytest
+
+from gait.reference import (
+    compare,
+    interpret_difference_deg,
+    load_curves,
+    reference_at,
+    speed_from_cadence,
+)
+
+# Key points from the reference notes (derived from Fukuchi 2017).
+TABLE = {
+    2.5: {"peak_thigh_extension_deg": 20.2, "peak_thigh_flexion_deg": 27.7,
+          "thigh_at_strike_deg": 17.1},
+    3.5: {"peak_thigh_extension_deg": 26.4, "peak_thigh_flexion_deg": 34.4,
+          "thigh_at_strike_deg": 21.0},
+    4.5: {"peak_thigh_extension_deg": 30.6, "peak_thigh_flexion_deg": 40.9,
+          "thigh_at_strike_deg": 24.9},
+}
+
+
+def test_curves_ship_as_package_data():
+    curves = load_curves()
+    assert sorted(curves["speed_mps"].unique()) == [2.5, 3.5, 4.5]
+    assert len(curves) == 300
+
+
+@pytest.mark.parametrize("speed", [2.5, 3.5, 4.5])
+def test_values_match_published_key_points(speed):
+    ref = reference_at(speed)
+    for metric, value in TABLE[speed].items():
+        assert ref.values[metric] == pytest.approx(value, abs=0.1)
+    assert not ref.clamped
+
+
+def test_interpolates_between_speeds():
+    mid = reference_at(3.0).values["peak_thigh_extension_deg"]
+    assert mid == pytest.approx((20.2 + 26.4) / 2, abs=0.3)
+
+
+def test_never_extrapolates():
+    fast = reference_at(6.0)
+    assert fast.clamped and fast.used_speed_mps == 4.5
+    assert fast.values == reference_at(4.5).values
+    assert "outside the reference range" in fast.note
+
+
+def test_interpretation_bands_follow_pose_error():
+    assert interpret_difference_deg(3).startswith("within measurement noise")
+    assert interpret_difference_deg(-7).startswith("possible")
+    assert interpret_difference_deg(12).startswith("likely")
+
+
+def test_compare_reports_difference():
+    rows = compare({"peak_thigh_extension_deg": 17.4}, reference_at(3.5))
+    (row,) = rows
+    assert row["difference"] == pytest.approx(-9.0, abs=0.1)
+    assert row["interpretation"].startswith("possible")
+
+
+def test_speed_from_cadence_inverts_table():
+    assert speed_from_cadence(171)[0] == pytest.approx(3.5)
+    assert speed_from_cadence(200)[1] is True

@@ -1,0 +1,41 @@
+"""Cleaning primitives: bounded gap filling and zero-phase low-pass."""
+
+import numpy as np
+
+from gait.tracks import effective_cutoff_hz, fill_gaps, lowpass
+
+
+def test_fill_gaps_bounded_by_duration():
+    t = np.arange(20) / 60.0
+    v = np.arange(20, dtype=float)
+    v[3:5] = np.nan  # 2 frames: filled
+    v[8:18] = np.nan  # 10 frames (0.18 s): left open
+    out = fill_gaps(v, t, max_gap_s=0.1)
+    assert np.allclose(out[3:5], [3, 4])
+    assert np.isnan(out[8:18]).all()
+
+
+def test_lowpass_is_zero_phase_and_keeps_stride_frequency():
+    fs = 60.0
+    t = np.arange(0, 10, 1 / fs)
+    signal = 30 * np.sin(2 * np.pi * 1.4 * t)
+    noise = np.random.default_rng(0).normal(0, 2, len(t))
+    out = lowpass(signal + noise, sample_rate_hz=fs, cutoff_hz=8.0)
+    core = slice(60, -60)
+    assert np.abs(out[core] - signal[core]).std() < 1.0  # noise removed
+    lag = np.argmax(np.correlate(out[core], signal[core], "full")) - (len(t) - 121)
+    assert lag == 0  # zero phase
+    amplitude = 2 * np.mean(out[core] * np.sin(2 * np.pi * 1.4 * t[core]))
+    assert abs(amplitude - 30) < 0.5  # stride-frequency motion not attenuated
+
+
+def test_lowpass_keeps_nan_runs():
+    v = np.sin(np.arange(100) / 5.0)
+    v[40:50] = np.nan
+    out = lowpass(v, sample_rate_hz=60, cutoff_hz=8)
+    assert np.isnan(out[40:50]).all() and np.isfinite(out[:40]).all()
+
+
+def test_cutoff_clamped_to_frame_rate():
+    assert effective_cutoff_hz(8.0, 30.0) == 8.0
+    assert effective_cutoff_hz(8.0, 15.0) == 6.0
