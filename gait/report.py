@@ -1,0 +1,400 @@
+"""One self-contained HTML report a coach can email and open offline.
+
+Everything is inline: CSS in a <style> element, charts as hand-made SVG
+(gait.svgcharts), no script, no font, no image, nothing fetched. A typical
+report is ~60–90 kB. Every string that comes from the user or the summary is
+HTML-escaped; numbers that are missing (None/NaN) show as "–".
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from datetime import date
+from html import escape
+from pathlib import Path
+
+from gait.pipeline import GaitReport
+from gait.reference import (
+    ATTRIBUTION,
+    LIKELY_DEG,
+    NOISE_DEG,
+    interpret_difference_deg,
+    reference_at,
+)
+from gait.svgcharts import gait_cycle_chart, stride_extension_chart
+
+DASH = "–"
+
+# metric -> (honest name, unit, definition)
+METRICS: dict[str, tuple[str, str, str]] = {
+    "cadence_spm": ("Cadence", "steps/min", "Steps per minute counting both feet (120 ÷ the "
+                    "median stride time), as running watches report it."),
+    "peak_thigh_extension_deg": ("Peak thigh extension", "°", "How far the thigh (hip→knee "
+                                 "line) swings behind vertical at its furthest back in a "
+                                 "stride: the 'drive back'."),
+    "peak_thigh_flexion_deg": ("Peak thigh flexion", "°", "How far the thigh swings in front "
+                               "of vertical at its furthest forward: the knee drive."),
+    "thigh_rom_deg": ("Thigh range of motion", "°", "Peak thigh flexion + peak thigh "
+                      "extension: the whole arc the thigh sweeps in a stride."),
+    "peak_hip_extension_deg": ("Peak trunk–thigh extension (2D 'hip' angle)", "°",
+                               "How far the thigh goes behind the trunk line (shoulder→hip). "
+                               "Equals thigh extension minus forward trunk lean. No "
+                               "reference data exist for it."),
+    "peak_hip_flexion_deg": ("Peak trunk–thigh flexion", "°", "How far the thigh comes in "
+                             "front of the trunk line."),
+    "hip_rom_deg": ("Trunk–thigh range of motion", "°", "Peak trunk–thigh flexion + "
+                    "extension."),
+    "thigh_at_strike_deg": ("Thigh angle at foot strike", "°", "Signed thigh angle when the "
+                            "foot lands; + = knee ahead of the hip."),
+    "thigh_at_toe_off_deg": ("Thigh angle at toe-off", "°", "Signed thigh angle when the "
+                             "foot leaves the ground; − = knee behind the hip."),
+    "knee_at_strike_deg": ("Knee flexion at foot strike", "°", "180° minus the hip–knee–ankle "
+                           "angle when the foot lands; 0 = straight leg."),
+    "peak_knee_flexion_swing_deg": ("Peak knee flexion in swing", "°", "Most bent knee "
+                                    "while the foot is in the air (heel recovery)."),
+    "shank_at_strike_deg": ("Shank angle at foot strike", "°", "Knee→ankle line against "
+                            "vertical at landing; + = ankle ahead of the knee (overstride)."),
+    "trunk_lean_deg": ("Trunk lean", "°", "Hip→shoulder line against vertical, mean over "
+                       "the stride; + = leaning forward."),
+    "contact_time_s": ("Ground contact time", "s", "Foot strike to toe-off of the same foot."),
+    "stride_time_s": ("Stride time", "s", "Foot strike to the next foot strike of the same "
+                      "foot (two steps)."),
+    "confidence": ("Stride confidence", "0–1", "Mean pose-model confidence of the hip, knee "
+                   "and ankle over the stride × the share of frames measured rather than "
+                   "interpolated. Below ~0.6 treat the stride with caution."),
+}
+TABLE_COLUMNS = ("stride_time_s", "contact_time_s", "peak_thigh_extension_deg",
+                 "peak_thigh_flexion_deg", "thigh_rom_deg", "peak_hip_extension_deg",
+                 "hip_rom_deg", "knee_at_strike_deg", "peak_knee_flexion_swing_deg",
+                 "shank_at_strike_deg", "trunk_lean_deg", "confidence")
+SHORT = {"stride_time_s": "Stride s", "contact_time_s": "Contact s",
+         "peak_thigh_extension_deg": "Thigh ext °", "peak_thigh_flexion_deg": "Thigh flex °",
+         "thigh_rom_deg": "Thigh ROM °", "peak_hip_extension_deg": "Trunk–thigh ext °",
+         "hip_rom_deg": "Trunk–thigh ROM °", "knee_at_strike_deg": "Knee at strike °",
+         "peak_knee_flexion_swing_deg": "Knee swing peak °",
+         "shank_at_strike_deg": "Shank at strike °", "trunk_lean_deg": "Trunk lean °",
+         "confidence": "Conf."}
+COMPARED = ("peak_thigh_extension_deg", "peak_thigh_flexion_deg", "thigh_rom_deg",
+            "thigh_at_strike_deg", "thigh_at_toe_off_deg", "knee_at_strike_deg",
+            "peak_knee_flexion_swing_deg", "shank_at_strike_deg", "peak_hip_extension_deg",
+            "hip_rom_deg", "contact_time_s")
+
+CSS = """
+:root{color-scheme:light}*{box-sizing:border-box}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
+margin:0;color:#1d1d1f;background:#fff;line-height:1.45}
+main{max-width:980px;margin:0 auto;padding:16px}
+h1{font-size:1.6rem;margin:.2em 0}h2{font-size:1.2rem;margin:1.6em 0 .5em;
+border-bottom:2px solid #e4e9f2;padding-bottom:.2em}h3{font-size:1rem;margin:.2em 0}
+.meta{color:#555;font-size:.9rem}.lead{font-size:1.02rem}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(210px,1fr));gap:10px}
+.card{border:1px solid #dde3ec;border-radius:8px;padding:10px 12px;background:#fafcff;
+break-inside:avoid}.card .label{font-size:.85rem;color:#444}
+.card .value{font-size:1.6rem;font-weight:650}.card .pm{font-size:1rem;color:#555}
+.card .unit{font-size:1rem;font-weight:500}
+.card p{margin:.25em 0;font-size:.85rem}
+.band-noise{color:#2c6e2f}.band-possible{color:#9a6700}.band-likely{color:#b42318}
+.tag{display:inline-block;font-size:.75rem;border-radius:4px;padding:0 5px;
+background:#eef1f6;color:#333;margin-left:4px}.tag.warn{background:#fdecc8;color:#7a4b00}
+.scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.8rem;width:100%}
+th,td{border-bottom:1px solid #e6e6e6;padding:3px 5px;text-align:right;white-space:nowrap}
+th{background:#f3f5f9;white-space:normal;vertical-align:bottom}td.l,th.l{text-align:left}
+tr.far td{color:#555}svg.chart{width:100%;max-width:760px;height:auto;display:block}
+.legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:.82rem;margin:4px 0 2px}
+.legend span{display:inline-flex;align-items:center;gap:4px}
+.note{font-size:.85rem;color:#444}dl dt{font-weight:600;margin-top:.5em}dl dd{margin-left:1em}
+footer{margin-top:2em;color:#666;font-size:.8rem}
+@media print{main{max-width:none;padding:0}body{font-size:10pt}h2{break-after:avoid}
+figure,.card,tr{break-inside:avoid}.scroll{overflow:visible}}
+figure{margin:1em 0}figcaption{font-size:.85rem;color:#444}
+"""
+
+
+def _float(value) -> float | None:
+    """A finite float, or None for None, NaN, infinities, booleans and non-numbers."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _num(value, digits: int = 1) -> str:
+    """Format a number; anything that is not a finite number shows as '–'."""
+    v = _float(value)
+    return DASH if v is None else f"{v:.{digits}f}"
+
+
+def _e(value) -> str:
+    return escape(DASH if value is None else str(value))
+
+
+def _band(diff) -> tuple[str, str]:
+    """CSS class and the engine's words for an angle difference (pose-error bands)."""
+    size = _float(diff)
+    if size is None:
+        return "", DASH
+    words = interpret_difference_deg(size)
+    size = abs(size)
+    return ("band-noise" if size < NOISE_DEG else "band-possible" if size <= LIKELY_DEG
+            else "band-likely"), words
+
+
+def _stat(summary: dict, side: str, metric: str) -> dict:
+    return (summary.get("per_side") or {}).get(side, {}).get(metric) or {}
+
+
+def _comparison(summary: dict, side: str) -> dict[str, dict]:
+    rows = ((summary.get("reference") or {}).get("comparison") or {}).get(side) or []
+    return {r.get("metric"): r for r in rows}
+
+
+def _card(label: str, value: str, pm: str | None, lines: list[str], ident: str = "") -> str:
+    pm_html = f' <span class="pm">± {pm}</span>' if pm and pm != DASH else ""
+    ident = f' id="{ident}"' if ident else ""
+    body = "".join(f"<p>{line}</p>" for line in lines)
+    return (f'<div class="card"{ident}><div class="label">{label}</div>'
+            f'<div class="value">{value}{pm_html}</div>{body}</div>')
+
+
+def _angle_card(summary: dict, near: str, metric: str, ident: str) -> str:
+    name = METRICS[metric][0]
+    stat, cmp = _stat(summary, near, metric), _comparison(summary, near).get(metric)
+    lines = []
+    if cmp:
+        diff = _float(cmp.get("difference"))
+        cls, words = _band(diff)
+        more = "" if diff is None else " more" if diff > 0 else " less"
+        lines.append(f"Reference {_num(cmp.get('reference'))}° (you: "
+                     f"{_num(None if diff is None else abs(diff))}°{more})")
+        lines.append(f'<span class="{cls}">{escape(words)}</span>')
+    elif metric.startswith(("peak_hip", "hip_")):
+        lines.append("No reference exists for the trunk–thigh angle.")
+    else:
+        lines.append("No reference (running speed unknown).")
+    value, ci = _num(stat.get("median")), _num(stat.get("ci95"))
+    return _card(f"{escape(name)}, {escape(near)} (near) leg, median",
+                 f"{value}°" if value != DASH else DASH, f"{ci}°" if ci != DASH else None,
+                 lines, ident)
+
+
+def _headline(summary: dict) -> str:
+    near, far = summary.get("near_side", "left"), summary.get("far_side", "right")
+    ref = summary.get("reference") or {}
+    ref_cad = (ref.get("values") or {}).get("cadence_spm")
+    cards = [_card("Cadence", f'<span id="headline-cadence">{_num(summary.get("cadence_spm"), 0)}'
+                   '</span><span class="unit"> steps/min</span>',
+                   _num(summary.get("cadence_ci95_spm")),
+                   [f"Reference at this speed: {_num(ref_cad, 0)} steps/min"], "card-cadence")]
+    cards.append(_angle_card(summary, near, "peak_thigh_extension_deg", "card-extension"))
+    cards.append(_angle_card(summary, near, "thigh_rom_deg", "card-thigh-rom"))
+    cards.append(_angle_card(summary, near, "hip_rom_deg", "card-hip-rom"))
+    sym = summary.get("symmetry") or {}
+    ext = (sym.get("peak_thigh_extension_deg") or {}).get("left_minus_right")
+    ct = (sym.get("contact_time_s") or {}).get("symmetry_index_pct")
+    cls, words = _band(ext)
+    cards.append(_card("Left − right: peak thigh extension",
+                       f"{_num(ext)}°" if _num(ext) != DASH else DASH, None,
+                       [f'<span class="{cls}">{escape(words)}</span>',
+                        f"Contact time left vs right: {_num(ct)} %",
+                        f"The far ({_e(far)}) leg is partly hidden, so its values are less "
+                        "certain."], "card-symmetry"))
+    src = str(summary.get("speed_source") or "unknown")
+    tag = ("" if src.startswith("entered") else '<span class="tag warn">estimated</span>')
+    treadmill = summary.get("treadmill")
+    setup = (f"Near (camera-side) leg: <b>{_e(near)}</b> · running "
+             f"{_e(str(summary.get('direction') or DASH).replace('_', ' '))} · "
+             f"{'treadmill' if treadmill else 'overground' if treadmill is not None else DASH}"
+             f" ({_e(summary.get('treadmill_source'))}) · {_num(summary.get('capture_fps'), 0)}"
+             f" fps, {_num(summary.get('duration_s'))} s")
+    cards.append(_card("Running speed", f"{_num(summary.get('speed_mps'))}"
+                       '<span class="unit"> m/s</span>', None,
+                       [f"{escape(src)}{tag}",
+                        _e(ref.get("note") or "No reference: the speed is unknown.")
+                        + (' <span class="tag warn">clamped</span>' if ref.get("clamped")
+                           else "")], "card-speed"))
+    return (f'<div class="cards">{"".join(cards)}</div><p class="note">{setup}</p>'
+            f"{_medians_table(summary, near, far)}")
+
+
+def _medians_table(summary: dict, near: str, far: str) -> str:
+    cmp = _comparison(summary, near)
+    rows = []
+    for m in COMPARED:
+        name, unit, _ = METRICS[m]
+        d = 2 if unit == "s" else 1
+        c = cmp.get(m) or {}
+        cls, words = _band(c.get("difference")) if unit == "°" and c else ("", "")
+        if unit != "°" and c:
+            words = c.get("interpretation") or ""
+        cells = [f"{_num(_stat(summary, s, m).get('median'), d)} ± "
+                 f"{_num(_stat(summary, s, m).get('ci95'), d)}" for s in (near, far)]
+        diff = _float(c.get("difference"))
+        rows.append(f'<tr><td class="l">{escape(name)} ({unit})</td><td>{cells[0]}</td>'
+                    f"<td>{cells[1]}</td><td>{_num(c.get('reference'), d)}</td>"
+                    f"<td>{'+' if diff is not None and diff > 0 else ''}{_num(diff, d)}"
+                    f'</td><td class="l {cls}">{escape(words or DASH)}</td></tr>')
+    return ('<div class="scroll"><table id="medians"><thead><tr><th class="l">Median ± 95 % '
+            f"interval</th><th>{_e(near)} (near)</th><th>{_e(far)} (far)</th><th>Reference"
+            "</th><th>Near − ref</th><th class=\"l\">Meaning</th></tr></thead><tbody>"
+            f'{"".join(rows)}</tbody></table></div>')
+
+
+def _charts(report: GaitReport) -> tuple[str, str]:
+    s = report.summary
+    near, far = s.get("near_side", "left"), s.get("far_side", "right")
+    ref = s.get("reference") or {}
+    speed = _float(ref.get("speed_mps_used"))
+    r = reference_at(speed) if speed is not None else None
+    strides = stride_extension_chart(
+        report.strides, near=near, far=far, band_deg=NOISE_DEG,
+        reference_deg=_float((ref.get("values") or {}).get("peak_thigh_extension_deg")))
+    label = None if r is None else f"reference at {r.used_speed_mps:.1f} m/s"
+    cycles = "".join(gait_cycle_chart(
+        report.frames, report.strides, side=near, part=part, band_deg=NOISE_DEG,
+        reference_label=label, reference_toe_off_pct=None if r is None else r.values["toe_off_pct"],
+        reference_curve=None if r is None else getattr(r, f"{part}_curve_deg"))
+        for part in ("thigh", "knee"))
+    return strides, cycles
+
+
+def _stride_table(report: GaitReport) -> str:
+    s, st = report.summary, report.strides
+    near = s.get("near_side", "left")
+    order = st.assign(_k=(st["side"] != near)).sort_values(["_k", "start_s"])
+    head = "".join(f'<th title="{escape(METRICS[c][0])}">{escape(SHORT[c])}</th>'
+                   for c in TABLE_COLUMNS)
+    body = []
+    for _, r in order.iterrows():
+        side = str(r["side"])
+        cells = "".join(f"<td>{_num(r.get(c), 2 if c.endswith('_s') or c == 'confidence' else 0)}"
+                        "</td>" for c in TABLE_COLUMNS)
+        body.append(f'<tr class="{"near" if side == near else "far"}"><td class="l">'
+                    f'{escape(side)}{" (near)" if side == near else ""}</td><td>'
+                    f'{_num(r.get("stride"), 0)}</td><td>{_num(r.get("start_s"), 2)}</td>'
+                    f"{cells}</tr>")
+    return ('<div class="scroll"><table id="stride-table"><thead><tr><th class="l">Leg</th>'
+            f'<th>#</th><th>Start s</th>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
+            "</table></div>")
+
+
+def _quality(summary: dict) -> str:
+    flags = summary.get("quality") or []
+    items = "".join(
+        f'<li><span class="tag{" warn" if f.get("severity") == "warning" else ""}">'
+        f'{_e(f.get("severity") or "info")}</span> {_e(f.get("message"))}</li>' for f in flags)
+    out = f"<ul>{items}</ul>" if items else "<p>No quality problems were found.</p>"
+    c = summary.get("cleaning") or {}
+    gated = _float(c.get("gated_fraction"))
+    gated = _num(None if gated is None else 100 * gated)
+    out += ("<h3>What cleaning repaired</h3><ul>"
+            f"<li>{_num(c.get('n_frames'), 0)} frames analysed; no runner found in "
+            f"{_num(c.get('frames_without_person'), 0)}.</li>"
+            f"<li>{gated} % of keypoints ignored because the pose model was unsure.</li>"
+            f"<li>Left/right legs mixed up by the pose model and swapped back in "
+            f"{_num(c.get('swap_repaired_frames'), 0)} frames.</li>"
+            f"<li>Short gaps filled by interpolation in {_num(c.get('gap_filled_frames'), 0)} "
+            f"frames; {_num(c.get('unfilled_frames'), 0)} frames still miss a keypoint.</li>"
+            f"<li>Keypoints smoothed with a zero-phase low-pass filter at "
+            f"{_num(c.get('cutoff_hz'))} Hz.</li></ul>")
+    return out
+
+
+def _drills(summary: dict) -> str:
+    cards = [f'<div class="card drill"><h3>{_e(d.get("name"))}</h3>'
+             f'<p><b>Finding:</b> {_e(d.get("finding"))}</p><p><b>Why:</b> {_e(d.get("why"))}'
+             f'</p><p><b>Evidence:</b> {_e(d.get("evidence"))} <span class="tag">'
+             f'{_e(d.get("evidence_grade"))}</span></p><p><b>Dosage:</b> {_e(d.get("dosage"))}'
+             "</p></div>"
+             for d in summary.get("drills") or []]
+    return (f'<div class="cards">{"".join(cards)}</div><p class="note">[M] = coaching '
+            "convention, not tested in trials. Grades: supported by trials · limited "
+            "(association or short trials) · coaching convention.</p>")
+
+
+def _definitions(summary: dict) -> str:
+    defs = "".join(f"<dt>{escape(n)} ({escape(u)})</dt><dd>{escape(t)}</dd>"
+                   for n, u, t in METRICS.values())
+    elite = "".join(f"<li>{_e(m.get('text'))} ({_e(m.get('source'))})</li>"
+                    for m in summary.get("elite_markers") or [])
+    attribution = (summary.get("reference") or {}).get("attribution") or ATTRIBUTION
+    return (
+        f"<dl>{defs}</dl><h3>A 2D thigh angle is not lab hip extension</h3>"
+        "<p>The <b>thigh angle</b> is the hip→knee line against vertical, which a side-view "
+        "video measures directly. The <b>trunk–thigh ('hip') angle</b> is the thigh relative "
+        "to the shoulder→hip line. Laboratory <b>hip extension</b> is the thigh relative to "
+        "the pelvis, and pelvic tilt is invisible in 2D video: runners get part of their "
+        "thigh extension by tilting the pelvis forward, so an uncorrected thigh angle "
+        "overstates pelvis-relative hip extension by about 13–16° at its peak. Each number "
+        "here is named for what it measures; none is a lab hip angle.</p>"
+        "<h3>How to read differences</h3><p>Markerless pose estimation is accurate to "
+        "roughly 4–16° for hip and knee angles (Stenum 2021, Young 2023 and others), so a "
+        f"difference under {NOISE_DEG:.0f}° is within measurement noise, {NOISE_DEG:.0f}–"
+        f"{LIKELY_DEG:.0f}° is possible and over {LIKELY_DEG:.0f}° is likely real. The far "
+        "leg is often hidden and less certain.</p>"
+        f'<h3>Reference</h3><p id="attribution">{_e(attribution)}</p>'
+        "<p>Compared at your speed (interpolated between 2.5, 3.5 and 4.5 m/s, never "
+        "extrapolated): experienced runners, not one elite athlete.</p>"
+        f"<h3>What separates elite from recreational runners</h3><ul>{elite}</ul>"
+        "<p class=\"note\">Mostly foot contact (shank angle, landing position, flight), not "
+        "hip extension alone. More extension is not automatically better: less leg extension "
+        "at toe-off goes with better running economy (Moore 2016), and joint angles alone "
+        "explain only 4–12 % of the variance between runners (Van Hooren 2024).</p>")
+
+
+def render_html_report(report: GaitReport, *, title: str | None = None,
+                       athlete: str | None = None) -> str:
+    """The report as one HTML string (UTF-8, no external resources)."""
+    s = report.summary
+    title_text = title or "HipDrive running report"
+    software = s.get("software") or {}
+    video = s.get("video") or {}
+    meta = [f"Athlete: <b>{escape(athlete)}</b>"] if athlete else []
+    meta += [f"Report date: {date.today().isoformat()}", f"Clip: {_e(video.get('file'))}",
+             f"HipDrive {_e(software.get('version'))}"]
+    stride_chart, cycle_charts = _charts(report)
+    sections = [
+        ("summary", "Headline figures", _headline(s)),
+        ("strides", "Stride by stride", stride_chart),
+        ("cycle", "The gait cycle", cycle_charts),
+        ("table", f"All strides ({len(report.strides)})", _stride_table(report)),
+        ("quality", "Quality of the recording", _quality(s)),
+        ("drills", "Drill suggestions", _drills(s)),
+        ("definitions", "Definitions and sources", _definitions(s)),
+    ]
+    body = "".join(f'<section id="{sid}"><h2>{escape(h)}</h2>{content}</section>'
+                   for sid, h, content in sections)
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title_text)}</title><style>{CSS}</style></head><body><main>"
+        f'<header><h1>{escape(title_text)}</h1><p class="meta">{" · ".join(meta)}</p>'
+        '<p class="lead">HipDrive shows <b>hip drive</b>: how far the thigh drives back '
+        "behind the body and swings through in front of it, stride by stride, from a "
+        "side-view video, next to experienced runners at the same speed. It measures "
+        "movement, not muscle activity (it cannot tell whether glutes 'fire').</p></header>"
+        f"{body}<footer>Generated by HipDrive {_e(software.get('version'))}. Not a medical "
+        "assessment.</footer></main></body></html>\n")
+
+
+def write_html_report(report: GaitReport, path: str | os.PathLike, *, title: str | None = None,
+                      athlete: str | None = None) -> Path:
+    """Write the report atomically (temp file in the same folder, then rename)."""
+    path = Path(path)
+    text = render_html_report(report, title=title, athlete=athlete)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
