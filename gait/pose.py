@@ -1,0 +1,200 @@
+"""Pose estimation: the `PoseEstimator` protocol and the MediaPipe adapter.
+
+The only module that imports mediapipe (lazily, when a `MediaPipePose` is made, so
+importing `gait.pose` is cheap). Conventions: pixels in the upright frame, x right,
+y down; confidence = MediaPipe landmark visibility in [0, 1]; a frame where nobody
+is found gives NaN coordinates and 0 confidence for every keypoint.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Protocol
+
+import numpy as np
+
+from gait.keypoints import BLAZEPOSE_INDEX, KEYPOINTS
+from gait.posetrack import PoseTrack
+from gait.video import VideoFrame
+
+Progress = Callable[[str, float, float | None], None]
+PROGRESS_INTERVAL_S = 0.25
+N_KEYPOINTS = len(KEYPOINTS)
+
+
+class PoseEstimator(Protocol):
+    """Finds one person's keypoints (in `gait.keypoints.KEYPOINTS` order) in a frame.
+
+    Frames are given in time order; `time_s` is the frame's real time. Use as a
+    context manager, or call `close()` when done.
+    """
+
+    def estimate(self, rgb: np.ndarray, time_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return x_px, y_px, confidence, each of shape (len(KEYPOINTS),)."""
+        ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> PoseEstimator: ...
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None: ...
+
+
+def no_person() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The estimate for a frame without a person: NaN coordinates, zero confidence."""
+    return np.full(N_KEYPOINTS, np.nan), np.full(N_KEYPOINTS, np.nan), np.zeros(N_KEYPOINTS)
+
+
+class MediaPipePose:
+    """BlazePose Full (33 landmarks) through mediapipe 0.10.21's legacy `solutions.pose`.
+
+    Uses the model bundled with the wheel (`model_complexity=1`); nothing is
+    downloaded. Tracking mode: the landmarks of one frame seed the search in the
+    next, so frames must come in time order and one instance serves one clip at a
+    time (and one thread).
+
+    MediaPipe's own landmark smoothing is off by default. Measured against known
+    keypoints of the synthetic runner (tests/synthetic, 640×480, 30 and 60 fps),
+    smoothing made the median error worse for the fast-moving joints (knee 4.0 →
+    5.2 px, near ankle 5.2 → 6.8 px, far ankle 5.4 → 8.0 px at 30 fps; smaller
+    differences at 60 fps) and added ~4–5 ms of lag at the knee; on a person image
+    moved sinusoidally it tripled the RMS error (2.4 → 8.8 px). It only helps on a
+    still, noisy picture (jitter 6 → 4 px). Its filter also assumes 30 fps whatever
+    the clip (the legacy API feeds simulated timestamps), and our pipeline low-passes
+    every keypoint later with a zero-phase filter whose cut-off is set in Hz
+    (`gait.tracks`), so raw landmarks are what we want. `time_s` is therefore not
+    needed and is ignored.
+
+    MediaPipe prints a few lines to stderr when its graph starts (TFLite and absl
+    messages written before absl logging is initialised); no environment variable
+    silences them, and redirecting file descriptor 2 would also swallow other
+    threads' output in a server, so they are left alone.
+    """
+
+    def __init__(
+        self,
+        *,
+        smooth_landmarks: bool = False,
+        min_detection_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+    ) -> None:
+        import mediapipe as mp  # heavy (~1–2 s); imported only when needed
+
+        self._pose = mp.solutions.pose.Pose(
+            static_image_mode=False,
+            model_complexity=1,
+            smooth_landmarks=smooth_landmarks,
+            enable_segmentation=False,
+            min_detection_confidence=min_detection_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+        self._indices = [BLAZEPOSE_INDEX[name] for name in KEYPOINTS]
+        self._closed = False
+
+    def estimate(self, rgb: np.ndarray, time_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Keypoints of the most prominent person in an upright RGB uint8 frame."""
+        if self._closed:
+            raise RuntimeError("This MediaPipePose has been closed.")
+        height_px, width_px = rgb.shape[:2]
+        result = self._pose.process(np.ascontiguousarray(rgb))
+        if result.pose_landmarks is None:
+            return no_person()
+        landmarks = result.pose_landmarks.landmark
+        picked = [landmarks[i] for i in self._indices]
+        x_px = np.array([lm.x for lm in picked]) * width_px
+        y_px = np.array([lm.y for lm in picked]) * height_px
+        confidence = np.clip(np.array([lm.visibility for lm in picked]), 0.0, 1.0)
+        return x_px, y_px, confidence
+
+    def close(self) -> None:
+        if not self._closed:
+            self._pose.close()
+            self._closed = True
+
+    def __enter__(self) -> MediaPipePose:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+class ProgressThrottle:
+    """Reports `progress(stage, fraction_done, eta_s)` at most every PROGRESS_INTERVAL_S.
+
+    `n_total` is the expected number of items (frames); fractions are capped at 1.
+    The ETA is None until the first item is done (or when `n_total` is unknown).
+    """
+
+    def __init__(self, progress: Progress | None, stage: str, n_total: int) -> None:
+        self.progress = progress
+        self.stage = stage
+        self.n_total = n_total
+        self.start_s = time.monotonic()
+        self.last_s = -float("inf")
+
+    def update(self, n_done: int) -> None:
+        now_s = time.monotonic()
+        if self.progress is None or now_s - self.last_s < PROGRESS_INTERVAL_S:
+            return
+        self.last_s = now_s
+        if self.n_total <= 0 or n_done == 0:
+            self.progress(self.stage, 0.0, None)
+            return
+        rate = n_done / max(now_s - self.start_s, 1e-9)
+        eta_s = max(self.n_total - n_done, 0) / rate
+        self.progress(self.stage, min(n_done / self.n_total, 1.0), eta_s)
+
+    def done(self) -> None:
+        if self.progress is not None:
+            self.progress(self.stage, 1.0, 0.0)
+
+
+def extract_pose(
+    frames: Iterable[VideoFrame],
+    estimator: PoseEstimator,
+    *,
+    n_frames_estimate: int,
+    width_px: int,
+    height_px: int,
+    progress: Progress | None = None,
+) -> PoseTrack:
+    """Run `estimator` over every frame and gather a raw PoseTrack.
+
+    `time_s` comes from the frames. `progress("pose", fraction_done, eta_s)` is
+    called at most every 0.25 s (ETA None until it can be estimated) and once with
+    1.0 at the end; `n_frames_estimate` is only used for these fractions.
+    """
+    throttle = ProgressThrottle(progress, "pose", n_frames_estimate)
+    throttle.update(0)
+    times_s: list[float] = []
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    confs: list[np.ndarray] = []
+    for frame in frames:
+        x_px, y_px, confidence = estimator.estimate(frame.rgb, frame.time_s)
+        times_s.append(frame.time_s)
+        xs.append(np.asarray(x_px, dtype=float))
+        ys.append(np.asarray(y_px, dtype=float))
+        confs.append(np.asarray(confidence, dtype=float))
+        throttle.update(len(times_s))
+    throttle.done()
+    shape = (len(times_s), N_KEYPOINTS)
+    return PoseTrack(
+        time_s=np.asarray(times_s, dtype=float),
+        x_px=np.asarray(xs, dtype=float).reshape(shape),
+        y_px=np.asarray(ys, dtype=float).reshape(shape),
+        confidence=np.asarray(confs, dtype=float).reshape(shape),
+        frame_width_px=int(width_px),
+        frame_height_px=int(height_px),
+    )
+
+
+def detection_rate(track: PoseTrack) -> float:
+    """Fraction of frames in which a person was found (any keypoint not NaN)."""
+    if track.n_frames == 0:
+        return 0.0
+    return float(np.mean(~np.isnan(track.x_px).all(axis=1)))

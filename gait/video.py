@@ -1,0 +1,363 @@
+"""Open, validate and decode a clip. The only module that reads video (PyAV).
+
+Conventions:
+- Frames come out upright: the display matrix phones write (PyAV `frame.rotation`,
+  counter-clockwise degrees) is applied with `np.rot90`.
+- `time_s` is real time in seconds from the first frame, taken from each frame's
+  timestamp (variable frame rate safe) and multiplied by `time_scale`, which undoes
+  slow-motion playback: a 240 fps capture stored for 30 fps playback has
+  `time_scale = 30 / 240`.
+- Every problem with the file is raised as `VideoError`, whose message is one
+  sentence for the user saying what is wrong and what to do.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+ALLOWED_EXTENSIONS: tuple[str, ...] = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")
+MIN_CAPTURE_FPS = 15.0
+MAX_CAPTURE_FPS = 1000.0
+DEFAULT_MAX_SIZE_BYTES = 2_000_000_000
+DEFAULT_MIN_DURATION_S = 2.0
+# Container metadata keys that state the real capture rate of slow-motion clips.
+CAPTURE_FPS_METADATA_KEYS: tuple[str, ...] = ("com.android.capture.fps",)
+# A capture rate within this fraction of the stored rate is the same rate (29.97 vs 30).
+SAME_RATE_TOLERANCE = 0.03
+# Demuxers that read single pictures rather than video.
+_IMAGE_FORMAT_MARKERS = ("image2", "_pipe")
+_STILL_IMAGE_CODECS = {"png", "bmp", "tiff", "webp", "gif", "jpeg2000", "apng"}
+_N_PROBE_FRAMES = 3
+# Give up on a file with more damaged packets than this.
+MAX_BAD_PACKETS = 100
+_ALLOWED_TEXT = ", ".join(ALLOWED_EXTENSIONS[:-1]) + " or " + ALLOWED_EXTENSIONS[-1]
+
+
+class VideoError(Exception):
+    """The clip cannot be used; the message tells the user what is wrong and what to do."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What we know about a clip. Sizes are of the upright picture, times in real seconds."""
+
+    path: Path
+    container_format: str
+    codec: str
+    width_px: int
+    height_px: int
+    rotation_deg: int  # counter-clockwise, as the metadata says; 0, 90, 180 or 270
+    duration_s: float  # real time, after slow-motion scaling
+    n_frames_estimate: int
+    stored_fps: float  # from the stored timestamp differences (see _stored_fps)
+    capture_fps: float  # real capture rate
+    time_scale: float  # stored_fps / capture_fps; stored seconds × time_scale = real seconds
+    size_bytes: int
+
+    @property
+    def stored_duration_s(self) -> float:
+        return self.duration_s / self.time_scale
+
+
+@dataclass(frozen=True)
+class VideoFrame:
+    """One decoded, upright frame. `rgb` is (height, width, 3) uint8."""
+
+    index: int
+    time_s: float
+    rgb: np.ndarray
+
+
+def _fmt_size(n_bytes: float) -> str:
+    if n_bytes >= 1e9:
+        return f"{n_bytes / 1e9:.1f} GB"
+    if n_bytes >= 1e6:
+        return f"{n_bytes / 1e6:.0f} MB"
+    return f"{n_bytes / 1e3:.0f} kB"
+
+
+def _looks_like_video_container(path: Path) -> bool:
+    """True when the first bytes carry a video container signature (MP4/MOV, Matroska, AVI)."""
+    with path.open("rb") as f:
+        head = f.read(16)
+    return (
+        head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip")
+        or head[:4] == b"\x1a\x45\xdf\xa3"
+        or (head[:4] == b"RIFF" and head[8:12] == b"AVI ")
+    )
+
+
+def _unreadable_error(path: Path) -> VideoError:
+    if _looks_like_video_container(path):
+        return VideoError(
+            "This video file seems damaged or incomplete (was the upload or copy interrupted?). "
+            "Export the clip again from your phone and upload the new file."
+        )
+    return VideoError(
+        f"This file is not a video we can read ({path.suffix.lower()}). "
+        f"Upload an {_ALLOWED_TEXT} clip."
+    )
+
+
+def _check_file(path: Path, *, max_size_bytes: int) -> int:
+    """Checks that need no decoding; returns the file size in bytes."""
+    if not path.exists():
+        raise VideoError(f"The file {path.name} was not found. Check the name and choose it again.")
+    if not path.is_file():
+        raise VideoError(f"{path.name} is a folder, not a video file. Choose a video clip.")
+    if path.suffix.lower() not in ALLOWED_EXTENSIONS:
+        kind = path.suffix.lower() or "no extension"
+        raise VideoError(
+            f"This file is not a video we can read ({kind}). Upload an {_ALLOWED_TEXT} clip."
+        )
+    size_bytes = path.stat().st_size
+    if size_bytes == 0:
+        raise VideoError("This file is empty (0 bytes). Upload the clip again.")
+    if size_bytes > max_size_bytes:
+        raise VideoError(
+            f"This file is {_fmt_size(size_bytes)}, more than the {_fmt_size(max_size_bytes)} "
+            "limit. Trim it to 10–30 s of running (or record at a lower resolution) and upload "
+            "that."
+        )
+    return size_bytes
+
+
+def _capture_fps_from_metadata(container: av.container.InputContainer,
+                               stream: av.video.stream.VideoStream) -> float | None:
+    for metadata in (container.metadata, stream.metadata):
+        for key in CAPTURE_FPS_METADATA_KEYS:
+            try:
+                value = float(metadata.get(key, "nan"))
+            except ValueError:
+                continue
+            if math.isfinite(value) and MIN_CAPTURE_FPS <= value <= MAX_CAPTURE_FPS:
+                return value
+    return None
+
+
+def _scan_packets(container: av.container.InputContainer,
+                  stream: av.video.stream.VideoStream) -> tuple[int, np.ndarray]:
+    """Demux (no decoding) every video packet: (packet count, sorted pts in seconds)."""
+    n_packets = 0
+    pts: list[int] = []
+    for packet in container.demux(stream):
+        if packet.size == 0:  # demuxer flush packet
+            continue
+        n_packets += 1
+        if packet.pts is not None:
+            pts.append(packet.pts)
+    times_s = np.sort(np.asarray(pts, dtype=float)) * float(stream.time_base or 0)
+    return n_packets, times_s
+
+
+def _stored_fps(pts_s: np.ndarray) -> float | None:
+    """Frame rate from sorted timestamps: 1 / median interval (robust to dropped
+    frames and variable rate). When the mean interval agrees within 5 %, the mean
+    is used instead: it is not biased by timestamps rounded to whole milliseconds
+    (Matroska/WebM), which matters when the rate sets the slow-motion time scale."""
+    diffs_s = np.diff(pts_s)
+    diffs_s = diffs_s[diffs_s > 0]
+    if not len(diffs_s):
+        return None
+    median_fps = 1.0 / float(np.median(diffs_s))
+    mean_fps = len(diffs_s) / float(pts_s[-1] - pts_s[0])
+    return mean_fps if abs(mean_fps / median_fps - 1.0) < 0.05 else median_fps
+
+
+def _decode_first_frames(path: Path) -> list[av.VideoFrame]:
+    with av.open(str(path), metadata_errors="replace") as container:
+        stream = container.streams.video[0]
+        frames: list[av.VideoFrame] = []
+        for frame in container.decode(stream):
+            frames.append(frame)
+            if len(frames) >= _N_PROBE_FRAMES:
+                break
+        return frames
+
+
+def _normalise_rotation(rotation_deg: float) -> int:
+    """Counter-clockwise degrees rounded to a quarter turn, in {0, 90, 180, 270}."""
+    return int(round(rotation_deg / 90.0)) % 4 * 90
+
+
+def _resolve_capture_fps(stored_fps: float, capture_fps: float | None,
+                         metadata_fps: float | None) -> float:
+    if capture_fps is not None:
+        if not math.isfinite(capture_fps) or not (
+            MIN_CAPTURE_FPS <= capture_fps <= MAX_CAPTURE_FPS
+        ):
+            raise VideoError(
+                f"A capture rate of {capture_fps:g} frames/s is not plausible. Enter the rate "
+                "your phone filmed at (e.g. 30, 60, 120 or 240), or leave it empty."
+            )
+        if capture_fps < stored_fps * (1 - SAME_RATE_TOLERANCE):
+            raise VideoError(
+                f"The clip is stored at {stored_fps:.0f} frames/s, so it cannot have been filmed "
+                f"at {capture_fps:g} frames/s. Enter the slow-motion capture rate (at least "
+                f"{stored_fps:.0f}), or leave it empty."
+            )
+        return float(capture_fps)
+    if metadata_fps is not None and metadata_fps > stored_fps * (1 + SAME_RATE_TOLERANCE):
+        return metadata_fps
+    return stored_fps
+
+
+def probe_video(
+    path: str | Path,
+    *,
+    capture_fps: float | None = None,
+    max_size_bytes: int = DEFAULT_MAX_SIZE_BYTES,
+    min_duration_s: float = DEFAULT_MIN_DURATION_S,
+) -> VideoInfo:
+    """Validate a clip and describe it; raises `VideoError` with a user-facing message.
+
+    Demuxes every packet (fast, no decoding) for exact timestamps and to notice a
+    truncated file, and decodes the first few frames.
+    """
+    path = Path(path)
+    size_bytes = _check_file(path, max_size_bytes=max_size_bytes)
+    try:
+        with av.open(str(path), metadata_errors="replace") as container:
+            format_name = container.format.name
+            if not container.streams.video:
+                raise VideoError(
+                    "This file has no video track (only sound?). Upload the video clip itself."
+                )
+            stream = container.streams.video[0]
+            codec = stream.codec_context.name
+            if any(m in format_name for m in _IMAGE_FORMAT_MARKERS) or codec in _STILL_IMAGE_CODECS:
+                raise _still_image_error()
+            declared_frames = int(stream.frames or 0)
+            declared_s = (float(stream.duration * stream.time_base)
+                          if stream.duration and stream.time_base else None)
+            container_s = container.duration / av.time_base if container.duration else None
+            metadata_fps = _capture_fps_from_metadata(container, stream)
+            average_rate = float(stream.average_rate or stream.guessed_rate or 0)
+            n_packets, pts_s = _scan_packets(container, stream)
+    except av.error.FFmpegError as exc:
+        raise _unreadable_error(path) from exc
+
+    try:
+        first_frames = _decode_first_frames(path)
+    except av.error.FFmpegError as exc:
+        raise _unreadable_error(path) from exc
+    if not first_frames or (declared_frames > 1 and n_packets < 0.9 * declared_frames):
+        raise _unreadable_error(path)
+    if n_packets <= 1 or len(first_frames) < min(2, n_packets):
+        raise _still_image_error()
+
+    stored_fps = _stored_fps(pts_s) or average_rate
+    if not stored_fps > 0:
+        raise _unreadable_error(path)
+    scanned_s = float(pts_s[-1] - pts_s[0]) + 1.0 / stored_fps if len(pts_s) > 1 else 0.0
+    # A file cut short still declares its full length in the header.
+    declared_length_s = declared_s or container_s
+    if declared_length_s is not None and scanned_s < 0.85 * declared_length_s - 0.5:
+        raise _unreadable_error(path)
+    stored_duration_s = scanned_s or declared_s or container_s or 0.0
+
+    capture = _resolve_capture_fps(stored_fps, capture_fps, metadata_fps)
+    time_scale = stored_fps / capture
+    duration_s = stored_duration_s * time_scale
+    if duration_s < min_duration_s:
+        raise VideoError(
+            f"This clip is only {duration_s:.1f} s long. Film at least {min_duration_s:g} s "
+            "of running (10–20 s is best) and upload that."
+        )
+
+    first = first_frames[0]
+    rotation_deg = _normalise_rotation(first.rotation)
+    width_px, height_px = first.width, first.height
+    if rotation_deg in (90, 270):
+        width_px, height_px = height_px, width_px
+    return VideoInfo(
+        path=path,
+        container_format=format_name,
+        codec=codec,
+        width_px=int(width_px),
+        height_px=int(height_px),
+        rotation_deg=rotation_deg,
+        duration_s=float(duration_s),
+        n_frames_estimate=int(n_packets or declared_frames),
+        stored_fps=float(stored_fps),
+        capture_fps=float(capture),
+        time_scale=float(time_scale),
+        size_bytes=size_bytes,
+    )
+
+
+def _still_image_error() -> VideoError:
+    return VideoError(
+        "This file is a still picture, not a video. Upload a video clip of you running "
+        "(10–20 s, filmed from the side)."
+    )
+
+
+def upright_rgb(frame: av.VideoFrame) -> np.ndarray:
+    """The frame as an upright (H, W, 3) uint8 RGB array (display matrix applied)."""
+    rgb = frame.to_ndarray(format="rgb24")
+    quarter_turns = _normalise_rotation(frame.rotation) // 90
+    if quarter_turns:
+        rgb = np.ascontiguousarray(np.rot90(rgb, k=quarter_turns))
+    return rgb
+
+
+def _decoded_frames(path: Path) -> Iterator[av.VideoFrame]:
+    """Decode packet by packet so that a damaged packet costs only its own frames."""
+    n_errors = 0
+    with av.open(str(path), metadata_errors="replace") as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for packet in container.demux(stream):
+            try:
+                frames = packet.decode()
+            except av.error.FFmpegError as exc:
+                n_errors += 1
+                log.debug("Damaged packet in %s: %s", path.name, exc)
+                if n_errors > MAX_BAD_PACKETS:
+                    raise
+                continue
+            yield from frames
+    if n_errors:
+        log.warning("Skipped %d damaged packets of %s.", n_errors, path.name)
+
+
+def iter_frames(path: str | Path, *, capture_fps: float | None = None) -> Iterator[VideoFrame]:
+    """Decode the clip frame by frame (streamed, threaded decoding), upright, real times.
+
+    The clip is validated first (`probe_video` without the duration limit). Damaged
+    packets are skipped (their frames are missing; times stay right because they come
+    from timestamps). If the file is damaged beyond repair part-way, iteration ends
+    after the last good frame (logged as a warning); if no frame at all can be
+    decoded, `VideoError` is raised.
+    """
+    info = probe_video(path, capture_fps=capture_fps, min_duration_s=0.0,
+                       max_size_bytes=2**62)
+    index = 0
+    first_stored_s: float | None = None
+    last_stored_s = 0.0
+    try:
+        for frame in _decoded_frames(info.path):
+            if frame.time is not None:
+                stored_s = float(frame.time)
+            else:  # no timestamp: assume the nominal rate
+                stored_s = last_stored_s + 1.0 / info.stored_fps
+            if first_stored_s is None:
+                first_stored_s = stored_s
+            last_stored_s = stored_s
+            time_s = (stored_s - first_stored_s) * info.time_scale
+            yield VideoFrame(index=index, time_s=time_s, rgb=upright_rgb(frame))
+            index += 1
+    except av.error.FFmpegError as exc:
+        if index == 0:
+            raise _unreadable_error(info.path) from exc
+        log.warning("Decoding stopped after %d frames of %s: %s", index, info.path.name, exc)

@@ -1,0 +1,199 @@
+"""gait.render: the annotated clip is browser-ready H.264 with the drawing in it."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pandas as pd
+import pytest
+
+from gait.keypoints import KEYPOINTS
+from gait.posetrack import PoseTrack
+from gait.render import LEFT_RGB, RIGHT_RGB, write_annotated_video
+from gait.video import iter_frames
+
+MS = Fraction(1, 1000)
+GREY = 70
+
+
+def write_grey_clip(path: Path, *, n_frames: int = 45, fps: int = 30, width_px: int = 320,
+                    height_px: int = 240, times_s: np.ndarray | None = None) -> Path:
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width_px, height_px, "yuv420p"
+        stream.codec_context.time_base = MS
+        for i in range(n_frames):
+            frame = av.VideoFrame.from_ndarray(
+                np.full((height_px, width_px, 3), GREY, np.uint8), format="rgb24")
+            t = times_s[i] if times_s is not None else i / fps
+            frame.pts, frame.time_base = round(t * 1000), MS
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+# A standing figure; the left (near) leg is drawn at x≈130, the right (far) leg at x≈230.
+FIGURE = {
+    "nose": (180, 30), "left_ear": (175, 28), "right_ear": (185, 28),
+    "left_shoulder": (130, 60), "right_shoulder": (230, 60),
+    "left_elbow": (120, 90), "right_elbow": (240, 90),
+    "left_wrist": (115, 115), "right_wrist": (245, 115),
+    "left_hip": (130, 110), "right_hip": (230, 110),
+    "left_knee": (130, 160), "right_knee": (230, 160),
+    "left_ankle": (130, 205), "right_ankle": (230, 205),
+    "left_heel": (120, 215), "right_heel": (220, 215),
+    "left_toe": (150, 215), "right_toe": (250, 215),
+}
+
+
+def figure_track(times_s: np.ndarray, *, width_px: int = 320, height_px: int = 240,
+                 offset_px: tuple[int, int] = (0, 0)) -> PoseTrack:
+    n = len(times_s)
+    x = np.tile([FIGURE[k][0] + offset_px[0] for k in KEYPOINTS], (n, 1)).astype(float)
+    y = np.tile([FIGURE[k][1] + offset_px[1] for k in KEYPOINTS], (n, 1)).astype(float)
+    return PoseTrack(time_s=np.asarray(times_s, float), x_px=x, y_px=y,
+                     confidence=np.ones((n, len(KEYPOINTS))), frame_width_px=width_px,
+                     frame_height_px=height_px)
+
+
+def decode(path: Path) -> tuple[list[np.ndarray], np.ndarray, av.video.stream.VideoStream]:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frames = list(container.decode(stream))
+        info = (stream.codec_context.name, stream.codec_context.format.name,
+                stream.width, stream.height)
+    rgbs = [f.to_ndarray(format="rgb24") for f in frames]
+    return rgbs, np.array([f.time for f in frames]), info
+
+
+def _mean_rgb(rgb: np.ndarray, x: int, y: int, r: int = 1) -> np.ndarray:
+    return rgb[y - r:y + r + 1, x - r:x + r + 1].reshape(-1, 3).mean(axis=0)
+
+
+def test_output_is_browser_h264_with_same_frames_and_times(tmp_path):
+    clip = write_grey_clip(tmp_path / "in.mp4")
+    times = np.arange(45) / 30
+    calls = []
+    out = write_annotated_video(clip, tmp_path / "annotated.mp4", track=figure_track(times),
+                                overlays=None, events=None, near_side="left",
+                                progress=lambda *a: calls.append(a))
+    assert out == tmp_path / "annotated.mp4"
+    rgbs, out_times, (codec, pix_fmt, width, height) = decode(out)
+    assert (codec, pix_fmt, width, height) == ("h264", "yuv420p", 320, 240)
+    assert len(rgbs) == 45
+    np.testing.assert_allclose(out_times, times, atol=1e-3)
+    data = out.read_bytes()
+    assert 0 < data.find(b"moov") < data.find(b"mdat")  # +faststart: index first
+    assert calls[-1] == ("render", 1.0, 0.0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["annotated.mp4", "in.mp4"]
+
+
+def test_skeleton_is_drawn_near_bright_far_dim_left_right_coloured(tmp_path):
+    clip = write_grey_clip(tmp_path / "in.mp4")
+    out = write_annotated_video(clip, tmp_path / "a.mp4", track=figure_track(np.arange(45) / 30),
+                                overlays=None, events=None, near_side="left")
+    rgb = decode(out)[0][10]
+    near_thigh = _mean_rgb(rgb, 130, 135)  # left hip→knee
+    far_thigh = _mean_rgb(rgb, 230, 135)  # right hip→knee
+    background = _mean_rgb(rgb, 180, 180, r=3)
+    assert np.abs(background - GREY).max() < 6
+    assert np.abs(near_thigh - LEFT_RGB).max() < 40  # bright orange
+    assert far_thigh[2] > far_thigh[0] + 20  # blue-ish, not orange
+    assert near_thigh.sum() > far_thigh.sum() + 100  # near is brighter than far
+    assert far_thigh.max() < max(RIGHT_RGB) - 40  # far is dimmed
+
+
+def test_missing_keypoints_are_not_drawn(tmp_path):
+    clip = write_grey_clip(tmp_path / "in.mp4", n_frames=10)
+    track = figure_track(np.arange(10) / 30)
+    x = track.x_px.copy()
+    x[:, KEYPOINTS.index("left_knee")] = np.nan
+    out = write_annotated_video(clip, tmp_path / "a.mp4", track=track.with_arrays(x_px=x),
+                                overlays=None, events=None, near_side="left")
+    rgb = decode(out)[0][5]
+    assert np.abs(_mean_rgb(rgb, 130, 135) - GREY).max() < 10  # no thigh line
+    assert np.abs(_mean_rgb(rgb, 230, 135) - GREY).max() > 20  # the other thigh is there
+
+
+def test_readouts_stride_counter_and_event_flash(tmp_path):
+    clip = write_grey_clip(tmp_path / "in.mp4", n_frames=60, width_px=640, height_px=480)
+    times = np.arange(60) / 30
+    track = figure_track(times, width_px=640, height_px=480, offset_px=(200, 240))
+    overlays = pd.DataFrame({"near_thigh_deg": np.linspace(-20, 30, 60),
+                             "near_hip_deg": np.nan, "trunk_lean_deg": 5.0,
+                             "unrelated": 1.0}, index=range(60))
+    events = pd.DataFrame({"side": ["left", "right", "left"],
+                           "event": ["foot_strike", "foot_strike", "toe_off"],
+                           "time_s": [0.5, 1.0, 1.5]})
+    plain = decode(write_annotated_video(clip, tmp_path / "plain.mp4", track=track,
+                                         overlays=None, events=None, near_side="left"))[0]
+    rgbs = decode(write_annotated_video(clip, tmp_path / "full.mp4", track=track,
+                                        overlays=overlays, events=events, near_side="left"))[0]
+    panel = (slice(0, 120), slice(0, 200))
+    assert np.abs(plain[5][panel].astype(int) - GREY).max() < 10  # nothing there without data
+    assert rgbs[5][panel].max() > 200 and rgbs[5][panel].min() < 45  # white text on shade
+    # the read-out changes with the thigh angle, so the panel differs between frames
+    assert np.abs(rgbs[5][panel].astype(int) - rgbs[50][panel]).max() > 100
+
+    def flash_pixels(rgb):  # bright yellow in the top-right corner
+        corner = rgb[:60, -260:].astype(int)
+        return int(((corner[..., 0] > 200) & (corner[..., 1] > 180) & (corner[..., 2] < 120)).sum())
+
+    assert flash_pixels(rgbs[15]) > 50  # left foot strike at 0.5 s (frame 15)
+    assert flash_pixels(rgbs[45]) > 50  # toe-off at 1.5 s
+    assert flash_pixels(rgbs[10]) == 0 and flash_pixels(rgbs[25]) == 0  # no event near
+
+
+def test_variable_frame_rate_times_are_kept(tmp_path):
+    steps = np.tile([1 / 30, 1 / 60, 0.05], 10)
+    times = np.concatenate([[0.0], np.cumsum(steps)])
+    clip = write_grey_clip(tmp_path / "vfr.mp4", n_frames=len(times), times_s=times)
+    out = write_annotated_video(clip, tmp_path / "a.mp4", track=figure_track(times),
+                                overlays=None, events=None, near_side="right")
+    _, out_times, _ = decode(out)
+    np.testing.assert_allclose(out_times, times, atol=1.5e-3)
+
+
+def test_slow_motion_is_written_in_real_time(tmp_path):
+    clip = write_grey_clip(tmp_path / "slow.mp4", n_frames=40, fps=30)
+    real_times = np.array([f.time_s for f in iter_frames(clip, capture_fps=120)])
+    out = write_annotated_video(clip, tmp_path / "a.mp4", track=figure_track(real_times),
+                                overlays=None, events=None, near_side="left", capture_fps=120)
+    np.testing.assert_allclose(decode(out)[1], np.arange(40) / 120, atol=1e-3)
+
+
+def test_odd_frame_size_is_padded_to_even(tmp_path):
+    clip = tmp_path / "odd.mkv"  # H.264 in yuv420p needs even sizes: write odd with VP9
+    with av.open(str(clip), "w") as container:
+        stream = container.add_stream("libvpx-vp9", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 161, 121, "yuv420p"
+        for _ in range(10):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(
+                    np.full((121, 161, 3), GREY, np.uint8), format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    out = write_annotated_video(clip, tmp_path / "a.mp4", track=figure_track(np.arange(10) / 25),
+                                overlays=None, events=None, near_side="left")
+    rgbs, _, (_, _, width, height) = decode(out)
+    assert (width, height) == (162, 122) and len(rgbs) == 10
+
+
+def test_nothing_half_written_on_error(tmp_path, monkeypatch):
+    clip = write_grey_clip(tmp_path / "in.mp4", n_frames=30)
+    monkeypatch.setattr("gait.pose.PROGRESS_INTERVAL_S", 0.0)  # report every frame
+
+    def stop_half_way(stage, fraction, eta_s):
+        if fraction >= 0.5:
+            raise KeyboardInterrupt  # e.g. the user stopped the app mid-way
+
+    with pytest.raises(KeyboardInterrupt):
+        write_annotated_video(clip, tmp_path / "a.mp4", track=figure_track(np.arange(30) / 30),
+                              overlays=None, events=None, near_side="left",
+                              progress=stop_half_way)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
