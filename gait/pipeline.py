@@ -115,7 +115,8 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = AnalysisOptions(
     clean, cleaning = clean_track(raw, cutoff_hz=options.cutoff_hz)
     geometry = detect_geometry(clean, treadmill=options.treadmill)
     angles = compute_angles(clean, direction=geometry.direction)
-    events = detect_events(clean, leg_length_px=geometry.leg_length_px)
+    events = detect_events(clean, leg_length_px=geometry.leg_length_px,
+                           knee_flexion_deg={s: angles[f"{s}_knee_deg"].to_numpy() for s in SIDES})
     frames = _frames_table(raw, clean, angles, geometry.near_side)
     strides, dropped = build_strides(events)
     if strides.empty:

@@ -60,54 +60,70 @@ def _leg_columns(track: PoseTrack, side: str) -> list[int]:
     return [track.column(f"{side}_{part}") for part in LEG_PARTS]
 
 
-def _swap_cost(
-    left: np.ndarray, right: np.ndarray, pred_left: np.ndarray, pred_right: np.ndarray
-) -> tuple[float, float]:
-    """Continuity cost of keeping vs exchanging the labels (mean distance in px)."""
-    keep = np.nanmean(np.hstack([np.linalg.norm(left - pred_left, axis=1),
-                                 np.linalg.norm(right - pred_right, axis=1)]))
-    swap = np.nanmean(np.hstack([np.linalg.norm(left - pred_right, axis=1),
-                                 np.linalg.norm(right - pred_left, axis=1)]))
-    return float(keep), float(swap)
+SWAP_PENALTY_LEG_PER_FRAME = 0.05
+CONTINUITY_PARTS = ("knee", "ankle", "heel", "toe")
 
 
-def repair_leg_swaps(track: PoseTrack, *, decision_ratio: float = 0.7) -> PoseTrack:
+def _forward_fill(values: np.ndarray) -> np.ndarray:
+    """Replace NaN rows (axis 0) by the last finite value, per remaining element."""
+    flat = values.reshape(len(values), -1)
+    idx = np.where(np.isfinite(flat), np.arange(len(flat))[:, None], 0)
+    np.maximum.accumulate(idx, axis=0, out=idx)
+    filled = flat[idx, np.arange(flat.shape[1])]
+    return filled.reshape(values.shape)
+
+
+def _continuity_costs(track: PoseTrack) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame i ≥ 1, the summed jump (px) of the lower-leg keypoints from frame
+    i−1 to i if the two frames have the same label state (`same`) or opposite states
+    (`cross`). A part missing in a frame keeps its last seen position, so a jump
+    across a gap still counts; parts never seen add nothing."""
+    def stack(side: str) -> np.ndarray:
+        parts = np.stack([track.xy(f"{side}_{p}") for p in CONTINUITY_PARTS], axis=1)
+        return _forward_fill(parts)
+
+    left, right = stack("left"), stack("right")  # (n, parts, 2)
+
+    def jump(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.nansum(np.linalg.norm(a[1:] - b[:-1], axis=2), axis=1)
+
+    same = jump(left, left) + jump(right, right)
+    cross = jump(left, right) + jump(right, left)
+    return same, cross
+
+
+def repair_leg_swaps(track: PoseTrack, *, leg_length_px: float | None = None) -> PoseTrack:
     """Undo frames where the pose model exchanged the left and right legs.
 
-    In side view the legs cross twice per stride and BlazePose then often labels
-    the near leg as the far one for a few frames. Each frame's legs are matched to
-    a constant-velocity prediction from the (already repaired) previous frames; the
-    labels are exchanged when that is clearly cheaper (`decision_ratio`). As the
-    tracking can lock onto the opposite identity, the final labelling is the one
-    that agrees with the model's raw labels in most frames.
+    In side view the legs cross twice per stride and BlazePose then sometimes labels
+    the near leg as the far one for a few frames. Each frame gets a state (labels as
+    given, or exchanged); the most likely state sequence (Viterbi) minimises the
+    frame-to-frame jumps of knees, ankles, heels and toes plus a small penalty for
+    every frame whose labels are exchanged (the model's own labels are right most of
+    the time). A short swap costs two big jumps if kept, so it is undone; while the
+    legs overlap both states cost the same and the model's labels stand.
     """
     n = track.n_frames
+    if n < 2:
+        return track.with_arrays(flags=dict(track.flags, swap_repaired=np.zeros(n, bool)))
+    if leg_length_px is None:
+        thigh = np.linalg.norm(track.xy("left_hip") - track.xy("left_knee"), axis=1)
+        shank = np.linalg.norm(track.xy("left_knee") - track.xy("left_ankle"), axis=1)
+        leg_length_px = float(np.nanmedian(thigh + shank)) if np.isfinite(thigh).any() else 100.0
+    penalty = SWAP_PENALTY_LEG_PER_FRAME * leg_length_px * len(CONTINUITY_PARTS)
+    same, cross = _continuity_costs(track)
+    cost = np.array([0.0, penalty])  # best total cost ending in state keep / swap
+    back = np.zeros((n, 2), dtype=int)
+    for i in range(1, n):
+        from_keep = cost[0] + np.array([same[i - 1], cross[i - 1]])
+        from_swap = cost[1] + np.array([cross[i - 1], same[i - 1]])
+        back[i] = np.where(from_keep <= from_swap, 0, 1)
+        cost = np.minimum(from_keep, from_swap) + np.array([0.0, penalty])
+    state = np.zeros(n, dtype=bool)
+    state[-1] = bool(np.argmin(cost))
+    for i in range(n - 1, 0, -1):
+        state[i - 1] = bool(back[i, int(state[i])])
     lcols, rcols = _leg_columns(track, "left"), _leg_columns(track, "right")
-    xy = np.stack([track.x_px, track.y_px], axis=2)  # (n, k, 2)
-    state = np.zeros(n, dtype=bool)  # True: labels exchanged relative to raw
-    fixed = xy.copy()
-    history: list[int] = []  # frames with both legs seen, in order
-    for i in range(n):
-        left, right = xy[i, lcols], xy[i, rcols]
-        if np.isnan(left).all() or np.isnan(right).all():
-            continue
-        if history:
-            last = history[-1]
-            if len(history) >= 2 and last - history[-2] <= 2:
-                prev = history[-2]
-                step = (fixed[last] - fixed[prev]) * ((i - last) / (last - prev))
-                pred = fixed[last] + step
-            else:
-                pred = fixed[last]
-            keep, swap = _swap_cost(left, right, pred[lcols], pred[rcols])
-            if np.isfinite(keep) and np.isfinite(swap) and swap < decision_ratio * keep:
-                state[i] = True
-        if state[i]:
-            fixed[i, lcols], fixed[i, rcols] = right, left
-        history.append(i)
-    seen = np.array(history, dtype=int)
-    if len(seen) and state[seen].mean() > 0.5:
-        state[seen] = ~state[seen]
     rows = np.flatnonzero(state)
     x, y, conf = track.x_px.copy(), track.y_px.copy(), track.confidence.copy()
     for array in (x, y, conf):
@@ -189,13 +205,15 @@ def clean_track(
     filled = fill_track_gaps(repaired, max_gap_s=max_gap_s)
     smooth = smooth_track(filled, cutoff_hz=cutoff_hz)
     rate_hz = 1.0 / track.median_frame_interval_s if track.n_frames > 1 else float("nan")
+    essential = [track.column(f"{side}_{part}") for side in ("left", "right")
+                 for part in ("shoulder", "hip", "knee", "ankle")]
     report = CleaningReport(
         n_frames=track.n_frames,
         frames_without_person=int(no_person.sum()),
         gated_fraction=float((np.isnan(gated.x_px) & ~np.isnan(track.x_px)).mean()),
         swap_repaired_frames=int(repaired.flags["swap_repaired"].sum()),
         gap_filled_frames=int(filled.flags["gap_filled"].sum()),
-        unfilled_frames=int(np.isnan(filled.x_px).any(axis=1).sum()),
+        unfilled_frames=int(np.isnan(filled.x_px[:, essential]).any(axis=1).sum()),
         cutoff_hz=effective_cutoff_hz(cutoff_hz, rate_hz) if rate_hz == rate_hz else cutoff_hz,
     )
     return smooth, report

@@ -26,5 +26,34 @@ def match_strides(truth: pd.DataFrame, estimated: pd.DataFrame, *, tolerance_s: 
     return pd.DataFrame(rows)
 
 
+def phantom_strides(truth: pd.DataFrame, estimated: pd.DataFrame, *, tolerance_s: float
+                    ) -> pd.DataFrame:
+    """Estimated strides that match no true stride of the same side (start and end
+    both within tolerance_s)."""
+    bad = []
+    for j, row in estimated.iterrows():
+        same = truth[truth["side"] == row["side"]]
+        ok = ((same["start_s"] - row["start_s"]).abs() <= tolerance_s) & (
+            (same["end_s"] - row["end_s"]).abs() <= tolerance_s)
+        if not ok.any():
+            bad.append(j)
+    return estimated.loc[bad]
+
+
+def complete_truth_strides(run) -> pd.DataFrame:
+    """True strides whose first and last ground contacts both lie inside the clip
+    (a contact cut by the clip's start or end has an unknown foot strike/toe-off)."""
+    t0, t1 = run.time_s[0], run.time_s[-1]
+    frame_s = 1.0 / run.fps
+    toe_offs = run.events[run.events["event"] == "toe_off"]
+    keep = []
+    for row in run.strides.itertuples(index=False):
+        side_offs = toe_offs[toe_offs["side"] == row.side]["time_s"].to_numpy()
+        after_end = side_offs[side_offs > row.end_s]
+        keep.append(row.start_s > t0 + frame_s and len(after_end) > 0
+                    and after_end[0] < t1 - frame_s)
+    return run.strides[np.array(keep, dtype=bool)].reset_index(drop=True)
+
+
 def mean_abs(values) -> float:
     return float(np.mean(np.abs(np.asarray(values, dtype=float))))
