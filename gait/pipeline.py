@@ -103,6 +103,19 @@ def _speed(options: AnalysisOptions, clean: PoseTrack, events: pd.DataFrame, geo
     return None, "unknown"
 
 
+def _raise_if_slow_motion(events: pd.DataFrame) -> None:
+    """Steps far slower than running (> 1.5 s per stride) usually mean a slow-motion
+    clip stored at a lower playback rate."""
+    strikes = events[events["event"] == "foot_strike"]
+    gaps = strikes.groupby("side")["time_s"].diff().dropna()
+    if len(gaps) and gaps.median() > 1.5:
+        factor = gaps.median() / 0.7
+        raise AnalysisError(
+            f"The steps look about {factor:.0f}× slower than running: this seems to be a "
+            "slow-motion clip. Give its real capture rate (e.g. --capture-fps 240, or the "
+            "capture-rate box in the app) and analyse it again.")
+
+
 def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = AnalysisOptions(),
                   capture_fps: float, video: dict | None = None) -> GaitReport:
     """Analyse a raw pose track (after pose estimation)."""
@@ -120,6 +133,7 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = AnalysisOptions(
     frames = _frames_table(raw, clean, angles, geometry.near_side)
     strides, dropped = build_strides(events)
     if strides.empty:
+        _raise_if_slow_motion(events)
         raise AnalysisError(
             "No complete stride was found: the feet must be visible touching the ground. "
             "Film 10–20 s of steady running from the side with the feet in frame.")

@@ -1,0 +1,171 @@
+"""The command line as a user runs it: the output contract and bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.synthetic.render_runner import make_clip
+
+GAIT = [sys.executable, "-m", "gait.cli"]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_gait(*args: str | Path) -> subprocess.CompletedProcess:
+    return subprocess.run([*GAIT, *map(str, args)], capture_output=True, text=True, cwd=ROOT,
+                          timeout=600)
+
+
+def assert_clean_error(proc: subprocess.CompletedProcess, phrase: str) -> None:
+    assert proc.returncode == 2, proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ") and phrase in last, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    clip, run = make_clip(folder, fps=60, direction=+1, treadmill=True, seconds=6.0, seed=3)
+    out = folder / "results"
+    proc = run_gait("analyze", clip, "--out", out, "--speed", "3.5", "--treadmill",
+                    "--height", "1.75")
+    return proc, out, run
+
+
+def test_analyze_writes_the_contract(analysed):
+    proc, out, run = analysed
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "annotated.mp4", "frames.csv", "report.html", "strides.csv", "summary.json"]
+    summary = json.loads((out / "summary.json").read_text())
+    for key in ("cadence_spm", "direction", "near_side", "speed_mps", "speed_source",
+                "per_side", "reference", "drills", "quality", "software"):
+        assert key in summary
+    assert summary["direction"] == "left_to_right" and summary["near_side"] == run.near_side
+    assert summary["speed_mps"] == 3.5 and summary["speed_source"] == "entered by the user"
+    assert summary["treadmill"] is True
+    assert abs(summary["cadence_spm"] - run.cadence_spm) < 0.02 * run.cadence_spm
+    for drill in summary["drills"]:
+        assert {"id", "name", "why", "evidence", "dosage"} <= drill.keys()
+    strides = pd.read_csv(out / "strides.csv")
+    for col in ("side", "stride", "start_s", "end_s", "toe_off_s", "peak_hip_extension_deg",
+                "peak_thigh_extension_deg", "peak_hip_flexion_deg", "peak_thigh_flexion_deg",
+                "hip_rom_deg", "thigh_at_strike_deg", "thigh_at_toe_off_deg",
+                "knee_at_strike_deg", "peak_knee_flexion_swing_deg", "shank_at_strike_deg",
+                "trunk_lean_deg", "contact_time_s", "confidence"):
+        assert col in strides.columns
+    assert set(strides["side"]) == {"left", "right"} and len(strides) >= 10
+    frames = pd.read_csv(out / "frames.csv")
+    assert len(frames) == 360
+    assert {"frame", "time_s", "right_knee_x_px", "right_thigh_deg", "swap_repaired"} <= set(
+        frames.columns)
+
+
+def test_annotated_video_is_browser_playable_h264(analysed):
+    _, out, _ = analysed
+    with av.open(str(out / "annotated.mp4")) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert stream.codec_context.pix_fmt == "yuv420p"
+        assert sum(1 for _ in container.decode(stream)) == 360
+
+
+def test_report_is_self_contained(analysed):
+    _, out, _ = analysed
+    html = (out / "report.html").read_text()
+    assert "<svg" in html and "<script src" not in html
+
+
+def test_missing_file(tmp_path):
+    proc = run_gait("analyze", tmp_path / "nope.mp4", "--out", tmp_path / "out")
+    assert_clean_error(proc, "not found")
+    assert not (tmp_path / "out").exists()
+
+
+def test_not_a_video(tmp_path):
+    fake = tmp_path / "notes.mp4"
+    fake.write_text("this is not a video\n" * 100)
+    proc = run_gait("analyze", fake, "--out", tmp_path / "out")
+    assert_clean_error(proc, "video")
+    assert not (tmp_path / "out").exists()
+
+
+def test_empty_file(tmp_path):
+    empty = tmp_path / "empty.mov"
+    empty.write_bytes(b"")
+    assert_clean_error(run_gait("analyze", empty, "--out", tmp_path / "out"), "empty")
+
+
+def test_truncated_file(tmp_path):
+    clip, _ = make_clip(tmp_path, fps=30, seconds=3.0)
+    data = clip.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) // 3])
+    proc = run_gait("analyze", cut, "--out", tmp_path / "out")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("error: ")
+
+
+def _write_clip(path: Path, frames: list[np.ndarray], fps: int = 30) -> None:
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height = frames[0].shape[1], frames[0].shape[0]
+        stream.pix_fmt = "yuv420p"
+        for image in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
+def test_no_person_in_view(tmp_path):
+    rng = np.random.default_rng(0)
+    base = rng.integers(60, 200, (240, 320, 3), dtype=np.uint8)
+    clip = tmp_path / "empty_room.mp4"
+    _write_clip(clip, [np.roll(base, i, axis=1) for i in range(90)])
+    out = tmp_path / "out"
+    assert_clean_error(run_gait("analyze", clip, "--out", out), "No runner was found")
+    assert not out.exists()
+
+
+def test_too_short(tmp_path):
+    clip = tmp_path / "blink.mp4"
+    _write_clip(clip, [np.full((120, 160, 3), 128, np.uint8)] * 15)
+    assert_clean_error(run_gait("analyze", clip, "--out", tmp_path / "out"), "only 0.5 s long")
+
+
+def test_existing_results_survive_a_failed_run(analysed, tmp_path):
+    _, out, _ = analysed
+    before = (out / "summary.json").read_bytes()
+    fake = tmp_path / "bad.mp4"
+    fake.write_text("nope")
+    assert_clean_error(run_gait("analyze", fake, "--out", out), "video")
+    assert (out / "summary.json").read_bytes() == before
+
+
+def test_portrait_phone_clip_is_analysed_upright(tmp_path):
+    clip, run = make_clip(tmp_path, fps=30, direction=-1, treadmill=True, seconds=6.0,
+                          rotation_deg=90, seed=5)
+    out = tmp_path / "out"
+    proc = run_gait("analyze", clip, "--out", out, "--no-video")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["video"]["rotation_deg"] in (90, 270)
+    assert summary["direction"] == "right_to_left" and summary["near_side"] == run.near_side
+    assert abs(summary["cadence_spm"] - run.cadence_spm) < 0.02 * run.cadence_spm
+    assert not (out / "annotated.mp4").exists()
+
+
+def test_bad_option_values_are_explained(tmp_path):
+    clip = tmp_path / "x.mp4"
+    clip.write_bytes(b"")
+    assert_clean_error(run_gait("analyze", clip, "--out", tmp_path / "o", "--height", "178"),
+                       "--height")
