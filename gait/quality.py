@@ -68,6 +68,12 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
             f"The far ({geometry.far_side}) leg is often hidden behind the near leg (pose "
             f"confidence {far_leg_confidence:.2f}); its numbers are less certain than the near "
             f"({geometry.near_side}) leg's."))
+    flags.append(QualityFlag(
+        "one_side_view", "info",
+        f"Left/right differences come from one side view: the far ({geometry.far_side}) leg is "
+        "seen through the near one, and on clips with known truth it read 3–5° less thigh "
+        "extension than the near leg. To compare your legs, film a pass in each direction and "
+        "compare each leg while it is the near leg."))
     if cleaning.swap_repaired_frames:
         flags.append(QualityFlag(
             "swaps_repaired", "info",
