@@ -69,6 +69,7 @@ def _render(seconds: float, fps: float, folder: Path) -> Path:
     sys.path.insert(0, str(ROOT))
     from tests.synthetic.render_runner import make_clip
 
+    folder.mkdir(parents=True, exist_ok=True)
     path, _ = make_clip(folder, fps=fps, direction=1, treadmill=True, seconds=seconds)
     return Path(path)
 
@@ -94,7 +95,8 @@ def main() -> None:
             plain = _measure("analysis", clip)
             video = _measure("analysis+video", clip)
             fps = bare["frames"] / bare["seconds"]
-            print(f"| {clip.name} | {bare['frames']} | {bare['seconds']:.1f} s ({fps:.0f} fps) | "
+            print(f"| {clip.parent.name}/{clip.name} | {bare['frames']} | "
+                  f"{bare['seconds']:.1f} s ({fps:.0f} fps) | "
                   f"{plain['seconds']:.1f} s | {plain['seconds'] / bare['seconds']:.2f}× | "
                   f"{video['seconds']:.1f} s | {bare['max_rss_mb']:.0f} / "
                   f"{plain['max_rss_mb']:.0f} MB |")
