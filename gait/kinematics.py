@@ -4,7 +4,7 @@ Conventions: image x right, y down. Direction of travel d = +1 when the runner
 faces/moves toward +x. A runner facing image-right shows the camera their RIGHT
 side (right = forward × up, which points at the camera), so near side = right when
 d = +1 and left when d = -1. DESIGN §4 states the mirror image; MediaPipe agrees
-with the geometry here (checked on rendered clips, tests/synthetic/README.md).
+with the geometry here (checked on rendered clips, synthetic/README.md).
 
 - thigh_deg: hip→knee against vertical; + knee ahead of hip (flexion), − behind.
 - trunk_lean_deg: hip→shoulder against vertical; + shoulders ahead of hips.

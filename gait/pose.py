@@ -57,7 +57,7 @@ class MediaPipePose:
     time (and one thread).
 
     MediaPipe's own landmark smoothing is off by default. Measured against known
-    keypoints of the synthetic runner (tests/synthetic, 640×480, 30 and 60 fps),
+    keypoints of the synthetic runner (synthetic, 640×480, 30 and 60 fps),
     smoothing made the median error worse for the fast-moving joints (knee 4.0 →
     5.2 px, near ankle 5.2 → 6.8 px, far ankle 5.4 → 8.0 px at 30 fps; smaller
     differences at 60 fps) and added ~4–5 ms of lag at the knee; on a person image

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/benchmark.py [--clip PATH] [--seconds 10 20] [--fps 60]
 
-Without --clip it renders synthetic runner clips (tests/synthetic) of the given
+Without --clip it renders synthetic runner clips (synthetic) of the given
 lengths. Each measurement runs in a fresh subprocess so peak memory (max RSS) is
 per measurement. Prints wall time, frames/s, the analysis/bare ratio, and peak
 memory for each clip length (memory should not grow with clip length beyond the
@@ -67,7 +67,7 @@ def _measure(kind: str, path: Path) -> dict:
 
 def _render(seconds: float, fps: float, folder: Path) -> Path:
     sys.path.insert(0, str(ROOT))
-    from tests.synthetic.render_runner import make_clip
+    from synthetic.render_runner import make_clip
 
     folder.mkdir(parents=True, exist_ok=True)
     path, _ = make_clip(folder, fps=fps, direction=1, treadmill=True, seconds=seconds)

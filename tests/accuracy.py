@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from gait.pipeline import AnalysisOptions, GaitReport, analyze_video
+from synthetic.render_runner import make_clip
+from synthetic.runner_model import SyntheticRun
 from tests.conftest import complete_truth_strides, match_strides, phantom_strides
-from tests.synthetic.render_runner import make_clip
-from tests.synthetic.runner_model import SyntheticRun
 
 # name: (fps, direction, treadmill, seconds, extra synthesize_run keywords)
 CLIP_CONFIGS: dict[str, tuple[float, int, bool, float, dict]] = {

@@ -1,4 +1,4 @@
-"""Shared fixtures: synthetic runners with known truth (see tests/synthetic/README.md)."""
+"""Shared fixtures: synthetic runners with known truth (see synthetic/README.md)."""
 
 from __future__ import annotations
 

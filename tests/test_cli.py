@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.synthetic.render_runner import make_clip
+from synthetic.render_runner import make_clip
 
 GAIT = [sys.executable, "-m", "gait.cli"]
 ROOT = Path(__file__).resolve().parents[1]

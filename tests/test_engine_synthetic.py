@@ -8,8 +8,8 @@ import pytest
 
 from gait.pipeline import AnalysisError, analyze_track
 from gait.posetrack import PoseTrack
+from synthetic.runner_model import synthesize_run, to_pose_track
 from tests.conftest import complete_truth_strides, match_strides, mean_abs, phantom_strides
-from tests.synthetic.runner_model import synthesize_run, to_pose_track
 
 CONFIGS = [
     # fps, direction, treadmill, camera

@@ -18,7 +18,7 @@ from gait.reference import ATTRIBUTION
 from gait.report import render_html_report, write_html_report
 
 try:
-    from tests.synthetic.runner_model import synthesize_run, to_pose_track
+    from synthetic.runner_model import synthesize_run, to_pose_track
 except ImportError:  # tests/ on sys.path instead of the project root
     from synthetic.runner_model import synthesize_run, to_pose_track
 
