@@ -157,3 +157,24 @@ def _options(speed):
     from gait.pipeline import AnalysisOptions
 
     return AnalysisOptions(speed_mps=speed)
+
+
+def _flag_ids(report) -> set[str]:
+    return {q["id"] for q in report.summary["quality"]}
+
+
+def test_quality_flags_name_what_limits_the_numbers():
+    good = analyze_track(to_pose_track(_run(60, +1, True, "fixed"), noise_px=0.5),
+                         capture_fps=60)
+    assert not {"low_frame_rate", "few_strides", "runner_small", "short_clip"} & _flag_ids(good)
+
+    low_fps = analyze_track(to_pose_track(_run(30, +1, True, "fixed")), capture_fps=30)
+    assert "low_frame_rate" in _flag_ids(low_fps)
+
+    short_run = synthesize_run(fps=60, duration_s=4, seed=4)
+    short = analyze_track(to_pose_track(short_run), capture_fps=60)
+    assert {"few_strides", "short_clip"} <= _flag_ids(short)
+
+    small_run = synthesize_run(fps=60, duration_s=12, body_height_px=120, seed=4)
+    small = analyze_track(to_pose_track(small_run), capture_fps=60)
+    assert "runner_small" in _flag_ids(small)
