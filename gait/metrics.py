@@ -34,8 +34,9 @@ STRIDE_METRICS: tuple[str, ...] = (
 )
 
 
-def _peak(time_s: np.ndarray, values: np.ndarray, *, maximum: bool) -> float:
-    """Extreme value with parabolic refinement around the extreme sample."""
+def parabolic_extreme(values: np.ndarray, *, maximum: bool) -> float:
+    """Extreme value of evenly spaced samples, refined by a parabola through the
+    extreme sample and its neighbours (NaN samples are ignored)."""
     ok = np.isfinite(values)
     if ok.sum() < 3:
         return float("nan")
@@ -84,15 +85,15 @@ def stride_metrics(frames: pd.DataFrame, strides: pd.DataFrame) -> pd.DataFrame:
         swing = (ts >= row.toe_off_s) & (ts < row.end_s)
         th, hp = np.where(in_stride, thigh[sl], np.nan), np.where(in_stride, hip[sl], np.nan)
         values = {
-            "peak_hip_extension_deg": -_peak(ts, hp, maximum=False),
-            "peak_thigh_extension_deg": -_peak(ts, th, maximum=False),
-            "peak_hip_flexion_deg": _peak(ts, hp, maximum=True),
-            "peak_thigh_flexion_deg": _peak(ts, th, maximum=True),
+            "peak_hip_extension_deg": -parabolic_extreme(hp, maximum=False),
+            "peak_thigh_extension_deg": -parabolic_extreme(th, maximum=False),
+            "peak_hip_flexion_deg": parabolic_extreme(hp, maximum=True),
+            "peak_thigh_flexion_deg": parabolic_extreme(th, maximum=True),
             "thigh_at_strike_deg": _at(t, thigh, row.start_s),
             "thigh_at_toe_off_deg": _at(t, thigh, row.toe_off_s),
             "knee_at_strike_deg": _at(t, knee, row.start_s),
-            "peak_knee_flexion_swing_deg": _peak(ts, np.where(swing, knee[sl], np.nan),
-                                                 maximum=True),
+            "peak_knee_flexion_swing_deg": parabolic_extreme(
+                np.where(swing, knee[sl], np.nan), maximum=True),
             "shank_at_strike_deg": _at(t, shank, row.start_s),
             "trunk_lean_deg": float(np.nanmean(frames["trunk_lean_deg"].to_numpy()[sl][in_stride]))
             if in_stride.any() else float("nan"),

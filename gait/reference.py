@@ -16,6 +16,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from gait.metrics import parabolic_extreme
+
 REFERENCE_SPEEDS_MPS = (2.5, 3.5, 4.5)
 # Key points derived from the same data set (HipDrive reference notes, [D]).
 CADENCE_SPM = (161.0, 171.0, 183.0)
@@ -79,16 +81,6 @@ def _interp(speed: float, table: tuple[float, ...]) -> float:
     return float(np.interp(speed, REFERENCE_SPEEDS_MPS, table))
 
 
-def _peak_parabolic(curve: np.ndarray, *, maximum: bool) -> float:
-    i = int(np.argmax(curve) if maximum else np.argmin(curve))
-    if 0 < i < len(curve) - 1:
-        a, b, c = curve[i - 1], curve[i], curve[i + 1]
-        denom = a - 2 * b + c
-        if denom != 0:
-            return float(b - (a - c) ** 2 / (8 * denom))
-    return float(curve[i])
-
-
 def reference_at(speed_mps: float) -> Reference:
     """Speed-matched reference; outside 2.5–4.5 m/s the nearest speed is used."""
     used = float(np.clip(speed_mps, REFERENCE_SPEEDS_MPS[0], REFERENCE_SPEEDS_MPS[-1]))
@@ -103,13 +95,13 @@ def reference_at(speed_mps: float) -> Reference:
     toe_off_pct = _interp(used, TOE_OFF_PCT)
     swing = knee_at[int(round(toe_off_pct)):]
     values = {
-        "peak_thigh_extension_deg": -_peak_parabolic(thigh_at, maximum=False),
-        "peak_thigh_flexion_deg": _peak_parabolic(thigh_at, maximum=True),
+        "peak_thigh_extension_deg": -parabolic_extreme(thigh_at, maximum=False),
+        "peak_thigh_flexion_deg": parabolic_extreme(thigh_at, maximum=True),
         "thigh_rom_deg": float(thigh_at.max() - thigh_at.min()),
         "thigh_at_strike_deg": float(thigh_at[0]),
         "thigh_at_toe_off_deg": float(np.interp(toe_off_pct, np.arange(100), thigh_at)),
         "knee_at_strike_deg": float(knee_at[0]),
-        "peak_knee_flexion_swing_deg": _peak_parabolic(swing, maximum=True),
+        "peak_knee_flexion_swing_deg": parabolic_extreme(swing, maximum=True),
         "contact_time_s": _interp(used, CONTACT_TIME_S),
         "cadence_spm": _interp(used, CADENCE_SPM),
         "toe_off_pct": toe_off_pct,
