@@ -1,0 +1,80 @@
+"""Method: what each number means, what a 2D video can and cannot measure, the
+reference data and its attribution, measured accuracy, limits."""
+
+import streamlit as st
+
+from gait.reference import ATTRIBUTION, ELITE_MARKERS, LIKELY_DEG, NOISE_DEG, REFERENCE_SPEEDS_MPS
+from gait.report import METRICS
+from ui.paths import REPO_DIR
+from ui.text import accuracy_markdown
+
+st.title("Method")
+st.markdown(
+    "HipDrive finds 33 body landmarks in every frame with the BlazePose model (MediaPipe, run "
+    "on this server), cleans them (left/right swap repair, gap filling, 8 Hz low-pass), finds "
+    "each foot strike and toe-off, cuts the run into strides (foot strike to the next foot "
+    "strike of the same leg) and measures angles in the image plane.")
+
+st.header("What is measured")
+st.markdown(
+    "All angles are **2D**, in the plane of the picture, from one side view. **A 2D thigh "
+    "angle is not lab \"hip extension\"** (femur relative to the pelvis): the pelvis tilt is "
+    "invisible from the side, and at peak extension an uncorrected thigh angle overstates "
+    "pelvis-relative hip extension by about 13–16°. So each angle is reported under its own "
+    "name: *thigh* (against vertical) and *trunk–thigh* (against the shoulder→hip line).")
+st.markdown("\n".join(f"- **{name}** ({unit}): {text}" for name, unit, text in METRICS.values()))
+st.markdown(
+    "A video **cannot** measure muscle activity (\"glute activation\"), forces, pelvic tilt or "
+    "rotation, or anything out of the picture plane. The near (camera-side) leg is measured "
+    "best; the far leg is partly hidden behind it.")
+
+st.header("Reference data")
+st.markdown(
+    f"Speed-matched curves of 28 experienced runners on a treadmill at "
+    f"{', '.join(f'{s:g}' for s in REFERENCE_SPEEDS_MPS)} m/s, interpolated linearly to your "
+    "speed and never extrapolated (outside that range the nearest speed is used and the "
+    "results say so). Only thigh and knee angles have a reference; **no reference exists for "
+    "the trunk–thigh angle**.")
+st.markdown(f"> {ATTRIBUTION}")
+st.markdown("Licence: **CC BY 4.0** (Creative Commons Attribution 4.0 International); the "
+            "curves are used as published, averaged over runners.")
+st.markdown(
+    f"**How differences are read.** Markerless 2D pose estimation is off by 4–16° at the hip "
+    f"and knee in published comparisons, so a difference from the reference below "
+    f"{NOISE_DEG:.0f}° is called *within measurement noise*, {NOISE_DEG:.0f}–{LIKELY_DEG:.0f}° "
+    f"a *possible* difference and over {LIKELY_DEG:.0f}° *likely real*. Each median comes "
+    "with a 95 % interval over strides.")
+st.markdown("**Elite markers** (from the literature, shown for context):")
+for marker in ELITE_MARKERS:
+    st.markdown(f"- {marker['text']} ({marker['source']})")
+
+st.header("Measured accuracy")
+accuracy = accuracy_markdown(REPO_DIR / "README.md")
+if accuracy:
+    st.markdown(accuracy)
+else:
+    st.info("The accuracy table is not in this copy of the README yet; "
+            "`scripts/accuracy.py` measures it on synthetic clips with known truth.")
+
+st.header("Limits")
+st.markdown("""
+- **One side view.** The far leg is seen through the near one: on clips with known truth it
+  read 3–5° less thigh extension than the near leg. To compare your legs, film one pass in each
+  direction and compare each leg while it is the near leg (Compare page).
+- **Camera.** A panning or hand-held camera, or one filmed at an angle, distorts 2D angles;
+  keep it fixed, side-on, at hip height.
+- **Pose model error.** BlazePose can mix up the legs where they cross (repaired, and reported)
+  and is less sure in poor light, with baggy clothing or a small runner in the frame.
+- **Treadmill vs overground.** The reference was recorded on a treadmill; overground running
+  at the same speed is similar but not identical.
+- **Frame rate.** At 30 fps a ground contact is only about 7 frames: contact times and events
+  are coarse. 60 fps or more is better.
+- **Not a diagnosis.** The drills are suggestions with their evidence grade, not treatment.
+""")
+
+st.header("Privacy")
+st.markdown(
+    "Your clip is analysed on this server and deleted right after the analysis. The "
+    "annotated video is kept in the server's cache under a name derived from the clip's "
+    "content. Your results live in this browser tab's session only; nothing is sent "
+    "anywhere else, and the app loads nothing from the internet.")

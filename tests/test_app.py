@@ -1,0 +1,336 @@
+"""AppTest tests of every page of the Streamlit app, with real analysis results.
+
+The sample run goes through real MediaPipe once per test session (module-scoped
+`sample_app`, ~30 s); later "Try the sample run" clicks are cache hits. Other
+results are real engine output (`gait.pipeline.analyze_track`) on synthetic pose
+tracks with known motion — no stubs.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gait.pipeline import AnalysisOptions, analyze_track
+from gait.reference import ATTRIBUTION
+from gait.report import METRICS
+from gait.video import VideoError, probe_video
+from synthetic.runner_model import synthesize_run, to_pose_track
+from ui import state
+from ui.service import analysis_store
+from ui.text import readme_section
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+SAMPLE_TIMEOUT_S = 600
+
+
+@pytest.fixture(scope="module", autouse=True)
+def data_dir(tmp_path_factory):
+    """Keep the sample clip and annotated videos out of the repository."""
+    path = tmp_path_factory.mktemp("hipdrive-data")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("HIPDRIVE_DATA_DIR", str(path))
+    yield path
+    patch.undo()
+
+
+def _synthetic_result(offset_deg: float, *, name: str, direction: int = -1):
+    run = synthesize_run(fps=60, duration_s=10, direction=direction, seed=3,
+                         thigh_extension_offset_deg=offset_deg)
+    report = analyze_track(to_pose_track(run, noise_px=1.5, seed=3),
+                           options=AnalysisOptions(speed_mps=3.5, treadmill=True),
+                           capture_fps=60.0)
+    return state.make_result(report, video_path=None, file_name=f"{name}.mp4", athlete=name)
+
+
+@pytest.fixture(scope="module")
+def before():
+    return _synthetic_result(-8.0, name="Before")
+
+
+@pytest.fixture(scope="module")
+def after():
+    return _synthetic_result(0.0, name="After")
+
+
+def _app(*results, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if results:
+        at.session_state[state.RESULTS_KEY] = list(results)
+    if page:
+        at.switch_page(page)
+    return at.run()
+
+
+def _no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _click_sample(at: AppTest) -> AppTest:
+    """Press "Try the sample run"; the app switches to Results. (AppTest does not follow
+    an in-script st.switch_page on later runs, so the test follows it explicitly.)"""
+    at.button(key="sample").click()
+    at.run(timeout=SAMPLE_TIMEOUT_S)
+    return at.switch_page("pages/results.py")
+
+
+@pytest.fixture(scope="module")
+def sample_app():
+    """One real sample analysis (MediaPipe + annotated video); the app lands on Results."""
+    at = _click_sample(_app())
+    _no_exception(at)
+    return at
+
+
+def _current(at: AppTest) -> state.SessionResult:
+    kept = at.session_state[state.RESULTS_KEY]
+    return next(r for r in kept if r.id == at.session_state[state.CURRENT_KEY])
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
+
+
+# --- Analyze ----------------------------------------------------------------------------------
+
+def test_analyze_page_offers_upload_sample_and_filming_guide():
+    at = _app()
+    _no_exception(at)
+    assert at.title[0].value == "HipDrive"
+    assert "hip drive" in _markdown(at)
+    assert "60 fps or more" in _markdown(at) and "7 strides per leg" in _markdown(at)
+    assert len(at.get("file_uploader")) == 1
+    assert at.button(key="analyze").disabled  # nothing uploaded yet
+    assert not at.button(key="sample").disabled
+    assert at.text_input(key="speed").value == ""
+
+
+def test_upload_of_a_non_video_shows_the_engine_message(tmp_path):
+    bogus = tmp_path / "run.mp4"
+    bogus.write_bytes(b"this is not a video at all" * 10)
+    with pytest.raises(VideoError) as expected:
+        probe_video(bogus)
+    at = _app()
+    at.get("file_uploader")[0].upload("my run.mp4", bogus.read_bytes(), "video/mp4")
+    at.run()
+    at.button(key="analyze").click()
+    at.run()
+    _no_exception(at)
+    assert [e.value for e in at.error] == [str(expected.value)]
+    assert "side-on" in at.info[0].value  # what to do
+    assert state.RESULTS_KEY not in at.session_state
+    assert at.title[0].value == "HipDrive"  # stayed on Analyze
+
+
+def _blank_clip(path: Path, *, seconds: float = 3.0, fps: int = 30) -> Path:
+    """A real, decodable H.264 clip with nobody in it."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
+        for _ in range(int(seconds * fps)):
+            frame = av.VideoFrame.from_ndarray(np.full((240, 320, 3), 128, np.uint8),
+                                               format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def test_clip_without_a_runner_shows_the_analysis_error(tmp_path):
+    clip = _blank_clip(tmp_path / "empty.mp4")
+    at = _app()
+    at.get("file_uploader")[0].upload("empty.mp4", clip.read_bytes(), "video/mp4")
+    at.run()
+    at.button(key="analyze").click()
+    at.run(timeout=120)
+    _no_exception(at)
+    assert len(at.error) == 1 and "No runner was found" in at.error[0].value
+
+
+def test_bad_optional_input_is_explained_before_any_analysis(tmp_path):
+    at = _app()
+    at.get("file_uploader")[0].upload("run.mp4", b"x" * 100, "video/mp4")
+    at.text_input(key="speed").set_value("fast")
+    at.run()
+    at.button(key="analyze").click()
+    at.run()
+    _no_exception(at)
+    assert len(at.error) == 1 and "not a number" in at.error[0].value
+
+
+def test_unexpected_failure_shows_an_apology_not_a_traceback(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("internal detail")
+
+    monkeypatch.setattr("gait.pipeline.analyze_video", broken)
+    at = _app()
+    at.get("file_uploader")[0].upload("run.mov", b"unique bytes for this test", "video/mp4")
+    at.run()
+    at.button(key="analyze").click()
+    at.run()
+    _no_exception(at)
+    assert len(at.error) == 1 and at.error[0].value.startswith("Sorry")
+    assert "internal detail" not in at.error[0].value
+
+
+# --- the sample run, Results -----------------------------------------------------------------
+
+def test_sample_run_lands_on_results_with_the_real_numbers(sample_app):
+    at = sample_app
+    assert at.title[0].value == "Results"
+    result = _current(at)
+    assert result.is_sample and result.video_path is not None and result.video_path.exists()
+    summary = result.report.summary
+    near = summary["near_side"]
+    metrics = {m.label: m.value for m in at.metric}
+    cadence = f"{summary['cadence_spm']:.0f} ± {summary['cadence_ci95_spm']:.0f}"
+    assert metrics["Cadence, steps/min"] == cadence
+    ext = summary["per_side"][near]["peak_thigh_extension_deg"]
+    assert metrics["Peak thigh extension"] == f"{ext['median']:.1f}° ± {ext['ci95']:.1f}°"
+    assert any("synthetic runner" in i.value for i in at.info)
+    # the sample has 9° less extension than the reference: drills are suggested
+    assert summary["drills"], "the sample run should trigger drills"
+    assert len(at.get("video")) == 1
+    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("download_button")) == 4
+
+
+def test_switching_pages_and_chart_options_never_reanalyse(sample_app, monkeypatch):
+    runs = analysis_store().runs
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("pose extraction ran again")
+
+    monkeypatch.setattr("gait.pipeline.analyze_video", forbidden)
+    at = sample_app
+    at.radio(key="measure").set_value("trunk_thigh").run()
+    _no_exception(at)
+    assert any("No reference data exist" in c.value for c in at.caption)
+    assert "speed-matched reference" not in at.get("plotly_chart")[0].proto.spec
+    at.radio(key="measure").set_value("thigh").run()
+    at.switch_page("pages/method.py").run()
+    at.switch_page("pages/results.py").run()
+    _no_exception(at)
+    again = _click_sample(_app())  # a new session, same clip: served from the cache
+    _no_exception(again)
+    assert again.title[0].value == "Results"
+    assert analysis_store().runs == runs
+
+
+def test_picking_a_stride_jumps_the_video_to_it(sample_app):
+    at = sample_app
+    result = _current(at)
+    strides = result.report.strides
+    row = strides[strides["side"] == result.report.summary["near_side"]].iloc[3]
+    at.selectbox(key=f"pick_{result.id}").set_value(f"{row.side}-{row.stride}").run()
+    _no_exception(at)
+    video = at.get("video")[0].proto
+    assert video.start_time == int(row.start_s)
+    assert video.end_time == math.ceil(row.end_s)
+    assert video.loop
+    at.selectbox(key=f"pick_{result.id}").set_value("").run()
+    assert at.get("video")[0].proto.start_time == 0
+
+
+def test_sessions_do_not_see_each_others_results(sample_app):
+    other = _app(page="pages/results.py")
+    _no_exception(other)
+    assert any("No analysis yet" in i.value for i in other.info)
+    assert not other.metric
+
+
+# --- Results with an injected real result ----------------------------------------------------
+
+def test_results_page_shows_summary_strides_drills_and_quality(before):
+    at = _app(before, page="pages/results.py")
+    _no_exception(at)
+    summary = before.report.summary
+    near = summary["near_side"]
+    metrics = {m.label: m.value for m in at.metric}
+    rom = summary["per_side"][near]["thigh_rom_deg"]
+    assert metrics["Thigh range"] == f"{rom['median']:.1f}° ± {rom['ci95']:.1f}°"
+    ref = {r["metric"]: r for r in summary["reference"]["comparison"][near]}
+    diff = ref["peak_thigh_extension_deg"]["difference"]
+    assert f"{diff:+.1f}°".replace("-", "−") in _markdown(at)
+    assert f"**Runner:** {before.athlete}" in _markdown(at)
+    assert any("No annotated video" in i.value for i in at.info)
+    tables = at.dataframe
+    assert len(tables) == 2  # strides + medians vs reference
+    text = _markdown(at)
+    for drill in summary["drills"]:
+        assert f"**{drill['name']}**" in text
+    messages = [w.value for w in at.warning] + [i.value for i in at.info]
+    for flag in summary["quality"]:
+        assert flag["message"] in messages
+
+
+def test_results_picker_switches_between_session_results(before, after):
+    at = _app(before, after, page="pages/results.py")
+    assert at.selectbox(key="results_pick").value == after.id  # newest first
+    assert f"**Runner:** {after.athlete}" in _markdown(at)
+    at.selectbox(key="results_pick").set_value(before.id).run()
+    _no_exception(at)
+    assert f"**Runner:** {before.athlete}" in _markdown(at)
+
+
+def test_results_page_without_results_points_to_analyze():
+    at = _app(page="pages/results.py")
+    _no_exception(at)
+    assert any("No analysis yet" in i.value for i in at.info)
+
+
+# --- Compare ----------------------------------------------------------------------------------
+
+def test_compare_lists_the_differences_of_two_runs(before, after):
+    at = _app(before, after, page="pages/compare.py")
+    _no_exception(at)
+    table = at.dataframe[0].value
+    row = table[table["measure"].str.startswith("Peak thigh extension")].iloc[0]
+    near = before.report.summary["near_side"]
+    a = before.report.summary["per_side"][near]["peak_thigh_extension_deg"]["median"]
+    b = after.report.summary["per_side"][near]["peak_thigh_extension_deg"]["median"]
+    assert row["A"] == f"{a:.1f}" and row["B"] == f"{b:.1f}"
+    assert row["B − A"] == f"{b - a:+.1f}".replace("-", "−")
+    assert b - a > 5  # the synthetic runs differ by 8°
+    assert len(at.get("plotly_chart")) == 3
+
+
+def test_compare_far_leg_choice_warns_about_bias(before, after):
+    at = _app(before, after, page="pages/compare.py")
+    far = before.report.summary["far_side"]
+    at.radio(key="compare_leg_a").set_value(far).run()
+    _no_exception(at)
+    assert any("far" in i.value and "3–5°" in i.value for i in at.info)
+
+
+def test_compare_with_one_result_offers_the_sample(before):
+    at = _app(before, page="pages/compare.py")
+    _no_exception(at)
+    assert at.button(key="compare_sample")
+    assert not at.get("plotly_chart")
+
+
+# --- Method -----------------------------------------------------------------------------------
+
+def test_method_page_has_definitions_attribution_accuracy_and_limits():
+    at = _app(page="pages/method.py")
+    _no_exception(at)
+    text = _markdown(at)
+    assert ATTRIBUTION in text and "CC BY 4.0" in text
+    for name, unit, definition in METRICS.values():
+        assert f"- **{name}** ({unit}): {definition}" in text
+    assert "not lab \"hip extension\"" in text
+    assert "One side view" in text
+    readme = (Path(APP).parent / "README.md").read_text(encoding="utf-8")
+    accuracy = readme_section(readme)
+    if accuracy:
+        table_row = next(line for line in accuracy.splitlines() if line.startswith("| "))
+        assert table_row in text
+    else:
+        assert any("accuracy table" in i.value for i in at.info)

@@ -1,0 +1,267 @@
+"""The app's pure helpers: Plotly figure builders, texts and tables, input parsing,
+the cache key and store — on real engine output for a synthetic runner."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+import pytest
+
+from gait.pipeline import AnalysisOptions, analyze_track
+from gait.reference import NOISE_DEG, reference_at
+from gait.strides import normalise_stride
+from synthetic.runner_model import synthesize_run, to_pose_track
+from ui import figures, state
+from ui.inputs import InputError, build_options, parse_speed
+from ui.service import Analysis, AnalysisStore, analysis_key, safe_suffix
+from ui.text import (
+    accuracy_markdown,
+    comparison_table,
+    difference_rows,
+    headline_cards,
+    progress_text,
+    readme_section,
+    slug,
+    stride_table,
+)
+
+
+@pytest.fixture(scope="module")
+def report():
+    run = synthesize_run(fps=60, duration_s=8, direction=-1, seed=5,
+                         thigh_extension_offset_deg=-8.0)
+    return analyze_track(to_pose_track(run, noise_px=1.0, seed=5),
+                         options=AnalysisOptions(speed_mps=3.5, treadmill=True),
+                         capture_fps=60.0)
+
+
+def _trace(fig, name_start: str):
+    found = [t for t in fig.data if (t.name or "").startswith(name_start)]
+    assert found, [t.name for t in fig.data]
+    return found[0]
+
+
+# --- figures ----------------------------------------------------------------------------------
+
+def test_stride_chart_has_both_legs_reference_band_and_stride_ids(report):
+    near = report.summary["near_side"]
+    ref = reference_at(3.5).values["peak_thigh_extension_deg"]
+    fig = figures.stride_chart(report.strides, near_side=near, metric="peak_thigh_extension_deg",
+                               title="t", y_title="y", reference_deg=ref)
+    near_trace = _trace(fig, f"{near} (near) leg")
+    rows = report.strides[report.strides["side"] == near].sort_values("start_s")
+    assert list(near_trace.y) == pytest.approx(rows["peak_thigh_extension_deg"].tolist())
+    assert [list(c) for c in near_trace.customdata] == [[near, s] for s in rows["stride"]]
+    band = _trace(fig, "reference ±")
+    assert min(band.y) == pytest.approx(ref - NOISE_DEG)
+    assert max(band.y) == pytest.approx(ref + NOISE_DEG)
+    assert list(_trace(fig, "speed-matched reference").y) == pytest.approx([ref, ref])
+    assert len(_trace(fig, f"{report.summary['far_side']} (far) leg").x) == len(
+        report.strides) - len(rows)
+
+
+def test_stride_chart_without_reference_draws_no_band_and_says_why(report):
+    fig = figures.stride_chart(report.strides, near_side="left", metric="peak_hip_extension_deg",
+                               title="t", y_title="y", reference_deg=None, note="No reference")
+    assert not [t for t in fig.data if "reference" in (t.name or "")]
+    assert fig.layout.annotations[0].text == "No reference"
+
+
+def test_stride_chart_marks_the_picked_stride(report):
+    row = report.strides.iloc[2]
+    fig = figures.stride_chart(report.strides, near_side="left", metric="peak_thigh_extension_deg",
+                               title="t", y_title="y", reference_deg=None,
+                               selected=(row.side, int(row.stride)))
+    picked = _trace(fig, "picked stride")
+    assert list(picked.x) == [pytest.approx(row.start_s)]
+
+
+def test_cycle_chart_shows_every_stride_the_mean_and_the_reference(report):
+    near = report.summary["near_side"]
+    ref = reference_at(3.5)
+    fig = figures.cycle_chart(report.frames, report.strides, side=near, near_side=near,
+                              part="thigh", reference_curve=ref.thigh_curve_deg,
+                              reference_toe_off_pct=ref.values["toe_off_pct"])
+    rows = report.strides[report.strides["side"] == near]
+    strides = [t for t in fig.data if t.legendgroup == "strides"]
+    assert len(strides) == len(rows)
+    t = report.frames["time_s"].to_numpy()
+    first = normalise_stride(t, report.frames[f"{near}_thigh_deg"].to_numpy(),
+                             start_s=rows.iloc[0].start_s, end_s=rows.iloc[0].end_s)
+    np.testing.assert_allclose(np.asarray(strides[0].y, float), first)
+    mean = _trace(fig, "mean of")
+    stack = np.vstack([np.asarray(s.y, float) for s in strides])
+    np.testing.assert_allclose(np.asarray(mean.y, float), np.nanmean(stack, axis=0), atol=1e-9)
+    reference = _trace(fig, "reference")
+    assert reference.fill == "toself"  # the band first, behind the curves
+    closed = _trace(fig, "reference").y
+    assert len(closed) == 2 * 101
+    toe_lines = [s for s in fig.layout.shapes if s.type == "line"]
+    assert len(toe_lines) == 3  # foot strike, mean toe-off, reference toe-off
+
+
+def test_mean_curve_hides_samples_most_strides_lack():
+    stack = np.array([[1.0, 2.0, np.nan], [3.0, np.nan, np.nan], [5.0, 4.0, 7.0],
+                      [7.0, np.nan, np.nan]])
+    mean, sd = figures.mean_curve(np.pad(stack, ((0, 0), (0, 98)), constant_values=np.nan))
+    assert mean[0] == pytest.approx(4.0) and mean[1] == pytest.approx(3.0)  # 2 of 4: kept
+    assert math.isnan(mean[2])  # 1 of 4 strides: too few
+    assert sd[0] == pytest.approx(np.std([1, 3, 5, 7]))
+
+
+def test_compare_charts_overlay_both_runs(report):
+    near = report.summary["near_side"]
+    rows = report.strides[report.strides["side"] == near]
+    fig = figures.compare_stride_chart([("A", rows), ("B", rows.iloc[:3])],
+                                       metric="peak_thigh_extension_deg", title="t", y_title="y",
+                                       reference_deg=25.0)
+    assert len(_trace(fig, "A").y) == len(rows) and list(_trace(fig, "B").x) == [1, 2, 3]
+    cyc = figures.compare_cycle_chart(
+        [("A", report.frames, report.strides, near), ("B", report.frames, report.strides, near)],
+        part="knee", reference_curve=reference_at(3.5).knee_curve_deg)
+    assert np.allclose(np.asarray(_trace(cyc, "A (mean)").y, float),
+                       np.asarray(_trace(cyc, "B (mean)").y, float), equal_nan=True)
+
+
+# --- texts and tables -------------------------------------------------------------------------
+
+def test_headline_cards_show_summary_values_with_uncertainty(report):
+    s = report.summary
+    cards = {c.key: c for c in headline_cards(s)}
+    ext = s["per_side"][s["near_side"]]["peak_thigh_extension_deg"]
+    assert cards["thigh_extension"].value == f"{ext['median']:.1f}° ± {ext['ci95']:.1f}°"
+    row = next(r for r in s["reference"]["comparison"][s["near_side"]]
+               if r["metric"] == "peak_thigh_extension_deg")
+    assert cards["thigh_extension"].words == row["interpretation"]
+    assert cards["thigh_extension"].colour == ("orange" if abs(row["difference"]) <= 10
+                                               else "red")
+    assert "No reference" in cards["hip_rom"].words
+    assert cards["cadence"].value.startswith(f"{s['cadence_spm']:.0f} ± ")
+
+
+def test_tables_cover_every_stride_and_measure(report):
+    table = stride_table(report.strides)
+    assert len(table) == len(report.strides)
+    assert list(table["Starts at s"]) == sorted(table["Starts at s"])
+    medians = comparison_table(report.summary)
+    assert medians["measure"].iloc[0].startswith("Cadence")
+    diff = difference_rows(report.summary, report.summary, side_a="left", side_b="left")
+    assert set(diff["B − A"]) <= {"+0.0", "+0", "+0.000", "–"}
+
+
+def test_progress_text_names_stage_and_time_left():
+    value, text = progress_text("pose", 0.5, 12.4)
+    assert 0.1 < value < 0.8
+    assert text == "Finding the runner in each frame · 50 % · about 12 s left"
+    assert progress_text("render", 1.0, 0.0)[0] == pytest.approx(1.0)
+
+
+def test_readme_section_between_markers():
+    text = "a\n<!-- ACCURACY -->\n| x |\n<!-- /ACCURACY -->\nb"
+    assert readme_section(text) == "| x |"
+    assert readme_section("a\n<!-- ACCURACY -->\ntable\n<!-- BENCHMARK -->\nz") == "table"
+    assert readme_section("nothing here") == ""
+
+
+def test_accuracy_markdown_drops_the_sections_own_heading(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("<!-- ACCURACY -->\n## Measured accuracy\n\n| a |\n<!-- /ACCURACY -->")
+    assert accuracy_markdown(readme) == "| a |"
+    assert accuracy_markdown(tmp_path / "missing.md") == ""
+
+
+def test_slug_never_yields_a_path():
+    assert slug("../../etc/passwd") == "passwd"
+    assert slug("Anna Müller") == "Anna_M_ller"
+    assert slug(None) == "run"
+
+
+# --- inputs -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "unit", "mps"), [
+    ("12", "km/h", 12 / 3.6), ("5:00", "min/km", 1000 / 300), ("3,5", "m/s", 3.5),
+    ("8", "mph", 8 * 1609.344 / 3600), ("8:03", "min/mile", 1609.344 / 483), ("", "km/h", None),
+])
+def test_speed_and_pace_are_parsed(text, unit, mps):
+    assert parse_speed(text, unit) == (None if mps is None else pytest.approx(mps))
+
+
+@pytest.mark.parametrize(("text", "unit"), [("fast", "km/h"), ("5:75", "min/km"),
+                                            ("100", "km/h"), ("-3", "m/s")])
+def test_bad_speed_says_what_to_type(text, unit):
+    with pytest.raises(InputError):
+        parse_speed(text, unit)
+
+
+def test_build_options_converts_units():
+    options = build_options(speed_text="10.8", speed_unit="km/h", surface="Treadmill",
+                            height_cm=178, capture_fps=240)
+    assert options == AnalysisOptions(speed_mps=pytest.approx(3.0), treadmill=True,
+                                       height_m=1.78, capture_fps=240.0)
+    with pytest.raises(InputError):
+        build_options(height_cm=1.78)
+
+
+# --- cache key and store ----------------------------------------------------------------------
+
+def test_cache_key_depends_on_content_and_options_only():
+    options = AnalysisOptions(speed_mps=3.5)
+    assert analysis_key(b"clip", options) == analysis_key(b"clip", AnalysisOptions(speed_mps=3.5))
+    assert analysis_key(b"clip", options) != analysis_key(b"clip2", options)
+    assert analysis_key(b"clip", options) != analysis_key(b"clip", AnalysisOptions())
+    assert safe_suffix("../../x.MOV") == ".mov" and safe_suffix("evil.sh") == ".mp4"
+
+
+def test_store_is_lru_and_forgets_entries_whose_video_is_gone(report, tmp_path):
+    store = AnalysisStore(max_entries=2)
+    video = tmp_path / "a.mp4"
+    video.write_bytes(b"v")
+    store.put(Analysis("a", report, video))
+    store.put(Analysis("b", report, None))
+    assert store.get("a") is not None  # a is now the most recent
+    store.put(Analysis("c", report, None))
+    assert store.get("b") is None and store.get("a") is not None
+    video.unlink()
+    assert store.get("a") is None
+    assert store.runs == 3
+
+
+def test_concurrent_requests_for_one_clip_share_one_run(report):
+    store = AnalysisStore(max_parallel=2)
+    release, calls = threading.Event(), []
+
+    def work(progress):
+        calls.append(1)
+        progress("pose", 0.5, 3.0)
+        release.wait(10)
+        return Analysis("k", report, None)
+
+    first, second = store.submit("k", work), store.submit("k", work)
+    assert first is second
+    release.set()
+    assert first.future.result(10).report is report
+    assert calls == [1] and store.runs == 1 and store.get("k") is not None
+    assert first.state == ("pose", 0.5, 3.0)
+
+
+def test_failed_run_is_not_cached(report):
+    store = AnalysisStore(max_parallel=1)
+
+    def work(progress):
+        raise ValueError("bad clip")
+
+    job = store.submit("k", work)
+    with pytest.raises(ValueError, match="bad clip"):
+        job.future.result(10)
+    assert store.get("k") is None and store.runs == 0
+    assert store.submit("k", lambda progress: Analysis("k", report, None)).future.result(10)
+
+
+def test_session_result_has_its_own_summary_copy(report):
+    result = state.make_result(report, video_path=None, file_name="mine.mov", athlete=" Ann ")
+    assert result.report.summary["video"]["file"] == "mine.mov"
+    assert report.summary["video"].get("file") != "mine.mov"  # the shared report is untouched
+    assert result.athlete == "Ann" and result.label.startswith("Ann · ")
+    assert result.report.strides is report.strides

@@ -1,0 +1,67 @@
+"""The Analyze page's optional inputs → `AnalysisOptions`, with plain-words errors."""
+
+from __future__ import annotations
+
+import re
+
+from gait.pipeline import AnalysisOptions
+from gait.video import MAX_CAPTURE_FPS, MIN_CAPTURE_FPS
+
+SPEED_UNITS = ("km/h", "min/km", "m/s", "mph", "min/mile")
+TREADMILL_CHOICES = ("Detect from the video", "Treadmill", "Overground (track, road)")
+MILE_M = 1609.344
+MAX_SPEED_MPS = 12.0
+MIN_SPEED_MPS = 1.0
+
+
+class InputError(ValueError):
+    """An optional input that cannot be used; the message says how to fix it."""
+
+
+def _minutes(text: str) -> float:
+    """'5:30' or '5.5' → minutes."""
+    match = re.fullmatch(r"(\d{1,2})\s*[:']\s*(\d{1,2})", text)
+    if match:
+        minutes, seconds = int(match.group(1)), int(match.group(2))
+        if seconds >= 60:
+            raise InputError(f"“{text}” is not a pace: seconds must be below 60, e.g. 5:30.")
+        return minutes + seconds / 60
+    return float(text)
+
+
+def parse_speed(text: str | None, unit: str) -> float | None:
+    """Speed in m/s from a speed or pace in `unit`; None when the box is empty."""
+    text = (text or "").strip().replace(",", ".")
+    if not text:
+        return None
+    if unit not in SPEED_UNITS:
+        raise InputError(f"Unknown unit {unit!r}.")
+    try:
+        value = _minutes(text) if unit.startswith("min/") else float(text)
+    except ValueError:
+        example = "5:30" if unit.startswith("min/") else "12"
+        raise InputError(f"“{text}” is not a number; type e.g. {example} ({unit}).") from None
+    if value <= 0:
+        raise InputError("The speed or pace must be positive.")
+    mps = {"km/h": value / 3.6, "m/s": value, "mph": value * MILE_M / 3600,
+           "min/km": 1000 / (value * 60), "min/mile": MILE_M / (value * 60)}[unit]
+    if not MIN_SPEED_MPS <= mps <= MAX_SPEED_MPS:
+        raise InputError(f"{text} {unit} is {mps:.1f} m/s, not a running speed "
+                         f"({MIN_SPEED_MPS:.0f}–{MAX_SPEED_MPS:.0f} m/s). Check the unit.")
+    return mps
+
+
+def build_options(*, speed_text: str | None = None, speed_unit: str = "km/h",
+                  surface: str = TREADMILL_CHOICES[0], height_cm: float | None = None,
+                  capture_fps: float | None = None) -> AnalysisOptions:
+    """Options for the engine; raises InputError with what to change."""
+    if height_cm is not None and not 100 <= height_cm <= 250:
+        raise InputError(f"Body height {height_cm:g} cm: give it in centimetres, e.g. 178.")
+    if capture_fps is not None and not MIN_CAPTURE_FPS <= capture_fps <= MAX_CAPTURE_FPS:
+        raise InputError(f"Capture rate {capture_fps:g} fps: give the slow-motion rate the "
+                         "phone recorded at, e.g. 120 or 240.")
+    treadmill = {TREADMILL_CHOICES[1]: True, TREADMILL_CHOICES[2]: False}.get(surface)
+    return AnalysisOptions(
+        speed_mps=parse_speed(speed_text, speed_unit), treadmill=treadmill,
+        height_m=None if height_cm is None else height_cm / 100,
+        capture_fps=None if capture_fps is None else float(capture_fps))

@@ -1,0 +1,78 @@
+"""Per-session results, kept only in `st.session_state`.
+
+Each browser session holds its own list of `SessionResult`s (newest last, at most
+MAX_RESULTS), so the Results and Compare pages can pick any of them and sessions
+never see each other's analyses. A result holds a private copy of the summary with
+the user's own file name and athlete name, which never enter the shared cache.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import streamlit as st
+
+from gait.pipeline import GaitReport
+
+RESULTS_KEY = "hipdrive_results"
+CURRENT_KEY = "hipdrive_current"
+MAX_RESULTS = 8
+
+
+@dataclass(frozen=True)
+class SessionResult:
+    """One analysis as this session sees it."""
+
+    id: str
+    label: str
+    report: GaitReport
+    video_path: Path | None
+    athlete: str | None = None
+    is_sample: bool = False
+    created: datetime = dataclasses.field(default_factory=datetime.now)
+
+
+def make_result(report: GaitReport, *, video_path: Path | None, file_name: str | None,
+                athlete: str | None = None, is_sample: bool = False) -> SessionResult:
+    """A session's own copy of a (possibly shared, cached) report."""
+    summary = copy.deepcopy(report.summary)
+    summary.setdefault("video", {})["file"] = file_name
+    own = dataclasses.replace(report, summary=summary)
+    athlete = (athlete or "").strip() or None
+    name = athlete or file_name or "clip"
+    created = datetime.now()
+    return SessionResult(id=uuid.uuid4().hex[:10], label=f"{name} · {created:%H:%M:%S}",
+                         report=own, video_path=video_path, athlete=athlete,
+                         is_sample=is_sample, created=created)
+
+
+def results() -> list[SessionResult]:
+    """This session's results, oldest first."""
+    return list(st.session_state.get(RESULTS_KEY, []))
+
+
+def add_result(result: SessionResult) -> None:
+    """Keep `result` (dropping the oldest beyond MAX_RESULTS) and make it current."""
+    kept = [*results(), result][-MAX_RESULTS:]
+    st.session_state[RESULTS_KEY] = kept
+    st.session_state[CURRENT_KEY] = result.id
+
+
+def get_result(result_id: str | None) -> SessionResult | None:
+    return next((r for r in results() if r.id == result_id), None)
+
+
+def current() -> SessionResult | None:
+    """The result last analysed or picked, else the newest."""
+    found = get_result(st.session_state.get(CURRENT_KEY))
+    kept = results()
+    return found or (kept[-1] if kept else None)
+
+
+def set_current(result_id: str) -> None:
+    st.session_state[CURRENT_KEY] = result_id

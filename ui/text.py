@@ -1,0 +1,302 @@
+"""Words and numbers for the pages: honest labels, formatting, headline cards and
+tables built from a `GaitReport.summary`. Pure functions, no Streamlit."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from gait.reference import LIKELY_DEG, NOISE_DEG, interpret_difference_deg, interpret_difference_pct
+from gait.report import METRICS, SHORT
+
+DASH = "–"
+# Which hip measure the charts show: key → (stride-table column, frame column part, label)
+HIP_MEASURES = {
+    "thigh": ("peak_thigh_extension_deg", "thigh",
+              "Peak thigh extension (2D, thigh vs vertical)"),
+    "trunk_thigh": ("peak_hip_extension_deg", "hip", "Peak trunk–thigh extension (2D)"),
+}
+HIP_AXIS = {"thigh": "° behind vertical", "trunk_thigh": "° behind the trunk line"}
+NO_TRUNK_THIGH_REFERENCE = ("No reference data exist for the 2D trunk–thigh angle, so none "
+                            "is drawn.")
+STAGE_NAMES = {"queue": "Waiting for a free analysis slot", "sample": "Drawing the sample runner",
+               "pose": "Finding the runner in each frame", "analysis": "Measuring the strides",
+               "render": "Drawing the annotated video"}
+# Overall progress: each stage's share of the bar (start, end)
+STAGE_SPANS = {"queue": (0.0, 0.0), "sample": (0.0, 0.1), "pose": (0.1, 0.8),
+               "analysis": (0.8, 0.82), "render": (0.82, 1.0)}
+COMPARED = ("peak_thigh_extension_deg", "peak_thigh_flexion_deg", "thigh_rom_deg",
+            "peak_hip_extension_deg", "hip_rom_deg", "thigh_at_strike_deg",
+            "thigh_at_toe_off_deg", "knee_at_strike_deg", "peak_knee_flexion_swing_deg",
+            "shank_at_strike_deg", "trunk_lean_deg", "contact_time_s", "stride_time_s")
+
+
+def finite(value) -> float | None:
+    """A finite float, or None."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def num(value, digits: int = 1, unit: str = "") -> str:
+    v = finite(value)
+    return DASH if v is None else f"{v:.{digits}f}{unit}"
+
+
+def signed(value, digits: int = 1, unit: str = "") -> str:
+    """+1.2 / −1.2 (true minus sign); a value that rounds to zero shows as +0."""
+    v = finite(value)
+    if v is None:
+        return DASH
+    v = round(v, digits) or 0.0  # no "−0"
+    return f"{v:+.{digits}f}{unit}".replace("-", "−")
+
+
+def metric_name(metric: str) -> str:
+    return METRICS.get(metric, (metric, "", ""))[0]
+
+
+def metric_unit(metric: str) -> str:
+    return METRICS.get(metric, ("", "", ""))[1]
+
+
+def band_colour(difference_deg) -> str:
+    """Streamlit markdown colour of an angle difference's band (as in the HTML report)."""
+    size = finite(difference_deg)
+    if size is None:
+        return "gray"
+    size = abs(size)
+    return "green" if size < NOISE_DEG else "orange" if size <= LIKELY_DEG else "red"
+
+
+def interpretation(metric: str, difference, reference) -> str:
+    d = finite(difference)
+    if d is None:
+        return DASH
+    if metric.endswith("_deg"):
+        return interpret_difference_deg(d)
+    ref = finite(reference)
+    return interpret_difference_pct(100 * d / ref) if ref else DASH
+
+
+def progress_text(stage: str, fraction: float, eta_s: float | None) -> tuple[float, str]:
+    """Overall bar value (0–1) and its text for an engine progress report."""
+    start, end = STAGE_SPANS.get(stage, (0.0, 1.0))
+    fraction = min(max(fraction, 0.0), 1.0)
+    overall = start + (end - start) * fraction
+    text = f"{STAGE_NAMES.get(stage, stage)} · {100 * fraction:.0f} %"
+    if eta_s is not None and fraction < 1:
+        text += f" · about {max(eta_s, 1):.0f} s left"
+    return overall, text
+
+
+@dataclass(frozen=True)
+class Card:
+    """One headline figure: value ± uncertainty, what it is compared with, in words."""
+
+    key: str
+    label: str
+    value: str
+    detail: str
+    words: str
+    colour: str = "gray"
+    help: str = ""
+
+
+def _stat(summary: dict, side: str, metric: str) -> dict:
+    return ((summary.get("per_side") or {}).get(side) or {}).get(metric) or {}
+
+
+def comparison_rows(summary: dict, side: str) -> dict[str, dict]:
+    rows = ((summary.get("reference") or {}).get("comparison") or {}).get(side) or []
+    return {r["metric"]: r for r in rows}
+
+
+def _angle_card(summary: dict, key: str, metric: str, label: str) -> Card:
+    near = summary.get("near_side", "")
+    stat = _stat(summary, near, metric)
+    ci = finite(stat.get("ci95"))
+    value = num(stat.get("median"), 1, "°") + (f" ± {ci:.1f}°" if ci is not None else "")
+    row = comparison_rows(summary, near).get(metric)
+    leg = f"{near} (near) leg"
+    if row:
+        detail = (f"{leg} · {signed(row['difference'], 1, '°')} vs reference "
+                  f"{num(row['reference'])}°")
+        return Card(key, label, value, detail, row["interpretation"],
+                    band_colour(row["difference"]), METRICS[metric][2])
+    if metric in ("peak_hip_extension_deg", "peak_hip_flexion_deg", "hip_rom_deg"):
+        detail, words = f"{leg} · 2D hip angle", "No reference data exist for this angle."
+    else:
+        detail, words = f"{leg} · no reference", "No reference: the running speed is unknown."
+    return Card(key, label, value, detail, words, "gray", METRICS[metric][2])
+
+
+def headline_cards(summary: dict) -> list[Card]:
+    """Cadence, near-leg peak thigh extension, thigh and trunk–thigh ranges, symmetry."""
+    near, far = summary.get("near_side", ""), summary.get("far_side", "")
+    ci = finite(summary.get("cadence_ci95_spm"))
+    cadence = num(summary.get("cadence_spm"), 0) + (f" ± {ci:.0f}" if ci is not None else "")
+    cad_row = comparison_rows(summary, near).get("cadence_spm")
+    cards = [Card(
+        "cadence", "Cadence, steps/min", cadence,
+        (f"{signed(cad_row['difference'], 0)} vs reference {num(cad_row['reference'], 0)}"
+         if cad_row else "no reference"),
+        cad_row["interpretation"] if cad_row else "No reference: the running speed is unknown.",
+        "gray", METRICS["cadence_spm"][2])]
+    cards.append(_angle_card(summary, "thigh_extension", "peak_thigh_extension_deg",
+                             "Peak thigh extension"))
+    cards.append(_angle_card(summary, "thigh_rom", "thigh_rom_deg", "Thigh range"))
+    cards.append(_angle_card(summary, "hip_rom", "hip_rom_deg", "Trunk–thigh range"))
+    diff = ((summary.get("symmetry") or {}).get("peak_thigh_extension_deg") or {}).get(
+        "left_minus_right")
+    cis = [finite(_stat(summary, s, "peak_thigh_extension_deg").get("ci95")) for s in (near, far)]
+    sym_ci = math.hypot(*cis) if None not in cis else None
+    cards.append(Card(
+        "symmetry", "Left − right",
+        signed(diff, 1, "°") + (f" ± {sym_ci:.1f}°" if sym_ci is not None else ""),
+        f"peak thigh extension · far leg: {far}",
+        f"{interpretation('x_deg', diff, None)}; the far leg reads 3–5° low",
+        band_colour(diff), "Left minus right median peak thigh extension. From one side view "
+        "the far leg reads 3–5° low: film a pass in each direction to compare legs."))
+    return cards
+
+
+def setup_line(summary: dict) -> str:
+    """How the clip was filmed and which reference it is compared with, in one line."""
+    treadmill = summary.get("treadmill")
+    surface = "treadmill" if treadmill else "overground" if treadmill is not None else DASH
+    speed = finite(summary.get("speed_mps"))
+    speed_text = (f"{speed:.2f} m/s ({speed * 3.6:.1f} km/h), {summary.get('speed_source')}"
+                  if speed else "speed unknown")
+    direction = str(summary.get("direction") or DASH).replace("_", " ")
+    return (f"Near (camera-side) leg: **{summary.get('near_side')}** · running {direction} · "
+            f"{surface} ({summary.get('treadmill_source', '')}) · "
+            f"{num(summary.get('capture_fps'), 0)} fps, {num(summary.get('duration_s'))} s · "
+            f"{speed_text}")
+
+
+def cleaning_sentences(summary: dict) -> list[str]:
+    """What the cleaning did, in plain words."""
+    c = summary.get("cleaning") or {}
+    n = int(c.get("n_frames") or 0)
+    if not n:
+        return []
+    out = [f"{n} frames analysed; angles low-pass filtered at {num(c.get('cutoff_hz'), 0)} Hz."]
+    parts = [("frames_without_person", "had no runner detected"),
+             ("swap_repaired_frames", "had the left and right legs mixed up by the pose model "
+              "and were repaired"),
+             ("gap_filled_frames", "had short gaps filled by interpolation"),
+             ("unfilled_frames", "had gaps too long to fill (left out)")]
+    for field, words in parts:
+        k = int(c.get(field) or 0)
+        if k:
+            out.append(f"{k} frames ({100 * k / n:.1f} %) {words}.")
+    gated = finite(c.get("gated_fraction"))
+    if gated:
+        out.append(f"{100 * gated:.1f} % of keypoints were too uncertain and were ignored.")
+    return out
+
+
+def comparison_table(summary: dict) -> pd.DataFrame:
+    """Both legs' medians ± ci95 next to the reference (difference for the near leg)."""
+    near, far = summary.get("near_side", ""), summary.get("far_side", "")
+    rows_ref = comparison_rows(summary, near)
+    rows = []
+    for metric in ("cadence_spm", *COMPARED):
+        unit = metric_unit(metric)
+        digits = 0 if metric == "cadence_spm" else 3 if unit == "s" else 1
+        if metric == "cadence_spm":
+            near_v = far_v = num(summary.get("cadence_spm"), 0)
+        else:
+            near_v, far_v = (f"{num(_stat(summary, s, metric).get('median'), digits)} ± "
+                             f"{num(_stat(summary, s, metric).get('ci95'), digits)}"
+                             for s in (near, far))
+        ref = rows_ref.get(metric) or {}
+        rows.append({"measure": f"{metric_name(metric)} ({unit})", f"{near} (near)": near_v,
+                     f"{far} (far)": far_v, "reference": num(ref.get("reference"), digits),
+                     "near − reference": signed(ref.get("difference"), digits),
+                     "meaning": ref.get("interpretation") or (
+                         "no reference for trunk–thigh" if "hip" in metric else DASH)})
+    return pd.DataFrame(rows)
+
+
+STRIDE_TABLE_COLUMNS = ("side", "stride", "start_s", "peak_thigh_extension_deg",
+                        "peak_hip_extension_deg", "peak_thigh_flexion_deg", "thigh_rom_deg",
+                        "hip_rom_deg", "knee_at_strike_deg", "peak_knee_flexion_swing_deg",
+                        "shank_at_strike_deg", "trunk_lean_deg", "stride_time_s",
+                        "contact_time_s", "confidence")
+
+
+def stride_table(strides: pd.DataFrame) -> pd.DataFrame:
+    """The stride table with readable headers, ordered by time."""
+    cols = [c for c in STRIDE_TABLE_COLUMNS if c in strides.columns]
+    table = strides.sort_values("start_s", kind="stable")[cols].reset_index(drop=True)
+    for col in cols:
+        if col.endswith("_deg"):
+            table[col] = table[col].round(1)
+        elif col in ("start_s", "confidence"):
+            table[col] = table[col].round(2)
+        elif col.endswith("_s"):
+            table[col] = table[col].round(3)
+    names = {"side": "Leg", "stride": "Stride", "start_s": "Starts at s",
+             **{c: SHORT[c] for c in cols if c in SHORT}}
+    return table.rename(columns=names)
+
+
+def difference_rows(a: dict, b: dict, *, side_a: str, side_b: str) -> pd.DataFrame:
+    """B − A for each compared measure, with the combined uncertainty and its meaning."""
+    rows = []
+    for metric in ("cadence_spm", *COMPARED):
+        if metric == "cadence_spm":
+            va, vb = finite(a.get("cadence_spm")), finite(b.get("cadence_spm"))
+            ca, cb = finite(a.get("cadence_ci95_spm")), finite(b.get("cadence_ci95_spm"))
+        else:
+            sa, sb = _stat(a, side_a, metric), _stat(b, side_b, metric)
+            va, vb, ca, cb = (finite(sa.get("median")), finite(sb.get("median")),
+                              finite(sa.get("ci95")), finite(sb.get("ci95")))
+        unit = metric_unit(metric)
+        digits = 0 if metric == "cadence_spm" else 3 if unit == "s" else 1
+        diff = None if va is None or vb is None else vb - va
+        combined = None if ca is None or cb is None else math.hypot(ca, cb)
+        rows.append({"measure": f"{metric_name(metric)} ({unit})", "A": num(va, digits),
+                     "B": num(vb, digits), "B − A": signed(diff, digits),
+                     "± (95 %)": num(combined, digits),
+                     "meaning": interpretation(metric, diff, va)})
+    return pd.DataFrame(rows)
+
+
+def readme_section(readme_text: str, marker: str = "ACCURACY") -> str:
+    """Text between `<!-- MARKER -->` and `<!-- /MARKER -->` (or, without a closing
+    marker, up to the next `<!--` comment or `## ` heading); '' if absent."""
+    start = readme_text.find(f"<!-- {marker} -->")
+    if start < 0:
+        return ""
+    body = readme_text[start + len(f"<!-- {marker} -->"):]
+    end = body.find(f"<!-- /{marker} -->")
+    if end < 0:
+        stops = [m.start() for m in re.finditer(r"<!--|^## ", body, flags=re.M)]
+        end = min(stops) if stops else len(body)
+    return body[:end].strip()
+
+
+def accuracy_markdown(readme: Path) -> str:
+    """README's accuracy section without its own heading (the page has one)."""
+    try:
+        section = readme_section(readme.read_text(encoding="utf-8"))
+    except OSError:
+        return ""
+    return re.sub(r"\A#{1,6} [^\n]*\n+", "", section)
+
+
+def slug(text: str | None) -> str:
+    """A safe file-name part from a user's name or file name."""
+    cleaned = re.sub(r"[^A-Za-z0-9]+", "_", Path(text or "").stem if text else "").strip("_")
+    return cleaned[:40] or "run"
