@@ -112,7 +112,7 @@ figure{margin:1em 0}figcaption{font-size:.85rem;color:#444}
 """
 
 
-def _float(value) -> float | None:
+def finite_or_none(value) -> float | None:
     """A finite float, or None for None, NaN, infinities, booleans and non-numbers."""
     if value is None or isinstance(value, bool):
         return None
@@ -125,7 +125,7 @@ def _float(value) -> float | None:
 
 def _num(value, digits: int = 1) -> str:
     """Format a number; anything that is not a finite number shows as '–'."""
-    v = _float(value)
+    v = finite_or_none(value)
     return DASH if v is None else f"{v:.{digits}f}"
 
 
@@ -135,7 +135,7 @@ def _e(value) -> str:
 
 def _band(diff) -> tuple[str, str]:
     """CSS class and the engine's words for an angle difference (pose-error bands)."""
-    size = _float(diff)
+    size = finite_or_none(diff)
     if size is None:
         return "", DASH
     words = interpret_difference_deg(size)
@@ -166,7 +166,7 @@ def _angle_card(summary: dict, near: str, metric: str, ident: str) -> str:
     stat, cmp = _stat(summary, near, metric), _comparison(summary, near).get(metric)
     lines = []
     if cmp:
-        diff = _float(cmp.get("difference"))
+        diff = finite_or_none(cmp.get("difference"))
         cls, words = _band(diff)
         more = "" if diff is None else " more" if diff > 0 else " less"
         lines.append(f"Reference {_num(cmp.get('reference'))}° (you: "
@@ -233,7 +233,7 @@ def _medians_table(summary: dict, near: str, far: str) -> str:
             words = c.get("interpretation") or ""
         cells = [f"{_num(_stat(summary, s, m).get('median'), d)} ± "
                  f"{_num(_stat(summary, s, m).get('ci95'), d)}" for s in (near, far)]
-        diff = _float(c.get("difference"))
+        diff = finite_or_none(c.get("difference"))
         rows.append(f'<tr><td class="l">{escape(name)} ({unit})</td><td>{cells[0]}</td>'
                     f"<td>{cells[1]}</td><td>{_num(c.get('reference'), d)}</td>"
                     f"<td>{'+' if diff is not None and diff > 0 else ''}{_num(diff, d)}"
@@ -248,11 +248,11 @@ def _charts(report: GaitReport) -> tuple[str, str]:
     s = report.summary
     near, far = s.get("near_side", "left"), s.get("far_side", "right")
     ref = s.get("reference") or {}
-    speed = _float(ref.get("speed_mps_used"))
+    speed = finite_or_none(ref.get("speed_mps_used"))
     r = reference_at(speed) if speed is not None else None
     strides = stride_extension_chart(
         report.strides, near=near, far=far, band_deg=NOISE_DEG,
-        reference_deg=_float((ref.get("values") or {}).get("peak_thigh_extension_deg")))
+        reference_deg=finite_or_none((ref.get("values") or {}).get("peak_thigh_extension_deg")))
     label = None if r is None else f"reference at {r.used_speed_mps:.1f} m/s"
     cycles = "".join(gait_cycle_chart(
         report.frames, report.strides, side=near, part=part, band_deg=NOISE_DEG,
@@ -289,7 +289,7 @@ def _quality(summary: dict) -> str:
         f'{_e(f.get("severity") or "info")}</span> {_e(f.get("message"))}</li>' for f in flags)
     out = f"<ul>{items}</ul>" if items else "<p>No quality problems were found.</p>"
     c = summary.get("cleaning") or {}
-    gated = _float(c.get("gated_fraction"))
+    gated = finite_or_none(c.get("gated_fraction"))
     gated = _num(None if gated is None else 100 * gated)
     out += ("<h3>What cleaning repaired</h3><ul>"
             f"<li>{_num(c.get('n_frames'), 0)} frames analysed; no runner found in "

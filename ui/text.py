@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from gait.reference import LIKELY_DEG, NOISE_DEG, interpret_difference_deg, interpret_difference_pct
-from gait.report import METRICS, SHORT
+from gait.report import METRICS, SHORT, finite_or_none
 
 DASH = "–"
 # Which hip measure the charts show: key → (stride-table column, frame column part, label)
@@ -35,15 +35,7 @@ COMPARED = ("peak_thigh_extension_deg", "peak_thigh_flexion_deg", "thigh_rom_deg
             "shank_at_strike_deg", "trunk_lean_deg", "contact_time_s", "stride_time_s")
 
 
-def finite(value) -> float | None:
-    """A finite float, or None."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
+finite = finite_or_none  # None for None/NaN/inf/non-numbers
 
 
 def num(value, digits: int = 1, unit: str = "") -> str:
