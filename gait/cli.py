@@ -99,18 +99,14 @@ def run_analyze(args: argparse.Namespace) -> int:
 def _analyze_and_write(args, options, progress):
     from gait.outputs import write_outputs
     from gait.pipeline import analyze_video
-    from gait.render import write_annotated_video
+    from gait.render import write_report_video
     from gait.report import write_html_report
 
     report = analyze_video(args.video, options=options, progress=progress)
 
     def video_writer(path: Path) -> None:
-        write_annotated_video(args.video, path, track=report.track,
-                              overlays=report.frames.set_index("frame")[
-                                  ["near_thigh_deg", "near_hip_deg", "near_knee_deg",
-                                   "trunk_lean_deg"]],
-                              events=report.events, capture_fps=args.capture_fps,
-                              near_side=report.summary["near_side"], progress=progress)
+        write_report_video(report, args.video, path, capture_fps=args.capture_fps,
+                           progress=progress)
 
     write_outputs(
         report, args.out, annotated_video=None if args.no_video else video_writer,

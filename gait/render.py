@@ -220,7 +220,8 @@ class _Annotator:
     """Draws everything for frame i at real time t (seconds) onto an RGB canvas."""
 
     def __init__(self, *, track: PoseTrack, overlays: pd.DataFrame | None,
-                 events: pd.DataFrame | None, near_side: str, style: _Style) -> None:
+                 events: pd.DataFrame | None, near_side: str, style: _Style,
+                 strides: pd.DataFrame | None = None) -> None:
         self.track = track
         self.near_side = near_side
         self.style = style
@@ -229,6 +230,19 @@ class _Annotator:
         self.event_times_s = self.events["time_s"].to_numpy(dtype=float)
         near_strikes = (self.events["event"] == "foot_strike") & (self.events["side"] == near_side)
         self.strike_times_s = self.events.loc[near_strikes, "time_s"].to_numpy(dtype=float)
+        self.near_strides = (None if strides is None
+                             else strides[strides["side"] == near_side].reset_index(drop=True))
+
+    def stride_number(self, time_s: float) -> int | None:
+        """The near leg's stride number at time_s: from the stride table when given
+        (0 = outside a kept stride), else the count of near foot strikes so far."""
+        if self.near_strides is not None:
+            inside = self.near_strides[(self.near_strides["start_s"] <= time_s + 1e-9)
+                                       & (self.near_strides["end_s"] > time_s)]
+            return int(inside["stride"].iloc[0]) if len(inside) else 0
+        if not len(self.events):
+            return None
+        return int(np.searchsorted(self.strike_times_s, time_s + 1e-9))
 
     def draw(self, canvas: np.ndarray, i: int, time_s: float) -> None:
         track = self.track
@@ -236,9 +250,7 @@ class _Annotator:
             draw_skeleton(canvas, track.x_px[i], track.y_px[i], keypoints=track.keypoints,
                           near_side=self.near_side, style=self.style)
         values = {c: float(a[i]) if i < len(a) else math.nan for c, a in self.readouts.items()}
-        # stride n starts at the near leg's n-th foot strike
-        stride = (int(np.searchsorted(self.strike_times_s, time_s + 1e-9))
-                  if len(self.events) else None)
+        stride = self.stride_number(time_s)
         if values or stride is not None:
             draw_panel(canvas, values, near_side=self.near_side, stride=stride, style=self.style)
         recent = np.flatnonzero((self.event_times_s <= time_s + 1e-9)
@@ -259,8 +271,12 @@ def write_annotated_video(
     capture_fps: float | None = None,
     near_side: str,
     progress: Progress | None = None,
+    strides: pd.DataFrame | None = None,
 ) -> Path:
     """Write the annotated clip to `out_path` (H.264 MP4) and return its path.
+
+    With `strides` (the analysis' stride table) the counter shows the number of the
+    near leg's stride in that table, so video and table agree.
 
     `overlays` is indexed by frame number; the columns in OVERLAY_LABELS that it has
     are shown (NaN as a dash). `events` has columns side, event ("foot_strike" /
@@ -275,7 +291,7 @@ def write_annotated_video(
                        max_size_bytes=2**62)
     width_px, height_px = _even(info.width_px), _even(info.height_px)
     annotator = _Annotator(track=track, overlays=overlays, events=events, near_side=near_side,
-                           style=_Style(width_px, height_px))
+                           style=_Style(width_px, height_px), strides=strides)
     throttle = ProgressThrottle(progress, "render", info.n_frames_estimate)
     tmp_path = out_path.with_name(f".{out_path.stem}.{os.getpid()}.partial.mp4")
     try:
@@ -309,3 +325,17 @@ def write_annotated_video(
         tmp_path.unlink(missing_ok=True)
     throttle.done()
     return out_path
+
+
+REPORT_OVERLAYS = ["near_thigh_deg", "near_hip_deg", "near_knee_deg", "trunk_lean_deg"]
+
+
+def write_report_video(report, video_path: str | Path, out_path: str | Path, *,
+                       capture_fps: float | None = None,
+                       progress: Progress | None = None) -> Path:
+    """The annotated video of a finished analysis (gait.pipeline.GaitReport)."""
+    return write_annotated_video(
+        video_path, out_path, track=report.track,
+        overlays=report.frames.set_index("frame")[REPORT_OVERLAYS], events=report.events,
+        capture_fps=capture_fps, near_side=report.summary["near_side"], progress=progress,
+        strides=report.strides)

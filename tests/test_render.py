@@ -197,3 +197,25 @@ def test_nothing_half_written_on_error(tmp_path, monkeypatch):
                               overlays=None, events=None, near_side="left",
                               progress=stop_half_way)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
+
+
+def test_stride_counter_follows_the_stride_table():
+    """Video and stride table agree even when the engine dropped a stride."""
+    import pandas as pd
+
+    from gait.posetrack import PoseTrack
+    from gait.render import _Annotator, _Style
+
+    events = pd.DataFrame({"side": ["right"] * 4, "event": ["foot_strike"] * 4,
+                           "time_s": [0.0, 0.7, 1.4, 2.1]})
+    strides = pd.DataFrame({"side": ["right", "right"], "stride": [1, 2],
+                            "start_s": [0.0, 1.4], "end_s": [0.7, 2.1]})  # 0.7–1.4 dropped
+    track = PoseTrack.empty(10, width_px=64, height_px=48)
+    annotator = _Annotator(track=track, overlays=None, events=events, near_side="right",
+                           style=_Style(64, 48), strides=strides)
+    assert annotator.stride_number(0.3) == 1
+    assert annotator.stride_number(1.0) == 0  # not a kept stride
+    assert annotator.stride_number(1.5) == 2
+    without_table = _Annotator(track=track, overlays=None, events=events, near_side="right",
+                               style=_Style(64, 48))
+    assert without_table.stride_number(1.5) == 3

@@ -43,7 +43,6 @@ MAX_ENTRIES = 24  # analyses kept in memory (a report is ~1 MB)
 MAX_VIDEOS = 64  # annotated videos kept on disk
 STALE_UPLOAD_S = 3600.0
 POLL_S = 0.25  # how often a waiting page shows the job's progress
-OVERLAY_COLUMNS = ["near_thigh_deg", "near_hip_deg", "near_knee_deg", "trunk_lean_deg"]
 
 
 @dataclass(frozen=True)
@@ -195,15 +194,12 @@ def _render_video(clip: Path, key: str, report: GaitReport, options: AnalysisOpt
                   progress: Progress | None) -> Path | None:
     """The annotated MP4, or None (logged) if it cannot be written: the numbers are
     still worth showing."""
-    from gait.render import write_annotated_video
+    from gait.render import write_report_video
 
     out = sub_dir("videos") / f"{key}.mp4"
     try:
-        write_annotated_video(
-            clip, out, track=report.track,
-            overlays=report.frames.set_index("frame")[OVERLAY_COLUMNS],
-            events=report.events, capture_fps=options.capture_fps,
-            near_side=report.summary["near_side"], progress=progress)
+        write_report_video(report, clip, out, capture_fps=options.capture_fps,
+                           progress=progress)
     except Exception:  # noqa: BLE001 — any renderer failure must not lose the analysis
         logger.exception("annotated video failed for %s", key)
         return None
