@@ -7,11 +7,37 @@ on stderr; nothing is written to DIR unless every output is complete.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from gait import __version__
+
+
+@contextlib.contextmanager
+def _native_logs_silenced() -> Iterator[object]:
+    """Send file descriptor 2 to /dev/null while the analysis runs (MediaPipe's C++
+    start-up log lines cannot be turned off otherwise) and yield a stream to the real
+    stderr for the progress bar. HIPDRIVE_DEBUG=1 keeps everything."""
+    if os.environ.get("HIPDRIVE_DEBUG"):
+        yield sys.stderr
+        return
+    sys.stderr.flush()
+    saved_fd = os.dup(2)
+    devnull_fd = os.open(os.devnull, os.O_WRONLY)
+    real_stderr = os.fdopen(os.dup(saved_fd), "w", buffering=1, encoding="utf-8")
+    os.dup2(devnull_fd, 2)
+    try:
+        yield real_stderr
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved_fd, 2)
+        os.close(saved_fd)
+        os.close(devnull_fd)
+        real_stderr.close()
 
 
 class _ProgressBar:
@@ -77,13 +103,14 @@ def run_analyze(args: argparse.Namespace) -> int:
                          "e.g. --speed 3.5 (12.6 km/h)")
     options = AnalysisOptions(speed_mps=args.speed, treadmill=args.treadmill,
                               height_m=args.height, capture_fps=args.capture_fps)
-    progress = None if args.quiet else _ProgressBar()
     started = time.perf_counter()
-    try:
-        report = _analyze_and_write(args, options, progress)
-    finally:
-        if progress:
-            progress.finish()
+    with _native_logs_silenced() as real_stderr:
+        progress = None if args.quiet else _ProgressBar(real_stderr)
+        try:
+            report = _analyze_and_write(args, options, progress)
+        finally:
+            if progress:
+                progress.finish()
     s = report.summary
     near = s["per_side"][s["near_side"]]
     ext = near["peak_thigh_extension_deg"]["median"]
