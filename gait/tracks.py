@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import butter, filtfilt
 
+from gait.filtering import PAD_SAMPLES, butterworth2_lowpass, filtfilt
 from gait.keypoints import LEG_PARTS
 from gait.posetrack import PoseTrack
 
@@ -173,10 +173,10 @@ def effective_cutoff_hz(cutoff_hz: float, sample_rate_hz: float) -> float:
 def lowpass(values: np.ndarray, *, sample_rate_hz: float, cutoff_hz: float) -> np.ndarray:
     """Zero-phase 2nd-order Butterworth low-pass of a 1-D series; NaN runs are kept
     and each finite run is filtered on its own (runs too short to filter stay raw)."""
-    b, a = butter(2, effective_cutoff_hz(cutoff_hz, sample_rate_hz) / (sample_rate_hz / 2))
+    b, a = butterworth2_lowpass(effective_cutoff_hz(cutoff_hz, sample_rate_hz), sample_rate_hz)
     out = values.copy()
     for start, end in _nan_runs(~np.isnan(values)):
-        if end - start > 3 * max(len(a), len(b)):
+        if end - start > PAD_SAMPLES:
             out[start:end] = filtfilt(b, a, values[start:end])
     return out
 

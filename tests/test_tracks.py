@@ -39,3 +39,17 @@ def test_lowpass_keeps_nan_runs():
 def test_cutoff_clamped_to_frame_rate():
     assert effective_cutoff_hz(8.0, 30.0) == 8.0
     assert effective_cutoff_hz(8.0, 15.0) == 6.0
+
+
+def test_numpy_filter_matches_scipy():
+    from scipy.signal import butter
+    from scipy.signal import filtfilt as scipy_filtfilt
+
+    from gait.filtering import butterworth2_lowpass, filtfilt
+
+    for fs, fc in ((30.0, 8.0), (60.0, 8.0), (240.0, 8.0)):
+        b, a = butterworth2_lowpass(fc, fs)
+        b_ref, a_ref = butter(2, fc / (fs / 2))
+        assert np.allclose(b, b_ref) and np.allclose(a, a_ref)
+        x = np.random.default_rng(1).normal(size=200).cumsum()
+        assert np.allclose(filtfilt(b, a, x), scipy_filtfilt(b_ref, a_ref, x), atol=1e-9)
