@@ -209,7 +209,7 @@ def analyze_video(path: str | Path, *, options: AnalysisOptions = AnalysisOption
 
     info = probe_video(path, capture_fps=options.capture_fps)
     with MediaPipePose() as estimator:
-        raw = extract_pose(iter_frames(path, capture_fps=options.capture_fps), estimator,
+        raw = extract_pose(iter_frames(path, info=info), estimator,
                            n_frames_estimate=info.n_frames_estimate, width_px=info.width_px,
                            height_px=info.height_px, progress=progress)
     if progress:

@@ -304,7 +304,7 @@ def write_annotated_video(
             stream.time_base = TIME_BASE
             stream.options = {"preset": "veryfast", "crf": "23"}
             last_pts = -1
-            for frame in iter_frames(video_path, capture_fps=capture_fps):
+            for frame in iter_frames(video_path, info=info):
                 canvas = frame.rgb
                 if canvas.shape[:2] != (height_px, width_px):  # pad odd sizes
                     canvas = np.zeros((height_px, width_px, 3), np.uint8)

@@ -331,17 +331,21 @@ def _decoded_frames(path: Path) -> Iterator[av.VideoFrame]:
         log.warning("Skipped %d damaged packets of %s.", n_errors, path.name)
 
 
-def iter_frames(path: str | Path, *, capture_fps: float | None = None) -> Iterator[VideoFrame]:
+def iter_frames(path: str | Path, *, capture_fps: float | None = None,
+                info: VideoInfo | None = None) -> Iterator[VideoFrame]:
     """Decode the clip frame by frame (streamed, threaded decoding), upright, real times.
 
-    The clip is validated first (`probe_video` without the duration limit). Damaged
+    The clip is validated first (`probe_video` without the duration limit) unless the
+    caller already probed it and passes that `info` (then `capture_fps` is ignored:
+    the info's time scale is used). Damaged
     packets are skipped (their frames are missing; times stay right because they come
     from timestamps). If the file is damaged beyond repair part-way, iteration ends
     after the last good frame (logged as a warning); if no frame at all can be
     decoded, `VideoError` is raised.
     """
-    info = probe_video(path, capture_fps=capture_fps, min_duration_s=0.0,
-                       max_size_bytes=2**62)
+    if info is None:
+        info = probe_video(path, capture_fps=capture_fps, min_duration_s=0.0,
+                           max_size_bytes=2**62)
     index = 0
     first_stored_s: float | None = None
     last_stored_s = 0.0
