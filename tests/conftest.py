@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
+import pytest
 
 
 def match_strides(truth: pd.DataFrame, estimated: pd.DataFrame, *, tolerance_s: float
@@ -57,3 +60,18 @@ def complete_truth_strides(run) -> pd.DataFrame:
 
 def mean_abs(values) -> float:
     return float(np.mean(np.abs(np.asarray(values, dtype=float))))
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A real PostgreSQL server started for this test session. Skipped only when the
+    binaries are missing and HIPDRIVE_REQUIRE_POSTGRES is unset (scripts/test.sh sets
+    it, so CI fails rather than skips)."""
+    from tests.pg_server import postgres_bin_dir, temporary_postgres
+
+    if postgres_bin_dir() is None:
+        if os.environ.get("HIPDRIVE_REQUIRE_POSTGRES"):
+            pytest.fail("PostgreSQL is required (HIPDRIVE_REQUIRE_POSTGRES) but not installed")
+        pytest.skip("PostgreSQL binaries not installed")
+    with temporary_postgres() as url:
+        yield url

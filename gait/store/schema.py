@@ -1,0 +1,172 @@
+"""Database tables and migrations (SQLAlchemy Core; the same schema on SQLite and
+PostgreSQL).
+
+Every user-visible figure is stored with its unit in the column name. Times are UTC.
+`migrate` brings any database to the newest schema version, once, even when several
+app processes start at the same moment (a PostgreSQL advisory lock / SQLite's write
+lock serialises them). Add a migration by appending to MIGRATIONS; never edit one that
+has shipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.engine import Connection
+
+metadata = MetaData()
+TOKEN_CHARS = 43  # secrets.token_urlsafe(32): 256 bits
+
+schema_version = Table(
+    "hipdrive_schema_version", metadata,
+    Column("version", Integer, primary_key=True),
+    Column("applied_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+settings = Table(
+    "settings", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+athletes = Table(
+    "athletes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token", String(TOKEN_CHARS), nullable=False, unique=True),  # history link
+    Column("name", String(80), nullable=False),  # as typed (escaped wherever shown)
+    Column("squad_key", String(80), unique=True),  # normalised name; NULL: not in the squad
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+analyses = Table(
+    "analyses", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token", String(TOKEN_CHARS), nullable=False, unique=True),  # share link
+    Column("athlete_id", Integer, ForeignKey("athletes.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_on", Date, nullable=False),
+    Column("note", String(500), nullable=False, default=""),
+    Column("source_name", String(255)),  # the uploader's file name, display only
+    Column("app_version", String(32), nullable=False),
+    Column("options_json", Text, nullable=False),
+    Column("summary_json", Text, nullable=False),
+    Column("events_json", Text, nullable=False),
+    Column("stride_columns_json", Text, nullable=False),  # column order of the stride table
+    Column("speed_mps", Float),
+    Column("cadence_spm", Float),
+    Column("near_side", String(5), nullable=False),
+    Column("n_strides", Integer, nullable=False),
+    Column("peak_thigh_extension_left_deg", Float),  # per-side stride medians
+    Column("peak_thigh_extension_right_deg", Float),
+    Column("thigh_extension_left_minus_right_deg", Float),
+    Column("reference_peak_thigh_extension_deg", Float),
+    Column("flags_json", Text, nullable=False),  # quality flag codes
+)
+
+STRIDE_COLUMNS = (
+    "start_s", "end_s", "toe_off_s", "stride_time_s", "contact_time_s",
+    "peak_hip_extension_deg", "peak_thigh_extension_deg", "peak_hip_flexion_deg",
+    "peak_thigh_flexion_deg", "hip_rom_deg", "thigh_rom_deg", "thigh_at_strike_deg",
+    "thigh_at_toe_off_deg", "knee_at_strike_deg", "peak_knee_flexion_swing_deg",
+    "shank_at_strike_deg", "trunk_lean_deg", "confidence",
+)
+
+strides = Table(
+    "strides", metadata,
+    Column("analysis_id", Integer, ForeignKey("analyses.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("side", String(5), primary_key=True),
+    Column("stride", Integer, primary_key=True),
+    Column("position", Integer, nullable=False),  # row order in the stride table
+    *(Column(name, Float) for name in STRIDE_COLUMNS),
+    Column("extra_json", Text, nullable=False, default="{}"),  # any further stride columns
+)
+
+frames = Table(
+    "frames", metadata,  # per-frame landmarks and angles, one compressed block
+    Column("analysis_id", Integer, ForeignKey("analyses.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("format", String(16), nullable=False),
+    Column("n_frames", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+drills = Table(
+    "drills", metadata,
+    Column("analysis_id", Integer, ForeignKey("analyses.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("rank", Integer, primary_key=True),
+    Column("drill_id", String(64), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("finding", Text, nullable=False),
+    Column("why", Text, nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("evidence_grade", String(64), nullable=False),
+    Column("dosage", Text, nullable=False),
+)
+
+files = Table(
+    "files", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("analysis_id", Integer, ForeignKey("analyses.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # "raw_video" | "annotated_video"
+    Column("stored_name", String(64), nullable=False, unique=True),  # generated, never user's
+    Column("size_bytes", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("kept_by_choice", Boolean, nullable=False, default=True),
+)
+
+
+def _create_v1(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[settings, athletes, analyses, strides, frames, drills,
+                                      files])
+
+
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
+    (1, _create_v1),
+]
+LATEST_VERSION = MIGRATIONS[-1][0]
+ADVISORY_LOCK_ID = 0x41D12_1FE  # any constant shared by all HipDrive processes
+
+
+def current_version(conn: Connection) -> int:
+    """The applied schema version (0: empty database)."""
+    schema_version.create(conn, checkfirst=True)
+    return int(conn.scalar(select(func.coalesce(func.max(schema_version.c.version), 0))))
+
+
+def migrate(conn: Connection) -> int:
+    """Apply the pending migrations inside the caller's write transaction; returns the
+    version now in place."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": ADVISORY_LOCK_ID})
+    version = current_version(conn)
+    if version > LATEST_VERSION:
+        raise RuntimeError(f"The database has schema version {version}, newer than this "
+                           f"HipDrive ({LATEST_VERSION}); upgrade HipDrive.")
+    for number, step in MIGRATIONS:
+        if number > version:
+            step(conn)
+            conn.execute(insert(schema_version).values(version=number))
+            version = number
+    return version

@@ -1,0 +1,239 @@
+"""Saved analyses against SQLite and a real PostgreSQL server: exact round trip,
+reopening (an app restart), delete, unknown tokens, squad matching, all-or-nothing
+saves, concurrent writers, hostile names, the invite token, orphan files."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from gait.store import Store, StoreError, schema
+from gait.store import analyses as store_module
+from gait.store.location import database_url
+from tests.store_writers import save_many, small_report
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="module")
+def report():
+    return small_report()
+
+
+def fresh_database_url(backend: str, request, tmp_path) -> str:
+    """A new empty database: a SQLite file, or a new database on the test server."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    base = request.getfixturevalue("postgres_url")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return base.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request, tmp_path):
+    return fresh_database_url(request.param, request, tmp_path)
+
+
+@pytest.fixture
+def store(store_url, tmp_path):
+    opened = Store(store_url, files_dir=tmp_path / "files")
+    yield opened
+    opened.close()
+
+
+def fake_video(folder: Path, name: str = "clip.mp4", size: int = 2048) -> Path:
+    path = folder / name
+    path.write_bytes(bytes(range(256)) * (size // 256))
+    return path
+
+
+def row_counts(store: Store) -> dict[str, int]:
+    with store.engine.connect() as conn:
+        return {table.name: conn.scalar(select(func.count()).select_from(table))
+                for table in (schema.athletes, schema.analyses, schema.strides, schema.frames,
+                              schema.drills, schema.files)}
+
+
+def test_round_trip_is_exact_and_survives_a_restart(store_url, tmp_path, report):
+    first = Store(store_url, files_dir=tmp_path / "files")
+    receipt = first.save(report, athlete_name="Ana María", recorded_on=date(2026, 3, 14),
+                         note="after 6 weeks of drills", source_name="IMG_0042.MOV")
+    first.close()
+    reopened = Store(store_url, files_dir=tmp_path / "files")  # a new process would do this
+    saved = reopened.load(receipt.token)
+    assert saved is not None
+    pd.testing.assert_frame_equal(saved.report.frames, report.frames)
+    pd.testing.assert_frame_equal(saved.report.strides, report.strides)
+    pd.testing.assert_frame_equal(saved.report.events, report.events)
+    assert saved.report.summary["cadence_spm"] == pytest.approx(report.summary["cadence_spm"])
+    assert saved.report.summary["drills"] == report.summary["drills"]
+    assert (saved.athlete.name, saved.note, saved.source_name) == (
+        "Ana María", "after 6 weeks of drills", "IMG_0042.MOV")
+    assert saved.recorded_on == date(2026, 3, 14) and saved.created_at.tzinfo is not None
+    assert saved.app_version and saved.files == {}  # no video kept unless asked
+    assert receipt.share_path == f"/?analysis={receipt.token}"
+    assert len(receipt.token) >= 43  # 256-bit token
+    reopened.close()
+
+
+def test_kept_videos_get_generated_names_and_delete_removes_everything(store, tmp_path,
+                                                                       report):
+    raw = fake_video(tmp_path, "my run; rm -rf ~.mp4")
+    annotated = fake_video(tmp_path, "annotated.mp4")
+    receipt = store.save(report, athlete_name="Bo", raw_video=raw, annotated_video=annotated,
+                         source_name="../../etc/passwd")
+    saved = store.load(receipt.token)
+    assert set(saved.files) == {"raw_video", "annotated_video"}
+    for path in saved.files.values():
+        assert path.parent == store.files.root and "rm" not in path.name
+    assert saved.files["raw_video"].read_bytes() == raw.read_bytes()
+    other = store.save(report, athlete_name="Cy")
+    assert store.delete(receipt.token) is True
+    assert store.load(receipt.token) is None
+    assert not any(p.exists() for p in saved.files.values())
+    counts = row_counts(store)
+    assert counts["analyses"] == 1 and counts["files"] == 0 and counts["athletes"] == 1
+    assert counts["strides"] == len(report.strides)
+    assert store.delete(receipt.token) is False  # deleting twice is harmless
+    assert store.load(other.token) is not None
+
+
+@pytest.mark.parametrize("token", [None, "", "nope", "A" * 43, "../../etc/passwd",
+                                   "' OR 1=1 --" + "x" * 32])
+def test_unknown_or_malformed_tokens_find_nothing(store, report, token):
+    store.save(report, athlete_name="Dee")
+    assert store.load(token) is None
+    assert store.athlete(token) is None
+    assert store.delete(token) is False
+    assert store.is_invite(token) is False
+    assert row_counts(store)["analyses"] == 1
+
+
+def test_squad_names_match_private_saves_never_merge(store, report):
+    a = store.save(report, athlete_name="  Émile  Zola ", squad=True)
+    b = store.save(report, athlete_name="émile zola", squad=True)
+    private = store.save(report, athlete_name="Émile Zola")  # no invite: a new athlete
+    mine = store.save(report, athlete_token=private.athlete_token)  # from the history link
+    assert a.athlete_token == b.athlete_token != private.athlete_token
+    assert mine.athlete_token == private.athlete_token
+    assert len(store.history(a.athlete_token)) == 2
+    assert len(store.history(private.athlete_token)) == 2
+    squad = store.squad()
+    assert list(squad["athlete_name"]) == ["Émile Zola"] and squad["n_analyses"].iloc[0] == 2
+    with pytest.raises(StoreError, match="name"):
+        store.save(report, athlete_name="   ", squad=True)
+    with pytest.raises(StoreError, match="not found"):
+        store.save(report, athlete_token="x" * 43)
+
+
+def test_history_is_ordered_by_recording_date_with_key_figures(store, report):
+    later = store.save(report, athlete_name="Eve", recorded_on=date(2026, 5, 1))
+    earlier = store.save(report, athlete_token=later.athlete_token,
+                         recorded_on=date(2026, 1, 1))
+    history = store.history(later.athlete_token)
+    assert list(history["token"]) == [earlier.token, later.token]
+    near = report.summary["near_side"]
+    assert history[f"peak_thigh_extension_{near}_deg"].iloc[0] == pytest.approx(
+        report.summary["per_side"][near]["peak_thigh_extension_deg"]["median"])
+    assert history["cadence_spm"].iloc[0] == pytest.approx(report.summary["cadence_spm"])
+    assert isinstance(history["flags"].iloc[0], list)
+
+
+def test_a_failed_save_leaves_no_rows_and_no_files(store, tmp_path, report, monkeypatch):
+    store.save(report, athlete_name="Kept")
+    before = row_counts(store)
+    real_insert = store_module.insert
+
+    def failing_insert(table):
+        if table is schema.files:  # the very last step of a save
+            raise RuntimeError("disk full (simulated)")
+        return real_insert(table)
+
+    monkeypatch.setattr(store_module, "insert", failing_insert)
+    with pytest.raises(RuntimeError, match="simulated"):
+        store.save(report, athlete_name="Lost", squad=True,
+                   annotated_video=fake_video(tmp_path))
+    assert row_counts(store) == before
+    assert list(store.files.root.iterdir()) == []
+
+
+def test_hostile_names_are_stored_verbatim_and_harm_nothing(store, report):
+    names = ["Robert'); DROP TABLE analyses;--", "<script>alert(1)</script>",
+             "![x](http://evil.example/pixel.png)", "a\x00b\u202ec"]
+    tokens = [store.save(report, athlete_name=n, squad=True).token for n in names]
+    loaded = [store.load(tok).athlete.name for tok in tokens]
+    assert loaded[:3] == names[:3]
+    assert loaded[3] == "abc"  # control and bidi-override characters are dropped
+    assert row_counts(store)["analyses"] == 4
+
+
+def test_invite_token_is_stable_until_rotated(store):
+    first = store.invite_token()
+    assert store.invite_token() == first and store.is_invite(first)
+    second = store.rotate_invite_token()
+    assert second != first and store.is_invite(second) and not store.is_invite(first)
+
+
+def test_orphan_files_from_a_crash_are_swept(store, tmp_path, report):
+    receipt = store.save(report, athlete_name="Fay", annotated_video=fake_video(tmp_path))
+    orphan = store.files.root / "0123456789abcdef0123456789abcdef.mp4"
+    orphan.write_bytes(b"left by a crashed save")
+    assert store.files.sweep_orphans(set(), older_than_s=3600) == 0  # too young to judge
+    assert store.sweep_orphan_files() == 0
+
+    os.utime(orphan, (1, 1))
+    assert store.sweep_orphan_files() == 1 and not orphan.exists()
+    assert store.load(receipt.token).files["annotated_video"].exists()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_concurrent_saves_from_several_processes_all_land(backend, request, tmp_path):
+    """Four processes open a fresh database at once (racing the migration) and each save
+    six analyses, half of them into the same squad athlete."""
+    url = fresh_database_url(backend, request, tmp_path)
+    workers, per_worker = 4, 6
+    video = fake_video(tmp_path)
+    context = multiprocessing.get_context("spawn")
+    start_at = time.time() + 6.0  # after the children have imported everything
+    with context.Pool(workers) as pool:
+        results = pool.starmap(save_many, [(url, str(tmp_path / "files"), w, per_worker,
+                                            "Shared Name", str(video), start_at)
+                                           for w in range(workers)])
+    tokens = [tok for batch in results for tok in batch]
+    assert len(set(tokens)) == workers * per_worker
+    store = Store(url, files_dir=tmp_path / "files")
+    assert all(store.load(tok) is not None for tok in tokens)
+    counts = row_counts(store)
+    assert counts["analyses"] == counts["files"] == workers * per_worker
+    squad = store.squad()
+    assert list(squad["athlete_name"]) == ["Shared Name"]
+    assert squad["n_analyses"].iloc[0] == workers * per_worker // 2
+    assert counts["athletes"] == 1 + workers  # the squad member + one private per worker
+    assert len(list(store.files.root.iterdir())) == workers * per_worker
+    if backend == "sqlite":
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    store.close()
+
+
+def test_default_location_is_sqlite_in_the_data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("HIPDRIVE_DATA_DIR", str(tmp_path / "d"))
+    monkeypatch.delenv("HIPDRIVE_DATABASE_URL", raising=False)
+    assert database_url() == f"sqlite:///{tmp_path / 'd' / 'hipdrive.sqlite3'}"
+    store = Store.open_default()
+    assert store.backend == "sqlite" and (tmp_path / "d" / "hipdrive.sqlite3").exists()
+    store.close()
+    monkeypatch.setenv("HIPDRIVE_DATABASE_URL", "postgresql://u:p@db.example/hd")
+    assert database_url() == "postgresql+psycopg://u:p@db.example/hd"
