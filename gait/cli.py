@@ -1,4 +1,5 @@
-"""Command line: `gait analyze VIDEO --out DIR [options]` (the analysis contract).
+"""Command line: `gait analyze VIDEO --out DIR [options]` (the analysis contract), and
+`--save [--athlete NAME]` to save into the HipDrive database and print the share path.
 
 Bad input exits with status 2 and one line `error: <what is wrong and what to do>`
 on stderr; nothing is written to DIR unless every output is complete.
@@ -10,8 +11,10 @@ import argparse
 import contextlib
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 from gait import __version__
@@ -78,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     analyze = sub.add_parser("analyze", help="analyse a side-view running clip")
     analyze.add_argument("video", type=Path)
-    analyze.add_argument("--out", type=Path, required=True, help="output folder")
+    analyze.add_argument("--out", type=Path, help="output folder (needed unless --save)")
     analyze.add_argument("--speed", type=_positive(float), metavar="M_PER_S",
                          help="running (treadmill) speed in m/s")
     analyze.add_argument("--treadmill", action="store_true", default=None,
@@ -89,12 +92,46 @@ def build_parser() -> argparse.ArgumentParser:
                          help="real capture rate of a slow-motion clip, frames/s")
     analyze.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
     analyze.add_argument("--quiet", action="store_true", help="no progress bar")
+    saving = analyze.add_argument_group(
+        "saving", "save into the HipDrive database (HIPDRIVE_DATABASE_URL, default SQLite in "
+        "HIPDRIVE_DATA_DIR) and print the share link path")
+    saving.add_argument("--save", action="store_true", help="save the analysis")
+    saving.add_argument("--athlete", metavar="NAME",
+                        help="athlete name: the analysis joins the squad under this name")
+    saving.add_argument("--note", help="a note shown with the saved analysis")
+    saving.add_argument("--date", type=_iso_date, metavar="YYYY-MM-DD",
+                        help="the day the clip was filmed (default: today)")
+    saving.add_argument("--keep-video", action="store_true",
+                        help="also keep the original clip (not kept by default)")
+    saving.add_argument("--keep-annotated", action="store_true",
+                        help="also keep the annotated video (not kept by default)")
     return parser
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text} (give YYYY-MM-DD)") from None
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    from gait.pipeline import AnalysisError
+
+    if args.out is None and not args.save:
+        raise AnalysisError("say where the results go: --out DIR, and/or --save")
+    if not args.save and (args.athlete or args.note or args.date or args.keep_video
+                          or args.keep_annotated):
+        raise AnalysisError("--athlete, --note, --date, --keep-video and --keep-annotated "
+                            "only apply with --save")
+    if args.keep_annotated and args.no_video:
+        raise AnalysisError("--keep-annotated needs the annotated video: drop --no-video")
 
 
 def run_analyze(args: argparse.Namespace) -> int:
     from gait.pipeline import AnalysisError, AnalysisOptions
 
+    _check_args(args)
     if args.height is not None and not 1.0 <= args.height <= 2.5:
         raise AnalysisError(f"--height {args.height} is not a body height in metres; "
                          "give e.g. --height 1.78")
@@ -107,7 +144,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     with _native_logs_silenced() as real_stderr:
         progress = None if args.quiet else _ProgressBar(real_stderr)
         try:
-            report = _analyze_and_write(args, options, progress)
+            report, receipt = _analyze_and_write(args, options, progress)
         finally:
             if progress:
                 progress.finish()
@@ -118,8 +155,12 @@ def run_analyze(args: argparse.Namespace) -> int:
           f"near ({s['near_side']}) leg peak thigh extension "
           f"{'–' if ext is None else f'{ext:.1f}°'}; "
           f"{time.perf_counter() - started:.1f} s")
-    for path in sorted(Path(args.out).iterdir()):
-        print(path)
+    if args.out is not None:
+        for path in sorted(Path(args.out).iterdir()):
+            print(path)
+    if receipt is not None:
+        print(f"saved: {receipt.share_path}")
+        print(f"athlete history: {receipt.history_path}")
     return 0
 
 
@@ -135,21 +176,53 @@ def _analyze_and_write(args, options, progress):
         write_report_video(report, args.video, path, capture_fps=args.capture_fps,
                            progress=progress)
 
-    write_outputs(
-        report, args.out, annotated_video=None if args.no_video else video_writer,
-        html_report=lambda path: write_html_report(report, path))
-    return report
+    if args.out is not None:
+        write_outputs(
+            report, args.out, annotated_video=None if args.no_video else video_writer,
+            html_report=lambda path: write_html_report(report, path, athlete=args.athlete))
+    receipt = _save(args, report, video_writer) if args.save else None
+    return report, receipt
+
+
+def _save(args, report, video_writer):
+    """Save through the same store as the app (one transaction; videos only if asked)."""
+    from gait.store import Store
+
+    with tempfile.TemporaryDirectory(prefix="hipdrive-save-") as tmp:
+        annotated = None
+        if args.keep_annotated:
+            written = args.out / "annotated.mp4" if args.out is not None else None
+            annotated = written if written and written.exists() else Path(tmp) / "annotated.mp4"
+            if annotated != written:
+                video_writer(annotated)
+        store = Store.open_default()
+        try:
+            return store.save(report, athlete_name=args.athlete, squad=bool(args.athlete),
+                              recorded_on=args.date, note=args.note,
+                              source_name=Path(args.video).name,
+                              raw_video=Path(args.video) if args.keep_video else None,
+                              annotated_video=annotated)
+        finally:
+            store.close()
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from gait.pipeline import AnalysisError
+    from gait.store import StoreError
     from gait.video import VideoError
 
     args = build_parser().parse_args(argv)
     try:
         return run_analyze(args)
-    except (VideoError, AnalysisError) as exc:
+    except (VideoError, AnalysisError, StoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        print(f"error: cannot save to the database ({reason}); check HIPDRIVE_DATABASE_URL "
+              "or HIPDRIVE_DATA_DIR.", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"error: cannot read or write a file ({exc.strerror or exc}: "

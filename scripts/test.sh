@@ -3,14 +3,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# The end-to-end test drives Debian's Chromium (Playwright cannot download a browser here).
-if ! command -v chromium >/dev/null 2>&1; then
+# System packages the tests need: Debian's Chromium for the browser tests (Playwright
+# cannot download a browser here) and PostgreSQL, which the store tests start themselves.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
+then
+  missing+=(postgresql)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" >/dev/null
   else
-    echo "The browser test needs Chromium: sudo apt-get install chromium" >&2
+    echo "The tests need: ${missing[*]} (sudo apt-get install ${missing[*]})" >&2
     exit 1
   fi
 fi
+export HIPDRIVE_REQUIRE_POSTGRES=1   # the PostgreSQL tests must run, not skip
 .venv/bin/ruff check .
 .venv/bin/python -m pytest "$@"
