@@ -2,10 +2,12 @@
 
 import streamlit as st
 
-from ui import state
-from ui.inputs import SPEED_UNITS, TREADMILL_CHOICES, InputError, build_options
+from ui import saved, state
+from ui.inputs import SPEED_UNITS, TREADMILL_CHOICES, InputError, build_options, check_upload
 from ui.sample import SAMPLE_NAME, SAMPLE_OPTIONS, sample_clip_path
 from ui.service import VIDEO_SUFFIXES
+from ui.share_panel import render_save_options, save_result
+from ui.text import md_escape
 from ui.widgets import FILMING_GUIDE, ProgressDisplay, run_analysis
 
 st.title("HipDrive")
@@ -16,6 +18,17 @@ st.markdown(
     "HipDrive measures it, says how certain each number is, and suggests drills with their "
     "reasons.")
 
+invited = saved.invite_is_valid()
+if invited:
+    st.info("**You are uploading into your coach's squad.** Give your name below: your "
+            "coach will see your results on the squad page.", icon="👥")
+elif st.session_state.get(saved.INVITE_KEY):
+    st.warning("This squad invite link is no longer valid: ask your coach for the new one. "
+               "You can still analyse a clip and save it privately.")
+elif (linked := saved.linked_athlete()) is not None:
+    st.info(f"Saved analyses go into the history of **{md_escape(linked.name)}** (the "
+            "history link this tab opened).", icon="📅")
+
 with st.expander("How to film (1 minute)", expanded=not state.results()):
     st.markdown(FILMING_GUIDE)
 
@@ -23,7 +36,7 @@ uploaded = st.file_uploader(
     "Your running clip (side view)", type=[s.lstrip(".") for s in VIDEO_SUFFIXES],
     key="upload", help="From your phone's camera roll or a file. 10–20 s is plenty.")
 
-with st.expander("Optional: speed, height, slow motion, name"):
+with st.expander("Optional: speed, height, slow motion"):
     left, right = st.columns(2)
     with left:
         speed_text = st.text_input("Treadmill speed or pace", key="speed",
@@ -41,26 +54,43 @@ with st.expander("Optional: speed, height, slow motion, name"):
             value=None, step=1.0, key="capture_fps",
             help="Slow-motion clips are often stored at 30 fps; give the real rate "
                  "(e.g. 120 or 240).")
-        athlete = st.text_input("Name (shown on the report)", key="athlete", max_chars=80)
+
+with st.expander("Name, save and share", expanded=invited):
+    athlete = st.text_input("Your name" + (" (required)" if invited else ""), key="athlete",
+                            max_chars=80, help="Shown on the report and in your history.")
+    choices = render_save_options(athlete=athlete)
 
 go_col, sample_col = st.columns(2)
 analyze = go_col.button("Analyze my clip", type="primary", key="analyze",
                         disabled=uploaded is None, width="stretch")
 sample = sample_col.button("Try the sample run", key="sample", width="stretch",
                            help="Analyses a built-in synthetic runner: results without filming.")
-st.caption("Your clip is analysed on this server and deleted right after; your results "
-           "stay in this browser tab only.")
+st.caption("Your clip is analysed on this server and deleted right after (unless you tick "
+           "“keep my original video”). Saved results get a private link; unsaved ones stay "
+           "in this browser tab only.")
 
 result = None
 if analyze and uploaded is not None:
     try:
+        check_upload(uploaded.name, uploaded.size,
+                     max_mb=float(st.get_option("server.maxUploadSize")))
+        if invited and not athlete.strip():
+            raise InputError("Give your name (under “Name, save and share”) so your coach "
+                             "can find your results.")
         options = build_options(speed_text=speed_text, speed_unit=speed_unit, surface=surface,
                                 height_cm=height_cm, capture_fps=capture_fps)
     except InputError as exc:
         st.error(str(exc), icon="⚠️")
     else:
-        result = run_analysis(uploaded.getvalue(), options=options, file_name=uploaded.name,
+        clip_bytes = uploaded.getvalue()
+        result = run_analysis(clip_bytes, options=options, file_name=uploaded.name,
                               athlete=athlete)
+        if result is not None and choices.save:
+            result = save_result(result, choices, clip_bytes=clip_bytes,
+                                 file_name=uploaded.name)
+            if result is None:
+                st.page_link("pages/results.py", label="See the results (not saved)",
+                             icon="📈")
 elif sample:
     progress = ProgressDisplay()
     progress("sample", 0.0, None)

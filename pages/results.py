@@ -1,33 +1,12 @@
-"""Results: headline figures, stride-by-stride and gait-cycle charts against the
-reference, the annotated video with jump-to-stride, drills, quality, strides, downloads."""
-
-import math
-from pathlib import Path
+"""Results: this session's analyses (pick one), shown by ui.results_view, with saving
+and sharing underneath."""
 
 import streamlit as st
 
-from gait.reference import NOISE_DEG, reference_at
 from ui import state
-from ui.figures import PLOTLY_CONFIG, cycle_chart, stride_chart
-from ui.sample import SAMPLE_NOTE
-from ui.text import (
-    HIP_AXIS,
-    HIP_MEASURES,
-    NO_TRUNK_THIGH_REFERENCE,
-    comparison_table,
-    headline_cards,
-    num,
-    setup_line,
-    stride_table,
-)
-from ui.widgets import (
-    TABLE_ROW_PX,
-    pick_result,
-    render_cards,
-    render_downloads,
-    render_drills,
-    render_quality,
-)
+from ui.results_view import render_results
+from ui.share_panel import render_share_panel
+from ui.widgets import pick_result
 
 st.title("Results")
 if not state.results():
@@ -37,145 +16,8 @@ if not state.results():
 
 result = pick_result("Analysis", key="results_pick", default=state.current())
 state.set_current(result.id)
-report, summary = result.report, result.report.summary
-strides = report.strides
-near, far = summary["near_side"], summary["far_side"]
-ref_info = summary.get("reference") or {}
-reference = reference_at(ref_info["speed_mps_used"]) if ref_info else None
-pick_key, chart_key, table_key = (f"{name}_{result.id}" for name in ("pick", "chart", "table"))
-
-if result.is_sample:
-    st.info(SAMPLE_NOTE)
-if result.athlete:
-    st.markdown(f"**Runner:** {result.athlete}")
-st.markdown(setup_line(summary))
-st.caption(ref_info.get("note") or "No reference comparison: the running speed is unknown.")
-
-render_cards(headline_cards(summary))
-st.caption(f"± = 95 % uncertainty of the median over strides. Differences from the reference: "
-           f"below {NOISE_DEG:.0f}° is within pose-measurement noise, 5–10° possible, over 10° "
-           "likely real. A 2D thigh angle is not lab hip extension (see Method).")
-
-# --- stride by stride, next to the video ---------------------------------------------------
-st.subheader("Hip drive, stride by stride")
-measure = st.radio(
-    "Hip measure", list(HIP_MEASURES), horizontal=True, key="measure",
-    format_func=lambda k: {"thigh": "Thigh vs vertical (has a reference)",
-                           "trunk_thigh": "Trunk–thigh (2D hip, no reference)"}[k])
-metric, part, measure_label = HIP_MEASURES[measure]
-
-
-def stride_label(key: str) -> str:
-    if not key:
-        return "Whole clip"
-    side, number = key.split("-")
-    row = strides[(strides["side"] == side) & (strides["stride"] == int(number))].iloc[0]
-    return (f"{side} leg stride {number} · {row.start_s:.1f} s · "
-            f"{num(row[metric])}°")
-
-
-by_time = strides.sort_values("start_s", kind="stable")
-stride_keys = [""] + [f"{r.side}-{r.stride}" for r in by_time.itertuples()]
-if st.session_state.get(pick_key) not in stride_keys:
-    st.session_state[pick_key] = ""
-
-
-def pick_from_chart() -> None:
-    points = st.session_state[chart_key].selection.points
-    data = [p.get("customdata") for p in points if p.get("customdata")]
-    if data:
-        st.session_state[pick_key] = f"{data[0][0]}-{int(data[0][1])}"
-
-
-def pick_from_table() -> None:
-    rows = st.session_state[table_key].selection.rows
-    if rows:
-        st.session_state[pick_key] = stride_keys[1 + rows[0]]
-
-
-picked = st.session_state[pick_key]
-selected = (picked.split("-")[0], int(picked.split("-")[1])) if picked else None
-chart_col, video_col = st.columns([3, 2])
-with chart_col:
-    ref_value = (reference.values["peak_thigh_extension_deg"]
-                 if reference is not None and measure == "thigh" else None)
-    fig = stride_chart(strides, near_side=near, metric=metric, title=measure_label,
-                       y_title=HIP_AXIS[measure],
-                       reference_deg=ref_value, selected=selected,
-                       note=None if measure == "thigh" else NO_TRUNK_THIGH_REFERENCE)
-    st.plotly_chart(fig, key=chart_key, on_select=pick_from_chart, selection_mode="points",
-                    config=PLOTLY_CONFIG)
-    stats = [f"{side} leg median {num(summary['per_side'][side][metric]['median'])}° ± "
-             f"{num(summary['per_side'][side][metric]['ci95'])}°" for side in (near, far)]
-    st.caption(f"{measure_label}: {'; '.join(stats)}. Tap a point to play that stride. "
-               + ("The grey band is the reference ± 5° (pose noise)." if ref_value
-                  else NO_TRUNK_THIGH_REFERENCE if measure != "thigh" else ""))
-with video_col:
-    st.selectbox("Jump the video to a stride", stride_keys, format_func=stride_label,
-                 key=pick_key)
-    video = result.video_path
-    if video is not None and Path(video).exists():
-        row = None
-        if selected:
-            row = strides[(strides["side"] == selected[0])
-                          & (strides["stride"] == selected[1])].iloc[0]
-        start = int(row.start_s) if row is not None else 0
-        end = int(math.ceil(row.end_s)) if row is not None else None
-        st.video(str(video), start_time=start, end_time=end, loop=row is not None,
-                 autoplay=row is not None, muted=True)
-        st.caption("Annotated video: left leg orange, right blue, the near leg bright. "
-                   + (f"Looping {start}–{end} s around the stride ({row.start_s:.2f}–"
-                      f"{row.end_s:.2f} s; the player jumps in whole seconds)."
-                      if row is not None else ""))
-    else:
-        st.info("No annotated video for this analysis.")
-
-# --- gait cycle ------------------------------------------------------------------------------
-st.subheader("Over the gait cycle")
-side = st.radio("Leg", [near, far], horizontal=True, key="cycle_side",
-                format_func=lambda s: f"{s} ({'near' if s == near else 'far'})")
-hip_col, knee_col = st.columns(2)
-ref_label = (f"reference at {reference.used_speed_mps:.2f} m/s" if reference else "reference")
-toe_ref = reference.values["toe_off_pct"] if reference else None
-with hip_col:
-    st.plotly_chart(cycle_chart(
-        report.frames, strides, side=side, near_side=near, part=part,
-        reference_curve=reference.thigh_curve_deg if reference and part == "thigh" else None,
-        reference_label=ref_label, reference_toe_off_pct=toe_ref,
-        note=None if part == "thigh" else NO_TRUNK_THIGH_REFERENCE),
-        key="cycle_hip", config=PLOTLY_CONFIG)
-with knee_col:
-    st.plotly_chart(cycle_chart(
-        report.frames, strides, side=side, near_side=near, part="knee",
-        reference_curve=reference.knee_curve_deg if reference else None,
-        reference_label=ref_label, reference_toe_off_pct=toe_ref),
-        key="cycle_knee", config=PLOTLY_CONFIG)
-st.caption("Every stride thin, the mean bold; dashed grey = the speed-matched reference with "
-           "± 5° band; dotted lines = foot strike and your mean toe-off (dashed grey: the "
-           "reference toe-off). Thigh and trunk–thigh: + = knee in front, − = behind. "
-           "Knee: 0 = straight.")
-with st.expander("What separates elite runners"):
-    for marker in summary.get("elite_markers") or []:
-        st.markdown(f"- {marker['text']} ({marker['source']})")
-
-# --- drills, quality, strides, downloads ----------------------------------------------------
-st.subheader("Drills")
-render_drills(summary.get("drills") or [])
-
-st.subheader("Quality of this analysis")
-render_quality(summary)
-
-st.subheader("Strides")
-st.dataframe(stride_table(strides), key=table_key, on_select=pick_from_table,
-             selection_mode="single-row", hide_index=True)
-st.caption("Select a row to jump the video to that stride. Confidence below ~0.6: treat "
-           "the stride with caution.")
-with st.expander("All measures vs the reference"):
-    medians = comparison_table(summary)
-    st.dataframe(medians, hide_index=True, height=TABLE_ROW_PX * (len(medians) + 1) + 3)
-
-st.subheader("Downloads")
-render_downloads(result)
+render_results(result)
+render_share_panel(result)
 
 link_a, link_b = st.columns(2)
 link_a.page_link("pages/analyze.py", label="Analyse another clip", icon="🏃")

@@ -72,11 +72,17 @@ def _no_exception(at: AppTest) -> None:
 
 
 def _click_sample(at: AppTest) -> AppTest:
-    """Press "Try the sample run"; the app switches to Results. (AppTest does not follow
-    an in-script st.switch_page on later runs, so the test follows it explicitly.)"""
+    """Press "Try the sample run"; the app switches to Results. AppTest keeps stale
+    elements of the page a script left through st.switch_page (they break later runs),
+    so the test goes on in a fresh AppTest holding this session's results."""
     at.button(key="sample").click()
     at.run(timeout=SAMPLE_TIMEOUT_S)
-    return at.switch_page("pages/results.py")
+    _no_exception(at)
+    fresh = AppTest.from_file(APP, default_timeout=60)
+    for key in (state.RESULTS_KEY, state.CURRENT_KEY):
+        if key in at.session_state:
+            fresh.session_state[key] = at.session_state[key]
+    return fresh.switch_page("pages/results.py").run()
 
 
 @pytest.fixture(scope="module")

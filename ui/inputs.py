@@ -65,3 +65,21 @@ def build_options(*, speed_text: str | None = None, speed_unit: str = "km/h",
         speed_mps=parse_speed(speed_text, speed_unit), treadmill=treadmill,
         height_m=None if height_cm is None else height_cm / 100,
         capture_fps=None if capture_fps is None else float(capture_fps))
+
+
+def check_upload(file_name: str | None, size_bytes: int, *, max_mb: float) -> None:
+    """Server-side check of an upload's type (by name; the decoder then checks the
+    content) and size, whatever the browser was told."""
+    from gait.video import ALLOWED_EXTENSIONS
+
+    suffix = "." + (file_name or "").rsplit(".", 1)[-1].lower() if "." in (file_name or "") \
+        else ""
+    if suffix not in ALLOWED_EXTENSIONS:
+        raise InputError(f"“{file_name}” is not a video file HipDrive reads: upload "
+                         f"{', '.join(ALLOWED_EXTENSIONS)} straight from your phone's camera.")
+    if size_bytes > max_mb * 1e6:
+        raise InputError(f"The clip is {size_bytes / 1e6:.0f} MB; the limit here is "
+                         f"{max_mb:.0f} MB. Trim it to 10–20 s of running, or film at 1080p "
+                         "rather than 4K.")
+    if size_bytes == 0:
+        raise InputError("The file is empty: upload the clip again.")

@@ -18,6 +18,7 @@ from pathlib import Path
 import streamlit as st
 
 from gait.pipeline import GaitReport
+from gait.store import SavedAnalysis, SaveReceipt
 
 RESULTS_KEY = "hipdrive_results"
 CURRENT_KEY = "hipdrive_current"
@@ -35,6 +36,8 @@ class SessionResult:
     athlete: str | None = None
     is_sample: bool = False
     created: datetime = dataclasses.field(default_factory=datetime.now)
+    saved: SaveReceipt | None = None  # set once the analysis is in the database
+    shared: bool = False  # opened from a share link: read-only
 
 
 def make_result(report: GaitReport, *, video_path: Path | None, file_name: str | None,
@@ -51,6 +54,14 @@ def make_result(report: GaitReport, *, video_path: Path | None, file_name: str |
                          is_sample=is_sample, created=created)
 
 
+def from_saved(found: SavedAnalysis) -> SessionResult:
+    """A saved analysis as a (read-only) session result."""
+    return SessionResult(
+        id=f"saved-{found.token[:12]}", label=f"{found.athlete.name} · {found.recorded_on}",
+        report=found.report, video_path=found.files.get("annotated_video"),
+        athlete=found.athlete.name, shared=True)
+
+
 def results() -> list[SessionResult]:
     """This session's results, oldest first."""
     return list(st.session_state.get(RESULTS_KEY, []))
@@ -61,6 +72,17 @@ def add_result(result: SessionResult) -> None:
     kept = [*results(), result][-MAX_RESULTS:]
     st.session_state[RESULTS_KEY] = kept
     st.session_state[CURRENT_KEY] = result.id
+
+
+def replace_result(result: SessionResult) -> None:
+    """Put an updated copy of a kept result (same id) in place."""
+    st.session_state[RESULTS_KEY] = [result if r.id == result.id else r for r in results()]
+
+
+def forget_result(result_id: str) -> None:
+    st.session_state[RESULTS_KEY] = [r for r in results() if r.id != result_id]
+    if st.session_state.get(CURRENT_KEY) == result_id:
+        st.session_state.pop(CURRENT_KEY, None)
 
 
 def get_result(result_id: str | None) -> SessionResult | None:

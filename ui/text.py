@@ -38,6 +38,17 @@ COMPARED = ("peak_thigh_extension_deg", "peak_thigh_flexion_deg", "thigh_rom_deg
 finite = finite_or_none  # None for None/NaN/inf/non-numbers
 
 
+def md_escape(text: str | None) -> str:
+    """User text made inert in Streamlit markdown: every ASCII punctuation character is
+    backslash-escaped (no links, images, HTML, colour or icon directives), newlines
+    become spaces."""
+    text = " ".join(str(text or "").split())
+    return "".join(f"\\{ch}" if ch in _MD_PUNCTUATION else ch for ch in text)
+
+
+_MD_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
 def num(value, digits: int = 1, unit: str = "") -> str:
     v = finite(value)
     return DASH if v is None else f"{v:.{digits}f}{unit}"

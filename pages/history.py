@@ -1,0 +1,83 @@
+"""History: every saved analysis of one athlete, trends of the key figures against the
+reference, and a one-click before/after comparison.
+
+Whose history: the athlete link this visitor opened (`/?athlete=<token>`), the names
+saved from this browser tab, or — for the coach, after the passcode — any squad member.
+"""
+
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from ui import saved, state
+from ui.figures import PLOTLY_CONFIG
+from ui.history_figures import cadence_trend, symmetry_trend, thigh_extension_trend
+from ui.tables import history_table
+from ui.text import md_escape
+
+st.title("History")
+store = saved.saved_store()
+try:
+    choices = dict(saved.my_athletes())
+    linked = store.athlete(st.session_state.get(saved.ATHLETE_KEY))
+    if linked is not None:
+        choices = {linked.token: linked.name, **choices}
+    if saved.is_coach():
+        squad = store.squad()
+        choices.update(zip(squad["athlete_token"], squad["athlete_name"], strict=True))
+except SQLAlchemyError:
+    st.error("The database is not reachable right now; try again in a minute.", icon="⚠️")
+    st.stop()
+
+if not choices:
+    st.info("Open your **history link** (shown when you saved an analysis), or save an "
+            "analysis from this tab. Coaches: unlock the Squad page to see every athlete.")
+    st.page_link("pages/analyze.py", label="Analyse and save a clip", icon="🏃")
+    st.stop()
+
+token = st.selectbox("Athlete", list(choices), format_func=choices.get, key="history_pick")
+history = store.history(token)
+if history.empty:
+    st.warning("No saved analysis for this athlete any more (they were deleted).")
+    st.stop()
+st.markdown(f"### {md_escape(choices[token])}")
+st.caption(f"{len(history)} saved analys{'is' if len(history) == 1 else 'es'}, "
+           f"{history['recorded_on'].iloc[0]} to {history['recorded_on'].iloc[-1]}. "
+           "Filled points: the leg nearest the camera; hollow: the far leg, which reads "
+           "3–5° low. Compare near legs, at similar speeds.")
+
+st.plotly_chart(thigh_extension_trend(history), key="trend_thigh", config=PLOTLY_CONFIG)
+left, right = st.columns(2)
+left.plotly_chart(cadence_trend(history), key="trend_cadence", config=PLOTLY_CONFIG)
+right.plotly_chart(symmetry_trend(history), key="trend_symmetry", config=PLOTLY_CONFIG)
+st.caption("Peak thigh extension = how far the thigh swings behind vertical (2D, not lab "
+           "hip extension; see Method). Grey: the reference of experienced runners at each "
+           "run's speed ± 5° measurement noise. Symmetry from one side view carries the "
+           "near/far bias: film both directions to compare legs.")
+
+st.subheader("Before and after")
+labels = {row.token: f"{row.recorded_on} · {row.note or 'no note'}"
+          for row in history.itertuples()}
+tokens = list(labels)
+col_a, col_b = st.columns(2)
+before = col_a.selectbox("Before", tokens, index=0, format_func=labels.get, key="history_a")
+after = col_b.selectbox("After", tokens, index=len(tokens) - 1, format_func=labels.get,
+                        key="history_b")
+if st.button("Compare before and after", type="primary", key="history_compare",
+             disabled=before == after or len(tokens) < 2):
+    pair = [store.load(before), store.load(after)]
+    if None in pair:
+        st.error("One of these analyses was just deleted; pick another.")
+    else:
+        results = [state.from_saved(found) for found in pair]
+        for result in results:
+            if state.get_result(result.id) is None:
+                state.add_result(result)
+        st.session_state["compare_a"], st.session_state["compare_b"] = (r.id for r in results)
+        st.switch_page("pages/compare.py")
+if len(tokens) < 2:
+    st.caption("Save a second analysis to compare before and after.")
+
+st.subheader("Every analysis")
+table = history_table(history, link=lambda tok: saved.absolute_link(f"/?analysis={tok}"))
+st.dataframe(table, hide_index=True, key="history_table", column_config={
+    "open": st.column_config.LinkColumn("open", display_text="open ↗")})

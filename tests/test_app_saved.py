@@ -1,0 +1,240 @@
+"""AppTest of saving and sharing as users do it: save from Results, open the share
+link in a new session after an app restart, delete it, unknown links, the coach's
+passcode-protected Squad page, the invite link, History with before/after, hostile
+names, and the server-side upload checks. Real engine results, real SQLite store."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from gait.pipeline import AnalysisOptions, analyze_track
+from gait.store import Store
+from synthetic.render_runner import make_clip
+from synthetic.runner_model import synthesize_run, to_pose_track
+from ui import state
+from ui.inputs import InputError, check_upload
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PASSCODE = "correct horse battery staple"
+HOSTILE = "<script>alert(1)</script> ![x](http://evil.example/p.png) :red[boo]"
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    """A fresh data folder (and so a fresh SQLite store) per test."""
+    monkeypatch.setenv("HIPDRIVE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("HIPDRIVE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("HIPDRIVE_COACH_PASSCODE", raising=False)
+    return tmp_path / "data"
+
+
+def store_for(data_dir: Path) -> Store:
+    return Store(f"sqlite:///{data_dir / 'hipdrive.sqlite3'}", files_dir=data_dir / "files")
+
+
+@pytest.fixture(scope="module")
+def report():
+    run = synthesize_run(fps=60, duration_s=10, direction=+1, seed=4)
+    return analyze_track(to_pose_track(run, noise_px=1.0, seed=4),
+                         options=AnalysisOptions(speed_mps=3.5, treadmill=True),
+                         capture_fps=60.0)
+
+
+def app(*, params: dict | None = None, page: str | None = None, results=()) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    if results:
+        at.session_state[state.RESULTS_KEY] = list(results)
+    if page:
+        at.switch_page(page)
+    return at.run()
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(e.value for kind in ("markdown", "caption", "info", "warning", "success",
+                                           "error", "code") for e in at.get(kind))
+
+
+def restart_app() -> None:
+    """What a server restart does to the app's process-wide state."""
+    st.cache_resource.clear()
+
+
+def test_save_from_results_then_open_the_link_after_a_restart(report, data_dir):
+    result = state.make_result(report, video_path=None, file_name="run.mp4", athlete="Ana")
+    at = app(results=[result], page="pages/results.py")
+    no_exception(at)
+    at.text_input(key=f"save_form_{result.id}_note").set_value("week 1")
+    at.button(key=f"FormSubmitter:save_form_{result.id}-Save").click().run()
+    no_exception(at)
+    links = [c.value for c in at.code]
+    token = re.search(r"/\?analysis=([A-Za-z0-9_-]{43})$", links[0]).group(1)
+    assert re.search(r"/\?athlete=[A-Za-z0-9_-]{43}$", links[1])
+    restart_app()
+    shared = app(params={"analysis": token})
+    no_exception(shared)
+    assert shared.title[0].value == "Shared results"
+    assert "**Runner:** Ana" in texts(shared) and "week 1" in texts(shared)
+    metrics = {m.label: m.value for m in shared.metric}
+    near = report.summary["near_side"]
+    ext = report.summary["per_side"][near]["peak_thigh_extension_deg"]
+    assert metrics["Peak thigh extension"] == f"{ext['median']:.1f}° ± {ext['ci95']:.1f}°"
+    assert len(shared.get("plotly_chart")) == 3
+    assert not shared.get("video")  # no annotated video was kept
+    assert not [b for b in shared.button if b.key and b.key.startswith("FormSubmitter")]
+
+
+@pytest.mark.parametrize("token", ["A" * 43, "short", "<script>", ""])
+def test_unknown_or_broken_link_is_a_friendly_not_found(token):
+    at = app(params={"analysis": token})
+    no_exception(at)
+    assert "Analysis not found" in texts(at)
+    assert not at.metric
+
+
+def test_delete_from_the_shared_link_needs_confirmation_and_removes_it(report, data_dir):
+    store = store_for(data_dir)
+    annotated = data_dir / "a.mp4"
+    annotated.write_bytes(b"\x00" * 4096)
+    receipt = store.save(report, athlete_name="Bo", annotated_video=annotated)
+    kept = store.load(receipt.token).files["annotated_video"]
+    at = app(params={"analysis": receipt.token})
+    no_exception(at)
+    assert at.button(key="delete_shared").disabled  # not before ticking "yes"
+    at.checkbox(key="delete_shared_sure").check().run()
+    at.button(key="delete_shared").click().run()
+    no_exception(at)
+    assert "Deleted" in texts(at)
+    assert store.load(receipt.token) is None and not kept.exists()
+    again = app(params={"analysis": receipt.token})
+    assert "Analysis not found" in texts(again)
+
+
+def test_squad_page_is_off_without_a_passcode_and_locked_with_one(report, data_dir,
+                                                                  monkeypatch):
+    store_for(data_dir).save(report, athlete_name="Cleo", squad=True)
+    off = app(page="pages/squad.py")
+    no_exception(off)
+    assert "HIPDRIVE_COACH_PASSCODE" in texts(off) and not off.dataframe
+    monkeypatch.setenv("HIPDRIVE_COACH_PASSCODE", PASSCODE)
+    at = app(page="pages/squad.py")
+    assert not at.dataframe and not at.code and "Cleo" not in texts(at)
+    at.text_input(key="coach_passcode").set_value("wrong")
+    at.button(key="FormSubmitter:coach_login-Unlock").click().run()
+    no_exception(at)
+    assert "not right" in texts(at) and not at.dataframe
+    at.text_input(key="coach_passcode").set_value(PASSCODE)
+    at.button(key="FormSubmitter:coach_login-Unlock").click().run()
+    no_exception(at)
+    table = at.dataframe[0].value
+    assert list(table["athlete"]) == ["Cleo"]
+    assert re.search(r"/\?analysis=[A-Za-z0-9_-]{43}$", table["latest analysis"].iloc[0])
+    assert re.search(r"/\?invite=[A-Za-z0-9_-]{43}$", at.code[0].value)
+
+
+def test_invite_link_uploads_into_the_squad(tmp_path, data_dir, monkeypatch):
+    """The whole athlete path: open the invite link, upload a real clip under a name,
+    and the coach sees it on the Squad page."""
+    monkeypatch.setenv("HIPDRIVE_COACH_PASSCODE", PASSCODE)
+    invite = store_for(data_dir).invite_token()
+    clip, _run = make_clip(tmp_path, fps=60, direction=+1, treadmill=True, seconds=6.0,
+                           seed=8)
+    at = app(params={"invite": invite})
+    no_exception(at)
+    assert "uploading into your coach's squad" in texts(at)
+    at.get("file_uploader")[0].upload("run.mp4", clip.read_bytes(), "video/mp4")
+    at.run()
+    at.button(key="analyze").click().run()
+    assert "Give your name" in texts(at)  # required with an invite
+    at.text_input(key="athlete").set_value(HOSTILE)
+    at.button(key="analyze").click().run(timeout=300)
+    no_exception(at)
+    squad = store_for(data_dir).squad()
+    assert list(squad["athlete_name"]) == [HOSTILE]
+    coach = app(page="pages/squad.py")
+    coach.text_input(key="coach_passcode").set_value(PASSCODE)
+    coach.button(key="FormSubmitter:coach_login-Unlock").click().run()
+    assert list(coach.dataframe[0].value["athlete"]) == [HOSTILE]  # shown as plain text
+    no_exception(coach)
+
+
+def test_a_rotated_invite_no_longer_reaches_the_squad(data_dir):
+    store = store_for(data_dir)
+    old = store.invite_token()
+    store.rotate_invite_token()
+    at = app(params={"invite": old})
+    no_exception(at)
+    assert "no longer valid" in texts(at)
+    assert "uploading into your coach's squad" not in texts(at)
+
+
+def test_hostile_names_are_inert_in_the_app(report, data_dir):
+    receipt = store_for(data_dir).save(report, athlete_name=HOSTILE, note="[click](http://x)")
+    at = app(params={"analysis": receipt.token})
+    no_exception(at)
+    runner = next(m.value for m in at.markdown if m.value.startswith("**Runner:**"))
+    assert "<script>" not in runner and "![" not in runner and ":red[" not in runner
+    assert "](http" not in runner
+    assert r"\<script\>" in runner  # escaped: shown literally, never run or fetched
+
+
+def test_history_shows_trends_and_compares_before_and_after(report, data_dir):
+    store = store_for(data_dir)
+    first = store.save(report, athlete_name="Dana", recorded_on=date(2026, 1, 5),
+                       note="before")
+    store.save(report, athlete_token=first.athlete_token, recorded_on=date(2026, 2, 5))
+    last = store.save(report, athlete_token=first.athlete_token,
+                      recorded_on=date(2026, 3, 5), note="after")
+    at = app(params={"athlete": first.athlete_token})
+    no_exception(at)
+    assert at.title[0].value == "History"
+    assert "### Dana" in texts(at)
+    assert len(at.get("plotly_chart")) == 3
+    table = at.dataframe[0].value
+    assert list(table["filmed on"]) == ["2026-03-05", "2026-02-05", "2026-01-05"]
+    assert table["open"].iloc[0].endswith(f"/?analysis={last.token}")
+    assert at.selectbox(key="history_a").value == first.token
+    assert at.selectbox(key="history_b").value == last.token
+    at.button(key="history_compare").click().run()
+    no_exception(at)
+    kept = at.session_state[state.RESULTS_KEY]
+    assert len(kept) == 2 and {r.label for r in kept} == {"Dana · 2026-01-05",
+                                                          "Dana · 2026-03-05"}
+    assert at.title[0].value == "Compare two runs"
+
+
+def test_history_without_a_link_explains_how_to_get_one():
+    at = app(page="pages/history.py")
+    no_exception(at)
+    assert "history link" in texts(at)
+
+
+def test_upload_type_and_size_are_checked_on_the_server():
+    """Streamlit's server refuses a file type the uploader does not accept, whatever the
+    browser sent (browsers do not even offer such files), before any page code runs and
+    without details (showErrorDetails = none); our own check repeats it and enforces the
+    size limit."""
+    at = app()
+    at.get("file_uploader")[0].upload("notes.txt", b"not a video", "text/plain")
+    at.run()
+    assert len(at.exception) == 1 and "redacted" in at.exception[0].value
+    assert "Traceback" not in at.exception[0].value
+    assert state.RESULTS_KEY not in at.session_state
+    with pytest.raises(InputError, match="not a video file"):
+        check_upload("notes.txt", 100, max_mb=500)
+    with pytest.raises(InputError, match="limit here is 500 MB"):
+        check_upload("run.mp4", 600_000_000, max_mb=500)
+    with pytest.raises(InputError, match="empty"):
+        check_upload("run.mov", 0, max_mb=500)
+    check_upload("IMG_0001.MOV", 50_000_000, max_mb=500)

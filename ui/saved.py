@@ -1,0 +1,128 @@
+"""The app's side of saved analyses: the process-wide store, absolute links, the coach
+passcode and the squad invite.
+
+Access works by links, no accounts (see gait.store.analyses): `/?analysis=<token>`
+opens one analysis read-only (and lets its holder delete it), `/?athlete=<token>`
+an athlete's history, `/?invite=<token>` uploads into the squad. The Squad page needs
+the coach passcode from `HIPDRIVE_COACH_PASSCODE` or Streamlit secrets
+(`coach_passcode`), compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import time
+from pathlib import Path
+
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from gait.store import Athlete, Store
+from gait.store.location import data_dir, database_url
+
+COACH_KEY = "hipdrive_coach"  # session flag: passcode entered
+INVITE_KEY = "hipdrive_invite"  # session: the invite token this visitor arrived with
+SHARED_KEY = "hipdrive_shared"  # session: the share token this visitor arrived with
+ATHLETE_KEY = "hipdrive_athlete"  # session: the history token this visitor arrived with
+MY_ATHLETES_KEY = "hipdrive_my_athletes"  # session: {token: name} saved from this tab
+FAILED_DELAY_S = 1.0  # slows down guessing the passcode
+
+
+def saved_store() -> Store:
+    """The process-wide store (HIPDRIVE_DATABASE_URL or SQLite in HIPDRIVE_DATA_DIR)."""
+    return _open_store(database_url(), str(data_dir() / "files"))
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(url: str, files_dir: str) -> Store:
+    """One store per configuration and process; files left behind by a crashed save are
+    swept when it opens."""
+    store = Store(url, files_dir=Path(files_dir))
+    store.sweep_orphan_files()
+    return store
+
+
+def absolute_link(path: str) -> str:
+    """`path` (e.g. "/?analysis=…") as a full link: HIPDRIVE_PUBLIC_URL if set (behind a
+    proxy), else the address this browser used."""
+    base = os.environ.get("HIPDRIVE_PUBLIC_URL") or ""
+    if not base:
+        try:
+            base = st.context.url or ""
+        except (AttributeError, RuntimeError):  # no browser session (tests, bare mode)
+            base = ""
+    base = base.split("?", 1)[0].rstrip("/")
+    for page in ("/analyze", "/results", "/compare", "/history", "/squad", "/method",
+                 "/shared"):
+        if base.endswith(page):
+            base = base[: -len(page)]
+    return f"{base}{path}"
+
+
+def remember_link_params() -> None:
+    """Keep the tokens of the link this visitor opened for the whole session (the query
+    string is dropped when they move between pages)."""
+    params = st.query_params
+    for param, key in (("invite", INVITE_KEY), ("analysis", SHARED_KEY),
+                       ("athlete", ATHLETE_KEY)):
+        if param in params:
+            st.session_state[key] = params[param]
+
+
+def remember_my_athlete(token: str, name: str) -> None:
+    mine = dict(st.session_state.get(MY_ATHLETES_KEY, {}))
+    mine[token] = name
+    st.session_state[MY_ATHLETES_KEY] = mine
+
+
+def my_athletes() -> dict[str, str]:
+    return dict(st.session_state.get(MY_ATHLETES_KEY, {}))
+
+
+def coach_passcode() -> str | None:
+    """The configured passcode (environment first, then Streamlit secrets), or None."""
+    configured = os.environ.get("HIPDRIVE_COACH_PASSCODE")
+    if configured:
+        return configured
+    try:
+        value = st.secrets.get("coach_passcode")
+    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
+        value = None
+    return str(value) if value else None
+
+
+def passcode_matches(entered: str, configured: str) -> bool:
+    """Constant-time comparison (of digests, so the length leaks nothing either)."""
+    digest = lambda text: hashlib.sha256(text.encode("utf-8")).digest()  # noqa: E731
+    return hmac.compare_digest(digest(entered), digest(configured))
+
+
+def unlock_coach(entered: str) -> bool:
+    configured = coach_passcode()
+    if configured and passcode_matches(entered, configured):
+        st.session_state[COACH_KEY] = True
+        return True
+    time.sleep(FAILED_DELAY_S)
+    return False
+
+
+def is_coach() -> bool:
+    return bool(st.session_state.get(COACH_KEY)) and coach_passcode() is not None
+
+
+def linked_athlete() -> Athlete | None:
+    """The athlete of the history link this tab opened, if it still exists."""
+    token = st.session_state.get(ATHLETE_KEY)
+    if not token:
+        return None
+    try:
+        return saved_store().athlete(token)
+    except SQLAlchemyError:
+        return None
+
+
+def invite_is_valid() -> bool:
+    token = st.session_state.get(INVITE_KEY)
+    return bool(token) and saved_store().is_invite(token)

@@ -1,0 +1,160 @@
+"""Saving, sharing and deleting, as the pages show it.
+
+Privacy by default: the numbers and pose landmarks are saved (that is what a share
+link shows); the original clip and the annotated video are kept only if ticked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from gait.store import StoreError
+from ui import saved, state
+from ui.service import safe_suffix
+from ui.text import md_escape
+
+logger = logging.getLogger(__name__)
+PRIVACY_NOTE = ("Saved: the figures, stride table and pose landmarks (no images), so the "
+                "link can show the results. Your video is **not** kept unless you tick it; "
+                "whoever has the link can view and delete the analysis.")
+DB_ERROR = ("Sorry — the analysis could not be saved (the database is not reachable). "
+            "Your results are still here in this tab; try saving again in a minute.")
+
+
+@dataclass(frozen=True)
+class SaveChoices:
+    save: bool
+    athlete: str
+    note: str
+    recorded_on: date
+    keep_raw: bool
+    keep_annotated: bool
+    squad: bool
+
+
+def render_save_options(*, athlete: str) -> SaveChoices:
+    """The Analyze page's save section (the athlete name comes from its own field)."""
+    squad = saved.invite_is_valid()
+    save = st.checkbox("Save it and get a share link", value=True, key="save_choice",
+                       disabled=squad, help="Saved results get a private link you can "
+                       "send; nothing is public.")
+    recorded_on = st.date_input("Filmed on", value=date.today(), key="save_date",
+                                max_value=date.today(), format="YYYY-MM-DD")
+    note = st.text_input("Note (optional)", key="save_note", max_chars=200,
+                         placeholder="e.g. after 6 weeks of drills")
+    keep_raw = st.checkbox("Also keep my original video", value=False, key="keep_raw")
+    keep_annotated = st.checkbox("Also keep the annotated video", value=False,
+                                 key="keep_annotated")
+    st.caption(PRIVACY_NOTE)
+    return SaveChoices(save=save or squad, athlete=athlete, note=note,
+                       recorded_on=recorded_on or date.today(), keep_raw=keep_raw,
+                       keep_annotated=keep_annotated, squad=squad)
+
+
+def save_result(result: state.SessionResult, choices: SaveChoices, *,
+                clip_bytes: bytes | None = None, file_name: str | None = None
+                ) -> state.SessionResult | None:
+    """Save `result` (one transaction), keep the session's copy in step and return it;
+    on failure show why and return None (the unsaved result stays in the session)."""
+    linked = None if choices.squad else saved.linked_athlete()
+    athlete_token = linked.token if linked else None
+    try:
+        with tempfile.TemporaryDirectory(prefix="hipdrive-save-") as tmp:
+            raw = None
+            if choices.keep_raw and clip_bytes is not None:
+                raw = Path(tmp) / f"clip{safe_suffix(file_name)}"
+                raw.write_bytes(clip_bytes)
+            annotated = result.video_path if choices.keep_annotated else None
+            receipt = saved.saved_store().save(
+                result.report, athlete_name=choices.athlete, athlete_token=athlete_token,
+                squad=choices.squad, recorded_on=choices.recorded_on, note=choices.note,
+                source_name=file_name, raw_video=raw,
+                annotated_video=annotated if annotated and os.path.exists(annotated) else None)
+    except StoreError as exc:
+        st.error(str(exc), icon="⚠️")
+        return None
+    except (SQLAlchemyError, OSError):
+        logger.exception("save failed")
+        st.error(DB_ERROR, icon="⚠️")
+        return None
+    saved.remember_my_athlete(receipt.athlete_token, receipt.athlete_name)
+    updated = dataclasses.replace(result, saved=receipt)
+    state.replace_result(updated)
+    return updated
+
+
+def render_share_panel(result: state.SessionResult) -> None:
+    """Results page: the links of a saved analysis (and delete), or a form to save it."""
+    st.subheader("Save and share")
+    if result.saved is not None:
+        render_links(result.saved.share_path, result.saved.history_path)
+        if render_delete(result.saved.token, key=f"delete_{result.id}"):
+            state.replace_result(dataclasses.replace(result, saved=None))
+            st.rerun()
+        return
+    with st.form(key=f"save_form_{result.id}", border=True):
+        st.markdown("This analysis is only in this browser tab. Save it to get a link.")
+        key = f"save_form_{result.id}"
+        athlete = st.text_input("Runner's name", value=result.athlete or "", max_chars=80,
+                                key=f"{key}_name")
+        note = st.text_input("A note for this run", max_chars=200, key=f"{key}_note")
+        recorded_on = st.date_input("Day it was filmed", value=date.today(), max_value=date.today(),
+                                    format="YYYY-MM-DD", key=f"{key}_date")
+        keep_annotated = st.checkbox("Keep the annotated video too", value=False,
+                                     disabled=result.video_path is None, key=f"{key}_keep")
+        st.caption(PRIVACY_NOTE + " (The original clip was deleted after the analysis.)")
+        if st.form_submit_button("Save", type="primary"):
+            choices = SaveChoices(save=True, athlete=athlete, note=note,
+                                  recorded_on=recorded_on, keep_raw=False,
+                                  keep_annotated=keep_annotated,
+                                  squad=saved.invite_is_valid())
+            if save_result(result, choices, file_name=(result.report.summary.get("video")
+                                                       or {}).get("file")):
+                st.rerun()
+
+
+def render_links(share_path: str, history_path: str | None) -> None:
+    st.success("Saved. Anyone with this link can open these results (read-only):")
+    st.code(saved.absolute_link(share_path), language=None)
+    if history_path:
+        st.markdown("Your **history** link (every analysis saved under this name, with "
+                    "trends) — keep it for next time:")
+        st.code(saved.absolute_link(history_path), language=None)
+
+
+def render_delete(token: str, *, key: str) -> bool:
+    """A delete button with a confirmation; True once the analysis is deleted."""
+    with st.expander("Delete this analysis"):
+        st.markdown("This removes the results, the landmarks and any kept video for good; "
+                    "the link stops working.")
+        sure = st.checkbox("Yes, delete it for good", key=f"{key}_sure")
+        if st.button("Delete", key=key, disabled=not sure, type="secondary"):
+            try:
+                deleted = saved.saved_store().delete(token)
+            except SQLAlchemyError:
+                logger.exception("delete failed")
+                st.error(DB_ERROR.replace("saved", "deleted"), icon="⚠️")
+                return False
+            if deleted:
+                st.toast("Deleted.")
+            return True
+    return False
+
+
+def athlete_line(name: str, recorded_on: date | None, note: str | None) -> str:
+    """'**Runner:** name · filmed on … · note', user text escaped."""
+    parts = [f"**Runner:** {md_escape(name)}"]
+    if recorded_on:
+        parts.append(f"filmed on {recorded_on.isoformat()}")
+    if note:
+        parts.append(f"*{md_escape(note)}*")
+    return " · ".join(parts)

@@ -1,0 +1,59 @@
+"""Tables of saved analyses for the History and Squad pages (pure pandas).
+
+Cells hold plain text and numbers (st.dataframe shows them as text, never as markup);
+links are absolute URLs made by the caller's `link(token)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+FLAG_WORDS = {  # gait.quality flag ids
+    "low_frame_rate": "low frame rate", "few_strides": "few strides",
+    "short_clip": "short clip", "not_side_on": "camera not side-on",
+    "runner_small": "runner small in frame", "far_leg_occluded": "far leg hidden",
+    "swaps_repaired": "legs swapped (repaired)", "gaps": "gaps in tracking",
+    "strides_dropped": "strides dropped", "one_side_view": "one side view",
+}
+
+
+def flag_text(flags: list[str] | None) -> str:
+    """Quality flags in words (the always-present one-side-view note is left out)."""
+    return ", ".join(FLAG_WORDS.get(f, f.replace("_", " ")) for f in flags or []
+                     if f != "one_side_view")
+
+
+def _figures(rows: pd.DataFrame) -> dict[str, pd.Series]:
+    near = rows["near_side"]
+    return {
+        "cadence (steps/min)": rows["cadence_spm"].astype(float).round(0),
+        "left leg ext. (°)": rows["peak_thigh_extension_left_deg"].astype(float).round(1),
+        "right leg ext. (°)": rows["peak_thigh_extension_right_deg"].astype(float).round(1),
+        "L − R (°)": rows["thigh_extension_left_minus_right_deg"].astype(float).round(1),
+        "reference (°)": rows["reference_peak_thigh_extension_deg"].astype(float).round(1),
+        "near leg": near,
+        "speed (km/h)": (rows["speed_mps"].astype(float) * 3.6).round(1),
+        "strides": rows["n_strides"],
+        "flags": rows["flags"].map(flag_text),
+    }
+
+
+def history_table(history: pd.DataFrame, *, link: Callable[[str], str]) -> pd.DataFrame:
+    """One row per saved analysis, newest first."""
+    rows = history.iloc[::-1]
+    return pd.DataFrame({"filmed on": rows["recorded_on"].astype(str),
+                         "note": rows["note"], **_figures(rows),
+                         "open": rows["token"].map(link)})
+
+
+def squad_table(squad: pd.DataFrame, *, analysis_link: Callable[[str], str],
+                history_link: Callable[[str], str]) -> pd.DataFrame:
+    """One row per squad athlete: their latest analysis."""
+    return pd.DataFrame({
+        "athlete": squad["athlete_name"], "latest": squad["recorded_on"].astype(str),
+        "analyses": squad["n_analyses"], **_figures(squad),
+        "latest analysis": squad["token"].map(analysis_link),
+        "history": squad["athlete_token"].map(history_link),
+    }).reset_index(drop=True)
