@@ -29,10 +29,10 @@ if found is None:
     st.stop()
 
 result = state.from_saved(found)
-st.markdown(athlete_line(found.athlete.name, found.recorded_on, found.note))
 st.caption(f"Saved {found.created_at:%Y-%m-%d %H:%M} UTC with HipDrive {found.app_version}. "
            "Read-only view of a shared link.")
-render_results(result)
+render_results(result, runner_line=athlete_line(found.athlete.name, found.recorded_on,
+                                                found.note))
 raw = found.files.get("raw_video")
 if raw is not None:
     st.download_button("Original video", raw.read_bytes, file_name=f"original{raw.suffix}",

@@ -31,8 +31,9 @@ from ui.widgets import (
 )
 
 
-def render_results(result: SessionResult) -> None:
-    """Everything about `result` below the page title."""
+def render_results(result: SessionResult, *, runner_line: str | None = None) -> None:
+    """Everything about `result` below the page title (`runner_line`: markdown, user
+    text already escaped, shown instead of the plain "Runner: name")."""
     report, summary = result.report, result.report.summary
     strides = report.strides
     near, far = summary["near_side"], summary["far_side"]
@@ -42,8 +43,8 @@ def render_results(result: SessionResult) -> None:
 
     if result.is_sample:
         st.info(SAMPLE_NOTE)
-    if result.athlete:
-        st.markdown(f"**Runner:** {md_escape(result.athlete)}")
+    if runner_line or result.athlete:
+        st.markdown(runner_line or f"**Runner:** {md_escape(result.athlete)}")
     st.markdown(setup_line(summary))
     st.caption(ref_info.get("note") or "No reference comparison: the running speed is unknown.")
 

@@ -59,7 +59,9 @@ def from_saved(found: SavedAnalysis) -> SessionResult:
     return SessionResult(
         id=f"saved-{found.token[:12]}", label=f"{found.athlete.name} · {found.recorded_on}",
         report=found.report, video_path=found.files.get("annotated_video"),
-        athlete=found.athlete.name, shared=True)
+        athlete=found.athlete.name, shared=True,
+        saved=SaveReceipt(token=found.token, athlete_token=found.athlete.token,
+                          athlete_name=found.athlete.name))
 
 
 def results() -> list[SessionResult]:

@@ -44,8 +44,8 @@ def history_table(history: pd.DataFrame, *, link: Callable[[str], str]) -> pd.Da
     """One row per saved analysis, newest first."""
     rows = history.iloc[::-1]
     return pd.DataFrame({"filmed on": rows["recorded_on"].astype(str),
-                         "note": rows["note"], **_figures(rows),
-                         "open": rows["token"].map(link)})
+                         "open": rows["token"].map(link), "note": rows["note"],
+                         **_figures(rows)})
 
 
 def squad_table(squad: pd.DataFrame, *, analysis_link: Callable[[str], str],
@@ -53,7 +53,7 @@ def squad_table(squad: pd.DataFrame, *, analysis_link: Callable[[str], str],
     """One row per squad athlete: their latest analysis."""
     return pd.DataFrame({
         "athlete": squad["athlete_name"], "latest": squad["recorded_on"].astype(str),
-        "analyses": squad["n_analyses"], **_figures(squad),
         "latest analysis": squad["token"].map(analysis_link),
         "history": squad["athlete_token"].map(history_link),
+        "analyses": squad["n_analyses"], **_figures(squad),
     }).reset_index(drop=True)

@@ -1,0 +1,82 @@
+"""Run the real app (`streamlit run app.py`) for the browser tests, and the page
+helpers they share."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(data_dir: Path, *, port: int | None = None,
+                     env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start the app on 127.0.0.1 with its data in `data_dir`; yield its URL once
+    healthy; stop it on exit."""
+    port = port or free_port()
+    full_env = dict(os.environ, STREAMLIT_SERVER_HEADLESS="true",
+                    STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
+                    HIPDRIVE_DATA_DIR=str(data_dir), **(env or {}))
+    log_path = data_dir / f"server-{port}.log"
+    with open(log_path, "a") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1"], cwd=ROOT, env=full_env, stdout=log,
+            stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.time() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    if time.time() > deadline or proc.poll() is not None:
+                        raise RuntimeError(log_path.read_text()) from None
+                    time.sleep(0.5)
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+def new_page(browser, width: int, height: int):
+    """A page that records every request leaving 127.0.0.1 (there must be none)."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    external: list[str] = []
+    page.on("request", lambda req: external.append(req.url)
+            if not req.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+    return page, external
+
+
+def no_exception(page) -> None:
+    assert page.get_by_test_id("stException").count() == 0
+    assert "Traceback" not in page.content()
+
+
+def video_plays(page) -> bool:
+    """True when the browser decoded the annotated video (metadata and a frame)."""
+    page.wait_for_function(
+        "() => { const v = document.querySelector('video');"
+        " return v && v.readyState >= 2 && v.duration > 0 && v.videoWidth > 0; }",
+        timeout=60_000)
+    return page.evaluate("() => { const v = document.querySelector('video');"
+                         " return v.error === null && v.videoWidth > 0; }")
