@@ -15,8 +15,8 @@ from ui.tables import history_table
 from ui.text import md_escape
 
 st.title("History")
-store = saved.saved_store()
 try:
+    store = saved.saved_store()
     choices = dict(saved.my_athletes())
     linked = store.athlete(st.session_state.get(saved.ATHLETE_KEY))
     if linked is not None:
@@ -35,7 +35,11 @@ if not choices:
     st.stop()
 
 token = st.selectbox("Athlete", list(choices), format_func=choices.get, key="history_pick")
-history = store.history(token)
+try:
+    history = store.history(token)
+except SQLAlchemyError:
+    st.error("The database is not reachable right now; try again in a minute.", icon="⚠️")
+    st.stop()
 if history.empty:
     st.warning("No saved analysis for this athlete any more (they were deleted).")
     st.stop()

@@ -6,7 +6,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ui import saved, state
 from ui.results_view import render_results
-from ui.share_panel import DB_ERROR, athlete_line, render_delete
+from ui.share_panel import DB_UNREACHABLE, athlete_line, render_delete
 
 JUST_DELETED_KEY = "hipdrive_just_deleted"
 token = st.session_state.get(saved.SHARED_KEY)
@@ -14,8 +14,7 @@ st.title("Shared results")
 try:
     found = saved.saved_store().load(token)
 except SQLAlchemyError:
-    st.error(DB_ERROR.split(" (")[0] + ": the database is not reachable. Try again in a "
-             "minute.", icon="⚠️")
+    st.error(DB_UNREACHABLE, icon="⚠️")
     st.stop()
 if found is None and st.session_state.pop(JUST_DELETED_KEY, False):
     st.success("Deleted: the results, landmarks and any kept video are gone, and this link "

@@ -27,8 +27,8 @@ if not saved.is_coach():
                "open their results through their own links.")
     st.stop()
 
-store = saved.saved_store()
 try:
+    store = saved.saved_store()
     squad = store.squad()
     invite = store.invite_token()
 except SQLAlchemyError:

@@ -74,3 +74,17 @@ def temporary_postgres() -> Iterator[str]:
         raise RuntimeError(f"PostgreSQL failed: {exc.stderr}\n{server_log}") from exc
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def create_database(server_url: str) -> str:
+    """A new empty database on the server of `server_url`; returns its URL."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return server_url.rsplit("/", 1)[0] + f"/{name}"

@@ -238,3 +238,49 @@ def test_upload_type_and_size_are_checked_on_the_server():
     with pytest.raises(InputError, match="empty"):
         check_upload("run.mov", 0, max_mb=500)
     check_upload("IMG_0001.MOV", 50_000_000, max_mb=500)
+
+
+def save_from_results(at: AppTest, result, *, name: str | None = None) -> None:
+    if name is not None:
+        at.text_input(key=f"save_form_{result.id}_name").set_value(name)
+    at.button(key=f"FormSubmitter:save_form_{result.id}-Save").click().run()
+
+
+def test_saves_under_one_name_from_one_tab_join_one_history(report, data_dir):
+    first = state.make_result(report, video_path=None, file_name="a.mp4", athlete="Eli")
+    second = state.make_result(report, video_path=None, file_name="b.mp4", athlete="eli")
+    at = app(results=[first, second], page="pages/results.py")
+    at.selectbox(key="results_pick").set_value(first.id).run()
+    save_from_results(at, first)
+    at.selectbox(key="results_pick").set_value(second.id).run()
+    save_from_results(at, second)
+    no_exception(at)
+    store = store_for(data_dir)
+    tokens = [r.saved.athlete_token for r in at.session_state[state.RESULTS_KEY]]
+    assert tokens[0] == tokens[1] and len(store.history(tokens[0])) == 2
+    other_tab = app(results=[state.make_result(report, video_path=None, file_name="c.mp4",
+                                               athlete="Eli")], page="pages/results.py")
+    save_from_results(other_tab, other_tab.session_state[state.RESULTS_KEY][0])
+    assert other_tab.session_state[state.RESULTS_KEY][0].saved.athlete_token != tokens[0]
+
+
+def test_an_unreachable_database_never_breaks_a_page(report, monkeypatch):
+    monkeypatch.setenv("HIPDRIVE_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")
+    monkeypatch.setenv("HIPDRIVE_COACH_PASSCODE", PASSCODE)
+    result = state.make_result(report, video_path=None, file_name="run.mp4", athlete="Fi")
+    at = app(results=[result], page="pages/results.py", params={"invite": "x" * 43})
+    no_exception(at)
+    save_from_results(at, result)
+    no_exception(at)
+    assert "could not be saved" in texts(at)
+    assert at.session_state[state.RESULTS_KEY][0].saved is None  # still here, unsaved
+    for page_params in ({"analysis": "A" * 43}, {"athlete": "B" * 43}):
+        other = app(params=page_params)
+        no_exception(other)
+    assert "not reachable" in texts(app(params={"analysis": "A" * 43}))
+    squad = app(page="pages/squad.py")
+    squad.text_input(key="coach_passcode").set_value(PASSCODE)
+    squad.button(key="FormSubmitter:coach_login-Unlock").click().run()
+    no_exception(squad)
+    assert "not reachable" in texts(squad)
+    assert app().title[0].value == "HipDrive"

@@ -7,17 +7,17 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from gait.store import Store, StoreError, schema
 from gait.store import analyses as store_module
 from gait.store.location import database_url
+from tests.pg_server import create_database
 from tests.store_writers import save_many, small_report
 
 BACKENDS = ("sqlite", "postgresql")
@@ -32,13 +32,7 @@ def fresh_database_url(backend: str, request, tmp_path) -> str:
     """A new empty database: a SQLite file, or a new database on the test server."""
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'test.sqlite3'}"
-    base = request.getfixturevalue("postgres_url")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return base.rsplit("/", 1)[0] + f"/{name}"
+    return create_database(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture(params=BACKENDS)

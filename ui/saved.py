@@ -125,4 +125,9 @@ def linked_athlete() -> Athlete | None:
 
 def invite_is_valid() -> bool:
     token = st.session_state.get(INVITE_KEY)
-    return bool(token) and saved_store().is_invite(token)
+    if not token:
+        return False
+    try:
+        return saved_store().is_invite(token)
+    except SQLAlchemyError:
+        return False

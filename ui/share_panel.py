@@ -18,6 +18,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from gait.store import StoreError
+from gait.store.analyses import DEFAULT_ATHLETE, MAX_NAME_CHARS, clean_text, squad_key
 from ui import saved, state
 from ui.service import safe_suffix
 from ui.text import md_escape
@@ -28,6 +29,7 @@ PRIVACY_NOTE = ("Saved: the figures, stride table and pose landmarks (no images)
                 "whoever has the link can view and delete the analysis.")
 DB_ERROR = ("Sorry — the analysis could not be saved (the database is not reachable). "
             "Your results are still here in this tab; try saving again in a minute.")
+DB_UNREACHABLE = "The database is not reachable right now; try again in a minute."
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,7 @@ def save_result(result: state.SessionResult, choices: SaveChoices, *,
                 ) -> state.SessionResult | None:
     """Save `result` (one transaction), keep the session's copy in step and return it;
     on failure show why and return None (the unsaved result stays in the session)."""
-    linked = None if choices.squad else saved.linked_athlete()
-    athlete_token = linked.token if linked else None
+    athlete_token = None if choices.squad else _own_history(choices.athlete)
     try:
         with tempfile.TemporaryDirectory(prefix="hipdrive-save-") as tmp:
             raw = None
@@ -90,6 +91,17 @@ def save_result(result: state.SessionResult, choices: SaveChoices, *,
     updated = dataclasses.replace(result, saved=receipt)
     state.replace_result(updated)
     return updated
+
+
+def _own_history(name: str) -> str | None:
+    """Where a private save goes: the history link this tab opened, else the history of
+    the same name saved earlier from this tab, else (None) a new history."""
+    linked = saved.linked_athlete()
+    if linked is not None:
+        return linked.token
+    key = squad_key(clean_text(name, max_chars=MAX_NAME_CHARS) or DEFAULT_ATHLETE)
+    mine = [token for token, known in saved.my_athletes().items() if squad_key(known) == key]
+    return mine[-1] if mine else None
 
 
 def render_share_panel(result: state.SessionResult) -> None:
@@ -142,7 +154,7 @@ def render_delete(token: str, *, key: str) -> bool:
                 deleted = saved.saved_store().delete(token)
             except SQLAlchemyError:
                 logger.exception("delete failed")
-                st.error(DB_ERROR.replace("saved", "deleted"), icon="⚠️")
+                st.error(DB_UNREACHABLE + " Nothing was deleted.", icon="⚠️")
                 return False
             if deleted:
                 st.toast("Deleted.")

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 WRITE_OPTION = "hipdrive_write"
 SQLITE_BUSY_TIMEOUT_S = 30.0
+PG_CONNECT_TIMEOUT_S = 10  # an unreachable server fails fast instead of hanging a page
 
 
 def make_engine(url: str) -> Engine:
@@ -29,7 +30,8 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+                         connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S})
 
 
 def _sqlite_on_connect(dbapi_connection, _record) -> None:
