@@ -1,0 +1,130 @@
+"""The incremental engine (gait.live) against the full analysis of the same frames.
+
+A rendered runner clip goes through real MediaPipe once; its raw pose track is then
+replayed frame by frame into LiveAnalyzer (updating twice a second of stream time, as
+the live page does) and compared with `analyze_track` on the whole track."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gait.live import MIN_WINDOW_S, LiveAnalyzer
+from gait.pipeline import AnalysisOptions, analyze_track
+from gait.pose import MediaPipePose, extract_pose
+from gait.video import iter_frames, probe_video
+from synthetic.render_runner import make_clip
+
+OPTIONS = AnalysisOptions(speed_mps=3.5, treadmill=True)
+FPS = 30.0
+
+
+@pytest.fixture(scope="module")
+def raw_track(tmp_path_factory):
+    clip, _run = make_clip(tmp_path_factory.mktemp("live"), fps=FPS, seconds=24.0, seed=6,
+                           stride_jitter=0.02, extension_jitter_deg=2.0)
+    info = probe_video(clip)
+    with MediaPipePose() as estimator:
+        return extract_pose(iter_frames(clip, info=info), estimator,
+                            n_frames_estimate=info.n_frames_estimate,
+                            width_px=info.width_px, height_px=info.height_px)
+
+
+def replay(track, *, update_every_s: float = 0.5) -> LiveAnalyzer:
+    live = LiveAnalyzer(width_px=track.frame_width_px, height_px=track.frame_height_px,
+                        options=OPTIONS)
+    next_update = track.time_s[0] + update_every_s
+    for i in range(track.n_frames):
+        live.add_pose(track.time_s[i], track.x_px[i], track.y_px[i], track.confidence[i])
+        if track.time_s[i] >= next_update:
+            live.update()
+            next_update += update_every_s
+    live.update()
+    return live
+
+
+def pair_strides(live: pd.DataFrame, full: pd.DataFrame, *, tolerance_s: float
+                 ) -> list[tuple[pd.Series, pd.Series]]:
+    pairs = []
+    for _, row in full.iterrows():
+        same = live[live["side"] == row["side"]]
+        if same.empty:
+            continue
+        j = (same["start_s"] - row["start_s"]).abs().idxmin()
+        if abs(same.loc[j, "start_s"] - row["start_s"]) <= tolerance_s:
+            pairs.append((same.loc[j], row))
+    return pairs
+
+
+@pytest.fixture(scope="module")
+def compared(raw_track):
+    full = analyze_track(raw_track, options=OPTIONS, capture_fps=FPS)
+    live = replay(raw_track)
+    return live, full
+
+
+def test_live_strides_match_the_full_analysis(compared, raw_track):
+    live, full = compared
+    live_strides = live.figures.strides
+    t0, t1 = raw_track.time_s[0], raw_track.time_s[-1]
+    comparable = full.strides[(full.strides["start_s"] >= t0 + MIN_WINDOW_S)
+                              & (full.strides["end_s"] <= t1 - live.settle_s)]
+    frame_s = 1.0 / FPS
+    pairs = pair_strides(live_strides, comparable, tolerance_s=1.5 * frame_s)
+    print(f"\n{len(pairs)}/{len(comparable)} full-analysis strides found live; "
+          f"{len(live_strides)} live strides in all")
+    assert len(comparable) >= 40
+    assert len(pairs) >= 0.95 * len(comparable)
+    for metric in ("peak_thigh_extension_deg", "peak_thigh_flexion_deg", "thigh_rom_deg",
+                   "peak_hip_extension_deg", "hip_rom_deg"):
+        worst = max(abs(a[metric] - b[metric]) for a, b in pairs)
+        print(f"{metric}: worst live − full {worst:.3f}°")
+        assert worst <= 0.5, metric  # one tenth of the 5° measurement-noise band
+    timing = max(abs(a["contact_time_s"] - b["contact_time_s"]) for a, b in pairs)
+    assert timing <= 1.5 * frame_s
+
+
+def test_live_cadence_and_last_stride_agree_with_the_full_analysis(compared):
+    live, full = compared
+    figures = live.figures
+    assert figures.cadence_spm == pytest.approx(full.summary["cadence_spm"], rel=0.01)
+    assert figures.near_side == full.summary["near_side"]
+    last = figures.last_stride
+    assert last["side"] == figures.near_side
+    match = full.strides[(full.strides["side"] == last["side"])
+                         & ((full.strides["start_s"] - last["start_s"]).abs() < 0.05)]
+    assert len(match) == 1
+    assert last["peak_thigh_extension_deg"] == pytest.approx(
+        match["peak_thigh_extension_deg"].iloc[0], abs=0.5)
+    assert figures.reference["speed_mps_used"] == pytest.approx(3.5)
+    assert len(figures.trace) > 0 and np.isfinite(figures.trace["thigh_deg"]).mean() > 0.9
+
+
+def test_a_final_stride_never_changes_and_the_count_never_drops(raw_track):
+    live = LiveAnalyzer(width_px=raw_track.frame_width_px,
+                        height_px=raw_track.frame_height_px, options=OPTIONS)
+    seen: dict[tuple[str, float], float] = {}
+    counts = []
+    for i in range(raw_track.n_frames):
+        live.add_pose(raw_track.time_s[i], raw_track.x_px[i], raw_track.y_px[i],
+                      raw_track.confidence[i])
+        if i % 15 == 14:
+            figures = live.update()
+            counts.append(figures.n_strides)
+            for row in figures.strides.itertuples():
+                key = (row.side, row.start_s)
+                assert seen.setdefault(key, row.peak_thigh_extension_deg) == \
+                    row.peak_thigh_extension_deg
+    assert counts == sorted(counts) and counts[-1] > 20
+    first_final = next(i for i, c in enumerate(counts) if c)
+    assert (first_final + 1) * 0.5 <= MIN_WINDOW_S + 2.0  # the first strides show early
+
+
+def test_no_runner_is_a_message_not_an_error():
+    live = LiveAnalyzer(width_px=640, height_px=480)
+    nothing = np.full(19, np.nan)
+    for i in range(90):
+        live.add_pose(i / 30, nothing, nothing, np.zeros(19))
+    figures = live.update()
+    assert figures.n_strides == 0 and "No runner" in figures.message
