@@ -6,7 +6,6 @@ saved from this browser tab, or — for the coach, after the passcode — any sq
 """
 
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
 from ui import saved, state
 from ui.figures import PLOTLY_CONFIG
@@ -24,7 +23,7 @@ try:
     if saved.is_coach():
         squad = store.squad()
         choices.update(zip(squad["athlete_token"], squad["athlete_name"], strict=True))
-except SQLAlchemyError:
+except saved.STORE_ERRORS:
     st.error("The database is not reachable right now; try again in a minute.", icon="⚠️")
     st.stop()
 
@@ -37,7 +36,7 @@ if not choices:
 token = st.selectbox("Athlete", list(choices), format_func=choices.get, key="history_pick")
 try:
     history = store.history(token)
-except SQLAlchemyError:
+except saved.STORE_ERRORS:
     st.error("The database is not reachable right now; try again in a minute.", icon="⚠️")
     st.stop()
 if history.empty:
@@ -68,7 +67,12 @@ after = col_b.selectbox("After", tokens, index=len(tokens) - 1, format_func=labe
                         key="history_b")
 if st.button("Compare before and after", type="primary", key="history_compare",
              disabled=before == after or len(tokens) < 2):
-    pair = [store.load(before), store.load(after)]
+    try:
+        pair = [store.load(before), store.load(after)]
+    except saved.STORE_ERRORS:
+        st.error("The database is not reachable right now; try again in a minute.",
+                 icon="⚠️")
+        st.stop()
     if None in pair:
         st.error("One of these analyses was just deleted; pick another.")
     else:

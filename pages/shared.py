@@ -2,7 +2,6 @@
 results for anyone holding the link, who may also delete it."""
 
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
 from ui import saved, state
 from ui.results_view import render_results
@@ -13,7 +12,7 @@ token = st.session_state.get(saved.SHARED_KEY)
 st.title("Shared results")
 try:
     found = saved.saved_store().load(token)
-except SQLAlchemyError:
+except saved.STORE_ERRORS:
     st.error(DB_UNREACHABLE, icon="⚠️")
     st.stop()
 if found is None and st.session_state.pop(JUST_DELETED_KEY, False):

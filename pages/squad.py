@@ -3,7 +3,6 @@ each linking to the analysis and the history; the invite link. Needs the coach
 passcode (HIPDRIVE_COACH_PASSCODE or `coach_passcode` in Streamlit secrets)."""
 
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
 from ui import saved
 from ui.tables import squad_table
@@ -31,7 +30,7 @@ try:
     store = saved.saved_store()
     squad = store.squad()
     invite = store.invite_token()
-except SQLAlchemyError:
+except saved.STORE_ERRORS:
     st.error("The database is not reachable right now; try again in a minute.", icon="⚠️")
     st.stop()
 
@@ -43,8 +42,13 @@ with st.expander("Make a new invite link"):
     st.markdown("The current link stops working (for example if it was posted publicly). "
                 "Saved analyses are not affected.")
     if st.button("Make a new invite link", key="rotate_invite"):
-        store.rotate_invite_token()
-        st.rerun()
+        try:
+            store.rotate_invite_token()
+        except saved.STORE_ERRORS:
+            st.error("The database is not reachable right now; the invite link is "
+                     "unchanged.", icon="⚠️")
+        else:
+            st.rerun()
 
 st.subheader(f"Athletes ({len(squad)})")
 if squad.empty:

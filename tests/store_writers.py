@@ -36,3 +36,17 @@ def save_many(url: str, files_dir: str, worker: int, count: int, shared_name: st
         tokens.append(receipt.token)
     store.close()
     return tokens
+
+
+def join_workshop(url: str, files_dir: str, workshop_id: int, nickname: str,
+                  start_at: float) -> str:
+    """One participant: at `start_at`, save one analysis onto the workshop's board."""
+    from gait.store import Store
+
+    report = small_report(seed=len(nickname))
+    time.sleep(max(0.0, start_at - time.time()))
+    store = Store(url, files_dir=Path(files_dir))
+    try:
+        return store.save(report, athlete_name=nickname, workshop_id=workshop_id).token
+    finally:
+        store.close()

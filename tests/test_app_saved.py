@@ -284,3 +284,35 @@ def test_an_unreachable_database_never_breaks_a_page(report, monkeypatch):
     no_exception(squad)
     assert "not reachable" in texts(squad)
     assert app().title[0].value == "HipDrive"
+
+
+def test_an_invite_never_reveals_a_teammates_history(report, data_dir):
+    """Someone with the invite link saving under a teammate's name joins the squad
+    member (that is the invite's trust) but gets only the new analysis's link."""
+    store = store_for(data_dir)
+    teammate = store.save(report, athlete_name="Cleo", squad=True, note="private note")
+    invite = store.invite_token()
+    result = state.make_result(report, video_path=None, file_name="run.mp4", athlete="cleo")
+    at = app(params={"invite": invite})  # arrives through the invite link
+    assert "uploading into your coach's squad" in texts(at)
+    at.session_state[state.RESULTS_KEY] = [result]
+    at.switch_page("pages/results.py").run()
+    save_from_results(at, result)
+    no_exception(at)
+    links = [c.value for c in at.code]
+    assert len(links) == 1 and "/?analysis=" in links[0]
+    assert teammate.athlete_token not in texts(at) and "/?athlete=" not in texts(at)
+    assert "coach can send you your history" in texts(at)
+    at.switch_page("pages/history.py").run()
+    no_exception(at)
+    assert "private note" not in texts(at) and not at.get("plotly_chart")
+    assert len(store.history(teammate.athlete_token)) == 2  # the save did join Cleo
+
+
+def test_hostile_names_are_inert_on_the_history_page(report, data_dir):
+    receipt = store_for(data_dir).save(report, athlete_name=HOSTILE)
+    at = app(params={"athlete": receipt.athlete_token})
+    no_exception(at)
+    heading = next(m.value for m in at.markdown if m.value.startswith("### "))
+    assert "<script>" not in heading and "![" not in heading and ":red[" not in heading
+    assert r"\:red\[boo\]" in heading

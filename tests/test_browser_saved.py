@@ -48,7 +48,7 @@ def saved(tmp_path):
     plain = store.save(report, athlete_name="Ana", note="week 1", annotated_video=video)
     hostile = store.save(report, athlete_name=HOSTILE, squad=True, note="<b>bold</b>")
     store.close()
-    return data_dir, plain.token, hostile.token
+    return data_dir, plain.token, hostile
 
 
 def open_shared(page, url: str, token: str) -> None:
@@ -87,7 +87,8 @@ def test_share_link_survives_a_restart_and_its_holder_deletes_it(browser, saved)
 
 
 def test_squad_page_needs_the_passcode_and_hostile_names_stay_inert(browser, saved):
-    data_dir, _, hostile = saved
+    data_dir, _, hostile_receipt = saved
+    hostile = hostile_receipt.token
     with streamlit_server(data_dir, env={"HIPDRIVE_COACH_PASSCODE": PASSCODE}) as url:
         page, external = new_page(browser, 1280, 1800)
         dialogs: list[str] = []
@@ -111,6 +112,13 @@ def test_squad_page_needs_the_passcode_and_hostile_names_stay_inert(browser, sav
         runner = page.locator("p", has_text="Runner:").first
         assert "<img src=x onerror=alert(1)>" in runner.inner_text()  # shown, not run
         assert "<b>bold</b>" in runner.inner_text()
+        assert page.locator("img[src='x']").count() == 0
+        no_exception(page)
+
+        page.goto(f"{url}/?athlete={hostile_receipt.athlete_token}")  # the history page
+        heading = page.locator("h3", has_text="onerror").first
+        heading.wait_for(timeout=60_000)
+        assert "![p](http://evil.example/p.png)" in heading.inner_text()  # literal text
         assert page.locator("img[src='x']").count() == 0
         no_exception(page)
         assert not dialogs, dialogs

@@ -117,8 +117,10 @@ def test_unknown_or_malformed_tokens_find_nothing(store, report, token):
 
 def test_squad_names_match_private_saves_never_merge(store, report):
     a = store.save(report, athlete_name="  Émile  Zola ", squad=True)
-    b = store.save(report, athlete_name="émile zola", squad=True)
+    b = store.save(report, athlete_name="emile zola", squad=True)
+    assert a.squad and b.squad
     private = store.save(report, athlete_name="Émile Zola")  # no invite: a new athlete
+    assert not private.squad
     mine = store.save(report, athlete_token=private.athlete_token)  # from the history link
     assert a.athlete_token == b.athlete_token != private.athlete_token
     assert mine.athlete_token == private.athlete_token
@@ -174,6 +176,9 @@ def test_hostile_names_are_stored_verbatim_and_harm_nothing(store, report):
 
 
 def test_invite_token_is_stable_until_rotated(store):
+    assert store.is_invite("A" * 43) is False  # checking creates nothing
+    with store.engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(schema.settings)) == 0
     first = store.invite_token()
     assert store.invite_token() == first and store.is_invite(first)
     second = store.rotate_invite_token()

@@ -75,7 +75,9 @@ def check_upload(file_name: str | None, size_bytes: int, *, max_mb: float) -> No
     suffix = "." + (file_name or "").rsplit(".", 1)[-1].lower() if "." in (file_name or "") \
         else ""
     if suffix not in ALLOWED_EXTENSIONS:
-        raise InputError(f"“{file_name}” is not a video file HipDrive reads: upload "
+        from ui.text import md_escape
+
+        raise InputError(f"“{md_escape(file_name)}” is not a video file HipDrive reads: upload "
                          f"{', '.join(ALLOWED_EXTENSIONS)} straight from your phone's camera.")
     if size_bytes > max_mb * 1e6:
         raise InputError(f"The clip is {size_bytes / 1e6:.0f} MB; the limit here is "

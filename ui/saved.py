@@ -19,7 +19,7 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from gait.store import Athlete, Store
+from gait.store import Athlete, Store, StoreError
 from gait.store.location import data_dir, database_url
 
 COACH_KEY = "hipdrive_coach"  # session flag: passcode entered
@@ -28,6 +28,9 @@ SHARED_KEY = "hipdrive_shared"  # session: the share token this visitor arrived 
 ATHLETE_KEY = "hipdrive_athlete"  # session: the history token this visitor arrived with
 MY_ATHLETES_KEY = "hipdrive_my_athletes"  # session: {token: name} saved from this tab
 FAILED_DELAY_S = 1.0  # slows down guessing the passcode
+# What a page catches around store calls: database errors, the data folder not being
+# writable, and the store's own user-facing errors (e.g. a schema newer than the app).
+STORE_ERRORS = (SQLAlchemyError, OSError, StoreError)
 
 
 def saved_store() -> Store:
@@ -119,7 +122,7 @@ def linked_athlete() -> Athlete | None:
         return None
     try:
         return saved_store().athlete(token)
-    except SQLAlchemyError:
+    except STORE_ERRORS:
         return None
 
 
@@ -129,5 +132,5 @@ def invite_is_valid() -> bool:
         return False
     try:
         return saved_store().is_invite(token)
-    except SQLAlchemyError:
+    except STORE_ERRORS:
         return False

@@ -15,7 +15,6 @@ from datetime import date
 from pathlib import Path
 
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
 from gait.store import StoreError
 from gait.store.analyses import DEFAULT_ATHLETE, MAX_NAME_CHARS, clean_text, squad_key
@@ -25,8 +24,9 @@ from ui.text import md_escape
 
 logger = logging.getLogger(__name__)
 PRIVACY_NOTE = ("Saved: the figures, stride table and pose landmarks (no images), so the "
-                "link can show the results. Your video is **not** kept unless you tick it; "
-                "whoever has the link can view and delete the analysis.")
+                "link can show the results. Your videos are **not** kept unless you tick "
+                "them; whoever has the link can view the analysis (and watch and download "
+                "any video you kept) and delete it.")
 DB_ERROR = ("Sorry — the analysis could not be saved (the database is not reachable). "
             "Your results are still here in this tab; try saving again in a minute.")
 DB_UNREACHABLE = "The database is not reachable right now; try again in a minute."
@@ -83,11 +83,12 @@ def save_result(result: state.SessionResult, choices: SaveChoices, *,
     except StoreError as exc:
         st.error(str(exc), icon="⚠️")
         return None
-    except (SQLAlchemyError, OSError):
+    except saved.STORE_ERRORS:
         logger.exception("save failed")
         st.error(DB_ERROR, icon="⚠️")
         return None
-    saved.remember_my_athlete(receipt.athlete_token, receipt.athlete_name)
+    if not receipt.squad:  # a squad member's history link comes from the coach
+        saved.remember_my_athlete(receipt.athlete_token, receipt.athlete_name)
     updated = dataclasses.replace(result, saved=receipt)
     state.replace_result(updated)
     return updated
@@ -108,7 +109,8 @@ def render_share_panel(result: state.SessionResult) -> None:
     """Results page: the links of a saved analysis (and delete), or a form to save it."""
     st.subheader("Save and share")
     if result.saved is not None:
-        render_links(result.saved.share_path, result.saved.history_path)
+        render_links(result.saved.share_path,
+                     None if result.saved.squad else result.saved.history_path)
         if render_delete(result.saved.token, key=f"delete_{result.id}"):
             state.replace_result(dataclasses.replace(result, saved=None))
             st.rerun()
@@ -137,7 +139,10 @@ def render_share_panel(result: state.SessionResult) -> None:
 def render_links(share_path: str, history_path: str | None) -> None:
     st.success("Saved. Anyone with this link can open these results (read-only):")
     st.code(saved.absolute_link(share_path), language=None)
-    if history_path:
+    if history_path is None:
+        st.caption("Saved into your coach's squad. Your coach can send you your history "
+                   "link (all your runs, with trends).")
+    else:
         st.markdown("Your **history** link (every analysis saved under this name, with "
                     "trends) — keep it for next time:")
         st.code(saved.absolute_link(history_path), language=None)
@@ -152,7 +157,7 @@ def render_delete(token: str, *, key: str) -> bool:
         if st.button("Delete", key=key, disabled=not sure, type="secondary"):
             try:
                 deleted = saved.saved_store().delete(token)
-            except SQLAlchemyError:
+            except saved.STORE_ERRORS:
                 logger.exception("delete failed")
                 st.error(DB_UNREACHABLE + " Nothing was deleted.", icon="⚠️")
                 return False

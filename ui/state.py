@@ -61,7 +61,7 @@ def from_saved(found: SavedAnalysis) -> SessionResult:
         report=found.report, video_path=found.files.get("annotated_video"),
         athlete=found.athlete.name, shared=True,
         saved=SaveReceipt(token=found.token, athlete_token=found.athlete.token,
-                          athlete_name=found.athlete.name))
+                          athlete_name=found.athlete.name, squad=found.athlete.in_squad))
 
 
 def results() -> list[SessionResult]:

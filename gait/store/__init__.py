@@ -5,10 +5,10 @@ from gait.store.analyses import (
     SavedAnalysis,
     SaveReceipt,
     Store,
-    StoreError,
     history_path,
     share_path,
 )
+from gait.store.errors import SchemaTooNew, StoreError
 
-__all__ = ["Athlete", "SaveReceipt", "SavedAnalysis", "Store", "StoreError", "history_path",
-           "share_path"]
+__all__ = ["Athlete", "SaveReceipt", "SavedAnalysis", "SchemaTooNew", "Store", "StoreError",
+           "history_path", "share_path"]

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -26,8 +26,10 @@ from gait import __version__
 from gait.pipeline import GaitReport
 from gait.store import schema as t
 from gait.store.database import make_engine, read_transaction, write_transaction
+from gait.store.errors import StoreError
 from gait.store.files import FileStore, StoredFile
 from gait.store.location import data_dir, database_url
+from gait.store.rows import delete_analysis_rows, enter_workshop
 from gait.store.serialize import (
     FRAMES_FORMAT,
     dumps,
@@ -47,10 +49,6 @@ HISTORY_COLUMNS = (
     "n_strides", "peak_thigh_extension_left_deg", "peak_thigh_extension_right_deg",
     "thigh_extension_left_minus_right_deg", "reference_peak_thigh_extension_deg", "flags",
 )
-
-
-class StoreError(Exception):
-    """A save or lookup that cannot be done; the message says what to do."""
 
 
 def new_token() -> str:
@@ -73,24 +71,32 @@ def clean_text(text: str | None, *, max_chars: int) -> str:
 
 
 def squad_key(name: str) -> str:
-    """How squad names match: case- and accent-insensitive, single spaces."""
-    return unicodedata.normalize("NFKC", name).casefold()[:MAX_NAME_CHARS]
+    """How squad names match: case- and accent-insensitive ("Émile" = "emile"), single
+    spaces."""
+    decomposed = unicodedata.normalize("NFKD", " ".join(name.split()))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFKC", bare).casefold()[:MAX_NAME_CHARS]
 
 
-def _utc(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
     """SQLite returns naive datetimes: they were stored as UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _valid_token(token: str | None) -> bool:
+def valid_token(token: str | None) -> bool:
     return bool(token) and TOKEN_PATTERN.fullmatch(token) is not None
 
 
 @dataclass(frozen=True)
 class SaveReceipt:
+    """What a save returns. `athlete_token` opens the athlete's whole history: the app
+    shows it to the uploader only for a private save (`squad` False); squad members get
+    theirs from the coach, so an invite link never reveals a teammate's history."""
+
     token: str
     athlete_token: str
     athlete_name: str
+    squad: bool = False
 
     @property
     def share_path(self) -> str:
@@ -170,10 +176,12 @@ class Store:
              athlete_token: str | None = None, squad: bool = False,
              recorded_on: date | None = None, note: str | None = None,
              source_name: str | None = None, raw_video: Path | None = None,
-             annotated_video: Path | None = None) -> SaveReceipt:
+             annotated_video: Path | None = None, workshop_id: int | None = None
+             ) -> SaveReceipt:
         """Save `report` in one transaction. The athlete is the one of `athlete_token`
         (saving from a history link), else the squad member of that name (`squad`),
-        else a new private athlete. Videos are kept only if their paths are given."""
+        else a new private athlete. Videos are kept only if their paths are given.
+        `workshop_id`: also enter it on that (open) workshop's board, under the name."""
         name = clean_text(athlete_name, max_chars=MAX_NAME_CHARS)
         if squad and not name and not athlete_token:
             raise StoreError("Give the athlete's name to save into the squad.")
@@ -211,6 +219,8 @@ class Store:
                           for rank, d in enumerate(summary.get("drills") or [], start=1)]
                 if drills:
                     conn.execute(insert(t.drills), drills)
+                if workshop_id is not None:
+                    enter_workshop(conn, workshop_id, analysis_id, athlete["name"])
                 for f in kept:
                     conn.execute(insert(t.files).values(
                         analysis_id=analysis_id, kind=f.kind, stored_name=f.stored_name,
@@ -220,7 +230,7 @@ class Store:
                 self.files.remove(f.stored_name)
             raise
         return SaveReceipt(token=row["token"], athlete_token=athlete["token"],
-                           athlete_name=athlete["name"])
+                           athlete_name=athlete["name"], squad=bool(squad and not athlete_token))
 
     def _keep_files(self, paths: dict[str, Path | None]) -> list[StoredFile]:
         kept: list[StoredFile] = []
@@ -236,10 +246,13 @@ class Store:
 
     def _resolve_athlete(self, conn: Connection, *, token: str | None, name: str,
                          squad: bool) -> dict:
+        """The athlete row this save belongs to, locked for the rest of the transaction
+        (FOR UPDATE on PostgreSQL; SQLite's write lock covers it) so that a concurrent
+        delete of the athlete's last analysis cannot remove the athlete under us."""
         columns = (t.athletes.c.id, t.athletes.c.token, t.athletes.c.name)
         if token:
-            found = conn.execute(select(*columns).where(t.athletes.c.token == token)).first() \
-                if _valid_token(token) else None
+            found = conn.execute(select(*columns).where(t.athletes.c.token == token)
+                                 .with_for_update()).first() if valid_token(token) else None
             if found is None:
                 raise StoreError("That athlete link was not found (it may have been deleted); "
                                  "save without it to start a new history.")
@@ -252,16 +265,20 @@ class Store:
             return {"id": new_id, "token": token, "name": values["name"]}
         key = squad_key(name)
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        conn.execute(dialect.insert(t.athletes).values(token=new_token(), squad_key=key,
-                                                       **values)
-                     .on_conflict_do_nothing(index_elements=["squad_key"]))
-        return conn.execute(select(*columns).where(t.athletes.c.squad_key == key)
-                            ).one()._asdict()
+        for _attempt in range(3):  # a concurrent delete may remove the row in between
+            conn.execute(dialect.insert(t.athletes).values(token=new_token(), squad_key=key,
+                                                           **values)
+                         .on_conflict_do_nothing(index_elements=["squad_key"]))
+            found = conn.execute(select(*columns).where(t.athletes.c.squad_key == key)
+                                 .with_for_update()).first()
+            if found is not None:
+                return found._asdict()
+        raise StoreError("The squad was busy; save again.")
 
     # --- reading ---------------------------------------------------------------------------
     def load(self, token: str | None) -> SavedAnalysis | None:
         """The analysis of a share token, or None if there is none (or never was)."""
-        if not _valid_token(token):
+        if not valid_token(token):
             return None
         with read_transaction(self.engine) as conn:
             row = conn.execute(
@@ -285,12 +302,12 @@ class Store:
         return SavedAnalysis(
             token=row.token, athlete=Athlete(row.athlete_token, row.athlete_name,
                                              row.athlete_squad_key is not None),
-            created_at=_utc(row.created_at), recorded_on=row.recorded_on, note=row.note,
+            created_at=as_utc(row.created_at), recorded_on=row.recorded_on, note=row.note,
             source_name=row.source_name, app_version=row.app_version, report=report,
             files=files)
 
     def athlete(self, token: str | None) -> Athlete | None:
-        if not _valid_token(token):
+        if not valid_token(token):
             return None
         with read_transaction(self.engine) as conn:
             row = conn.execute(select(t.athletes.c.token, t.athletes.c.name,
@@ -325,32 +342,29 @@ class Store:
             rows = [dict(r._mapping) for r in conn.execute(query)]
         for row in rows:
             row["flags"] = json.loads(row.pop("flags_json") or "[]")
-            row["created_at"] = _utc(row["created_at"])
+            row["created_at"] = as_utc(row["created_at"])
         return pd.DataFrame(rows, columns=[*HISTORY_COLUMNS, *extra])
 
     # --- deleting --------------------------------------------------------------------------
     def delete(self, token: str | None) -> bool:
         """Delete the analysis (rows and kept files) and, if it was the athlete's last,
         the athlete. Returns False if there was nothing to delete."""
-        if not _valid_token(token):
+        if not valid_token(token):
             return False
         with write_transaction(self.engine) as conn:
-            row = conn.execute(select(t.analyses.c.id, t.analyses.c.athlete_id)
+            row = conn.execute(select(t.analyses.c.id)
                                .where(t.analyses.c.token == token)).first()
             if row is None:
                 return False
-            names = conn.scalars(select(t.files.c.stored_name)
-                                 .where(t.files.c.analysis_id == row.id)).all()
-            for table in (t.files, t.drills, t.frames, t.strides):
-                conn.execute(delete(table).where(table.c.analysis_id == row.id))
-            conn.execute(delete(t.analyses).where(t.analyses.c.id == row.id))
-            others = conn.scalar(select(t.analyses.c.id)
-                                 .where(t.analyses.c.athlete_id == row.athlete_id).limit(1))
-            if others is None:
-                conn.execute(delete(t.athletes).where(t.athletes.c.id == row.athlete_id))
-        for name in names:  # after the commit: a failed delete keeps its files
-            self.files.remove(name)
+            names = delete_analysis_rows(conn, [row.id])
+        self.remove_files(names)
         return True
+
+    def remove_files(self, names: list[str]) -> None:
+        """Remove kept files, after the commit that dropped their rows (a failed delete
+        keeps its files)."""
+        for name in names:
+            self.files.remove(name)
 
     def sweep_orphan_files(self) -> int:
         with read_transaction(self.engine) as conn:
@@ -359,14 +373,22 @@ class Store:
 
     # --- the squad invite ------------------------------------------------------------------
     def invite_token(self) -> str:
-        """The squad's invite token (created on first use)."""
+        """The squad's invite token (created on first use, once even under a race)."""
+        current = self._current_invite()
+        if current is not None:
+            return current
         with write_transaction(self.engine) as conn:
-            token = conn.scalar(select(t.settings.c.value)
-                                .where(t.settings.c.key == "invite_token"))
-            if token is None:
-                token = new_token()
-                conn.execute(insert(t.settings).values(key="invite_token", value=token))
-            return token
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            conn.execute(dialect.insert(t.settings).values(key="invite_token",
+                                                           value=new_token())
+                         .on_conflict_do_nothing(index_elements=["key"]))
+            return conn.scalar(select(t.settings.c.value)
+                               .where(t.settings.c.key == "invite_token"))
+
+    def _current_invite(self) -> str | None:
+        with read_transaction(self.engine) as conn:
+            return conn.scalar(select(t.settings.c.value)
+                               .where(t.settings.c.key == "invite_token"))
 
     def rotate_invite_token(self) -> str:
         """A new invite token; the old invite link stops working."""
@@ -379,7 +401,10 @@ class Store:
         return token
 
     def is_invite(self, token: str | None) -> bool:
-        """Whether `token` is the current invite token (constant-time comparison)."""
-        if not _valid_token(token):
+        """Whether `token` is the current invite token (read-only; constant-time
+        comparison)."""
+        if not valid_token(token):
             return False
-        return hmac.compare_digest(token.encode(), self.invite_token().encode())
+        current = self._current_invite()
+        return current is not None and hmac.compare_digest(token.encode(), current.encode())
+

@@ -32,6 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from gait.store.errors import SchemaTooNew
+
 metadata = MetaData()
 TOKEN_CHARS = 43  # secrets.token_urlsafe(32): 256 bits
 
@@ -137,13 +139,38 @@ files = Table(
 )
 
 
+workshops = Table(
+    "workshops", metadata,  # a live workshop's room: participants join with join_token
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("join_token", String(TOKEN_CHARS), nullable=False, unique=True),
+    Column("host_token", String(TOKEN_CHARS), nullable=False, unique=True),  # the board
+    Column("name", String(80), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),  # closed: no more uploads
+)
+
+workshop_entries = Table(
+    "workshop_entries", metadata,
+    Column("analysis_id", Integer, ForeignKey("analyses.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("workshop_id", Integer, ForeignKey("workshops.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("nickname", String(80), nullable=False),
+)
+
+
 def _create_v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[settings, athletes, analyses, strides, frames, drills,
                                       files])
 
 
+def _create_v2_workshops(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[workshops, workshop_entries])
+
+
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _create_v1),
+    (2, _create_v2_workshops),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
 ADVISORY_LOCK_ID = 0x41D12_1FE  # any constant shared by all HipDrive processes
@@ -162,7 +189,7 @@ def migrate(conn: Connection) -> int:
         conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": ADVISORY_LOCK_ID})
     version = current_version(conn)
     if version > LATEST_VERSION:
-        raise RuntimeError(f"The database has schema version {version}, newer than this "
+        raise SchemaTooNew(f"The database has schema version {version}, newer than this "
                            f"HipDrive ({LATEST_VERSION}); upgrade HipDrive.")
     for number, step in MIGRATIONS:
         if number > version:
