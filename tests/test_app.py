@@ -82,7 +82,7 @@ def _click_sample(at: AppTest) -> AppTest:
     for key in (state.RESULTS_KEY, state.CURRENT_KEY):
         if key in at.session_state:
             fresh.session_state[key] = at.session_state[key]
-    return fresh.switch_page("pages/results.py").run()
+    return fresh.switch_page("app_pages/results.py").run()
 
 
 @pytest.fixture(scope="module")
@@ -220,8 +220,8 @@ def test_switching_pages_and_chart_options_never_reanalyse(sample_app, monkeypat
     assert any("No reference data exist" in c.value for c in at.caption)
     assert "speed-matched reference" not in at.get("plotly_chart")[0].proto.spec
     at.radio(key="measure").set_value("thigh").run()
-    at.switch_page("pages/method.py").run()
-    at.switch_page("pages/results.py").run()
+    at.switch_page("app_pages/method.py").run()
+    at.switch_page("app_pages/results.py").run()
     _no_exception(at)
     again = _click_sample(_app())  # a new session, same clip: served from the cache
     _no_exception(again)
@@ -245,7 +245,7 @@ def test_picking_a_stride_jumps_the_video_to_it(sample_app):
 
 
 def test_sessions_do_not_see_each_others_results(sample_app):
-    other = _app(page="pages/results.py")
+    other = _app(page="app_pages/results.py")
     _no_exception(other)
     assert any("No analysis yet" in i.value for i in other.info)
     assert not other.metric
@@ -254,7 +254,7 @@ def test_sessions_do_not_see_each_others_results(sample_app):
 # --- Results with an injected real result ----------------------------------------------------
 
 def test_results_page_shows_summary_strides_drills_and_quality(before):
-    at = _app(before, page="pages/results.py")
+    at = _app(before, page="app_pages/results.py")
     _no_exception(at)
     summary = before.report.summary
     near = summary["near_side"]
@@ -277,7 +277,7 @@ def test_results_page_shows_summary_strides_drills_and_quality(before):
 
 
 def test_results_picker_switches_between_session_results(before, after):
-    at = _app(before, after, page="pages/results.py")
+    at = _app(before, after, page="app_pages/results.py")
     assert at.selectbox(key="results_pick").value == after.id  # newest first
     assert f"**Runner:** {after.athlete}" in _markdown(at)
     at.selectbox(key="results_pick").set_value(before.id).run()
@@ -286,7 +286,7 @@ def test_results_picker_switches_between_session_results(before, after):
 
 
 def test_results_page_without_results_points_to_analyze():
-    at = _app(page="pages/results.py")
+    at = _app(page="app_pages/results.py")
     _no_exception(at)
     assert any("No analysis yet" in i.value for i in at.info)
 
@@ -294,7 +294,7 @@ def test_results_page_without_results_points_to_analyze():
 # --- Compare ----------------------------------------------------------------------------------
 
 def test_compare_lists_the_differences_of_two_runs(before, after):
-    at = _app(before, after, page="pages/compare.py")
+    at = _app(before, after, page="app_pages/compare.py")
     _no_exception(at)
     table = at.dataframe[0].value
     row = table[table["measure"].str.startswith("Peak thigh extension")].iloc[0]
@@ -308,7 +308,7 @@ def test_compare_lists_the_differences_of_two_runs(before, after):
 
 
 def test_compare_far_leg_choice_warns_about_bias(before, after):
-    at = _app(before, after, page="pages/compare.py")
+    at = _app(before, after, page="app_pages/compare.py")
     far = before.report.summary["far_side"]
     at.radio(key="compare_leg_a").set_value(far).run()
     _no_exception(at)
@@ -316,7 +316,7 @@ def test_compare_far_leg_choice_warns_about_bias(before, after):
 
 
 def test_compare_with_one_result_offers_the_sample(before):
-    at = _app(before, page="pages/compare.py")
+    at = _app(before, page="app_pages/compare.py")
     _no_exception(at)
     assert at.button(key="compare_sample")
     assert not at.get("plotly_chart")
@@ -325,7 +325,7 @@ def test_compare_with_one_result_offers_the_sample(before):
 # --- Method -----------------------------------------------------------------------------------
 
 def test_method_page_has_definitions_attribution_accuracy_and_limits():
-    at = _app(page="pages/method.py")
+    at = _app(page="app_pages/method.py")
     _no_exception(at)
     text = _markdown(at)
     assert ATTRIBUTION in text and "CC BY 4.0" in text

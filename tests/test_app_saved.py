@@ -73,7 +73,7 @@ def restart_app() -> None:
 
 def test_save_from_results_then_open_the_link_after_a_restart(report, data_dir):
     result = state.make_result(report, video_path=None, file_name="run.mp4", athlete="Ana")
-    at = app(results=[result], page="pages/results.py")
+    at = app(results=[result], page="app_pages/results.py")
     no_exception(at)
     at.text_input(key=f"save_form_{result.id}_note").set_value("week 1")
     at.button(key=f"FormSubmitter:save_form_{result.id}-Save").click().run()
@@ -124,11 +124,11 @@ def test_delete_from_the_shared_link_needs_confirmation_and_removes_it(report, d
 def test_squad_page_is_off_without_a_passcode_and_locked_with_one(report, data_dir,
                                                                   monkeypatch):
     store_for(data_dir).save(report, athlete_name="Cleo", squad=True)
-    off = app(page="pages/squad.py")
+    off = app(page="app_pages/squad.py")
     no_exception(off)
     assert "HIPDRIVE_COACH_PASSCODE" in texts(off) and not off.dataframe
     monkeypatch.setenv("HIPDRIVE_COACH_PASSCODE", PASSCODE)
-    at = app(page="pages/squad.py")
+    at = app(page="app_pages/squad.py")
     assert not at.dataframe and not at.code and "Cleo" not in texts(at)
     at.text_input(key="coach_passcode").set_value("wrong")
     at.button(key="FormSubmitter:coach_login-Unlock").click().run()
@@ -162,7 +162,7 @@ def test_invite_link_uploads_into_the_squad(tmp_path, data_dir, monkeypatch):
     no_exception(at)
     squad = store_for(data_dir).squad()
     assert list(squad["athlete_name"]) == [HOSTILE]
-    coach = app(page="pages/squad.py")
+    coach = app(page="app_pages/squad.py")
     coach.text_input(key="coach_passcode").set_value(PASSCODE)
     coach.button(key="FormSubmitter:coach_login-Unlock").click().run()
     assert list(coach.dataframe[0].value["athlete"]) == [HOSTILE]  # shown as plain text
@@ -215,7 +215,7 @@ def test_history_shows_trends_and_compares_before_and_after(report, data_dir):
 
 
 def test_history_without_a_link_explains_how_to_get_one():
-    at = app(page="pages/history.py")
+    at = app(page="app_pages/history.py")
     no_exception(at)
     assert "history link" in texts(at)
 
@@ -249,7 +249,7 @@ def save_from_results(at: AppTest, result, *, name: str | None = None) -> None:
 def test_saves_under_one_name_from_one_tab_join_one_history(report, data_dir):
     first = state.make_result(report, video_path=None, file_name="a.mp4", athlete="Eli")
     second = state.make_result(report, video_path=None, file_name="b.mp4", athlete="eli")
-    at = app(results=[first, second], page="pages/results.py")
+    at = app(results=[first, second], page="app_pages/results.py")
     at.selectbox(key="results_pick").set_value(first.id).run()
     save_from_results(at, first)
     at.selectbox(key="results_pick").set_value(second.id).run()
@@ -259,7 +259,7 @@ def test_saves_under_one_name_from_one_tab_join_one_history(report, data_dir):
     tokens = [r.saved.athlete_token for r in at.session_state[state.RESULTS_KEY]]
     assert tokens[0] == tokens[1] and len(store.history(tokens[0])) == 2
     other_tab = app(results=[state.make_result(report, video_path=None, file_name="c.mp4",
-                                               athlete="Eli")], page="pages/results.py")
+                                               athlete="Eli")], page="app_pages/results.py")
     save_from_results(other_tab, other_tab.session_state[state.RESULTS_KEY][0])
     assert other_tab.session_state[state.RESULTS_KEY][0].saved.athlete_token != tokens[0]
 
@@ -268,7 +268,7 @@ def test_an_unreachable_database_never_breaks_a_page(report, monkeypatch):
     monkeypatch.setenv("HIPDRIVE_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")
     monkeypatch.setenv("HIPDRIVE_COACH_PASSCODE", PASSCODE)
     result = state.make_result(report, video_path=None, file_name="run.mp4", athlete="Fi")
-    at = app(results=[result], page="pages/results.py", params={"invite": "x" * 43})
+    at = app(results=[result], page="app_pages/results.py", params={"invite": "x" * 43})
     no_exception(at)
     save_from_results(at, result)
     no_exception(at)
@@ -278,7 +278,7 @@ def test_an_unreachable_database_never_breaks_a_page(report, monkeypatch):
         other = app(params=page_params)
         no_exception(other)
     assert "not reachable" in texts(app(params={"analysis": "A" * 43}))
-    squad = app(page="pages/squad.py")
+    squad = app(page="app_pages/squad.py")
     squad.text_input(key="coach_passcode").set_value(PASSCODE)
     squad.button(key="FormSubmitter:coach_login-Unlock").click().run()
     no_exception(squad)
@@ -296,14 +296,14 @@ def test_an_invite_never_reveals_a_teammates_history(report, data_dir):
     at = app(params={"invite": invite})  # arrives through the invite link
     assert "uploading into your coach's squad" in texts(at)
     at.session_state[state.RESULTS_KEY] = [result]
-    at.switch_page("pages/results.py").run()
+    at.switch_page("app_pages/results.py").run()
     save_from_results(at, result)
     no_exception(at)
     links = [c.value for c in at.code]
     assert len(links) == 1 and "/?analysis=" in links[0]
     assert teammate.athlete_token not in texts(at) and "/?athlete=" not in texts(at)
     assert "coach can send you your history" in texts(at)
-    at.switch_page("pages/history.py").run()
+    at.switch_page("app_pages/history.py").run()
     no_exception(at)
     assert "private note" not in texts(at) and not at.get("plotly_chart")
     assert len(store.history(teammate.athlete_token)) == 2  # the save did join Cleo
@@ -316,3 +316,16 @@ def test_hostile_names_are_inert_on_the_history_page(report, data_dir):
     heading = next(m.value for m in at.markdown if m.value.startswith("### "))
     assert "<script>" not in heading and "![" not in heading and ":red[" not in heading
     assert r"\:red\[boo\]" in heading
+
+
+@pytest.mark.parametrize(("public", "expected"), [
+    ("https://club.example/hd/workshop?board=x", "https://club.example/hd/?analysis=T"),
+    ("https://club.example/hd/", "https://club.example/hd/?analysis=T"),
+    ("http://127.0.0.1:8501/squad", "http://127.0.0.1:8501/?analysis=T"),
+    ("http://127.0.0.1:8501", "http://127.0.0.1:8501/?analysis=T"),
+])
+def test_links_point_at_the_app_not_at_the_current_page(public, expected, monkeypatch):
+    from ui.saved import absolute_link
+
+    monkeypatch.setenv("HIPDRIVE_PUBLIC_URL", public)
+    assert absolute_link("/?analysis=T") == expected

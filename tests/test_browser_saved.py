@@ -96,6 +96,9 @@ def test_squad_page_needs_the_passcode_and_hostile_names_stay_inert(browser, sav
         page.goto(f"{url}/squad")
         passcode = page.get_by_label("Coach passcode")
         passcode.wait_for(timeout=60_000)
+        # a deep link as the server's very first request still goes through app.py
+        assert page.get_by_test_id("stSidebarNav").count() == 0
+        assert page.get_by_test_id("stTopNavLinkContainer").count() >= 6
         assert page.get_by_test_id("stDataFrame").count() == 0
         passcode.fill("not the passcode")
         page.get_by_role("button", name="Unlock").click()

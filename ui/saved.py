@@ -21,12 +21,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gait.store import Athlete, Store, StoreError
 from gait.store.location import data_dir, database_url
+from gait.store.workshops import Workshop, find_workshop
 
 COACH_KEY = "hipdrive_coach"  # session flag: passcode entered
 INVITE_KEY = "hipdrive_invite"  # session: the invite token this visitor arrived with
 SHARED_KEY = "hipdrive_shared"  # session: the share token this visitor arrived with
 ATHLETE_KEY = "hipdrive_athlete"  # session: the history token this visitor arrived with
 MY_ATHLETES_KEY = "hipdrive_my_athletes"  # session: {token: name} saved from this tab
+WORKSHOP_KEY = "hipdrive_workshop"  # session: the workshop join token this visitor used
+BOARD_KEY = "hipdrive_board"  # session: the workshop host token (the presenter)
+PAGE_PATHS = ("analyze", "results", "compare", "history", "squad", "workshop", "live",
+              "method", "shared")  # url paths of app.py's pages
 FAILED_DELAY_S = 1.0  # slows down guessing the passcode
 # What a page catches around store calls: database errors, the data folder not being
 # writable, and the store's own user-facing errors (e.g. a schema newer than the app).
@@ -57,10 +62,9 @@ def absolute_link(path: str) -> str:
         except (AttributeError, RuntimeError):  # no browser session (tests, bare mode)
             base = ""
     base = base.split("?", 1)[0].rstrip("/")
-    for page in ("/analyze", "/results", "/compare", "/history", "/squad", "/method",
-                 "/shared"):
-        if base.endswith(page):
-            base = base[: -len(page)]
+    head, _, last = base.rpartition("/")
+    if last in PAGE_PATHS and "://" in head:  # the address of a page, not of the app
+        base = head
     return f"{base}{path}"
 
 
@@ -69,7 +73,8 @@ def remember_link_params() -> None:
     string is dropped when they move between pages)."""
     params = st.query_params
     for param, key in (("invite", INVITE_KEY), ("analysis", SHARED_KEY),
-                       ("athlete", ATHLETE_KEY)):
+                       ("athlete", ATHLETE_KEY), ("workshop", WORKSHOP_KEY),
+                       ("board", BOARD_KEY)):
         if param in params:
             st.session_state[key] = params[param]
 
@@ -122,6 +127,17 @@ def linked_athlete() -> Athlete | None:
         return None
     try:
         return saved_store().athlete(token)
+    except STORE_ERRORS:
+        return None
+
+
+def joined_workshop() -> Workshop | None:
+    """The workshop whose join link this tab opened (open or closed), if any."""
+    token = st.session_state.get(WORKSHOP_KEY)
+    if not token:
+        return None
+    try:
+        return find_workshop(saved_store(), join_token=token)
     except STORE_ERRORS:
         return None
 

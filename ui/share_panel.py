@@ -41,14 +41,17 @@ class SaveChoices:
     keep_raw: bool
     keep_annotated: bool
     squad: bool
+    workshop_id: int | None = None  # also put it on this workshop's board
 
 
-def render_save_options(*, athlete: str) -> SaveChoices:
-    """The Analyze page's save section (the athlete name comes from its own field)."""
-    squad = saved.invite_is_valid()
+def render_save_options(*, athlete: str, workshop_id: int | None = None) -> SaveChoices:
+    """The Analyze page's save section (the athlete name comes from its own field).
+    Squad invites and workshops always save."""
+    squad = saved.invite_is_valid() and workshop_id is None
     save = st.checkbox("Save it and get a share link", value=True, key="save_choice",
-                       disabled=squad, help="Saved results get a private link you can "
-                       "send; nothing is public.")
+                       disabled=squad or workshop_id is not None,
+                       help="Saved results get a private link you can send; nothing is "
+                            "public.")
     recorded_on = st.date_input("Filmed on", value=date.today(), key="save_date",
                                 max_value=date.today(), format="YYYY-MM-DD")
     note = st.text_input("Note (optional)", key="save_note", max_chars=200,
@@ -57,9 +60,9 @@ def render_save_options(*, athlete: str) -> SaveChoices:
     keep_annotated = st.checkbox("Also keep the annotated video", value=False,
                                  key="keep_annotated")
     st.caption(PRIVACY_NOTE)
-    return SaveChoices(save=save or squad, athlete=athlete, note=note,
-                       recorded_on=recorded_on or date.today(), keep_raw=keep_raw,
-                       keep_annotated=keep_annotated, squad=squad)
+    return SaveChoices(save=save or squad or workshop_id is not None, athlete=athlete,
+                       note=note, recorded_on=recorded_on or date.today(), keep_raw=keep_raw,
+                       keep_annotated=keep_annotated, squad=squad, workshop_id=workshop_id)
 
 
 def save_result(result: state.SessionResult, choices: SaveChoices, *,
@@ -79,7 +82,8 @@ def save_result(result: state.SessionResult, choices: SaveChoices, *,
                 result.report, athlete_name=choices.athlete, athlete_token=athlete_token,
                 squad=choices.squad, recorded_on=choices.recorded_on, note=choices.note,
                 source_name=file_name, raw_video=raw,
-                annotated_video=annotated if annotated and os.path.exists(annotated) else None)
+                annotated_video=annotated if annotated and os.path.exists(annotated) else None,
+                workshop_id=choices.workshop_id)
     except StoreError as exc:
         st.error(str(exc), icon="⚠️")
         return None

@@ -6,6 +6,7 @@ deletes every analysis the workshop collected, with their files, in one transact
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -26,7 +27,7 @@ from gait.store.rows import delete_analysis_rows
 
 BOARD_COLUMNS = ("token", "nickname", "created_at", "near_side",
                  "peak_thigh_extension_near_deg", "cadence_spm",
-                 "reference_peak_thigh_extension_deg", "speed_mps")
+                 "reference_peak_thigh_extension_deg", "reference_cadence_spm", "speed_mps")
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ def board(store: Store, workshop_id: int) -> pd.DataFrame:
         row["peak_thigh_extension_near_deg"] = row.get(
             f"peak_thigh_extension_{row['near_side']}_deg")
         row["created_at"] = as_utc(row["created_at"])
+        reference = json.loads(row["summary_json"]).get("reference") or {}
+        row["reference_cadence_spm"] = (reference.get("values") or {}).get("cadence_spm")
     return pd.DataFrame(rows, columns=list(BOARD_COLUMNS))
 
 

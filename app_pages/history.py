@@ -30,7 +30,7 @@ except saved.STORE_ERRORS:
 if not choices:
     st.info("Open your **history link** (shown when you saved an analysis), or save an "
             "analysis from this tab. Coaches: unlock the Squad page to see every athlete.")
-    st.page_link("pages/analyze.py", label="Analyse and save a clip", icon="🏃")
+    st.page_link("app_pages/analyze.py", label="Analyse and save a clip", icon="🏃")
     st.stop()
 
 token = st.selectbox("Athlete", list(choices), format_func=choices.get, key="history_pick")
@@ -81,7 +81,7 @@ if st.button("Compare before and after", type="primary", key="history_compare",
             if state.get_result(result.id) is None:
                 state.add_result(result)
         st.session_state["compare_a"], st.session_state["compare_b"] = (r.id for r in results)
-        st.switch_page("pages/compare.py")
+        st.switch_page("app_pages/compare.py")
 if len(tokens) < 2:
     st.caption("Save a second analysis to compare before and after.")
 

@@ -23,7 +23,7 @@ if len(kept) < 2:
         if run_analysis(sample_clip_path().read_bytes(), options=SAMPLE_OPTIONS,
                         file_name=SAMPLE_NAME, is_sample=True, progress=progress):
             st.rerun()
-    st.page_link("pages/analyze.py", label="Go to Analyze", icon="🏃")
+    st.page_link("app_pages/analyze.py", label="Go to Analyze", icon="🏃")
     st.stop()
 
 LEGS = ("near", "left", "right")

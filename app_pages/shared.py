@@ -18,12 +18,12 @@ except saved.STORE_ERRORS:
 if found is None and st.session_state.pop(JUST_DELETED_KEY, False):
     st.success("Deleted: the results, landmarks and any kept video are gone, and this link "
                "no longer works.")
-    st.page_link("pages/analyze.py", label="Analyse another clip", icon="🏃")
+    st.page_link("app_pages/analyze.py", label="Analyse another clip", icon="🏃")
     st.stop()
 if found is None:
     st.warning("**Analysis not found.** The link may be mistyped or incomplete, or the "
                "analysis was deleted by whoever held the link.", icon="🔎")
-    st.page_link("pages/analyze.py", label="Analyse a clip of your own", icon="🏃")
+    st.page_link("app_pages/analyze.py", label="Analyse a clip of your own", icon="🏃")
     st.stop()
 
 result = state.from_saved(found)

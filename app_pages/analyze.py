@@ -18,8 +18,17 @@ st.markdown(
     "HipDrive measures it, says how certain each number is, and suggests drills with their "
     "reasons.")
 
-invited = saved.invite_is_valid()
-if invited:
+workshop = saved.joined_workshop()
+workshop_id = workshop.id if workshop is not None and not workshop.closed else None
+invited = saved.invite_is_valid() and workshop_id is None
+if workshop_id is not None:
+    st.info(f"**You are in the workshop “{md_escape(workshop.name)}”.** Film a friend "
+            "from the side, upload the clip under a nickname, and watch the room's board.",
+            icon="🎓")
+elif workshop is not None:
+    st.warning("This workshop has ended and its results were deleted. You can still "
+               "analyse a clip for yourself.")
+elif invited:
     st.info("**You are uploading into your coach's squad.** Give your name below: your "
             "coach will see your results on the squad page.", icon="👥")
 elif st.session_state.get(saved.INVITE_KEY):
@@ -55,10 +64,12 @@ with st.expander("Optional: speed, height, slow motion"):
             help="Slow-motion clips are often stored at 30 fps; give the real rate "
                  "(e.g. 120 or 240).")
 
-with st.expander("Name, save and share", expanded=invited):
-    athlete = st.text_input("Your name" + (" (required)" if invited else ""), key="athlete",
+name_required = invited or workshop_id is not None
+with st.expander("Name, save and share", expanded=name_required):
+    athlete = st.text_input(("Nickname" if workshop_id is not None else "Your name")
+                            + (" (required)" if name_required else ""), key="athlete",
                             max_chars=80, help="Shown on the report and in your history.")
-    choices = render_save_options(athlete=athlete)
+    choices = render_save_options(athlete=athlete, workshop_id=workshop_id)
 
 go_col, sample_col = st.columns(2)
 analyze = go_col.button("Analyze my clip", type="primary", key="analyze",
@@ -77,6 +88,9 @@ if analyze and uploaded is not None:
         if invited and not athlete.strip():
             raise InputError("Give your name (under “Name, save and share”) so your coach "
                              "can find your results.")
+        if workshop_id is not None and not athlete.strip():
+            raise InputError("Give a nickname (under “Name, save and share”) for the "
+                             "workshop board.")
         options = build_options(speed_text=speed_text, speed_unit=speed_unit, surface=surface,
                                 height_cm=height_cm, capture_fps=capture_fps)
     except InputError as exc:
@@ -89,7 +103,7 @@ if analyze and uploaded is not None:
             result = save_result(result, choices, clip_bytes=clip_bytes,
                                  file_name=uploaded.name)
             if result is None:
-                st.page_link("pages/results.py", label="See the results (not saved)",
+                st.page_link("app_pages/results.py", label="See the results (not saved)",
                              icon="📈")
 elif sample:
     progress = ProgressDisplay()
@@ -99,4 +113,4 @@ elif sample:
                           is_sample=True, progress=progress)
 
 if result is not None:
-    st.switch_page("pages/results.py")
+    st.switch_page("app_pages/results.py")

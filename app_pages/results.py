@@ -11,7 +11,7 @@ from ui.widgets import pick_result
 st.title("Results")
 if not state.results():
     st.info("No analysis yet in this session. Upload a clip or try the sample run.")
-    st.page_link("pages/analyze.py", label="Go to Analyze", icon="🏃")
+    st.page_link("app_pages/analyze.py", label="Go to Analyze", icon="🏃")
     st.stop()
 
 result = pick_result("Analysis", key="results_pick", default=state.current())
@@ -20,5 +20,5 @@ render_results(result)
 render_share_panel(result)
 
 link_a, link_b = st.columns(2)
-link_a.page_link("pages/analyze.py", label="Analyse another clip", icon="🏃")
-link_b.page_link("pages/compare.py", label="Compare two runs", icon="⚖️")
+link_a.page_link("app_pages/analyze.py", label="Analyse another clip", icon="🏃")
+link_b.page_link("app_pages/compare.py", label="Compare two runs", icon="⚖️")

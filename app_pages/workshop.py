@@ -1,0 +1,115 @@
+"""Workshop (presenter): start a workshop, show its join link and QR code, and the
+room's board, which updates on its own as results arrive; close it and delete
+everything it collected. The board's address (`/?board=<host token>`) is the
+presenter's key: keep it off the projector's address bar if the room must not close it.
+"""
+
+import segno
+import streamlit as st
+
+from gait.store.workshops import board, close_workshop, create_workshop, find_workshop
+from ui import saved
+from ui.board_figures import cadence_board, hip_drive_board, room_spread
+from ui.figures import PLOTLY_CONFIG
+from ui.text import md_escape
+
+REFRESH_S = 3
+BIG_TYPE = """<style>
+[data-testid="stMetricValue"] { font-size: 3.2rem; }
+[data-testid="stMetricLabel"] p { font-size: 1.3rem; }
+</style>"""
+
+st.title("Workshop")
+host_token = st.session_state.get(saved.BOARD_KEY)
+try:
+    workshop = find_workshop(saved.saved_store(), host_token=host_token) if host_token else None
+except saved.STORE_ERRORS:
+    st.error("The database is not reachable right now; try again in a minute.", icon="⚠️")
+    st.stop()
+
+if workshop is None:
+    if host_token:
+        st.warning("That workshop board was not found.")
+    st.markdown("Run a workshop: the room's runners film each other, upload from their "
+                "phones with a nickname (no account), and their hip drive appears on this "
+                "board as it arrives. Use **Live** for the camera on this laptop.")
+    with st.form("start_workshop"):
+        name = st.text_input("Workshop name", max_chars=80, key="workshop_name",
+                             placeholder="e.g. Thursday club")
+        if st.form_submit_button("Start a workshop", type="primary"):
+            try:
+                created = create_workshop(saved.saved_store(), name)
+            except saved.STORE_ERRORS:
+                st.error("The database is not reachable right now; try again.", icon="⚠️")
+            else:
+                st.session_state[saved.BOARD_KEY] = created.host_token
+                st.query_params["board"] = created.host_token
+                st.rerun()
+    st.stop()
+
+if workshop.closed:
+    st.success(f"The workshop “{md_escape(workshop.name)}” is closed and everything it "
+               "collected was deleted.")
+    if st.button("Start a new workshop", key="new_workshop"):
+        st.session_state.pop(saved.BOARD_KEY, None)
+        st.query_params.clear()
+        st.rerun()
+    st.stop()
+
+st.markdown(BIG_TYPE, unsafe_allow_html=True)  # our own CSS, no user text
+join_link = saved.absolute_link(f"/?workshop={workshop.join_token}")
+qr_col, text_col = st.columns([1, 2])
+with qr_col:
+    qr_svg = segno.make(join_link, error="m").svg_inline(scale=7, dark="#000",
+                                                         light="#fff")
+    st.markdown(f'<div data-testid="join-qr">{qr_svg}</div>', unsafe_allow_html=True)
+with text_col:
+    st.markdown(f"## {md_escape(workshop.name)}")
+    st.markdown("**Join:** scan the code, or open")
+    st.code(join_link, language=None)
+    st.caption("Film a friend from the side for 10–20 s, upload under a nickname, and "
+               "your result appears here. Phones need to reach this laptop over the "
+               "network (same Wi-Fi).")
+
+
+@st.fragment(run_every=REFRESH_S)
+def live_board() -> None:
+    """Re-reads the board every few seconds: new results appear without a reload."""
+    try:
+        table = board(saved.saved_store(), workshop.id)
+    except saved.STORE_ERRORS:
+        st.warning("The database is not reachable right now; retrying…")
+        return
+    spread = room_spread(table)
+    if spread is None:
+        st.info("Waiting for the first result…")
+        return
+    lead, room, count = st.columns(3)
+    lead.metric(f"Most hip drive: {md_escape(spread['leader'])}",
+                f"{spread['leader_deg']:.1f}°")
+    room.metric("Room median", f"{spread['median_deg']:.1f}°",
+                help="Peak thigh extension of the near leg, degrees behind vertical (2D).")
+    count.metric("Runners", f"{spread['n']}",
+                 help=f"Range {spread['min_deg']:.1f}–{spread['max_deg']:.1f}°")
+    st.plotly_chart(hip_drive_board(table), key="board_hip", config=PLOTLY_CONFIG)
+    st.plotly_chart(cadence_board(table), key="board_cadence", config=PLOTLY_CONFIG)
+    st.caption("Orange: each runner's median over strides; grey: the reference of "
+               "experienced runners at their speed ± 5° (measurement noise). A 2D thigh "
+               "angle from a phone, not lab hip extension.")
+
+
+live_board()
+
+with st.expander("Close the workshop"):
+    st.markdown("Closes the join link and **deletes every result the workshop collected** "
+                "(figures, landmarks, any kept videos) for good.")
+    sure = st.checkbox("Yes, close it and delete everything", key="close_sure")
+    if st.button("Close and delete", key="close_workshop", disabled=not sure):
+        try:
+            deleted = close_workshop(saved.saved_store(), workshop.host_token)
+        except saved.STORE_ERRORS:
+            st.error("The database is not reachable right now; nothing was deleted.",
+                     icon="⚠️")
+        else:
+            st.toast(f"Closed; {deleted} results deleted.")
+            st.rerun()

@@ -1,0 +1,86 @@
+"""AppTest of the workshop pages: start a workshop, the board with the room's results
+(hostile nicknames inert), the participant's upload page, closing it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gait.store.workshops import board, find_workshop
+from tests.store_writers import small_report
+from tests.test_app_saved import app, no_exception, store_for, texts
+from ui import saved
+
+HOSTILE = "<b>Bea</b> :red[x]"
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("HIPDRIVE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("HIPDRIVE_DATABASE_URL", raising=False)
+    return tmp_path / "data"
+
+
+def start(name: str = "Club night"):
+    at = app(page="app_pages/workshop.py")
+    at.text_input(key="workshop_name").set_value(name)
+    at.button(key="FormSubmitter:start_workshop-Start a workshop").click().run()
+    no_exception(at)
+    return at
+
+
+def test_start_a_workshop_then_results_arrive_on_the_board(data_dir):
+    at = start()
+    host = at.session_state[saved.BOARD_KEY]
+    store = store_for(data_dir)
+    workshop = find_workshop(store, host_token=host)
+    assert workshop.name == "Club night" and not workshop.closed
+    assert "Waiting for the first result" in texts(at)
+    assert any("<svg" in m.value for m in at.markdown)  # the join QR code
+    assert any(f"/?workshop={workshop.join_token}" in c.value for c in at.code)
+    report = small_report()
+    for nickname in ("Ada", HOSTILE):
+        store.save(report, athlete_name=nickname, workshop_id=workshop.id)
+    at.run()
+    no_exception(at)
+    labels = [m.label for m in at.metric]
+    assert labels[0].startswith("Most hip drive: ")
+    assert "<b>" not in labels[0] and ":red[" not in labels[0]
+    assert dict(zip(labels, (m.value for m in at.metric), strict=True))["Runners"] == "2"
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2
+    spec = json.loads(charts[0].proto.spec)
+    names = [y for trace in spec["data"] for y in trace.get("y", [])]
+    assert "&lt;b&gt;Bea&lt;/b&gt; :red[x]" in names and HOSTILE not in names
+
+
+def test_participants_join_with_a_nickname_and_closed_workshops_say_so(data_dir):
+    at = start()
+    workshop = find_workshop(store_for(data_dir), host_token=at.session_state[saved.BOARD_KEY])
+    phone = app(params={"workshop": workshop.join_token})
+    no_exception(phone)
+    assert "You are in the workshop" in texts(phone)
+    assert phone.text_input(key="athlete").label == "Nickname (required)"
+    assert phone.checkbox(key="save_choice").disabled  # a workshop always saves
+    phone.get("file_uploader")[0].upload("run.mp4", b"x" * 100, "video/mp4")
+    phone.run()
+    phone.button(key="analyze").click().run()
+    assert "Give a nickname" in texts(phone)
+
+    store_for(data_dir).save(small_report(), athlete_name="Ada", workshop_id=workshop.id)
+    at.checkbox(key="close_sure").check().run()
+    at.button(key="close_workshop").click().run()
+    no_exception(at)
+    assert "closed and everything it collected was deleted" in texts(at)
+    assert board(store_for(data_dir), workshop.id).empty
+    late = app(params={"workshop": workshop.join_token})
+    assert "workshop has ended" in texts(late)
+    assert "You are in the workshop" not in texts(late)
+
+
+def test_an_unknown_board_link_offers_to_start_one():
+    at = app(params={"board": "A" * 43})
+    no_exception(at)
+    assert at.title[0].value == "Workshop"
+    assert "not found" in texts(at)

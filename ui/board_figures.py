@@ -1,0 +1,81 @@
+"""Pure Plotly figures for a workshop board (no Streamlit), big enough for a projector.
+
+Input: gait.store.workshops.board(). Each runner is a row; their speed-matched
+reference is a grey tick with a ± 5° band (runners ran at different speeds).
+Nicknames are HTML-escaped: Plotly would otherwise read tags in them.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from gait.reference import NOISE_DEG
+from ui.figures import REF_COLOUR
+
+RUNNER_COLOUR = "#e8590c"
+FONT = {"size": 20}
+
+
+def _ranked(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    ranked = table.assign(value=pd.to_numeric(table[column], errors="coerce"))
+    return ranked.sort_values("value", ascending=True, na_position="first")
+
+
+def _labels(names: pd.Series) -> list[str]:
+    return [html.escape(str(n)) for n in names]
+
+
+def _figure(table: pd.DataFrame, *, value: str, reference: str, band: float | None,
+            title: str, x_title: str, digits: int) -> go.Figure:
+    ranked = _ranked(table, value)
+    names = _labels(ranked["nickname"])
+    ref = pd.to_numeric(ranked[reference], errors="coerce").to_numpy(dtype=float)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=ref, y=names, mode="markers", name="reference at their speed"
+        + (f" ± {band:.0f}°" if band else ""),
+        marker={"symbol": "line-ns-open", "size": 26, "color": REF_COLOUR,
+                "line": {"width": 3}},
+        error_x={"type": "constant", "value": band, "color": "rgba(108,117,125,0.35)",
+                 "thickness": 14, "width": 0} if band else None,
+        hoverinfo="skip"))
+    fig.add_trace(go.Scatter(
+        x=ranked["value"], y=names, mode="markers+text", name="runner",
+        marker={"size": 22, "color": RUNNER_COLOUR},
+        text=[f"{v:.{digits}f}" if np.isfinite(v) else "" for v in ranked["value"]],
+        textposition="middle right", textfont=FONT, hoverinfo="skip"))
+    fig.update_layout(
+        title={"text": title, "font": {"size": 26}, "x": 0},
+        height=max(320, 70 * len(ranked) + 140), font=FONT, showlegend=True,
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"},
+        margin={"l": 10, "r": 40, "t": 60, "b": 10}, plot_bgcolor="white")
+    fig.update_xaxes(title=x_title, gridcolor="#ddd", zeroline=False)
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
+def hip_drive_board(table: pd.DataFrame) -> go.Figure:
+    return _figure(table, value="peak_thigh_extension_near_deg",
+                   reference="reference_peak_thigh_extension_deg", band=NOISE_DEG,
+                   title="Hip drive: peak thigh extension (near leg)",
+                   x_title="degrees behind vertical", digits=1)
+
+
+def cadence_board(table: pd.DataFrame) -> go.Figure:
+    return _figure(table, value="cadence_spm", reference="reference_cadence_spm", band=None,
+                   title="Cadence", x_title="steps/min", digits=0)
+
+
+def room_spread(table: pd.DataFrame) -> dict | None:
+    """Median and range of the room's peak thigh extension, and the leader."""
+    values = pd.to_numeric(table["peak_thigh_extension_near_deg"], errors="coerce")
+    if values.notna().sum() == 0:
+        return None
+    best = values.idxmax()
+    return {"n": int(values.notna().sum()), "median_deg": float(values.median()),
+            "min_deg": float(values.min()), "max_deg": float(values.max()),
+            "leader": str(table.loc[best, "nickname"]), "leader_deg": float(values[best])}
