@@ -24,6 +24,7 @@ pages = [
     st.Page("app_pages/history.py", title="History", icon="📅", default=opens_history),
     st.Page("app_pages/squad.py", title="Squad", icon="👥"),
     st.Page("app_pages/workshop.py", title="Workshop", icon="🎓", default=opens_board),
+    st.Page("app_pages/live.py", title="Live", icon="🎥"),
     st.Page("app_pages/method.py", title="Method", icon="📐"),
 ]
 if opens_shared or st.session_state.get(SHARED_KEY):

@@ -37,8 +37,8 @@ class LiveFigures:
     """What the live page shows. Angles in degrees, cadence in steps/min."""
 
     seen_s: float = 0.0
-    n_strides: int = 0  # final strides, both legs
-    cadence_spm: float | None = None
+    n_strides: int = 0  # final strides, both legs, since the camera started
+    cadence_spm: float | None = None  # over the final strides in the current window
     near_side: str | None = None
     last_stride: dict | None = None  # the latest final near-leg stride's row
     reference: dict | None = None  # summary["reference"] of the latest window
@@ -135,9 +135,11 @@ class LiveAnalyzer:
         near_rows = strides[strides["side"] == near] if not strides.empty else strides
         trace = report.frames[["time_s", f"{near}_thigh_deg"]].rename(
             columns={f"{near}_thigh_deg": "thigh_deg"})
+        in_window = strides[strides["start_s"] >= report.frames["time_s"].iloc[0]] \
+            if len(strides) else strides
         return LiveFigures(
             seen_s=seen_s, n_strides=len(strides),
-            cadence_spm=cadence_spm(strides) if len(strides) else None, near_side=near,
+            cadence_spm=cadence_spm(in_window) if len(in_window) else None, near_side=near,
             last_stride=near_rows.iloc[-1].to_dict() if len(near_rows) else None,
             reference=summary.get("reference"), speed_mps=summary.get("speed_mps"),
             message=message, strides=strides, trace=trace)

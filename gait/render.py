@@ -59,7 +59,7 @@ def _side_colour(side: str, *, near_side: str) -> tuple[int, int, int]:
     return rgb
 
 
-class _Style:
+class FrameStyle:
     """Sizes that scale with the frame (short side 1080 px → font scale 1.2)."""
 
     def __init__(self, width_px: int, height_px: int) -> None:
@@ -81,7 +81,7 @@ def _point(x: float, y: float) -> tuple[int, int] | None:
 
 
 def draw_skeleton(rgb: np.ndarray, x_px: np.ndarray, y_px: np.ndarray, *,
-                  keypoints: tuple[str, ...], near_side: str, style: _Style) -> None:
+                  keypoints: tuple[str, ...], near_side: str, style: FrameStyle) -> None:
     """Draw one frame's skeleton in place; keypoints with NaN coordinates are skipped."""
     points = {name: _point(x_px[j], y_px[j]) for j, name in enumerate(keypoints)}
     far_first = sorted(SKELETON_EDGES, key=lambda edge: edge[0].startswith(near_side))
@@ -108,7 +108,7 @@ def draw_skeleton(rgb: np.ndarray, x_px: np.ndarray, y_px: np.ndarray, *,
         cv2.circle(rgb, p, radius, colour, -1, cv2.LINE_AA)
 
 
-def _text(rgb: np.ndarray, text: str, org: tuple[int, int], style: _Style,
+def _text(rgb: np.ndarray, text: str, org: tuple[int, int], style: FrameStyle,
           colour: tuple[int, int, int] = TEXT_RGB) -> int:
     """Put text with its baseline-left at `org`; returns the x after the text."""
     cv2.putText(rgb, text, org, _FONT, style.font_scale, colour, style.text_thickness,
@@ -117,7 +117,7 @@ def _text(rgb: np.ndarray, text: str, org: tuple[int, int], style: _Style,
     return org[0] + w
 
 
-def _degrees(rgb: np.ndarray, value: float, org: tuple[int, int], style: _Style) -> None:
+def _degrees(rgb: np.ndarray, value: float, org: tuple[int, int], style: FrameStyle) -> None:
     """A value in whole degrees with a drawn degree sign; NaN as a drawn dash.
 
     (OpenCV's Hershey fonts are ASCII-only, so ° and – are drawn as shapes.)
@@ -144,7 +144,7 @@ def _shade(rgb: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> None:
 
 
 def draw_panel(rgb: np.ndarray, values: dict[str, float], *, near_side: str,
-               stride: int | None, style: _Style) -> None:
+               stride: int | None, style: FrameStyle) -> None:
     """Top-left panel: which leg, the angle read-outs and the stride counter."""
     lines = 1 + len(values) + (stride is not None)
     label_w = max(cv2.getTextSize(label, _FONT, style.font_scale, style.text_thickness)[0][0]
@@ -168,7 +168,7 @@ def draw_panel(rgb: np.ndarray, values: dict[str, float], *, near_side: str,
 
 
 def draw_flash(rgb: np.ndarray, event: str, side: str, foot_xy: tuple[int, int] | None, *,
-               style: _Style) -> None:
+               style: FrameStyle) -> None:
     """Event label at the top right, and a ring around the foot when it is known."""
     label = f"{EVENT_LABELS.get(event, event)} ({side[0].upper()})"
     (w, _), _ = cv2.getTextSize(label, _FONT, style.font_scale * 1.2, style.text_thickness + 1)
@@ -220,7 +220,7 @@ class _Annotator:
     """Draws everything for frame i at real time t (seconds) onto an RGB canvas."""
 
     def __init__(self, *, track: PoseTrack, overlays: pd.DataFrame | None,
-                 events: pd.DataFrame | None, near_side: str, style: _Style,
+                 events: pd.DataFrame | None, near_side: str, style: FrameStyle,
                  strides: pd.DataFrame | None = None) -> None:
         self.track = track
         self.near_side = near_side
@@ -291,7 +291,7 @@ def write_annotated_video(
                        max_size_bytes=2**62)
     width_px, height_px = _even(info.width_px), _even(info.height_px)
     annotator = _Annotator(track=track, overlays=overlays, events=events, near_side=near_side,
-                           style=_Style(width_px, height_px), strides=strides)
+                           style=FrameStyle(width_px, height_px), strides=strides)
     throttle = ProgressThrottle(progress, "render", info.n_frames_estimate)
     tmp_path = out_path.with_name(f".{out_path.stem}.{os.getpid()}.partial.mp4")
     try:

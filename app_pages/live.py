@@ -1,0 +1,128 @@
+"""Live (presenter): the laptop's camera with the skeleton drawn live, the near leg's
+thigh angle scrolling, and figures that update as strides happen — from the
+incremental engine (gait.live), the same code as a full analysis. "Record the last
+15 s" turns what the camera saw into a normal full analysis. Offline: no ICE servers
+(the camera and the app are on the same machine)."""
+
+import tempfile
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlparse
+
+import streamlit as st
+
+from gait.live_camera import LiveCamera
+from ui.figures import PLOTLY_CONFIG
+from ui.inputs import SPEED_UNITS, InputError, build_options
+from ui.live_figures import thigh_trace
+from ui.share_panel import SaveChoices, save_result
+from ui.text import num
+from ui.widgets import run_analysis
+
+CAMERA_KEY = "hipdrive_live_camera"
+REFRESH_S = 0.5
+BIG_TYPE = """<style>
+[data-testid="stMetricValue"] { font-size: 4rem; line-height: 1.1; }
+[data-testid="stMetricLabel"] p { font-size: 1.4rem; }
+</style>"""
+
+st.title("Live")
+url = urlparse(st.context.url or "")
+camera_allowed = url.scheme == "https" or url.hostname in ("localhost", "127.0.0.1", "::1")
+if not camera_allowed:
+    st.warning(
+        f"**The camera cannot start here.** Browsers give a page the camera only on "
+        f"`localhost` or over HTTPS, and this page was opened as `{url.scheme}://"
+        f"{url.hostname}`. On the presenter's laptop open http://localhost:8501/live "
+        "instead (no internet needed), or serve HipDrive over HTTPS. Meanwhile the room "
+        "can film with their phones and upload: start a **Workshop** and show its QR code.",
+        icon="📷")
+    st.page_link("app_pages/workshop.py", label="Start a workshop board", icon="🎓")
+    st.stop()
+
+with st.expander("Treadmill speed (for the speed-matched reference)", expanded=False):
+    left, right = st.columns(2)
+    speed_text = left.text_input("Speed or pace", key="live_speed", placeholder="e.g. 12")
+    speed_unit = right.selectbox("Unit", SPEED_UNITS, key="live_speed_unit")
+try:
+    options = build_options(speed_text=speed_text, speed_unit=speed_unit,
+                            surface="Treadmill", height_cm=None, capture_fps=None)
+except InputError as exc:
+    st.error(str(exc), icon="⚠️")
+    st.stop()
+
+camera = st.session_state.get(CAMERA_KEY)
+if camera is None or camera.options != options:
+    if camera is not None:
+        camera.close()
+    camera = st.session_state[CAMERA_KEY] = LiveCamera(options=options)
+
+from streamlit_webrtc import WebRtcMode, webrtc_streamer  # noqa: E402 — logs on import
+
+st.markdown(BIG_TYPE, unsafe_allow_html=True)  # our own CSS, no user text
+video_col, figures_col = st.columns([3, 2])
+with video_col:
+    context = webrtc_streamer(
+        key="live", mode=WebRtcMode.SENDRECV, rtc_configuration={"iceServers": []},
+        media_stream_constraints={"video": {"width": {"ideal": 640},
+                                            "height": {"ideal": 480},
+                                            "frameRate": {"ideal": 30}}, "audio": False},
+        video_frame_callback=camera.callback, async_processing=True,
+        translations={"start": "Start the camera", "stop": "Stop"})
+    st.caption("Side-on, the whole body in view, a runner on a treadmill or jogging "
+               "across the room. Left leg orange, right leg blue; the near leg bright.")
+
+
+@st.fragment(run_every=REFRESH_S)
+def live_figures() -> None:
+    figures = camera.figures()
+    stats = camera.stats()
+    ref = (figures.reference or {}).get("values") or {}
+    last = figures.last_stride or {}
+    a, b = st.columns(2)
+    a.metric("Strides", f"{figures.n_strides}")
+    b.metric("Cadence, steps/min", num(figures.cadence_spm, 0),
+             help="Over the strides of the last 15 s.")
+    c, d = st.columns(2)
+    c.metric("Peak extension", num(last.get("peak_thigh_extension_deg")) +
+             ("°" if last else ""),
+             help="Last stride: degrees the near thigh goes behind vertical (2D, not lab "
+                  "hip extension).")
+    c.caption(f"last stride · reference {num(ref.get('peak_thigh_extension_deg'))}° ± 5°")
+    d.metric("Hip range", num(last.get("thigh_rom_deg")) + ("°" if last else ""),
+             help="Last stride: the near thigh's range of motion (front to back).")
+    d.caption(f"last stride · reference {num(ref.get('thigh_rom_deg'))}° ± 5°")
+    if figures.message:
+        st.info(figures.message)
+    st.plotly_chart(thigh_trace(figures.trace, near_side=figures.near_side,
+                                reference_values=ref), key="live_trace",
+                    config=PLOTLY_CONFIG)
+    rate = f"{stats['fps']:.0f} frames/s" if stats["fps"] else "–"
+    latency = (f"{stats['latency_ms_median']:.0f} ms (95 %: {stats['latency_ms_p95']:.0f})"
+               if stats["latency_ms_median"] else "–")
+    st.caption(f"Processed {rate}; camera frame → skeleton {latency}; "
+               f"{stats['recorded_s']:.0f} s ready to record. Figures from strides that "
+               "are complete (about a second after they end).")
+
+
+with figures_col:
+    live_figures()
+
+# Not disabled before frames arrive: only the figures fragment reruns while the camera
+# runs, so a disabled state would stick.
+if st.button("Record the last 15 s and analyse them", type="primary", key="live_record"):
+    with tempfile.TemporaryDirectory(prefix="hipdrive-live-") as tmp:
+        clip = camera.write_recording(Path(tmp) / "live.mp4")
+        data = clip.read_bytes() if clip else None
+    if data is None:
+        st.error("Nothing recorded yet: start the camera first.", icon="⚠️")
+    else:
+        result = run_analysis(data, options=options, file_name="live recording.mp4")
+        if result is not None:
+            save_result(result, SaveChoices(
+                save=True, athlete="", note="live recording", recorded_on=date.today(),
+                keep_raw=False, keep_annotated=False, squad=False))
+            st.switch_page("app_pages/results.py")
+st.caption("Recording keeps the last 15 s in this server's memory only; the analysis is "
+           "saved like an upload (share link, no video kept). "
+           + ("Camera running." if context.state.playing else ""))

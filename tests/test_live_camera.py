@@ -1,0 +1,72 @@
+"""The live camera stage on a rendered runner clip played frame by frame as a camera
+would deliver it: skeleton drawn, live figures, and "record the last 15 s" turning
+into a normal full analysis."""
+
+from __future__ import annotations
+
+import av
+import numpy as np
+import pytest
+
+from gait.live_camera import LiveCamera
+from gait.pipeline import AnalysisOptions, analyze_video
+from gait.video import iter_frames, probe_video
+from synthetic.render_runner import make_clip
+
+OPTIONS = AnalysisOptions(speed_mps=3.5, treadmill=True)
+
+
+@pytest.fixture(scope="module")
+def streamed(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("camera")
+    clip, _run = make_clip(folder, fps=30, seconds=22.0, seed=12)
+    camera = LiveCamera(options=OPTIONS, record_s=15.0)
+    changed, figures_seen = [], []
+    for frame in iter_frames(clip):
+        drawn = camera.process(frame.rgb, frame.time_s)
+        assert drawn.shape == frame.rgb.shape
+        changed.append(float(np.mean(np.any(drawn != frame.rgb, axis=2))))
+        if frame.index % 15 == 14:
+            figures_seen.append(camera.figures())
+    recording = camera.write_recording(folder / "last15.mp4")
+    yield camera, changed, figures_seen, recording
+    camera.close()
+
+
+def test_the_skeleton_is_drawn_on_every_frame_with_a_runner(streamed):
+    _camera, changed, _figures, _recording = streamed
+    assert np.mean(np.array(changed) > 0.002) > 0.95  # ≥ 0.2 % of pixels are skeleton
+
+
+def test_live_figures_appear_as_strides_happen(streamed):
+    camera, _changed, figures, _recording = streamed
+    counts = [f.n_strides for f in figures]
+    assert counts == sorted(counts) and counts[-1] >= 40
+    last = figures[-1]
+    assert 150 < last.cadence_spm < 200 and last.last_stride is not None
+    assert last.reference["speed_mps_used"] == pytest.approx(3.5)
+    stats = camera.stats()
+    assert stats["frames"] == len(_changed) and stats["latency_ms_median"] > 0
+
+
+def test_recording_the_last_15_s_gives_a_normal_full_analysis(streamed):
+    _camera, _changed, figures, recording = streamed
+    info = probe_video(recording)
+    assert info.duration_s == pytest.approx(15.0, abs=0.1)
+    assert info.capture_fps == pytest.approx(30.0, rel=0.02)
+    with av.open(str(recording)) as container:
+        assert container.streams.video[0].codec_context.name == "h264"
+    report = analyze_video(recording, options=OPTIONS)
+    assert len(report.strides) >= 30
+    assert report.summary["cadence_spm"] == pytest.approx(figures[-1].cadence_spm, rel=0.02)
+    near = report.summary["near_side"]
+    assert near == figures[-1].near_side
+    full = report.summary["per_side"][near]["peak_thigh_extension_deg"]["median"]
+    live = figures[-1].strides
+    live_median = live[live["side"] == near]["peak_thigh_extension_deg"].median()
+    assert full == pytest.approx(live_median, abs=1.0)
+
+
+def test_nothing_recorded_yet_writes_nothing(tmp_path):
+    assert LiveCamera().write_recording(tmp_path / "x.mp4") is None
+    assert not (tmp_path / "x.mp4").exists()
