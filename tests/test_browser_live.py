@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 
-import cv2
 import pytest
 
-from gait.video import iter_frames
+from synthetic.fake_camera import write_y4m
 from synthetic.render_runner import make_clip
 from tests.streamlit_server import (
     BROWSER_ARGS,
@@ -26,26 +25,13 @@ ARTIFACTS = ROOT / "test-artifacts"
 FAKE_CAMERA_FPS = 15  # what this 2-core machine sustains with browser and server on it
 
 
-def write_y4m(clip, path):
-    """A Y4M file (what Chromium's fake camera plays, looping) from a video clip."""
-    frames = list(iter_frames(clip))
-    height, width = frames[0].rgb.shape[:2]
-    with open(path, "wb") as out:
-        out.write(f"YUV4MPEG2 W{width} H{height} F{FAKE_CAMERA_FPS}:1 Ip A1:1 C420jpeg\n"
-                  .encode())
-        for frame in frames:
-            out.write(b"FRAME\n")
-            out.write(cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2YUV_I420).tobytes())
-    return path
-
-
 @pytest.fixture(scope="module")
 def fake_camera(tmp_path_factory):
     folder = tmp_path_factory.mktemp("camera")
     clip, run = make_clip(folder, fps=FAKE_CAMERA_FPS, seconds=12.0, seed=14, treadmill=True)
     true_cadence = 120.0 / run.strides["stride_time_s"].mean() if "stride_time_s" in \
         run.strides else 120.0 / (run.strides["end_s"] - run.strides["start_s"]).mean()
-    return write_y4m(clip, folder / "camera.y4m"), true_cadence
+    return write_y4m(clip, folder / "camera.y4m", fps=FAKE_CAMERA_FPS), true_cadence
 
 
 def metric_value(page, label: str) -> str:
