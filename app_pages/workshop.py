@@ -57,7 +57,7 @@ if workshop.closed:
     st.stop()
 
 st.markdown(BIG_TYPE, unsafe_allow_html=True)  # our own CSS, no user text
-join_link = saved.absolute_link(f"/?workshop={workshop.join_token}")
+join_link = saved.room_link(f"/?workshop={workshop.join_token}")
 qr_col, text_col = st.columns([1, 2])
 with qr_col:
     qr_svg = segno.make(join_link, error="m").svg_inline(scale=7, dark="#000",
@@ -68,8 +68,9 @@ with text_col:
     st.markdown("**Join:** scan the code, or open")
     st.code(join_link, language=None)
     st.caption("Film a friend from the side for 10–20 s, upload under a nickname, and "
-               "your result appears here. Phones need to reach this laptop over the "
-               "network (same Wi-Fi).")
+               "your result appears here. Phones must be on the same network (Wi-Fi) as "
+               "this laptop; if the link does not open on a phone, set "
+               "HIPDRIVE_PUBLIC_URL to an address they can reach.")
 
 
 @st.fragment(run_every=REFRESH_S)

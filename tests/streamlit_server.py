@@ -27,9 +27,10 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_server(data_dir: Path, *, port: int | None = None,
-                     env: dict[str, str] | None = None) -> Iterator[str]:
-    """Start the app on 127.0.0.1 with its data in `data_dir`; yield its URL once
-    healthy; stop it on exit."""
+                     env: dict[str, str] | None = None,
+                     address: str = "127.0.0.1") -> Iterator[str]:
+    """Start the app (listening on `address`; "0.0.0.0" for other devices) with its
+    data in `data_dir`; yield its URL on 127.0.0.1 once healthy; stop it on exit."""
     port = port or free_port()
     full_env = dict(os.environ, STREAMLIT_SERVER_HEADLESS="true",
                     STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
@@ -38,7 +39,7 @@ def streamlit_server(data_dir: Path, *, port: int | None = None,
     with open(log_path, "a") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1"], cwd=ROOT, env=full_env, stdout=log,
+             "--server.address", address], cwd=ROOT, env=full_env, stdout=log,
             stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
@@ -58,12 +59,14 @@ def streamlit_server(data_dir: Path, *, port: int | None = None,
             proc.wait(timeout=20)
 
 
-def new_page(browser, width: int, height: int):
-    """A page that records every request leaving 127.0.0.1 (there must be none)."""
+def new_page(browser, width: int, height: int, *, local: tuple[str, ...] = ()):
+    """A page that records every request leaving 127.0.0.1 and the `local` origins
+    (there must be none)."""
     page = browser.new_page(viewport={"width": width, "height": height})
     external: list[str] = []
+    allowed = ("http://127.0.0.1", "data:", "blob:", *local)
     page.on("request", lambda req: external.append(req.url)
-            if not req.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+            if not req.url.startswith(allowed) else None)
     return page, external
 
 

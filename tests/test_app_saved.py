@@ -329,3 +329,22 @@ def test_links_point_at_the_app_not_at_the_current_page(public, expected, monkey
 
     monkeypatch.setenv("HIPDRIVE_PUBLIC_URL", public)
     assert absolute_link("/?analysis=T") == expected
+
+
+def test_room_links_reach_the_presenters_machine_from_phones(monkeypatch):
+    import ui.saved as saved_ui
+
+    monkeypatch.delenv("HIPDRIVE_PUBLIC_URL", raising=False)
+    monkeypatch.setattr(saved_ui, "local_network_address", lambda: "192.168.1.20")
+    for seen, expected in (("http://localhost:8501/workshop?board=x",
+                            "http://192.168.1.20:8501/?workshop=T"),
+                           ("http://club.example/workshop", "http://club.example/?workshop=T")):
+        monkeypatch.setattr(saved_ui, "absolute_link",
+                            lambda path, seen=seen: seen.split("/workshop")[0] + path)
+        assert saved_ui.room_link("/?workshop=T") == expected
+    monkeypatch.setattr(saved_ui, "absolute_link", lambda path: "http://localhost:8501" + path)
+    monkeypatch.setattr(saved_ui, "local_network_address", lambda: None)  # no network
+    assert saved_ui.room_link("/?workshop=T") == "http://localhost:8501/?workshop=T"
+    monkeypatch.setattr(saved_ui, "local_network_address", lambda: "192.168.1.20")
+    monkeypatch.setenv("HIPDRIVE_PUBLIC_URL", "http://localhost:8501")  # configured: kept
+    assert saved_ui.room_link("/?workshop=T") == "http://localhost:8501/?workshop=T"

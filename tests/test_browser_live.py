@@ -56,10 +56,11 @@ def test_live_page_shows_strides_and_cadence_as_they_happen(tmp_path, fake_camer
         component.get_by_role("button", name="Start the camera").click(timeout=60_000)
         video = component.locator("video").first
         video.wait_for(timeout=60_000)
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('[data-testid=stMetric]')]"
-            ".some(m => m.innerText.includes('Strides') &&"
-            " parseInt(m.querySelector('[data-testid=stMetricValue]').innerText) >= 4)",
+        page.wait_for_function(  # strides counted and the last near-leg stride shown
+            "() => { const ms = [...document.querySelectorAll('[data-testid=stMetric]')];"
+            " const v = l => { const m = ms.find(m => m.innerText.includes(l));"
+            "   return m ? m.querySelector('[data-testid=stMetricValue]').innerText : ''; };"
+            " return parseInt(v('Strides')) >= 4 && /^[0-9]+[.][0-9]°$/.test(v('Peak')); }",
             timeout=180_000)
         page.screenshot(path=str(ARTIFACTS / "live.png"), full_page=True)
         assert re.fullmatch(r"\d{2,3}", metric_value(page, "Cadence"))
@@ -72,14 +73,16 @@ def test_live_page_shows_strides_and_cadence_as_they_happen(tmp_path, fake_camer
         no_exception(page)
         page.screenshot(path=str(ARTIFACTS / "live.png"), full_page=True)
 
-        # At 15 frames/s the fake camera plays in real time here, so the runner's
-        # cadence on the live page must be the clip's true cadence.
+        # At 15 frames/s the fake camera plays in about real time here, so the live
+        # cadence must be the clip's true cadence, up to the camera's pace drifting with
+        # the load (over 8 runs here: −6 % … +2 %; test_live.py checks the engine at a
+        # steady rate to 1 %).
         page.wait_for_function(  # a full 15 s window, as a presenter would record
             "() => /([0-9]+) s ready to record/.test(document.body.innerText) &&"
             " parseInt(document.body.innerText.match(/([0-9]+) s ready to record/)[1]) >= 14",
             timeout=120_000)
         live_cadence = int(metric_value(page, "Cadence"))
-        assert live_cadence == pytest.approx(true_cadence, rel=0.05)
+        assert live_cadence == pytest.approx(true_cadence, rel=0.10)
         page.get_by_role("button", name="Record the last 15 s and analyse them").click()
         page.get_by_role("heading", name="Results").wait_for(timeout=300_000)
         page.wait_for_selector(".js-plotly-plot", timeout=60_000)

@@ -20,6 +20,7 @@ from tests.streamlit_server import (
     no_exception,
     streamlit_server,
 )
+from ui.saved import local_network_address
 
 ARTIFACTS = ROOT / "test-artifacts"
 NICKNAMES = ("Ada", "Bea <b>", "Cy")
@@ -31,15 +32,16 @@ def clips(tmp_path):
             for i in range(len(NICKNAMES))]
 
 
-def participant_upload(url: str, join_path: str, nickname: str, clip, errors: list) -> None:
+def participant_upload(join_link: str, nickname: str, clip, errors: list) -> None:
     """One phone: its own Playwright and browser (Playwright is not thread-safe)."""
     from playwright.sync_api import sync_playwright
 
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-            page, external = new_page(browser, 390, 1800)
-            page.goto(f"{url}{join_path}")
+            origin = join_link.split("/?", 1)[0]
+            page, external = new_page(browser, 390, 1800, local=(origin,))
+            page.goto(join_link)  # exactly what the QR code says
             page.get_by_text("You are in the workshop").wait_for(timeout=60_000)
             page.get_by_role("textbox", name="Nickname (required)").fill(nickname)
             page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(clip))
@@ -58,7 +60,8 @@ def test_participants_upload_at_once_and_the_board_shows_them(tmp_path, clips):
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     ARTIFACTS.mkdir(exist_ok=True)
-    with streamlit_server(data_dir) as url, sync_playwright() as p:
+    # listening on the network, as for phones in the room
+    with streamlit_server(data_dir, address="0.0.0.0") as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         board, external = new_page(browser, 1600, 2400)
         board.goto(f"{url}/workshop")
@@ -66,13 +69,16 @@ def test_participants_upload_at_once_and_the_board_shows_them(tmp_path, clips):
         board.get_by_role("button", name="Start a workshop").click()
         board.get_by_test_id("join-qr").locator("svg").wait_for(timeout=60_000)
         board.get_by_text("Waiting for the first result").wait_for(timeout=30_000)
-        join = board.locator("code", has_text="/?workshop=").first.inner_text()
-        assert re.fullmatch(re.escape(url) + r"/\?workshop=[A-Za-z0-9_-]{43}", join.strip())
-        join_path = join.strip()[len(url):]
+        join = board.locator("code", has_text="/?workshop=").first.inner_text().strip()
+        port = url.rsplit(":", 1)[1]
+        # the presenter is on 127.0.0.1; phones get this machine's network address
+        lan = local_network_address()
+        host = re.escape(lan) if lan else r"127\.0\.0\.1"
+        assert re.fullmatch(rf"http://{host}:{port}/\?workshop=[A-Za-z0-9_-]{{43}}", join)
 
         errors: list[str] = []
         phones = [threading.Thread(target=participant_upload,
-                                   args=(url, join_path, n, c, errors))
+                                   args=(join, n, c, errors))
                   for n, c in zip(NICKNAMES, clips, strict=True)]
         for phone in phones:
             phone.start()

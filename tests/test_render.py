@@ -204,7 +204,7 @@ def test_stride_counter_follows_the_stride_table():
     import pandas as pd
 
     from gait.posetrack import PoseTrack
-    from gait.render import _Annotator, _Style
+    from gait.render import FrameStyle, _Annotator
 
     events = pd.DataFrame({"side": ["right"] * 4, "event": ["foot_strike"] * 4,
                            "time_s": [0.0, 0.7, 1.4, 2.1]})
@@ -212,10 +212,10 @@ def test_stride_counter_follows_the_stride_table():
                             "start_s": [0.0, 1.4], "end_s": [0.7, 2.1]})  # 0.7–1.4 dropped
     track = PoseTrack.empty(10, width_px=64, height_px=48)
     annotator = _Annotator(track=track, overlays=None, events=events, near_side="right",
-                           style=_Style(64, 48), strides=strides)
+                           style=FrameStyle(64, 48), strides=strides)
     assert annotator.stride_number(0.3) == 1
     assert annotator.stride_number(1.0) == 0  # not a kept stride
     assert annotator.stride_number(1.5) == 2
     without_table = _Annotator(track=track, overlays=None, events=events, near_side="right",
-                               style=_Style(64, 48))
+                               style=FrameStyle(64, 48))
     assert without_table.stride_number(1.5) == 3

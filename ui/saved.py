@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import socket
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
@@ -66,6 +68,37 @@ def absolute_link(path: str) -> str:
     if last in PAGE_PATHS and "://" in head:  # the address of a page, not of the app
         base = head
     return f"{base}{path}"
+
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def room_link(path: str) -> str:
+    """A link for other devices in the room (the workshop QR code). The presenter opens
+    the app on `localhost` (the camera needs it), which phones cannot reach: then the
+    host becomes this machine's address on the local network (no packet is sent to
+    find it). HIPDRIVE_PUBLIC_URL, when set, wins."""
+    link = absolute_link(path)
+    parts = urlsplit(link)
+    if os.environ.get("HIPDRIVE_PUBLIC_URL") or parts.hostname not in LOOPBACK_HOSTS:
+        return link
+    lan_ip = local_network_address()
+    if lan_ip is None:
+        return link
+    netloc = lan_ip + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def local_network_address() -> str | None:
+    """This machine's address on its default route (a UDP socket's local end after
+    connect(): nothing is sent), or None without a network."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+            address = probe.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
 
 
 def remember_link_params() -> None:
