@@ -33,7 +33,8 @@ if not camera_allowed:
     st.warning(
         f"**The camera cannot start here.** Browsers give a page the camera only on "
         f"`localhost` or over HTTPS, and this page was opened as `{url.scheme}://"
-        f"{url.hostname}`. On the presenter's laptop open http://localhost:8501/live "
+        f"{url.hostname}`. On the presenter's laptop open "
+        f"http://localhost:{url.port or 8501}/live "
         "instead (no internet needed), or serve HipDrive over HTTPS. Meanwhile the room "
         "can film with their phones and upload: start a **Workshop** and show its QR code.",
         icon="📷")

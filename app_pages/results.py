@@ -3,7 +3,7 @@ and sharing underneath."""
 
 import streamlit as st
 
-from ui import state
+from ui import saved, state
 from ui.results_view import render_results
 from ui.share_panel import render_share_panel
 from ui.widgets import pick_result
@@ -16,6 +16,11 @@ if not state.results():
 
 result = pick_result("Analysis", key="results_pick", default=state.current())
 state.set_current(result.id)
+if result.saved is not None:
+    share_col, note_col = st.columns([3, 2])
+    share_col.code(saved.absolute_link(result.saved.share_path), language=None)
+    note_col.caption("Saved: this link opens these results in any browser. History link "
+                     "and delete: under “Save and share” at the bottom.")
 render_results(result)
 render_share_panel(result)
 
