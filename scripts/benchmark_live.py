@@ -5,7 +5,7 @@
 Without --browser: a rendered runner clip is fed to gait.live_camera.LiveCamera the
 way streamlit-webrtc does — a camera thread delivering frames in real time at --fps,
 dropping a frame when the previous one is still being processed — while the main
-thread refreshes the live figures twice a second, as the page does. Then once as fast
+thread refreshes the live figures once a second, as the page does. Then once as fast
 as possible (the most frames/s this machine can process).
 
 With --browser: the real app and Chromium with a fake camera playing the clip at
@@ -38,7 +38,7 @@ def _frames(seconds: float, fps: int):
 
 
 def paced(frames: list[np.ndarray], fps: int) -> dict:
-    """Real-time delivery with frame dropping, figures refreshed every 0.5 s."""
+    """Real-time delivery with frame dropping, figures refreshed every second."""
     from gait.live_camera import LiveCamera
 
     camera = LiveCamera()
@@ -71,7 +71,7 @@ def paced(frames: list[np.ndarray], fps: int) -> dict:
     thread = threading.Thread(target=deliver)
     started = time.perf_counter()
     thread.start()
-    while not done.wait(0.5):
+    while not done.wait(1.0):
         t0 = time.perf_counter()
         camera.figures()
         figure_s.append(time.perf_counter() - t0)
