@@ -69,7 +69,7 @@ with st.expander("Name, save and share", expanded=name_required):
     athlete = st.text_input(("Nickname" if workshop_id is not None else "Your name")
                             + (" (required)" if name_required else ""), key="athlete",
                             max_chars=80, help="Shown on the report and in your history.")
-    choices = render_save_options(athlete=athlete, workshop_id=workshop_id)
+    choices = render_save_options(athlete=athlete, squad=invited, workshop_id=workshop_id)
 
 go_col, sample_col = st.columns(2)
 analyze = go_col.button("Analyze my clip", type="primary", key="analyze",

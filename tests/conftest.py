@@ -75,3 +75,16 @@ def postgres_url():
         pytest.skip("PostgreSQL binaries not installed")
     with temporary_postgres() as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (the browser tests)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.streamlit_server import BROWSER_ARGS, CHROMIUM
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        yield launched
+        launched.close()

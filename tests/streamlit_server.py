@@ -83,3 +83,14 @@ def video_plays(page) -> bool:
         timeout=60_000)
     return page.evaluate("() => { const v = document.querySelector('video');"
                          " return v.error === null && v.videoWidth > 0; }")
+
+
+def delete_through_the_link(page, url: str, token: str) -> None:
+    """Open a share link, confirm, delete; wait for the "deleted" message."""
+    page.goto(f"{url}/?analysis={token}")
+    page.get_by_text("Delete this analysis").click()
+    delete = page.get_by_role("button", name="Delete", exact=True)
+    assert delete.is_disabled()  # needs the confirmation first
+    page.get_by_text("Yes, delete it for good").click()
+    delete.click()
+    page.get_by_text("this link no longer works").wait_for(timeout=30_000)

@@ -10,8 +10,6 @@ import pytest
 
 from synthetic.render_runner import make_clip
 from tests.streamlit_server import (
-    BROWSER_ARGS,
-    CHROMIUM,
     ROOT,
     new_page,
     no_exception,
@@ -27,16 +25,6 @@ ANALYSIS_TIMEOUT_MS = 240_000
 def server(tmp_path_factory):
     with streamlit_server(tmp_path_factory.mktemp("data")) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from tests.pg_server import create_database
 from tests.streamlit_server import (
     BROWSER_ARGS,
     CHROMIUM,
+    delete_through_the_link,
     new_page,
     no_exception,
     streamlit_server,
@@ -66,11 +67,7 @@ def test_two_app_processes_share_one_postgresql(hosted, tmp_path):
         page.get_by_test_id("stDataFrame").wait_for(timeout=30_000)
         assert list(store.squad()["athlete_name"]) == ["Gus"]
 
-        page.goto(f"{second}/?analysis={token}")
-        page.get_by_text("Delete this analysis").click()
-        page.get_by_text("Yes, delete it for good").click()
-        page.get_by_role("button", name="Delete", exact=True).click()
-        page.get_by_text("this link no longer works").wait_for(timeout=30_000)
+        delete_through_the_link(page, second, token)
         page.goto(f"{first}/?analysis={token}")
         page.get_by_text("Analysis not found").wait_for(timeout=30_000)
         no_exception(page)

@@ -11,9 +11,8 @@ from gait.store import Store
 from synthetic.render_runner import make_clip
 from tests.store_writers import small_report
 from tests.streamlit_server import (
-    BROWSER_ARGS,
-    CHROMIUM,
     ROOT,
+    delete_through_the_link,
     free_port,
     new_page,
     no_exception,
@@ -24,16 +23,6 @@ from tests.streamlit_server import (
 ARTIFACTS = ROOT / "test-artifacts"
 PASSCODE = "squad-passcode-2026"
 HOSTILE = "<img src=x onerror=alert(1)> ![p](http://evil.example/p.png)"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -73,12 +62,7 @@ def test_share_link_survives_a_restart_and_its_holder_deletes_it(browser, saved)
         open_shared(page, url, token)
         page.wait_for_selector(".js-plotly-plot", timeout=60_000)
         page.screenshot(path=str(ARTIFACTS / "shared-link.png"), full_page=True)
-        page.get_by_text("Delete this analysis").click()
-        delete = page.get_by_role("button", name="Delete", exact=True)
-        assert delete.is_disabled()  # needs the confirmation first
-        page.get_by_text("Yes, delete it for good").click()
-        delete.click()
-        page.get_by_text("this link no longer works").wait_for(timeout=30_000)
+        delete_through_the_link(page, url, token)
         page.goto(f"{url}/?analysis={token}")
         page.get_by_text("Analysis not found").wait_for(timeout=30_000)
         no_exception(page)

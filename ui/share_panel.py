@@ -44,10 +44,10 @@ class SaveChoices:
     workshop_id: int | None = None  # also put it on this workshop's board
 
 
-def render_save_options(*, athlete: str, workshop_id: int | None = None) -> SaveChoices:
-    """The Analyze page's save section (the athlete name comes from its own field).
-    Squad invites and workshops always save."""
-    squad = saved.invite_is_valid() and workshop_id is None
+def render_save_options(*, athlete: str, squad: bool, workshop_id: int | None = None
+                        ) -> SaveChoices:
+    """The Analyze page's save section (the athlete name comes from its own field;
+    `squad`: arrived through a valid invite). Squad invites and workshops always save."""
     save = st.checkbox("Save it and get a share link", value=True, key="save_choice",
                        disabled=squad or workshop_id is not None,
                        help="Saved results get a private link you can send; nothing is "

@@ -81,12 +81,6 @@ def replace_result(result: SessionResult) -> None:
     st.session_state[RESULTS_KEY] = [result if r.id == result.id else r for r in results()]
 
 
-def forget_result(result_id: str) -> None:
-    st.session_state[RESULTS_KEY] = [r for r in results() if r.id != result_id]
-    if st.session_state.get(CURRENT_KEY) == result_id:
-        st.session_state.pop(CURRENT_KEY, None)
-
-
 def get_result(result_id: str | None) -> SessionResult | None:
     return next((r for r in results() if r.id == result_id), None)
 
