@@ -88,9 +88,10 @@ def video_plays(page) -> bool:
 def delete_through_the_link(page, url: str, token: str) -> None:
     """Open a share link, confirm, delete; wait for the "deleted" message."""
     page.goto(f"{url}/?analysis={token}")
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)  # the page has settled
     page.get_by_text("Delete this analysis").click()
     delete = page.get_by_role("button", name="Delete", exact=True)
     assert delete.is_disabled()  # needs the confirmation first
     page.get_by_text("Yes, delete it for good").click()
     delete.click()
-    page.get_by_text("this link no longer works").wait_for(timeout=30_000)
+    page.get_by_text("this link no longer works").wait_for(timeout=60_000)
