@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from gait.reference import NOISE_DEG
+from gait.reference import NOISE_DEG, noise_band_deg
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,11 @@ def suggest_drills(*, near_medians: dict, reference_values: dict, cadence_spm: f
     drills: list[Drill] = []
     ext = _num(near_medians.get("peak_thigh_extension_deg"))
     ref_ext = reference_values.get("peak_thigh_extension_deg")
-    if ext is not None and ref_ext is not None and ext < ref_ext - NOISE_DEG:
+    if (ext is not None and ref_ext is not None
+            and ext < ref_ext - noise_band_deg("peak_thigh_extension_deg", ext - ref_ext)):
         finding = (f"Peak thigh extension {ext:.0f}° vs {ref_ext:.0f}° in the speed-matched "
-                   "reference: the thigh drives back less than in experienced runners.")
+                   "reference: the thigh drives back less than in experienced runners, by more "
+                   "than the pose model's known under-reading of extension.")
         drills.append(Drill(
             "hip_flexor_stretch", "Half-kneeling hip-flexor stretch with posterior pelvic tilt",
             finding,

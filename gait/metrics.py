@@ -170,3 +170,37 @@ def variability(strides: pd.DataFrame) -> dict[str, float | None]:
         "stride_time_cv_pct": float(100 * st.std(ddof=1) / st.mean()),
         "peak_thigh_extension_sd_deg": float(per_side_sd.mean()),
     }
+
+
+SCREENED_METRICS: tuple[str, ...] = ("peak_thigh_extension_deg", "peak_thigh_flexion_deg")
+OUTLIER_MIN_DEG = 10.0  # never call a stride an outlier for less than this
+OUTLIER_ROBUST_SDS = 4.0  # … or for less than this many robust SDs (1.4826·MAD)
+MIN_STRIDES_TO_SCREEN = 5
+# Beyond these no runner's thigh goes (sprinters: ~35–40° extension, ~70–80° flexion).
+PLAUSIBLE_MAX_DEG = {"peak_thigh_extension_deg": 60.0, "peak_thigh_flexion_deg": 100.0}
+
+
+def drop_angle_outliers(strides: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Leave out strides whose peak thigh extension or flexion is missing or lies far
+    from the same leg's other strides: more than max(OUTLIER_MIN_DEG, 4 robust SDs)
+    from the leg's median. Steady running varies by ~2–3° stride to stride, so such a
+    stride is the pose model losing or mixing up the leg, not the runner; averaging it
+    in would move the leg's figures. Legs with fewer than MIN_STRIDES_TO_SCREEN strides
+    are not screened that way, but every stride must stay within PLAUSIBLE_MAX_DEG.
+    Returns the kept strides (numbers unchanged, so gaps show which were left out) and
+    how many were dropped."""
+    keep = np.ones(len(strides), dtype=bool)
+    for metric, limit in PLAUSIBLE_MAX_DEG.items():
+        keep &= ~(strides[metric].to_numpy(dtype=float) > limit)
+    for side in SIDES:
+        rows = np.flatnonzero((strides["side"] == side).to_numpy())
+        if len(rows) < MIN_STRIDES_TO_SCREEN:
+            continue
+        for metric in SCREENED_METRICS:
+            values = strides[metric].to_numpy(dtype=float)[rows]
+            median = np.nanmedian(values)
+            robust_sd = 1.4826 * np.nanmedian(np.abs(values - median))
+            limit = max(OUTLIER_MIN_DEG, OUTLIER_ROBUST_SDS * robust_sd)
+            far = ~(np.abs(values - median) <= limit)  # NaN counts as far
+            keep[rows[far]] = False
+    return strides[keep].reset_index(drop=True), int((~keep).sum())

@@ -23,6 +23,7 @@ from gait.kinematics import compute_angles, detect_geometry, estimate_speed_mps,
 from gait.metrics import (
     STRIDE_METRICS,
     cadence_spm,
+    drop_angle_outliers,
     side_summary,
     stride_metrics,
     symmetry,
@@ -31,6 +32,8 @@ from gait.metrics import (
 from gait.posetrack import PoseTrack
 from gait.quality import quality_flags
 from gait.reference import ATTRIBUTION, ELITE_MARKERS, compare, reference_at, speed_from_cadence
+from gait.reliability import assess_reliability, assess_report
+from gait.slow_motion import apparent_slowdown, stride_period_s
 from gait.strides import build_strides
 from gait.tracks import DEFAULT_CUTOFF_HZ, clean_track
 
@@ -116,6 +119,43 @@ def _raise_if_slow_motion(events: pd.DataFrame) -> None:
             "capture-rate box in the app) and analyse it again.")
 
 
+def _hip_speed_legs_per_s(clean: PoseTrack) -> float:
+    """How fast the hips cross the picture, in leg lengths (hip→ankle) per second; 0 on a
+    treadmill or with a panning camera."""
+    hips = clean.xy("left_hip")[:, 0] / 2 + clean.xy("right_hip")[:, 0] / 2
+    ok = np.isfinite(hips)
+    if ok.sum() < 3:
+        return 0.0
+    leg_px = np.nanmedian([np.hypot(*(clean.xy(f"{s}_hip") - clean.xy(f"{s}_ankle")).T)
+                           for s in SIDES])
+    slope = np.polyfit(clean.time_s[ok], hips[ok], 1)[0]
+    return float(abs(slope) / leg_px) if np.isfinite(leg_px) and leg_px > 0 else 0.0
+
+
+def _apparent_slowdown(clean: PoseTrack) -> float | None:
+    """How many times too slow the feet's swing looks (gait.slow_motion), from the stride
+    period of the ankles' x relative to the hips and the hips' travel."""
+    hips = clean.xy("left_hip")[:, 0] / 2 + clean.xy("right_hip")[:, 0] / 2
+    period = stride_period_s(clean.time_s, [clean.xy(f"{s}_ankle")[:, 0] - hips
+                                            for s in SIDES])
+    return apparent_slowdown(period, hip_speed_legs_per_s=_hip_speed_legs_per_s(clean))
+
+
+def _analyze_slowed_clip(raw: PoseTrack, *, options: AnalysisOptions, capture_fps: float,
+                         video: dict | None, slowdown: float) -> GaitReport:
+    """Analyse a clip whose steps look `slowdown`× too slow (slow motion played back at
+    the stored rate, no capture rate given) as if captured `slowdown`× faster; the
+    verdict says the times rest on that guess."""
+    report = analyze_track(raw.with_arrays(time_s=raw.time_s / slowdown), options=options,
+                           capture_fps=capture_fps * slowdown, video=video)
+    summary = report.summary
+    summary["slow_motion"] = {"assumed_factor": slowdown,
+                              "assumed_capture_fps": round(capture_fps * slowdown, 3)}
+    summary["reliability"] = assess_report(summary, strides=report.strides,
+                                           events=report.events, frames=report.frames).as_dict()
+    return report
+
+
 def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = AnalysisOptions(),
                   capture_fps: float, video: dict | None = None) -> GaitReport:
     """Analyse a raw pose track (after pose estimation)."""
@@ -126,18 +166,22 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = AnalysisOptions(
             f"No runner was found in {100 * (1 - detected.mean()) if raw.n_frames else 100:.0f} %"
             " of the frames. Film from the side with the whole body in view, in good light.")
     clean, cleaning = clean_track(raw, cutoff_hz=options.cutoff_hz)
+    slowdown = None if options.capture_fps else _apparent_slowdown(clean)
+    if slowdown:  # a slow-motion clip: analyse at the guessed rate, verdict not reliable
+        return _analyze_slowed_clip(raw, options=options, capture_fps=capture_fps,
+                                    video=video, slowdown=slowdown)
     geometry = detect_geometry(clean, treadmill=options.treadmill)
     angles = compute_angles(clean, direction=geometry.direction)
-    events = detect_events(clean, leg_length_px=geometry.leg_length_px,
-                           knee_flexion_deg={s: angles[f"{s}_knee_deg"].to_numpy() for s in SIDES})
+    events, skipped_contacts = detect_events(clean, leg_length_px=geometry.leg_length_px,
+                                             direction=geometry.direction)
     frames = _frames_table(raw, clean, angles, geometry.near_side)
-    strides, dropped = build_strides(events)
+    strides, dropped = build_strides(events, skipped=skipped_contacts)
     if strides.empty:
         _raise_if_slow_motion(events)
         raise AnalysisError(
             "No complete stride was found: the feet must be visible touching the ground. "
             "Film 10–20 s of steady running from the side with the feet in frame.")
-    strides = stride_metrics(frames, strides)
+    strides, dropped["angle_outlier"] = drop_angle_outliers(stride_metrics(frames, strides))
     cadence = cadence_spm(strides)
     speed, speed_source = _speed(options, clean, events, geometry, cadence)
     reference = reference_at(speed) if speed else None
@@ -162,7 +206,8 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = AnalysisOptions(
         capture_fps=capture_fps, duration_s=duration,
         strides_per_side={s: per_side[s]["n_strides"] for s in SIDES}, geometry=geometry,
         cleaning=cleaning, frame_height_px=raw.frame_height_px, far_leg_confidence=far_conf,
-        dropped_strides=dropped)
+        dropped_strides=dropped,
+        repeated_frame_share=float(np.mean(raw.flags.get("repeated_frame", False))))
     stride_times = strides["stride_time_s"].to_numpy()
     summary = {
         "software": {"name": "hipdrive", "version": __version__},
@@ -185,6 +230,7 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = AnalysisOptions(
         "per_side": per_side,
         "symmetry": sym,
         "variability": variability(strides),
+        "strides_dropped": dropped,
         "reference": None if reference is None else {
             "speed_mps_used": reference.used_speed_mps, "clamped": reference.clamped,
             "note": reference.note, "values": reference.values, "comparison": comparison,
@@ -198,17 +244,23 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = AnalysisOptions(
                      "hip_travel_leg_lengths": geometry.hip_travel_leg_lengths,
                      "far_to_near_thigh_length": geometry.camera_side_on_ratio},
     }
+    summary["reliability"] = assess_reliability(
+        strides=strides, events=events, in_view_s=seen_s, cadence_spm=cadence,
+        capture_fps=capture_fps, stated_capture_fps=options.capture_fps,
+        quality=summary["quality"], strides_dropped=summary.get("strides_dropped"),
+        hip_speed_legs_per_s=_hip_speed_legs_per_s(clean)).as_dict()
     return GaitReport(summary=summary, strides=strides, frames=frames, events=events, track=clean)
 
 
 def analyze_video(path: str | Path, *, options: AnalysisOptions = AnalysisOptions(),
                   progress: Progress | None = None) -> GaitReport:
     """Decode the clip, find the pose in every frame and analyse it."""
-    from gait.pose import MediaPipePose, extract_pose
+    from gait.pose import extract_pose
+    from gait.roi import mediapipe_roi_pose
     from gait.video import iter_frames, probe_video
 
     info = probe_video(path, capture_fps=options.capture_fps)
-    with MediaPipePose() as estimator:
+    with mediapipe_roi_pose() as estimator:  # zooms in on small runners; large: full frame
         raw = extract_pose(iter_frames(path, info=info), estimator,
                            n_frames_estimate=info.n_frames_estimate, width_px=info.width_px,
                            height_px=info.height_px, progress=progress)

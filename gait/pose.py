@@ -21,6 +21,8 @@ from gait.video import VideoFrame
 
 Progress = Callable[[str, float, float | None], None]
 PROGRESS_INTERVAL_S = 0.25
+REPEAT_CHANGE_FRACTION = 0.15
+REPEAT_MAX_CHANGE = 0.3  # grey levels
 N_KEYPOINTS = len(KEYPOINTS)
 
 
@@ -66,7 +68,11 @@ class MediaPipePose:
     the clip (the legacy API feeds simulated timestamps), and our pipeline low-passes
     every keypoint later with a zero-phase filter whose cut-off is set in Hz
     (`gait.tracks`), so raw landmarks are what we want. `time_s` is therefore not
-    needed and is ignored.
+    needed and is ignored. `static_image_mode=True` runs the person detector on every
+    call and keeps no state between calls (for unrelated images such as search tiles).
+
+    Small runners (a skeleton under ~1/4 of the frame's long side) are better served by
+    `gait.roi.mediapipe_roi_pose()`, which zooms the model in on them.
 
     MediaPipe prints a few lines to stderr when its graph starts (TFLite and absl
     messages written before absl logging is initialised); no environment variable
@@ -78,13 +84,14 @@ class MediaPipePose:
         self,
         *,
         smooth_landmarks: bool = False,
+        static_image_mode: bool = False,
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
     ) -> None:
         import mediapipe as mp  # heavy (~1–2 s); imported only when needed
 
         self._pose = mp.solutions.pose.Pose(
-            static_image_mode=False,
+            static_image_mode=static_image_mode,
             model_complexity=1,
             smooth_landmarks=smooth_landmarks,
             enable_segmentation=False,
@@ -174,12 +181,18 @@ def extract_pose(
     xs: list[np.ndarray] = []
     ys: list[np.ndarray] = []
     confs: list[np.ndarray] = []
+    changes: list[float] = []
+    previous_thumb: np.ndarray | None = None
     for frame in frames:
         x_px, y_px, confidence = estimator.estimate(frame.rgb, frame.time_s)
         times_s.append(frame.time_s)
         xs.append(np.asarray(x_px, dtype=float))
         ys.append(np.asarray(y_px, dtype=float))
         confs.append(np.asarray(confidence, dtype=float))
+        thumb = frame.rgb[::8, ::8].astype(np.int16)
+        changes.append(float("inf") if previous_thumb is None or previous_thumb.shape != thumb.shape
+                       else float(np.abs(thumb - previous_thumb).mean()))
+        previous_thumb = thumb
         throttle.update(len(times_s))
     throttle.done()
     shape = (len(times_s), N_KEYPOINTS)
@@ -190,7 +203,23 @@ def extract_pose(
         confidence=np.asarray(confs, dtype=float).reshape(shape),
         frame_width_px=int(width_px),
         frame_height_px=int(height_px),
+        flags={"repeated_frame": repeated_frames(np.asarray(changes))},
     )
+
+
+def repeated_frames(change: np.ndarray) -> np.ndarray:
+    """Frames that repeat the previous picture (a clip converted from a lower frame
+    rate, or slowed down by repeating frames). `change` is the mean absolute difference
+    (0–255 grey levels) of each frame's 1/8-size thumbnail from the previous frame's.
+    A repeat differs by compression noise only: less than REPEAT_CHANGE_FRACTION of the
+    clip's typical (75th-percentile) change, and less than REPEAT_MAX_CHANGE. Measured
+    on a real clip holding each picture 3×: repeats 0.00–0.03, new pictures ≥ 0.46 with
+    a small runner on a still background; a treadmill clip's frames all differ by ≥ 2."""
+    finite = change[np.isfinite(change)]
+    if len(finite) < 3:
+        return np.zeros(len(change), dtype=bool)
+    typical = float(np.percentile(finite, 75))
+    return change < min(REPEAT_MAX_CHANGE, REPEAT_CHANGE_FRACTION * typical)
 
 
 def detection_rate(track: PoseTrack) -> float:

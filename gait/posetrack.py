@@ -8,6 +8,7 @@ Missing keypoints are NaN in x/y and 0 in confidence.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -75,3 +76,27 @@ class PoseTrack:
             frame_width_px=width_px,
             frame_height_px=height_px,
         )
+
+    def save_npz(self, path: str | Path, *, capture_fps: float, clip: str = "") -> None:
+        """Write the track (float32 pixels, ample for keypoints), its flags, the frame
+        size and the capture rate as a compressed .npz (test fixtures, recorded runs)."""
+        np.savez_compressed(
+            path, time_s=self.time_s, x_px=self.x_px.astype(np.float32),
+            y_px=self.y_px.astype(np.float32), confidence=self.confidence.astype(np.float32),
+            frame_size_px=np.array([self.frame_width_px, self.frame_height_px]),
+            capture_fps=np.array(capture_fps), clip=np.array(clip),
+            keypoints=np.array(self.keypoints),
+            **{f"flag_{name}": values for name, values in self.flags.items()})
+
+    @classmethod
+    def load_npz(cls, path: str | Path) -> tuple[PoseTrack, float]:
+        """A track written by `save_npz`, and its capture rate (frames/s)."""
+        data = np.load(path)
+        width, height = (int(v) for v in data["frame_size_px"])
+        flags = {k.removeprefix("flag_"): data[k] for k in data.files if k.startswith("flag_")}
+        track = cls(time_s=data["time_s"].astype(float), x_px=data["x_px"].astype(float),
+                    y_px=data["y_px"].astype(float),
+                    confidence=data["confidence"].astype(float), frame_width_px=width,
+                    frame_height_px=height, keypoints=tuple(str(k) for k in data["keypoints"]),
+                    flags=flags)
+        return track, float(data["capture_fps"])

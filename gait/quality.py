@@ -7,12 +7,14 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from gait.kinematics import Geometry
+from gait.strides import DROP_REASONS
 from gait.tracks import CleaningReport
 
 MIN_STRIDES_PER_SIDE = 7  # Dingenen 2018
 MIN_FPS_FOR_CONTACT = 60.0  # Souza 2016
 MIN_RUNNER_FRACTION_OF_FRAME = 0.4
 SHORT_CLIP_S = 8.0
+REPEATED_FRAMES_SHARE = 0.1  # more repeated pictures than this is a converted clip
 
 
 @dataclass(frozen=True)
@@ -27,14 +29,26 @@ class QualityFlag:
 
 def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: dict[str, int],
                   geometry: Geometry, cleaning: CleaningReport, frame_height_px: int,
-                  far_leg_confidence: float, dropped_strides: int) -> list[QualityFlag]:
-    """All flags that apply, most important first."""
+                  far_leg_confidence: float, dropped_strides: dict[str, int],
+                  repeated_frame_share: float = 0.0) -> list[QualityFlag]:
+    """All flags that apply, most important first. `repeated_frame_share`: fraction of
+    frames that repeat the previous picture."""
     flags: list[QualityFlag] = []
+    distinct_fps = capture_fps * (1.0 - repeated_frame_share)
+    if repeated_frame_share > REPEATED_FRAMES_SHARE:
+        flags.append(QualityFlag(
+            "repeated_frames", "warning",
+            f"{100 * repeated_frame_share:.0f} % of the frames repeat the picture before them: "
+            f"the clip holds only about {distinct_fps:.0f} different pictures per second "
+            f"although it plays at {capture_fps:.0f} frames/s (converted from a lower frame "
+            "rate, or slowed down by repeating frames). Events and contact times are only as "
+            "precise as those pictures. Upload the original recording from the phone."))
+        capture_fps = distinct_fps
     if capture_fps < MIN_FPS_FOR_CONTACT:
         frame_ms = 1000.0 / capture_fps
         flags.append(QualityFlag(
             "low_frame_rate", "warning",
-            f"Filmed at {capture_fps:.0f} fps: each frame is {frame_ms:.0f} ms, so contact "
+            f"{capture_fps:.0f} pictures per second: each is {frame_ms:.0f} ms apart, so contact "
             "times are uncertain by about one frame. Film at 60 fps or more (120–240 is "
             "better)."))
     few = {s: n for s, n in strides_per_side.items() if n < MIN_STRIDES_PER_SIDE}
@@ -85,9 +99,11 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
             "gaps", "warning",
             f"No usable pose in {cleaning.unfilled_frames} of {cleaning.n_frames} frames "
             "(runner out of view or hidden). Keep the whole body in frame."))
-    if dropped_strides:
+    n_dropped = sum(dropped_strides.values())
+    if n_dropped:
+        reasons = "; ".join(f"{n} because {DROP_REASONS[reason]}"
+                            for reason, n in dropped_strides.items() if n)
         flags.append(QualityFlag(
             "strides_dropped", "info",
-            f"{dropped_strides} stride(s) were left out because a foot strike or toe-off could "
-            "not be found reliably (feet hidden or out of frame)."))
+            f"{n_dropped} stride(s) seen in the clip were left out: {reasons}."))
     return flags

@@ -3,42 +3,67 @@ normalisation of a stride to 0–100 %."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
+from gait.events import SkippedContact
 from gait.keypoints import SIDES
 
 MIN_STRIDE_S = 0.45  # 266 steps/min: faster than any distance runner
 MAX_STRIDE_S = 1.5  # 80 steps/min: slower is walking or a missed foot strike
 MAX_DEVIATION_FROM_MEDIAN = 0.25
 
+# Why a stride between two contacts seen in the clip was left out (summary.json
+# "strides_dropped" counts them; the app and report show these words).
+DROP_REASONS: dict[str, str] = {
+    "foot_not_visible": "the foot was hidden or out of frame at one of its contacts",
+    "strike_not_found": "the foot never came down to its stance level in the video",
+    "toe_off_not_found": "the toe-off could not be timed",
+    "implausible_duration": "it lasted too long or too short for one running stride",
+    "angle_outlier": "the leg's angles were far from every other stride of that leg "
+                     "(the pose model lost the leg)",
+}
 
-def build_strides(events: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+
+def build_strides(events: pd.DataFrame, *, skipped: Iterable[SkippedContact] = ()
+                  ) -> tuple[pd.DataFrame, dict[str, int]]:
     """One row per stride: side, stride (per-side number), start_s, end_s, toe_off_s,
     stride_time_s, contact_time_s.
 
-    A stride is kept when it lasts 0.45–1.5 s, holds its own toe-off, and its
-    duration is within 25 % of the side's median (a missed foot strike doubles a
-    stride). Returns the table and the number of candidate strides dropped.
+    Contacts of one side (timed ones from `events`, untimed ones from `skipped`) are
+    taken in time order; each pair of consecutive contacts is a candidate stride. It
+    is kept when both contacts were timed, it lasts 0.45–1.5 s and within 25 % of the
+    side's median (a missed contact doubles a stride). Returns the table and the
+    number of dropped candidates per reason (keys of DROP_REASONS).
     """
-    rows, dropped = [], 0
+    dropped = dict.fromkeys(DROP_REASONS, 0)
+    rows = []
     for side in SIDES:
         side_events = events[events["side"] == side]
         strikes = side_events[side_events["event"] == "foot_strike"]["time_s"].to_numpy()
         toe_offs = side_events[side_events["event"] == "toe_off"]["time_s"].to_numpy()
+        contacts = sorted([(float(t), None, float(o)) for t, o in zip(strikes, toe_offs,
+                                                                       strict=True)]
+                          + [(c.time_s, c.reason, float("nan")) for c in skipped
+                             if c.side == side])
         candidates = []
-        for start, end in zip(strikes[:-1], strikes[1:], strict=True):
-            inside = toe_offs[(toe_offs > start) & (toe_offs < end)]
-            duration = end - start
-            if len(inside) != 1 or not MIN_STRIDE_S <= duration <= MAX_STRIDE_S:
-                dropped += 1
-                continue
-            candidates.append((start, end, float(inside[0])))
+        for (start, start_problem, toe_off), (end, end_problem, _) in zip(
+                contacts[:-1], contacts[1:], strict=True):
+            problem = start_problem or end_problem or (
+                None if np.isfinite(toe_off) else "toe_off_not_found")
+            if problem:
+                dropped[problem] += 1
+            elif not MIN_STRIDE_S <= end - start <= MAX_STRIDE_S:
+                dropped["implausible_duration"] += 1
+            else:
+                candidates.append((start, end, toe_off))
         if candidates:
             median = np.median([end - start for start, end, _ in candidates])
             for start, end, toe_off in candidates:
                 if abs((end - start) - median) > MAX_DEVIATION_FROM_MEDIAN * median:
-                    dropped += 1
+                    dropped["implausible_duration"] += 1
                     continue
                 rows.append((side, start, end, toe_off))
     table = pd.DataFrame(rows, columns=["side", "start_s", "end_s", "toe_off_s"])

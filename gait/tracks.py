@@ -165,6 +165,16 @@ def fill_track_gaps(track: PoseTrack, *, max_gap_s: float) -> PoseTrack:
     return track.with_arrays(x_px=x, y_px=y, flags=flags)
 
 
+def blank_repeated_frames(track: PoseTrack) -> PoseTrack:
+    """NaN keypoints on frames that repeat the previous picture (flag `repeated_frame`)."""
+    repeated = track.flags.get("repeated_frame")
+    if repeated is None or not np.any(repeated):
+        return track
+    x, y = track.x_px.copy(), track.y_px.copy()
+    x[repeated], y[repeated] = np.nan, np.nan
+    return track.with_arrays(x_px=x, y_px=y)
+
+
 def effective_cutoff_hz(cutoff_hz: float, sample_rate_hz: float) -> float:
     """The cut-off actually used: at most 40 % of the sampling rate."""
     return float(min(cutoff_hz, 0.4 * sample_rate_hz))
@@ -198,8 +208,20 @@ def clean_track(
     max_gap_s: float = DEFAULT_MAX_GAP_S,
     cutoff_hz: float = DEFAULT_CUTOFF_HZ,
 ) -> tuple[PoseTrack, CleaningReport]:
-    """Gate → repair swaps → fill gaps → low-pass. Returns the clean track and a report."""
+    """Drop repeated pictures → gate → repair swaps → fill gaps → low-pass. Returns the
+    clean track and a report.
+
+    A frame flagged `repeated_frame` (it repeats the previous picture, see
+    gait.pose.repeated_frames) holds no new measurement: its keypoints are blanked and
+    filled by interpolation like any short gap, so a picture held for 3 frames does not
+    pull the trajectory toward the moment it was first shown."""
     no_person = np.isnan(track.x_px).all(axis=1)
+    repeated_share = float(np.mean(track.flags.get("repeated_frame", False)))
+    if 0 < repeated_share < 1 and track.n_frames > 1:
+        # one lost picture of a clip with few distinct pictures is still a short gap
+        picture_interval_s = track.median_frame_interval_s / (1.0 - repeated_share)
+        max_gap_s = max(max_gap_s, 2.5 * picture_interval_s)
+    track = blank_repeated_frames(track)
     gated = gate_by_confidence(track, min_confidence=min_confidence)
     repaired = repair_leg_swaps(gated)
     filled = fill_track_gaps(repaired, max_gap_s=max_gap_s)

@@ -103,22 +103,37 @@ def test_unrepaired_swaps_would_corrupt_the_metrics():
 
 
 def test_less_hip_drive_is_measured_and_triggers_drills():
+    """Extension read short of the reference is judged against noise + the pose model's
+    measured under-reading (EXTENSION_POSE_BIAS_DEG): 10° less is measured but gives no
+    extension drill (it could be the pose model on a real runner), 18° less does."""
     normal = analyze_track(to_pose_track(_run(60, +1, True, "fixed"), noise_px=1.0),
                            capture_fps=60, options=_options(3.5))
-    limited_run = _run(60, +1, True, "fixed", thigh_extension_offset_deg=-10)
-    limited = analyze_track(to_pose_track(limited_run, noise_px=1.0), capture_fps=60,
-                            options=_options(3.5))
-    near = limited_run.near_side
+    near = normal.summary["near_side"]
     ext_normal = normal.summary["per_side"][near]["peak_thigh_extension_deg"]["median"]
-    ext_limited = limited.summary["per_side"][near]["peak_thigh_extension_deg"]["median"]
-    assert 8 < ext_normal - ext_limited < 12
     ids_normal = {d["id"] for d in normal.summary["drills"]}
-    ids_limited = {d["id"] for d in limited.summary["drills"]}
     assert "hip_flexor_stretch" not in ids_normal
+    within_bias = analyze_track(
+        to_pose_track(_run(60, +1, True, "fixed", thigh_extension_offset_deg=-10),
+                      noise_px=1.0), capture_fps=60, options=_options(3.5))
+    ext_within = within_bias.summary["per_side"][near]["peak_thigh_extension_deg"]["median"]
+    assert 8 < ext_normal - ext_within < 12
+    assert "hip_flexor_stretch" not in {d["id"] for d in within_bias.summary["drills"]}
+    row = {c["metric"]: c for c in within_bias.summary["reference"]["comparison"][near]}[
+        "peak_thigh_extension_deg"]
+    assert row["difference"] < -5 and row["band"] == "noise"
+    assert "pose model reads extension short" in row["interpretation"]
+
+    limited = analyze_track(
+        to_pose_track(_run(60, +1, True, "fixed", thigh_extension_offset_deg=-18),
+                      noise_px=1.0), capture_fps=60, options=_options(3.5))
+    ext_limited = limited.summary["per_side"][near]["peak_thigh_extension_deg"]["median"]
+    assert 15 < ext_normal - ext_limited < 21
+    ids_limited = {d["id"] for d in limited.summary["drills"]}
     assert {"hip_flexor_stretch", "range_in_movement"} <= ids_limited
     assert "no_glute_activation" in ids_limited
-    comparison = {c["metric"]: c for c in limited.summary["reference"]["comparison"][near]}
-    assert comparison["peak_thigh_extension_deg"]["difference"] < -5
+    row = {c["metric"]: c for c in limited.summary["reference"]["comparison"][near]}[
+        "peak_thigh_extension_deg"]
+    assert row["difference"] < -13 and row["band"] in ("possible", "likely")
 
 
 def test_asymmetry_is_reported_per_side():

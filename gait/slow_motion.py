@@ -1,0 +1,69 @@
+"""Slow-motion playback: a clip filmed at a high rate but stored (and so played and
+timed) at a lower one makes every step look slow. Times in seconds, cadence in
+steps/min (both feet). Used by gait.reliability and gait.pipeline. Pure numpy."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+SLOW_MOTION_STRIDE_S = 1.3  # 92 steps/min: slower than any running, slower than most walking
+SLOW_MOTION_CADENCE_SPM = 110.0  # with long contacts in running proportions (duty ≤ 0.5)
+SLOW_MOTION_CONTACT_S = 0.40
+TYPICAL_STRIDE_S = 0.7  # ~170 steps/min, to say how many times slower the clip looks
+MIN_PERIODICITY = 0.3  # autocorrelation a foot's swing needs to count as periodic
+MAX_RUNNING_DUTY_FACTOR = 0.50  # contact / stride time; walking is above
+# Hip travel per stride period, in leg lengths hip→ankle (≈ 0.45 × body height, 0.79 m at
+# 1.75 m): distance runners stride 2–3.5 m (2.5–4.5 leg lengths), sprinters 4.5–5.2 m
+# (5.7–6.6). The stride length does not change with the playback rate, so a much longer
+# one means the pose repeats every other stride, not slow motion.
+MAX_STRIDE_LEG_LENGTHS = 8.0
+
+
+def looks_slowed(*, stride_s: float, contact_s: float | None, cadence_spm: float) -> bool:
+    """Median stride over SLOW_MOTION_STRIDE_S, or cadence under SLOW_MOTION_CADENCE_SPM
+    with contacts over SLOW_MOTION_CONTACT_S in running proportions (duty ≤ 0.5)."""
+    if stride_s > SLOW_MOTION_STRIDE_S:
+        return True
+    return (math.isfinite(cadence_spm) and cadence_spm < SLOW_MOTION_CADENCE_SPM
+            and contact_s is not None and contact_s > SLOW_MOTION_CONTACT_S
+            and contact_s / stride_s <= MAX_RUNNING_DUTY_FACTOR)
+
+
+def stride_period_s(time_s: np.ndarray, swing_px: list[np.ndarray]) -> float | None:
+    """Stride period (s) of the feet's swing: the lag, 0.35 s to half the clip, of the
+    highest (biased) autocorrelation summed over the signals (e.g. each ankle's x
+    minus the hips' x, pixels; NaN = missing). None when nothing is periodic."""
+    if len(time_s) < 8:
+        return None
+    dt = float(np.median(np.diff(time_s)))
+    total = np.zeros(len(time_s))
+    for signal in swing_px:
+        v = np.asarray(signal, dtype=float)
+        ok = np.isfinite(v)
+        if ok.sum() < 0.5 * len(v):
+            continue
+        v = np.where(ok, v - np.nanmean(v), 0.0)
+        ac = np.correlate(v, v, mode="full")[len(v) - 1:]
+        if ac[0] > 0:
+            total += ac / ac[0]
+    lo, hi = int(math.ceil(0.35 / dt)), len(time_s) // 2
+    if not total[0] or hi <= lo:
+        return None
+    total /= total[0]
+    lag = lo + int(np.argmax(total[lo:hi]))
+    return lag * dt if total[lag] >= MIN_PERIODICITY else None
+
+
+def apparent_slowdown(period_s: float | None, *, hip_speed_legs_per_s: float = 0.0
+                      ) -> float | None:
+    """How many times slower than running a stride period looks, rounded to the
+    slow-motion settings phones use (2×, 4×, 8×, …); None if it looks like running, or if
+    the hips (overground, in leg lengths per second) travel further per period than any
+    running stride."""
+    if period_s is None or period_s <= SLOW_MOTION_STRIDE_S:
+        return None
+    if abs(hip_speed_legs_per_s) * period_s > MAX_STRIDE_LEG_LENGTHS:
+        return None
+    return float(2 ** max(1, round(math.log2(period_s / TYPICAL_STRIDE_S))))

@@ -1,0 +1,177 @@
+"""Run HipDrive on real clips and score it against hand labels (README accuracy section).
+
+    .venv/bin/python scripts/evaluate_real.py [--clips ../shared/real] [--json out.json]
+    .venv/bin/python scripts/evaluate_real.py --tracks tests/data/real_tracks   # fast, no pose
+
+Default: every video in --clips goes through the real CLI (`gait analyze --no-video`).
+A clip with `<stem>.events.json` beside it is scored by the labels' own scorer
+(`score_events.py` in the same folder): strides found per foot, event errors in frames,
+contact-time error, cadence error. A clip with `<stem>.angles_*.json` (hand-digitised
+joints) gets the near thigh angle compared with the digitisers' at the labelled frames.
+Every clip reports cadence, strides per side, dropped strides by reason and the
+reliability verdict.
+
+`--tracks DIR` analyses recorded raw MediaPipe tracks (`scripts/record_real_tracks.py`)
+instead of decoding video: the same stages after pose, seconds instead of minutes, for
+developing the event and stride stages. Labels are then looked up in --clips.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")
+
+
+def analyse_clip(clip: Path, out_dir: Path) -> str | None:
+    """Run the CLI; returns its error line, or None when it wrote the outputs."""
+    done = subprocess.run([str(ROOT / ".venv/bin/gait"), "analyze", str(clip), "--out",
+                           str(out_dir), "--no-video"], capture_output=True, text=True)
+    if done.returncode != 0:
+        lines = [ln for ln in done.stderr.splitlines() if ln.startswith("error:")]
+        return lines[-1] if lines else done.stderr.strip().splitlines()[-1]
+    return None
+
+
+def analyse_track_file(track_file: Path, out_dir: Path) -> str | None:
+    """Analyse a recorded raw track with the stages after pose and write the outputs."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from record_real_tracks import load_track
+
+    from gait.outputs import write_outputs
+    from gait.pipeline import AnalysisError, analyze_track
+
+    track, capture_fps = load_track(track_file)
+    try:
+        report = analyze_track(track, capture_fps=capture_fps)
+    except AnalysisError as err:
+        return f"error: {err}"
+    write_outputs(report, out_dir)
+    return None
+
+
+def score_events(labels: Path, out_dir: Path) -> dict:
+    scorer = labels.parent / "score_events.py"
+    done = subprocess.run([sys.executable, str(scorer), str(labels), str(out_dir)],
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def compare_digitised(angle_files: list[Path], out_dir: Path) -> dict:
+    """Near thigh angle (HipDrive) minus the mean of the digitisers', per frame kind."""
+    import pandas as pd
+
+    frames = pd.read_csv(out_dir / "frames.csv", usecols=["frame", "near_thigh_deg"])
+    by_frame: dict[tuple[int, str], list[float]] = {}
+    for path in angle_files:
+        for f in json.loads(path.read_text())["frames"]:
+            by_frame.setdefault((f["frame"], f["kind"]), []).append(f["thigh_deg"])
+    result: dict[str, dict] = {}
+    for kind in sorted({k for _, k in by_frame}):
+        diffs, spread = [], []
+        for (frame, k), values in sorted(by_frame.items()):
+            if k != kind or len(values) < len(angle_files):
+                continue
+            ours = frames.loc[frames["frame"] == frame, "near_thigh_deg"]
+            if len(ours) and pd.notna(ours.iloc[0]):
+                diffs.append(float(ours.iloc[0]) - statistics.fmean(values))
+                spread.append(max(values) - min(values))
+        if diffs:
+            result[kind] = {
+                "n_frames": len(diffs),
+                "median_abs_err_deg": round(statistics.median(abs(d) for d in diffs), 1),
+                "mean_err_deg": round(statistics.fmean(diffs), 1),
+                "digitisers_median_disagreement_deg": round(statistics.median(spread), 1)}
+    return result
+
+
+def summarise(out_dir: Path) -> dict:
+    summary = json.loads((out_dir / "summary.json").read_text())
+    per_side = summary.get("per_side", {})
+    return {
+        "cadence_spm": round(summary["cadence_spm"], 1),
+        "near_side": summary.get("near_side"),
+        "strides": {s: per_side.get(s, {}).get("n_strides") for s in ("left", "right")},
+        "strides_dropped": summary.get("strides_dropped"),
+        "reliability": (summary.get("reliability") or {}).get("verdict"),
+        "reliability_reasons": [r.get("id") for r in
+                                (summary.get("reliability") or {}).get("reasons", [])],
+    }
+
+
+def evaluate(clips_dir: Path, tracks_dir: Path | None, work: Path) -> list[dict]:
+    if tracks_dir:
+        sources = sorted(tracks_dir.glob("*.npz"))
+    else:
+        sources = sorted(p for p in clips_dir.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)
+    results = []
+    for source in sources:
+        out_dir = work / source.stem
+        error = (analyse_track_file(source, out_dir) if tracks_dir
+                 else analyse_clip(source, out_dir))
+        row: dict = {"clip": source.stem}
+        if error:
+            row["error"] = error
+            results.append(row)
+            continue
+        row.update(summarise(out_dir))
+        labels = clips_dir / f"{source.stem}.events.json"
+        if labels.exists():
+            row["events"] = score_events(labels, out_dir)
+        angle_files = sorted(clips_dir.glob(f"{source.stem}.angles_*.json"))
+        if angle_files:
+            row["digitised_thigh"] = compare_digitised(angle_files, out_dir)
+        results.append(row)
+    return results
+
+
+def print_table(results: list[dict]) -> None:
+    print("| clip | strides L/R | dropped | cadence | verdict | foot: found/labelled, "
+          "strike / toe-off err (frames), contact err (ms) | cadence err | thigh vs digitised |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        if "error" in r:
+            print(f"| {r['clip']} | — | — | — | — | {r['error']} | — | — |")
+            continue
+        ev = r.get("events")
+        feet = "—"
+        if ev:
+            feet = "; ".join(
+                f"{foot} {ev[foot]['found']}/{ev[foot]['labelled_strides']}, "
+                f"{ev[foot]['strike_abs_err_frames_median']} / "
+                f"{ev[foot]['toe_off_abs_err_frames_median']}, "
+                f"{ev[foot]['contact_abs_err_ms_median']} ms"
+                for foot in ("near", "far"))
+        dig = "; ".join(f"{k}: {v['median_abs_err_deg']}° (mean {v['mean_err_deg']:+}°, "
+                        f"digitisers differ {v['digitisers_median_disagreement_deg']}°)"
+                        for k, v in (r.get("digitised_thigh") or {}).items()) or "—"
+        dropped = ", ".join(f"{k} {v}" for k, v in (r.get("strides_dropped") or {}).items()
+                            if v) or "0"
+        print(f"| {r['clip']} | {r['strides']['left']}/{r['strides']['right']} | {dropped} | "
+              f"{r['cadence_spm']} | {r['reliability']} | {feet} | "
+              f"{ev['cadence_err_pct'] if ev else '—'} % | {dig} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clips", type=Path, default=ROOT.parent / "shared" / "real")
+    parser.add_argument("--tracks", type=Path, help="recorded raw tracks instead of videos")
+    parser.add_argument("--json", type=Path, help="also write the numbers as JSON")
+    parser.add_argument("--keep", type=Path, help="keep the output folders here")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        results = evaluate(args.clips, args.tracks, args.keep or Path(tmp))
+    print_table(results)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

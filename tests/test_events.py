@@ -1,0 +1,103 @@
+"""Units of the event and stride stages: contact brackets, drop reasons, outlier
+screening (synthetic signals with known answers)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from gait.events import SkippedContact, contact_brackets, prominent_peaks
+from gait.metrics import drop_angle_outliers
+from gait.strides import DROP_REASONS, build_strides
+
+FPS = 60.0
+STRIDE_S = 0.7
+
+
+def forward_signal(seconds: float, *, phase: float = 0.0, noise_px: float = 0.0, seed: int = 0):
+    """A foot's forward distance from the pelvis (px): one peak and one trough per
+    stride, 250 px apart, like a runner's ankle."""
+    t = np.arange(0, seconds, 1 / FPS)
+    x = 125 * np.cos(2 * np.pi * (t / STRIDE_S - phase))
+    return t, x + np.random.default_rng(seed).normal(0, noise_px, len(t))
+
+
+def test_prominent_peaks_ignore_noise_wiggles_and_find_one_per_cycle():
+    t, x = forward_signal(7.0, noise_px=6.0, seed=1)
+    peaks = prominent_peaks(x, min_prominence=100, min_distance=int(0.25 * FPS))
+    assert len(peaks) == 9  # peaks at 0.7, 1.4, … 6.3 s (the one at t = 0 is the edge)
+    assert np.allclose(np.diff(t[peaks]), STRIDE_S, atol=2 / FPS)
+
+
+def test_contact_brackets_pair_each_forward_peak_with_the_next_trough():
+    t, x = forward_signal(7.0, phase=0.2, noise_px=2.0)
+    brackets = contact_brackets(x, t, leg_length_px=300)
+    assert len(brackets) >= 9
+    for peak, trough in brackets:
+        assert x[peak] > 100 and x[trough] < -100
+        assert 0.25 < t[trough] - t[peak] < 0.45  # half a stride
+
+
+def test_contacts_cut_by_the_clip_edges_are_bracketed_when_most_of_them_is_in_view():
+    t, x = forward_signal(3.5, phase=-0.05)  # starts just after a forward peak
+    brackets = contact_brackets(x, t, leg_length_px=300)
+    assert brackets[0][0] == 0  # leading partial bracket from frame 0
+    t2, x2 = forward_signal(3.5, phase=0.9)
+    assert contact_brackets(x2, t2, leg_length_px=300)[-1][1] <= len(t2) - 1
+
+
+def test_a_walking_or_standing_person_gives_no_contacts():
+    t = np.arange(0, 5, 1 / FPS)
+    still = np.random.default_rng(3).normal(0, 3.0, len(t))
+    assert contact_brackets(still, t, leg_length_px=300) == []
+
+
+def _events(side: str, strikes: list[float], contact_s: float = 0.22) -> pd.DataFrame:
+    rows = []
+    for k, s in enumerate(strikes):
+        rows += [(side, "foot_strike", s, k), (side, "toe_off", s + contact_s, k)]
+    return pd.DataFrame(rows, columns=["side", "event", "time_s", "contact"])
+
+
+def test_strides_are_dropped_with_the_reason_of_the_contact_that_broke_them():
+    strikes = [0.1 + 0.7 * k for k in range(8)]
+    hidden = strikes.pop(3)  # the foot was hidden at the 4th contact
+    events = _events("left", strikes)
+    table, dropped = build_strides(
+        events, skipped=[SkippedContact("left", hidden, "foot_not_visible")])
+    assert len(table) == 5  # 7 strides in view, the two touching the hidden contact dropped
+    assert dropped["foot_not_visible"] == 2
+    assert sum(dropped.values()) == 2
+    assert set(dropped) == set(DROP_REASONS)
+    assert not ((table["start_s"] < hidden) & (table["end_s"] > hidden)).any()
+
+
+def test_a_missed_contact_is_an_implausible_stride_not_a_long_one():
+    strikes = [0.1 + 0.7 * k for k in range(8)]
+    del strikes[4]  # missed without trace: a 1.4 s "stride"
+    table, dropped = build_strides(_events("right", strikes))
+    assert dropped["implausible_duration"] == 1
+    assert table["stride_time_s"].max() < 0.8
+
+
+def test_angle_outliers_are_left_out_and_normal_variation_is_kept():
+    rng = np.random.default_rng(5)
+    n = 10
+    strides = pd.DataFrame({
+        "side": ["left"] * n, "stride": np.arange(1, n + 1),
+        "peak_thigh_extension_deg": 25 + rng.normal(0, 2.5, n),
+        "peak_thigh_flexion_deg": 30 + rng.normal(0, 2.5, n)})
+    kept, n_dropped = drop_angle_outliers(strides)
+    assert n_dropped == 0 and len(kept) == n
+    strides.loc[6, "peak_thigh_flexion_deg"] = 52.0  # the leg was lost for a stride
+    kept, n_dropped = drop_angle_outliers(strides)
+    assert n_dropped == 1
+    assert 7 not in kept["stride"].to_list()  # numbers keep their gap
+
+
+def test_physically_impossible_thigh_angles_are_left_out_even_with_few_strides():
+    strides = pd.DataFrame({"side": ["right"] * 3, "stride": [1, 2, 3],
+                            "peak_thigh_extension_deg": [87.0, 35.0, 33.0],
+                            "peak_thigh_flexion_deg": [68.0, 68.0, 55.0]})
+    kept, n_dropped = drop_angle_outliers(strides)
+    assert n_dropped == 1 and kept["stride"].to_list() == [2, 3]

@@ -1,0 +1,235 @@
+"""The trust verdict (gait.reliability): each signal on constructed stride and event
+tables, then end to end through analyze_track on synthetic tracks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gait import reliability as rel
+from gait import slow_motion
+from gait.pipeline import AnalysisOptions, analyze_track
+from gait.reliability import assess_reliability
+from synthetic.runner_model import synthesize_run, to_pose_track
+
+
+def strides_table(n_per_leg: int = 12, *, stride_s=0.7, contact_s=0.22, extension_deg=15.0,
+                  flexion_deg=45.0) -> pd.DataFrame:
+    """Strides of both legs; each keyword is a number or a per-stride sequence (used for
+    both legs)."""
+    def per_stride(value):
+        return np.resize(np.asarray(value, dtype=float), n_per_leg)
+
+    rows = []
+    for offset, side in ((0.0, "left"), (0.35, "right")):
+        times = per_stride(stride_s)
+        start = offset + np.concatenate([[0.0], np.cumsum(times)[:-1]])
+        contact = per_stride(contact_s)
+        rows.append(pd.DataFrame({
+            "side": side, "stride": np.arange(1, n_per_leg + 1), "start_s": start,
+            "end_s": start + times, "toe_off_s": start + contact, "stride_time_s": times,
+            "contact_time_s": contact, "peak_thigh_extension_deg": per_stride(extension_deg),
+            "peak_thigh_flexion_deg": per_stride(flexion_deg)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def events_table(sides: str, *, step_s: float = 0.35) -> pd.DataFrame:
+    """Foot strikes in the order given ("lrlr…"), one step apart, each with a toe-off."""
+    rows = []
+    for i, letter in enumerate(sides):
+        side = {"l": "left", "r": "right"}[letter]
+        rows += [(side, "foot_strike", i * step_s, i), (side, "toe_off", i * step_s + 0.2, i)]
+    return pd.DataFrame(rows, columns=["side", "event", "time_s", "contact"])
+
+
+def assess(strides=None, *, events=None, in_view_s=None, cadence_spm=None, capture_fps=60.0,
+           **kw):
+    strides = strides_table() if strides is None else strides
+    events = events_table("lr" * 13) if events is None else events
+    cadence = cadence_spm or 120.0 / strides["stride_time_s"].mean()
+    in_view = in_view_s if in_view_s is not None else (len(strides) / 2 + 1.5) * 120 / cadence
+    return assess_reliability(strides=strides, events=events, in_view_s=in_view,
+                              cadence_spm=cadence, capture_fps=capture_fps, **kw)
+
+
+def ids(result, severity=None) -> list[str]:
+    return [r["id"] for r in result.reasons if severity is None or r["severity"] == severity]
+
+
+def test_steady_running_is_reliable():
+    result = assess()
+    assert result.verdict == "reliable" and result.reasons == []
+    assert result.as_dict() == {"verdict": "reliable", "reasons": []}
+
+
+def test_reasons_are_plain_sentences_and_the_verdict_is_the_worst():
+    result = assess(strides_table(5, stride_s=1.4, contact_s=0.45))
+    assert result.verdict == "not_reliable"
+    severities = [r["severity"] for r in result.reasons]
+    assert severities == sorted(severities, key=rel.VERDICTS.index, reverse=True)
+    assert {"use_with_care", "not_reliable"} == set(severities)
+    for reason in result.as_dict()["reasons"]:
+        assert set(reason) == {"id", "severity", "message"}
+        assert reason["message"].endswith(".") and len(reason["message"]) > 40
+
+
+@pytest.mark.parametrize(("in_view_s", "verdict"), [(9.0, "reliable"), (14.0, "use_with_care"),
+                                                    (40.0, "not_reliable")])
+def test_stride_yield_against_the_strides_in_view(in_view_s, verdict):
+    # 12 strides per leg at 0.7 s; expected per leg = seconds × 171.4/120 − 1
+    result = assess(in_view_s=in_view_s, strides_dropped={"no_toe_off": 4})
+    assert result.verdict == verdict
+    assert ("stride_yield" in ids(result)) == (verdict != "reliable")
+    if verdict != "reliable":
+        assert "no toe off: 4" in result.reasons[0]["message"]
+
+
+def test_yield_judged_on_the_better_leg_for_not_reliable():
+    strides = strides_table(12)
+    one_leg_short = strides[(strides["side"] == "left") | (strides["stride"] <= 3)]
+    result = assess(one_leg_short, in_view_s=9.0)
+    assert ids(result, "use_with_care") == ["few_strides", "stride_yield"]
+    assert result.verdict == "use_with_care"
+
+
+def test_few_strides():
+    assert ids(assess(strides_table(6)), "use_with_care") == ["few_strides"]
+    assert "few_strides" not in ids(assess(strides_table(7)))
+    result = assess(strides_table(2))
+    assert result.verdict == "not_reliable" and ids(result) == ["few_strides"]
+
+
+def test_stride_time_variability():
+    assert assess(strides_table(stride_s=[0.68, 0.72])).verdict == "reliable"  # CV 2.9 %
+    result = assess(strides_table(stride_s=[0.63, 0.77]))  # CV 10.3 %
+    assert ids(result) == ["stride_time_variable"] and result.verdict == "use_with_care"
+
+
+def test_thigh_extension_and_flexion_variability():
+    assert assess(strides_table(extension_deg=[13, 17])).verdict == "reliable"  # SD 2.1°
+    result = assess(strides_table(extension_deg=[8.5, 21.5]))  # SD 6.8°: the lab clip
+    assert ids(result) == ["thigh_extension_variable"] and result.verdict == "use_with_care"
+    assert "6.8°" in result.reasons[0]["message"]
+    result = assess(strides_table(flexion_deg=[22, 68]))  # SD 24°
+    assert ids(result) == ["thigh_flexion_variable"] and result.verdict == "not_reliable"
+
+
+def test_contact_time_variability_allows_for_the_frame_rate():
+    strides = strides_table(contact_s=[0.16, 0.22, 0.28])  # CV 23 %
+    assert "contact_time_variable" in ids(assess(strides, capture_fps=240.0))
+    assert "contact_time_variable" not in ids(assess(strides, capture_fps=30.0))
+
+
+def test_implausible_contact_times_and_duty_factor():
+    walking = assess(strides_table(stride_s=1.1, contact_s=0.66), cadence_spm=109.0)
+    assert walking.verdict == "not_reliable" and "duty_factor" in ids(walking, "not_reliable")
+    assert "slow_motion" not in ids(walking)  # walking proportions are not slow motion
+    early = assess(strides_table(contact_s=0.1))
+    assert ids(early, "use_with_care") == ["duty_factor"]
+    spread = assess(strides_table(contact_s=[0.2, 0.2, 0.04, 0.22, 0.9]), capture_fps=30.0)
+    assert "contact_time_implausible" in ids(spread)
+    assert "0.04 to 0.90 s" in next(r["message"] for r in spread.reasons
+                                    if r["id"] == "contact_time_implausible")
+
+
+@pytest.mark.parametrize(("sides", "verdict"), [
+    ("lr" * 13, "reliable"),
+    ("lrllrlrrlrlrllrlrlrrlrl", "use_with_care"),  # 4 of 22 strikes repeat the foot
+    ("llrrllrrlrllrrlrrl", "not_reliable")])  # 7 of 17
+def test_feet_must_alternate(sides, verdict):
+    result = assess(events=events_table(sides))
+    assert result.verdict == verdict
+    assert ("feet_not_alternating" in ids(result)) == (verdict != "reliable")
+
+
+def test_slow_motion_is_checked_even_when_strides_were_found():
+    slowed = strides_table(stride_s=1.4, contact_s=0.45)  # a 0.7 s stride played at ½ speed
+    result = assess(slowed)
+    assert "slow_motion" in ids(result, "not_reliable") and result.verdict == "not_reliable"
+    message = result.reasons[0]["message"]
+    assert result.reasons[0]["id"] == "slow_motion"
+    assert "capture rate" in message and "--capture-fps" in message and "2.0×" in message
+    stated = assess(slowed, stated_capture_fps=120.0)
+    assert "slow_motion" in ids(stated, "use_with_care")
+    # cadence under 110 with contacts long in running proportions
+    assert "slow_motion" in ids(assess(strides_table(stride_s=1.15, contact_s=0.42)))
+    assert "slow_motion" not in ids(assess(strides_table(stride_s=0.8, contact_s=0.28)))
+    # slowed overground: the hips cross slowly too, so the stride length is a running one
+    assert "slow_motion" in ids(assess(slowed, hip_speed_legs_per_s=2.2))
+    # a slowed sprinter: 1.4 s × 4.4 leg lengths/s = 6.2 leg lengths, a sprint stride
+    assert "slow_motion" in ids(assess(slowed, hip_speed_legs_per_s=4.4))
+    # real time, hips at sprint speed: 1.4 s "strides" would be 8.4 leg lengths long
+    doubled = assess(slowed, hip_speed_legs_per_s=6.0)
+    assert ids(doubled, "not_reliable")[0] == "strides_too_long"
+    assert "slow_motion" not in ids(doubled)
+    # one long "stride" is more likely a missed foot strike than slow motion
+    single = strides_table(1, stride_s=1.4, contact_s=0.2).iloc[:1]
+    assert "slow_motion" not in ids(assess(single, in_view_s=3.0))
+    assert ids(assess(single, assumed_slowdown=4.0), "not_reliable")[0] == "slow_motion"
+
+
+def test_quality_flags_that_limit_the_figures():
+    quality = [{"id": "runner_small", "severity": "warning", "message": "Runner small."},
+               {"id": "one_side_view", "severity": "info", "message": "One side."}]
+    result = assess(quality=quality)
+    assert ids(result) == ["runner_small"] and result.verdict == "use_with_care"
+    assert result.reasons[0]["message"] == "Runner small."
+
+
+def test_a_saved_verdict_is_kept_and_a_missing_one_is_assessed():
+    strides, events = strides_table(5), events_table("lr" * 6)
+    frames = pd.DataFrame({"time_s": np.arange(0, 5, 1 / 60), "person_detected": True})
+    saved = {"verdict": "reliable", "reasons": []}
+    assert rel.reliability_of({"reliability": saved}, strides=strides, events=events,
+                              frames=frames) is saved
+    old = {"cadence_spm": 171.4, "capture_fps": 60.0, "quality": []}
+    assessed = rel.reliability_of(old, strides=strides, events=events, frames=frames)
+    assert assessed["verdict"] == "use_with_care" and assessed["reasons"][0]["id"] == (
+        "few_strides")
+
+
+def test_stride_period_and_slowdown():
+    t = np.arange(0, 12, 1 / 30)
+    swing = [np.sin(2 * np.pi * t / 2.8) * 80, np.sin(2 * np.pi * (t / 2.8 + 0.5)) * 80]
+    assert slow_motion.stride_period_s(t, swing) == pytest.approx(2.8, abs=0.05)
+    assert slow_motion.stride_period_s(t, [np.random.default_rng(1).normal(size=len(t))]) is None
+    assert slow_motion.apparent_slowdown(2.8) == 4 and slow_motion.apparent_slowdown(1.4) == 2
+    assert slow_motion.apparent_slowdown(5.9) == 8 and slow_motion.apparent_slowdown(0.75) is None
+    assert slow_motion.apparent_slowdown(1.5, hip_speed_legs_per_s=1.5) == 2
+    assert slow_motion.apparent_slowdown(1.5, hip_speed_legs_per_s=4.4) == 2  # 6.6: sprint
+    assert slow_motion.apparent_slowdown(1.5, hip_speed_legs_per_s=6.0) is None  # 9 legs
+    line = rel.verdict_line({"verdict": "use_with_care", "reasons": [
+        {"id": "x", "severity": "use_with_care", "message": "First."}]})
+    assert line == "reliability: use_with_care — First."
+
+
+@pytest.fixture(scope="module")
+def synthetic_track():
+    run = synthesize_run(fps=60, duration_s=12, seed=4, extension_jitter_deg=2.0)
+    return to_pose_track(run, noise_px=1.0, seed=2)
+
+
+def test_clean_synthetic_run_is_reliable(synthetic_track):
+    report = analyze_track(synthetic_track, capture_fps=60.0)
+    assert report.summary["reliability"] == {"verdict": "reliable", "reasons": []}
+
+
+@pytest.mark.parametrize("factor", [2, 4])
+def test_slowed_down_playback_is_not_reliable(synthetic_track, factor):
+    slowed = synthetic_track.with_arrays(time_s=synthetic_track.time_s * factor)
+    report = analyze_track(slowed, capture_fps=60.0 / factor)
+    verdict = report.summary["reliability"]
+    assert verdict["verdict"] == "not_reliable"
+    first = verdict["reasons"][0]
+    assert first["id"] == "slow_motion" and "capture rate" in first["message"]
+    assert len(report.strides) >= 20
+
+
+def test_a_stated_capture_rate_that_still_looks_slow_asks_to_check_it(synthetic_track):
+    slowed = synthetic_track.with_arrays(time_s=synthetic_track.time_s * 2)
+    report = analyze_track(slowed, capture_fps=60.0, options=AnalysisOptions(capture_fps=60.0))
+    reasons = {r["id"]: r for r in report.summary["reliability"]["reasons"]}
+    assert reasons["slow_motion"]["severity"] == "use_with_care"
+    assert "check the capture rate" in reasons["slow_motion"]["message"]
+    assert "slow_motion" not in report.summary  # no guessed rate
