@@ -3,10 +3,17 @@
 import streamlit as st
 
 from gait.reference import reference_at
+from gait.reliability import CARE, NOT_RELIABLE, VERDICT_LABELS, reliability_of
 from ui import state
 from ui.figures import PLOTLY_CONFIG, compare_cycle_chart, compare_stride_chart
 from ui.sample import SAMPLE_NAME, SAMPLE_OPTIONS, sample_clip_path
-from ui.text import HIP_AXIS, HIP_MEASURES, NO_TRUNK_THIGH_REFERENCE, difference_rows
+from ui.text import (
+    HIP_AXIS,
+    HIP_MEASURES,
+    NO_TRUNK_THIGH_REFERENCE,
+    difference_rows,
+    md_escape,
+)
 from ui.widgets import TABLE_ROW_PX, ProgressDisplay, pick_result, run_analysis
 
 st.title("Compare two runs")
@@ -39,6 +46,19 @@ side_a = sa["near_side"] if leg_a == "near" else leg_a
 side_b = sb["near_side"] if leg_b == "near" else leg_b
 label_a, label_b = f"A ({side_a} leg)", f"B ({side_b} leg)"
 
+verdicts = {}
+for tag, result in (("A", a), ("B", b)):  # the trust verdicts first
+    rel = reliability_of(result.report.summary, strides=result.report.strides,
+                         events=result.report.events, frames=result.report.frames)
+    verdicts[tag] = rel.get("verdict")
+    first = (rel.get("reasons") or [{}])[0].get("message", "")
+    text = f"**{tag} ({md_escape(result.label)}): {VERDICT_LABELS.get(verdicts[tag])}.** {first}"
+    if verdicts[tag] == NOT_RELIABLE:
+        st.error(text + " Its figures cannot be trusted, so no ± is given below.", icon="⛔")
+    elif verdicts[tag] == CARE:
+        st.warning(text, icon="⚠️")
+sound = NOT_RELIABLE not in verdicts.values()
+
 if a.id == b.id and side_a == side_b:
     st.warning("A and B are the same analysis and leg: pick another one to compare.")
 notes = []
@@ -54,7 +74,7 @@ for note in notes:
     st.info(note)
 
 st.subheader("Differences (B − A)")
-differences = difference_rows(sa, sb, side_a=side_a, side_b=side_b)
+differences = difference_rows(sa, sb, side_a=side_a, side_b=side_b, sound=sound)
 st.dataframe(differences, hide_index=True, key="compare_table",
              height=TABLE_ROW_PX * (len(differences) + 1) + 3,
              column_config={"measure": st.column_config.TextColumn(pinned=True)})

@@ -3,8 +3,17 @@ reference data and its attribution, measured accuracy, limits."""
 
 import streamlit as st
 
-from gait.reference import ATTRIBUTION, ELITE_MARKERS, LIKELY_DEG, NOISE_DEG, REFERENCE_SPEEDS_MPS
+from gait import reliability as rel
+from gait.reference import (
+    ATTRIBUTION,
+    ELITE_MARKERS,
+    EXTENSION_POSE_BIAS_DEG,
+    LIKELY_DEG,
+    NOISE_DEG,
+    REFERENCE_SPEEDS_MPS,
+)
 from gait.report import METRICS
+from gait.slow_motion import SLOW_MOTION_STRIDE_S
 from ui.paths import REPO_DIR
 from ui.text import accuracy_markdown
 
@@ -44,9 +53,33 @@ st.markdown(
     f"{NOISE_DEG:.0f}° is called *within measurement noise*, {NOISE_DEG:.0f}–{LIKELY_DEG:.0f}° "
     f"a *possible* difference and over {LIKELY_DEG:.0f}° *likely real*. Each median comes "
     "with a 95 % interval over strides.")
+st.markdown(
+    "**Extension reads short on real runners.** The reference comes from markers on the real "
+    "hip joint and knee. On real clips, two people who placed the hip joint centre, knee and "
+    "ankle by eye (independently, each first checked on rendered frames with known angles) "
+    f"found the pose model's near thigh at toe-off ~{EXTENSION_POSE_BIAS_DEG:.0f}° less "
+    "extended than theirs (it puts the hip near the waistband and the knee forward; 3–16° on "
+    "the clips measured so far). That varies from clip to clip and could not be corrected "
+    "reliably, so when your peak thigh extension is *below* the reference, the noise band is "
+    f"widened by {EXTENSION_POSE_BIAS_DEG:.0f}° (noise under "
+    f"{NOISE_DEG + EXTENSION_POSE_BIAS_DEG:.0f}°) and extension drills are only suggested "
+    "beyond it: \"less extension than the reference\" may be the pose model, not you.")
 st.markdown("**Elite markers** (from the literature, shown for context):")
 for marker in ELITE_MARKERS:
     st.markdown(f"- {marker['text']} ({marker['source']})")
+
+st.header("How far to trust an analysis")
+st.markdown(
+    "Every analysis gets a verdict, shown first: **reliable**, **use with care** or **not "
+    "reliable**, with the reasons. It checks how many of the strides in view were found "
+    f"(under {100 * rel.YIELD_CARE_FRACTION:.0f} %: care), whether strides vary far more than "
+    f"steady running does (stride time CV ~2–4 %, peak thigh angle SD ~2–3°, contact time CV "
+    f"~5–8 %; more than {rel.VARIABILITY_CARE_FACTOR:.0f}× that, allowing for the frame rate: "
+    "care), whether contact times and duty factor look like running, whether the feet "
+    f"alternate, whether there are {rel.MIN_STRIDES_PER_LEG} strides per leg, and whether the "
+    f"clip looks slowed down (over {SLOW_MOTION_STRIDE_S:.1f} s per stride). A slowed clip "
+    "without its real capture rate is **not reliable**. When the verdict is *not reliable* no "
+    "± interval is shown and the drills are marked as not based on sound numbers.")
 
 st.header("Measured accuracy")
 accuracy = accuracy_markdown(REPO_DIR / "README.md")

@@ -130,6 +130,7 @@ def _check_args(args: argparse.Namespace) -> None:
 
 def run_analyze(args: argparse.Namespace) -> int:
     from gait.pipeline import AnalysisError, AnalysisOptions
+    from gait.reliability import reliability_of, verdict_line
 
     _check_args(args)
     if args.height is not None and not 1.0 <= args.height <= 2.5:
@@ -161,6 +162,8 @@ def run_analyze(args: argparse.Namespace) -> int:
     if receipt is not None:
         print(f"saved: {receipt.share_path}")
         print(f"athlete history: {receipt.history_path}")
+    print(verdict_line(reliability_of(s, strides=report.strides, events=report.events,
+                                      frames=report.frames)))  # last: read it first
     return 0
 
 

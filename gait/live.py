@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -96,8 +96,10 @@ class LiveAnalyzer:
             return self.figures
         fps = 1.0 / track.median_frame_interval_s
         try:
-            report = analyze_track(track, options=self.options,
-                                   capture_fps=self.options.capture_fps or fps)
+            # a live camera runs in real time: never treat its window as slow motion
+            live_options = replace(self.options, capture_fps=self.options.capture_fps or fps)
+            report = analyze_track(track, options=live_options,
+                                   capture_fps=live_options.capture_fps)
         except AnalysisError as exc:
             self.figures = self._figures(seen_s=seen_s, report=None, message=str(exc))
             return self.figures

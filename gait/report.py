@@ -8,7 +8,6 @@ HTML-escaped; numbers that are missing (None/NaN) show as "–".
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 from datetime import date
@@ -20,12 +19,25 @@ from gait.reference import (
     ATTRIBUTION,
     LIKELY_DEG,
     NOISE_DEG,
+    difference_band,
     interpret_difference_deg,
     reference_at,
 )
+from gait.reliability import NOT_RELIABLE, reliability_of
+from gait.report_parts import (
+    CSS,
+    DASH,
+    UNSOUND,
+    drills_section,
+    finite_or_none,
+    quality_section,
+    reliability_banner,
+)
+from gait.report_parts import esc as _e
+from gait.report_parts import num as _num
 from gait.svgcharts import gait_cycle_chart, stride_extension_chart
 
-DASH = "–"
+__all__ = ["METRICS", "SHORT", "finite_or_none", "render_html_report", "write_html_report"]
 
 # metric -> (honest name, unit, definition)
 METRICS: dict[str, tuple[str, str, str]] = {
@@ -81,67 +93,16 @@ COMPARED = ("peak_thigh_extension_deg", "peak_thigh_flexion_deg", "thigh_rom_deg
             "peak_knee_flexion_swing_deg", "shank_at_strike_deg", "peak_hip_extension_deg",
             "hip_rom_deg", "contact_time_s")
 
-CSS = """
-:root{color-scheme:light}*{box-sizing:border-box}
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
-margin:0;color:#1d1d1f;background:#fff;line-height:1.45}
-main{max-width:980px;margin:0 auto;padding:16px}
-h1{font-size:1.6rem;margin:.2em 0}h2{font-size:1.2rem;margin:1.6em 0 .5em;
-border-bottom:2px solid #e4e9f2;padding-bottom:.2em}h3{font-size:1rem;margin:.2em 0}
-.meta{color:#555;font-size:.9rem}.lead{font-size:1.02rem}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(210px,1fr));gap:10px}
-.card{border:1px solid #dde3ec;border-radius:8px;padding:10px 12px;background:#fafcff;
-break-inside:avoid}.card .label{font-size:.85rem;color:#444}
-.card .value{font-size:1.6rem;font-weight:650}.card .pm{font-size:1rem;color:#555}
-.card .unit{font-size:1rem;font-weight:500}
-.card p{margin:.25em 0;font-size:.85rem}
-.band-noise{color:#2c6e2f}.band-possible{color:#9a6700}.band-likely{color:#b42318}
-.tag{display:inline-block;font-size:.75rem;border-radius:4px;padding:0 5px;
-background:#eef1f6;color:#333;margin-left:4px}.tag.warn{background:#fdecc8;color:#7a4b00}
-.scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.8rem;width:100%}
-th,td{border-bottom:1px solid #e6e6e6;padding:3px 5px;text-align:right;white-space:nowrap}
-th{background:#f3f5f9;white-space:normal;vertical-align:bottom}td.l,th.l{text-align:left}
-tr.far td{color:#555}svg.chart{width:100%;max-width:760px;height:auto;display:block}
-.legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:.82rem;margin:4px 0 2px}
-.legend span{display:inline-flex;align-items:center;gap:4px}
-.note{font-size:.85rem;color:#444}dl dt{font-weight:600;margin-top:.5em}dl dd{margin-left:1em}
-footer{margin-top:2em;color:#666;font-size:.8rem}
-@media print{main{max-width:none;padding:0}body{font-size:10pt}h2{break-after:avoid}
-figure,.card,tr{break-inside:avoid}.scroll{overflow:visible}}
-figure{margin:1em 0}figcaption{font-size:.85rem;color:#444}
-"""
 
 
-def finite_or_none(value) -> float | None:
-    """A finite float, or None for None, NaN, infinities, booleans and non-numbers."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
-
-
-def _num(value, digits: int = 1) -> str:
-    """Format a number; anything that is not a finite number shows as '–'."""
-    v = finite_or_none(value)
-    return DASH if v is None else f"{v:.{digits}f}"
-
-
-def _e(value) -> str:
-    return escape(DASH if value is None else str(value))
-
-
-def _band(diff) -> tuple[str, str]:
-    """CSS class and the engine's words for an angle difference (pose-error bands)."""
-    size = finite_or_none(diff)
-    if size is None:
+def _band(diff, metric: str = "") -> tuple[str, str]:
+    """CSS class and the engine's words for an angle difference (pose-error bands;
+    `metric` names a reference comparison, whose extension read short gets the wider band
+    of gait.reference.noise_band_deg)."""
+    d = finite_or_none(diff)
+    if d is None:
         return "", DASH
-    words = interpret_difference_deg(size)
-    size = abs(size)
-    return ("band-noise" if size < NOISE_DEG else "band-possible" if size <= LIKELY_DEG
-            else "band-likely"), words
+    return f"band-{difference_band(metric, d)}", interpret_difference_deg(d, metric=metric)
 
 
 def _stat(summary: dict, side: str, metric: str) -> dict:
@@ -154,20 +115,22 @@ def _comparison(summary: dict, side: str) -> dict[str, dict]:
 
 
 def _card(label: str, value: str, pm: str | None, lines: list[str], ident: str = "") -> str:
-    pm_html = f' <span class="pm">± {pm}</span>' if pm and pm != DASH else ""
+    """One headline card; `pm` is the ± half-width, or UNSOUND to say it is not reliable."""
+    pm_html = ("" if not pm or pm == DASH else f' <span class="pm unsound">({UNSOUND})</span>'
+               if pm == UNSOUND else f' <span class="pm">± {pm}</span>')
     ident = f' id="{ident}"' if ident else ""
     body = "".join(f"<p>{line}</p>" for line in lines)
     return (f'<div class="card"{ident}><div class="label">{label}</div>'
             f'<div class="value">{value}{pm_html}</div>{body}</div>')
 
 
-def _angle_card(summary: dict, near: str, metric: str, ident: str) -> str:
+def _angle_card(summary: dict, near: str, metric: str, ident: str, *, sound: bool) -> str:
     name = METRICS[metric][0]
     stat, cmp = _stat(summary, near, metric), _comparison(summary, near).get(metric)
     lines = []
     if cmp:
         diff = finite_or_none(cmp.get("difference"))
-        cls, words = _band(diff)
+        cls, words = _band(diff, metric)
         more = "" if diff is None else " more" if diff > 0 else " less"
         lines.append(f"Reference {_num(cmp.get('reference'))}° (you: "
                      f"{_num(None if diff is None else abs(diff))}°{more})")
@@ -178,21 +141,26 @@ def _angle_card(summary: dict, near: str, metric: str, ident: str) -> str:
         lines.append("No reference (running speed unknown).")
     value, ci = _num(stat.get("median")), _num(stat.get("ci95"))
     return _card(f"{escape(name)}, {escape(near)} (near) leg, median",
-                 f"{value}°" if value != DASH else DASH, f"{ci}°" if ci != DASH else None,
+                 f"{value}°" if value != DASH else DASH,
+                 UNSOUND if not sound and value != DASH else f"{ci}°" if ci != DASH else None,
                  lines, ident)
 
 
-def _headline(summary: dict) -> str:
+def _headline(summary: dict, *, sound: bool) -> str:
+    """Headline cards and the medians table; `sound` False: no ± (not reliable)."""
     near, far = summary.get("near_side", "left"), summary.get("far_side", "right")
     ref = summary.get("reference") or {}
     ref_cad = (ref.get("values") or {}).get("cadence_spm")
     cards = [_card("Cadence", f'<span id="headline-cadence">{_num(summary.get("cadence_spm"), 0)}'
                    '</span><span class="unit"> steps/min</span>',
-                   _num(summary.get("cadence_ci95_spm")),
+                   _num(summary.get("cadence_ci95_spm")) if sound else UNSOUND,
                    [f"Reference at this speed: {_num(ref_cad, 0)} steps/min"], "card-cadence")]
-    cards.append(_angle_card(summary, near, "peak_thigh_extension_deg", "card-extension"))
-    cards.append(_angle_card(summary, near, "thigh_rom_deg", "card-thigh-rom"))
-    cards.append(_angle_card(summary, near, "hip_rom_deg", "card-hip-rom"))
+    cards.append(_angle_card(summary, near, "peak_thigh_extension_deg", "card-extension",
+                             sound=sound))
+    cards.append(_angle_card(summary, near, "thigh_rom_deg", "card-thigh-rom",
+                             sound=sound))
+    cards.append(_angle_card(summary, near, "hip_rom_deg", "card-hip-rom",
+                             sound=sound))
     sym = summary.get("symmetry") or {}
     ext = (sym.get("peak_thigh_extension_deg") or {}).get("left_minus_right")
     ct = (sym.get("contact_time_s") or {}).get("symmetry_index_pct")
@@ -218,28 +186,30 @@ def _headline(summary: dict) -> str:
                         + (' <span class="tag warn">clamped</span>' if ref.get("clamped")
                            else "")], "card-speed"))
     return (f'<div class="cards">{"".join(cards)}</div><p class="note">{setup}</p>'
-            f"{_medians_table(summary, near, far)}")
+            f"{_medians_table(summary, near, far, sound=sound)}")
 
 
-def _medians_table(summary: dict, near: str, far: str) -> str:
+def _medians_table(summary: dict, near: str, far: str, *, sound: bool) -> str:
     cmp = _comparison(summary, near)
     rows = []
     for m in COMPARED:
         name, unit, _ = METRICS[m]
         d = 2 if unit == "s" else 1
         c = cmp.get(m) or {}
-        cls, words = _band(c.get("difference")) if unit == "°" and c else ("", "")
+        cls, words = _band(c.get("difference"), m) if unit == "°" and c else ("", "")
         if unit != "°" and c:
             words = c.get("interpretation") or ""
-        cells = [f"{_num(_stat(summary, s, m).get('median'), d)} ± "
-                 f"{_num(_stat(summary, s, m).get('ci95'), d)}" for s in (near, far)]
+        cells = [f"{_num(_stat(summary, s, m).get('median'), d)} "
+                 + (f"± {_num(_stat(summary, s, m).get('ci95'), d)}" if sound else f"({UNSOUND})")
+                 for s in (near, far)]
         diff = finite_or_none(c.get("difference"))
         rows.append(f'<tr><td class="l">{escape(name)} ({unit})</td><td>{cells[0]}</td>'
                     f"<td>{cells[1]}</td><td>{_num(c.get('reference'), d)}</td>"
                     f"<td>{'+' if diff is not None and diff > 0 else ''}{_num(diff, d)}"
                     f'</td><td class="l {cls}">{escape(words or DASH)}</td></tr>')
-    return ('<div class="scroll"><table id="medians"><thead><tr><th class="l">Median ± 95 % '
-            f"interval</th><th>{_e(near)} (near)</th><th>{_e(far)} (far)</th><th>Reference"
+    interval = "± 95 % interval" if sound else f"({UNSOUND}: no interval)"
+    return ('<div class="scroll"><table id="medians"><thead><tr><th class="l">Median '
+            f"{interval}</th><th>{_e(near)} (near)</th><th>{_e(far)} (far)</th><th>Reference"
             "</th><th>Near − ref</th><th class=\"l\">Meaning</th></tr></thead><tbody>"
             f'{"".join(rows)}</tbody></table></div>')
 
@@ -280,40 +250,6 @@ def _stride_table(report: GaitReport) -> str:
     return ('<div class="scroll"><table id="stride-table"><thead><tr><th class="l">Leg</th>'
             f'<th>#</th><th>Start s</th>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
             "</table></div>")
-
-
-def _quality(summary: dict) -> str:
-    flags = summary.get("quality") or []
-    items = "".join(
-        f'<li><span class="tag{" warn" if f.get("severity") == "warning" else ""}">'
-        f'{_e(f.get("severity") or "info")}</span> {_e(f.get("message"))}</li>' for f in flags)
-    out = f"<ul>{items}</ul>" if items else "<p>No quality problems were found.</p>"
-    c = summary.get("cleaning") or {}
-    gated = finite_or_none(c.get("gated_fraction"))
-    gated = _num(None if gated is None else 100 * gated)
-    out += ("<h3>What cleaning repaired</h3><ul>"
-            f"<li>{_num(c.get('n_frames'), 0)} frames analysed; no runner found in "
-            f"{_num(c.get('frames_without_person'), 0)}.</li>"
-            f"<li>{gated} % of keypoints ignored because the pose model was unsure.</li>"
-            f"<li>Left/right legs mixed up by the pose model and swapped back in "
-            f"{_num(c.get('swap_repaired_frames'), 0)} frames.</li>"
-            f"<li>Short gaps filled by interpolation in {_num(c.get('gap_filled_frames'), 0)} "
-            f"frames; {_num(c.get('unfilled_frames'), 0)} frames still miss a keypoint.</li>"
-            f"<li>Keypoints smoothed with a zero-phase low-pass filter at "
-            f"{_num(c.get('cutoff_hz'))} Hz.</li></ul>")
-    return out
-
-
-def _drills(summary: dict) -> str:
-    cards = [f'<div class="card drill"><h3>{_e(d.get("name"))}</h3>'
-             f'<p><b>Finding:</b> {_e(d.get("finding"))}</p><p><b>Why:</b> {_e(d.get("why"))}'
-             f'</p><p><b>Evidence:</b> {_e(d.get("evidence"))} <span class="tag">'
-             f'{_e(d.get("evidence_grade"))}</span></p><p><b>Dosage:</b> {_e(d.get("dosage"))}'
-             "</p></div>"
-             for d in summary.get("drills") or []]
-    return (f'<div class="cards">{"".join(cards)}</div><p class="note">[M] = coaching '
-            "convention, not tested in trials. Grades: supported by trials · limited "
-            "(association or short trials) · coaching convention.</p>")
 
 
 def _definitions(summary: dict) -> str:
@@ -357,13 +293,18 @@ def render_html_report(report: GaitReport, *, title: str | None = None,
     meta += [f"Report date: {date.today().isoformat()}", f"Clip: {_e(video.get('file'))}",
              f"HipDrive {_e(software.get('version'))}"]
     stride_chart, cycle_charts = _charts(report)
+    reliability = reliability_of(s, strides=report.strides, events=report.events,
+                                 frames=report.frames)
+    verdict = reliability.get("verdict")
     sections = [
-        ("summary", "Headline figures", _headline(s)),
+        ("summary", "Headline figures", _headline(s, sound=verdict != NOT_RELIABLE)),
         ("strides", "Stride by stride", stride_chart),
         ("cycle", "The gait cycle", cycle_charts),
         ("table", f"All strides ({len(report.strides)})", _stride_table(report)),
-        ("quality", "Quality of the recording", _quality(s)),
-        ("drills", "Drill suggestions", _drills(s)),
+        ("quality", "Quality of the recording", quality_section(s)),
+        ("drills", "Drill suggestions" + (" — not based on sound numbers"
+                                          if verdict == NOT_RELIABLE else ""),
+         drills_section(s, verdict)),
         ("definitions", "Definitions and sources", _definitions(s)),
     ]
     body = "".join(f'<section id="{sid}"><h2>{escape(h)}</h2>{content}</section>'
@@ -377,7 +318,8 @@ def render_html_report(report: GaitReport, *, title: str | None = None,
         "behind the body and swings through in front of it, stride by stride, from a "
         "side-view video, next to experienced runners at the same speed. It measures "
         "movement, not muscle activity (it cannot tell whether glutes 'fire').</p></header>"
-        f"{body}<footer>Generated by HipDrive {_e(software.get('version'))}. Not a medical "
+        f"{reliability_banner(reliability)}{body}<footer>Generated by HipDrive "
+        f"{_e(software.get('version'))}. Not a medical "
         "assessment.</footer></main></body></html>\n")
 
 

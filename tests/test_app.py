@@ -15,9 +15,11 @@ import av
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Error, Metric, Success, Warning
 
 from gait.pipeline import AnalysisOptions, analyze_track
 from gait.reference import ATTRIBUTION
+from gait.reliability import VERDICT_LABELS
 from gait.report import METRICS
 from gait.video import VideoError, probe_video
 from synthetic.runner_model import synthesize_run, to_pose_track
@@ -56,6 +58,34 @@ def before():
 @pytest.fixture(scope="module")
 def after():
     return _synthetic_result(0.0, name="After")
+
+
+@pytest.fixture(scope="module")
+def slowed():
+    """A slow-motion clip analysed without its capture rate: verdict not_reliable."""
+    run = synthesize_run(fps=60, duration_s=10, direction=-1, seed=3,
+                         thigh_extension_offset_deg=-8.0)
+    track = to_pose_track(run, noise_px=1.5, seed=3)
+    report = analyze_track(track.with_arrays(time_s=track.time_s * 4),
+                           options=AnalysisOptions(speed_mps=3.5, treadmill=True),
+                           capture_fps=15.0)
+    assert report.summary["reliability"]["verdict"] == "not_reliable"
+    assert report.summary["drills"]
+    return state.make_result(report, video_path=None, file_name="slowmo.mp4", athlete="Slow")
+
+
+def _in_order(node):
+    """Every element under `node`, depth first, in page order."""
+    for _, child in sorted(getattr(node, "children", {}).items()):
+        yield child
+        yield from _in_order(child)
+
+
+def _first_alert_and_metric(at: AppTest) -> tuple[int, int, object]:
+    elements = list(_in_order(at.main))
+    alerts = [i for i, e in enumerate(elements) if isinstance(e, Success | Warning | Error)]
+    metrics = [i for i, e in enumerate(elements) if isinstance(e, Metric)]
+    return alerts[0], metrics[0], elements[alerts[0]]
 
 
 def _app(*results, page: str | None = None) -> AppTest:
@@ -274,6 +304,46 @@ def test_results_page_shows_summary_strides_drills_and_quality(before):
     messages = [w.value for w in at.warning] + [i.value for i in at.info]
     for flag in summary["quality"]:
         assert flag["message"] in messages
+
+
+def test_results_page_shows_the_verdict_before_the_headline_figures(before):
+    at = _app(before, page="app_pages/results.py")
+    _no_exception(at)
+    alert, metric, banner = _first_alert_and_metric(at)
+    assert alert < metric
+    verdict = before.report.summary["reliability"]
+    assert banner.value.startswith(f"**{VERDICT_LABELS[verdict['verdict']]}**")
+    for reason in verdict["reasons"]:
+        assert reason["message"] in banner.value
+
+
+def test_not_reliable_results_show_no_interval_and_no_drills_as_sound(slowed):
+    at = _app(slowed, page="app_pages/results.py")
+    _no_exception(at)
+    alert, metric, banner = _first_alert_and_metric(at)
+    assert alert < metric and isinstance(banner, Error)
+    assert banner.value.startswith("**Not reliable**") and "capture rate" in banner.value
+    for m in at.metric:
+        if m.label != "Left − right" or "±" in m.value:
+            assert "±" not in m.value and "(not reliable)" in m.value, m
+    medians = at.dataframe[1].value
+    assert not medians.astype(str).apply(lambda c: c.str.contains("±")).any().any()
+    assert any("not based on sound numbers" in e.value for e in at.error)
+    drills = slowed.report.summary["drills"]
+    (folded,) = [e for e in at.expander if "suggestion" in e.label]
+    folded_text = "\n".join(m.value for m in folded.markdown)
+    for drill in drills:
+        assert f"**{drill['name']}**" in folded_text  # only inside the folded expander
+    outside = [m.value for m in at.markdown if all(m is not f for f in folded.markdown)]
+    assert not any(f"**{drill['name']}**" == v for drill in drills for v in outside)
+
+
+def test_compare_says_which_run_is_not_reliable_and_drops_the_interval(before, slowed):
+    at = _app(before, slowed, page="app_pages/compare.py")
+    _no_exception(at)
+    assert any(e.value.startswith("**B (") and "Not reliable" in e.value for e in at.error)
+    table = at.dataframe[0].value
+    assert set(table["± (95 %)"]) == {"not reliable"}
 
 
 def test_results_picker_switches_between_session_results(before, after):

@@ -5,6 +5,7 @@ names, and the server-side upload checks. Real engine results, real SQLite store
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date
 from pathlib import Path
@@ -14,6 +15,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from gait.pipeline import AnalysisOptions, analyze_track
+from gait.reliability import VERDICT_LABELS
 from gait.store import Store
 from synthetic.render_runner import make_clip
 from synthetic.runner_model import synthesize_run, to_pose_track
@@ -215,6 +217,30 @@ def test_history_shows_trends_and_compares_before_and_after(report, data_dir):
     assert len(kept) == 2 and {r.label for r in kept} == {"Dana · 2026-01-05",
                                                           "Dana · 2026-03-05"}
     assert at.title[0].value == "Compare two runs"
+
+
+def test_an_analysis_saved_before_the_verdict_existed_opens_with_one(report, data_dir):
+    old = dataclasses.replace(report, summary={k: v for k, v in report.summary.items()
+                                               if k != "reliability"})
+    receipt = store_for(data_dir).save(old, athlete_name="Old run")
+    at = app(params={"analysis": receipt.token})
+    no_exception(at)
+    verdict = report.summary["reliability"]["verdict"]
+    banners = [e.value for kind in ("success", "warning", "error") for e in at.get(kind)]
+    assert any(b.startswith(f"**{VERDICT_LABELS[verdict]}**") for b in banners)
+    assert at.metric
+
+
+def test_history_and_squad_tables_say_when_an_analysis_is_not_reliable(report, data_dir):
+    unreliable = dataclasses.replace(report, summary={
+        **report.summary, "reliability": {"verdict": "not_reliable", "reasons": []}})
+    store = store_for(data_dir)
+    first = store.save(report, athlete_name="Eve", recorded_on=date(2026, 1, 5))
+    store.save(unreliable, athlete_token=first.athlete_token, recorded_on=date(2026, 2, 5))
+    at = app(params={"athlete": first.athlete_token})
+    no_exception(at)
+    flags = list(at.dataframe[0].value["flags"])
+    assert flags[0].startswith("NOT RELIABLE") and "NOT RELIABLE" not in flags[1]
 
 
 def test_history_without_a_link_explains_how_to_get_one():

@@ -69,6 +69,18 @@ def test_analyze_writes_the_contract(analysed):
         frames.columns)
 
 
+def test_last_line_is_the_reliability_verdict(analysed):
+    proc, out, _ = analysed
+    verdict = json.loads((out / "summary.json").read_text())["reliability"]
+    assert verdict["verdict"] in ("reliable", "use_with_care", "not_reliable")
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last.startswith(f"reliability: {verdict['verdict']} — "), proc.stdout
+    if verdict["reasons"]:
+        assert last.endswith(verdict["reasons"][0]["message"])
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.index('id="reliability"') < html.index('id="summary"')
+
+
 def test_annotated_video_is_browser_playable_h264(analysed):
     _, out, _ = analysed
     with av.open(str(out / "annotated.mp4")) as container:

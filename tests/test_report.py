@@ -291,7 +291,8 @@ def test_missing_numbers_show_as_dash(gait_report):
 def test_sections_in_order_with_definitions_and_sources(gait_report, page):
     text, tree = page
     ids = [e["attrs"]["id"] for e in tree.find("section")]
-    assert ids == ["summary", "strides", "cycle", "table", "quality", "drills", "definitions"]
+    assert ids == ["reliability", "summary", "strides", "cycle", "table", "quality", "drills",
+                   "definitions"]
     definitions = tree.one("section", id="definitions")["text"]
     assert "not lab hip extension" in definitions and "13–16°" in definitions
     assert tree.one("p", id="attribution")["text"] == ATTRIBUTION
@@ -306,3 +307,50 @@ def test_sections_in_order_with_definitions_and_sources(gait_report, page):
     assert f"swapped back in {cleaning['swap_repaired_frames']} frames" in quality
     for flag in gait_report.summary["quality"]:
         assert flag["message"] in quality
+
+
+NOT_RELIABLE = {"verdict": "not_reliable", "reasons": [
+    {"id": "slow_motion", "severity": "not_reliable",
+     "message": "The steps look about 4× slower than running: give the real capture rate."},
+    {"id": "few_strides", "severity": "use_with_care", "message": "Only 5 left stride(s)."}]}
+
+
+def test_verdict_banner_comes_first_with_every_reason(gait_report, page):
+    _, tree = page
+    body = tree.one("body")
+    first = next(e for e in tree.elements if e["tag"] == "section")
+    assert first["attrs"]["id"] == "reliability"
+    verdict = gait_report.summary["reliability"]["verdict"]
+    assert f"verdict-{verdict}" in first["attrs"]["class"]
+    assert body["text"].index(first["text"]) < body["text"].index("Headline figures")
+    for reason in gait_report.summary["reliability"]["reasons"]:
+        assert reason["message"] in first["text"]
+
+
+def test_not_reliable_report_gives_no_interval_and_drills_not_as_sound(gait_report):
+    def unreliable(summary):
+        summary["reliability"] = copy.deepcopy(NOT_RELIABLE)
+        summary["drills"] = summary["drills"] or [{
+            "id": "x", "name": "Hip flexor stretch", "finding": "f", "why": "w",
+            "evidence": "e", "evidence_grade": "limited", "dosage": "d"}]
+
+    tree = parse(render_html_report(with_summary(gait_report, unreliable)))
+    banner = tree.one("section", id="reliability")
+    assert "verdict-not_reliable" in banner["attrs"]["class"]
+    assert "Not reliable" in banner["text"] and "4× slower" in banner["text"]
+    assert "Use with care" in banner["text"]  # the lesser reason is listed too
+    assert banner["text"].index("4× slower") < banner["text"].index("Only 5 left")
+    summary = tree.one("section", id="summary")["text"]
+    assert "±" not in summary and "not reliable" in summary
+    for ident in ("card-cadence", "card-extension", "card-thigh-rom", "card-hip-rom"):
+        assert "not reliable" in tree.one("div", id=ident)["text"]
+    drills = tree.one("section", id="drills")
+    assert "not based on sound numbers" in drills["text"]
+    assert drills["text"].index("not based on sound numbers") < drills["text"].index(
+        "Finding:")
+
+
+def test_report_of_an_analysis_saved_before_the_verdict_still_gets_one(gait_report):
+    tree = parse(render_html_report(with_summary(gait_report, lambda s: s.pop("reliability"))))
+    banner = tree.one("section", id="reliability")
+    assert f"verdict-{gait_report.summary['reliability']['verdict']}" in banner["attrs"]["class"]

@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from gait.reference import NOISE_DEG, reference_at
+from gait.reliability import NOT_RELIABLE, reliability_of
 from ui.figures import PLOTLY_CONFIG, cycle_chart, stride_chart
 from ui.sample import SAMPLE_NOTE
 from ui.state import SessionResult
@@ -28,6 +29,7 @@ from ui.widgets import (
     render_downloads,
     render_drills,
     render_quality,
+    render_reliability,
 )
 
 
@@ -40,7 +42,11 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
     ref_info = summary.get("reference") or {}
     reference = reference_at(ref_info["speed_mps_used"]) if ref_info else None
     pick_key, chart_key, table_key = (f"{name}_{result.id}" for name in ("pick", "chart", "table"))
+    reliability = reliability_of(summary, strides=strides, events=report.events,
+                                 frames=report.frames)
+    sound = reliability.get("verdict") != NOT_RELIABLE
 
+    render_reliability(reliability)  # the verdict first, above everything else
     if result.is_sample:
         st.info(SAMPLE_NOTE)
     if runner_line or result.athlete:
@@ -48,10 +54,13 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
     st.markdown(setup_line(summary))
     st.caption(ref_info.get("note") or "No reference comparison: the running speed is unknown.")
 
-    render_cards(headline_cards(summary))
-    st.caption(f"± = 95 % uncertainty of the median over strides. Differences from the reference: "
-               f"below {NOISE_DEG:.0f}° is within pose-measurement noise, 5–10° possible, over 10° "
-               "likely real. A 2D thigh angle is not lab hip extension (see Method).")
+    render_cards(headline_cards(summary, sound=sound))
+    st.caption(("± = 95 % uncertainty of the median over strides. " if sound else
+                "No uncertainty interval is given: this analysis is not reliable (see the top), "
+                "so the figures are only rough indications. ")
+               + f"Differences from the reference: below {NOISE_DEG:.0f}° is within "
+               "pose-measurement noise, 5–10° possible, over 10° likely real. A 2D thigh angle "
+               "is not lab hip extension (see Method).")
 
     # --- stride by stride, next to the video ---------------------------------------------------
     st.subheader("Hip drive, stride by stride")
@@ -102,8 +111,9 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
                            note=None if measure == "thigh" else NO_TRUNK_THIGH_REFERENCE)
         st.plotly_chart(fig, key=chart_key, on_select=pick_from_chart, selection_mode="points",
                         config=PLOTLY_CONFIG)
-        stats = [f"{side} leg median {num(summary['per_side'][side][metric]['median'])}° ± "
-                 f"{num(summary['per_side'][side][metric]['ci95'])}°" for side in (near, far)]
+        stats = [f"{side} leg median {num(summary['per_side'][side][metric]['median'])}° "
+                 + (f"± {num(summary['per_side'][side][metric]['ci95'])}°" if sound
+                    else "(not reliable)") for side in (near, far)]
         st.caption(f"{measure_label}: {'; '.join(stats)}. Tap a point to play that stride. "
                    + ("The grey band is the reference ± 5° (pose noise)." if ref_value
                       else NO_TRUNK_THIGH_REFERENCE if measure != "thigh" else ""))
@@ -157,7 +167,7 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
 
     # --- drills, quality, strides, downloads ----------------------------------------------------
     st.subheader("Drills")
-    render_drills(summary.get("drills") or [])
+    render_drills(summary.get("drills") or [], verdict=reliability.get("verdict"))
 
     st.subheader("Quality of this analysis")
     render_quality(summary)
@@ -168,7 +178,7 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
     st.caption("Select a row to jump the video to that stride. Confidence below ~0.6: treat "
                "the stride with caution.")
     with st.expander("All measures vs the reference"):
-        medians = comparison_table(summary)
+        medians = comparison_table(summary, sound=sound)
         st.dataframe(medians, hide_index=True, height=TABLE_ROW_PX * (len(medians) + 1) + 3)
 
     st.subheader("Downloads")

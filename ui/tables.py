@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
-FLAG_WORDS = {  # gait.quality flag ids
+FLAG_WORDS = {  # the trust verdict (gait.reliability), then gait.quality flag ids
+    "not_reliable": "NOT RELIABLE", "use_with_care": "use with care",
     "low_frame_rate": "low frame rate", "few_strides": "few strides",
     "short_clip": "short clip", "not_side_on": "camera not side-on",
     "runner_small": "runner small in frame", "far_leg_occluded": "far leg hidden",

@@ -10,10 +10,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from gait.reference import LIKELY_DEG, NOISE_DEG, interpret_difference_deg, interpret_difference_pct
+from gait.reference import (
+    difference_band,
+    interpret_difference_deg,
+    interpret_difference_pct,
+)
 from gait.report import METRICS, SHORT, finite_or_none
 
 DASH = "–"
+UNSOUND = "not reliable"  # instead of a ± interval when the verdict is not_reliable
 # Which hip measure the charts show: key → (stride-table column, frame column part, label)
 HIP_MEASURES = {
     "thigh": ("peak_thigh_extension_deg", "thigh",
@@ -71,13 +76,13 @@ def metric_unit(metric: str) -> str:
     return METRICS.get(metric, ("", "", ""))[1]
 
 
-def band_colour(difference_deg) -> str:
-    """Streamlit markdown colour of an angle difference's band (as in the HTML report)."""
-    size = finite(difference_deg)
-    if size is None:
+def band_colour(difference_deg, metric: str = "") -> str:
+    """Streamlit markdown colour of an angle difference's band (as in the HTML report);
+    `metric` names a reference comparison (extension read short gets the wider band)."""
+    d = finite(difference_deg)
+    if d is None:
         return "gray"
-    size = abs(size)
-    return "green" if size < NOISE_DEG else "orange" if size <= LIKELY_DEG else "red"
+    return {"noise": "green", "possible": "orange", "likely": "red"}[difference_band(metric, d)]
 
 
 def interpretation(metric: str, difference, reference) -> str:
@@ -123,18 +128,25 @@ def comparison_rows(summary: dict, side: str) -> dict[str, dict]:
     return {r["metric"]: r for r in rows}
 
 
-def _angle_card(summary: dict, key: str, metric: str, label: str) -> Card:
+def _pm(ci: float | None, sound: bool, digits: int = 1, unit: str = "°") -> str:
+    """' ± 1.2°', or ' (not reliable)' when the figures are not sound."""
+    if not sound:
+        return f" ({UNSOUND})"
+    return f" ± {ci:.{digits}f}{unit}" if ci is not None else ""
+
+
+def _angle_card(summary: dict, key: str, metric: str, label: str, sound: bool) -> Card:
     near = summary.get("near_side", "")
     stat = _stat(summary, near, metric)
     ci = finite(stat.get("ci95"))
-    value = num(stat.get("median"), 1, "°") + (f" ± {ci:.1f}°" if ci is not None else "")
+    value = num(stat.get("median"), 1, "°") + _pm(ci, sound)
     row = comparison_rows(summary, near).get(metric)
     leg = f"{near} (near) leg"
     if row:
         detail = (f"{leg} · {signed(row['difference'], 1, '°')} vs reference "
                   f"{num(row['reference'])}°")
         return Card(key, label, value, detail, row["interpretation"],
-                    band_colour(row["difference"]), METRICS[metric][2])
+                    band_colour(row["difference"], metric), METRICS[metric][2])
     if metric in ("peak_hip_extension_deg", "peak_hip_flexion_deg", "hip_rom_deg"):
         detail, words = f"{leg} · 2D hip angle", "No reference data exist for this angle."
     else:
@@ -142,11 +154,12 @@ def _angle_card(summary: dict, key: str, metric: str, label: str) -> Card:
     return Card(key, label, value, detail, words, "gray", METRICS[metric][2])
 
 
-def headline_cards(summary: dict) -> list[Card]:
-    """Cadence, near-leg peak thigh extension, thigh and trunk–thigh ranges, symmetry."""
+def headline_cards(summary: dict, *, sound: bool = True) -> list[Card]:
+    """Cadence, near-leg peak thigh extension, thigh and trunk–thigh ranges, symmetry.
+    `sound` False (verdict not_reliable): "(not reliable)" instead of every ±."""
     near, far = summary.get("near_side", ""), summary.get("far_side", "")
     ci = finite(summary.get("cadence_ci95_spm"))
-    cadence = num(summary.get("cadence_spm"), 0) + (f" ± {ci:.0f}" if ci is not None else "")
+    cadence = num(summary.get("cadence_spm"), 0) + _pm(ci, sound, 0, "")
     cad_row = comparison_rows(summary, near).get("cadence_spm")
     cards = [Card(
         "cadence", "Cadence, steps/min", cadence,
@@ -155,16 +168,16 @@ def headline_cards(summary: dict) -> list[Card]:
         cad_row["interpretation"] if cad_row else "No reference: the running speed is unknown.",
         "gray", METRICS["cadence_spm"][2])]
     cards.append(_angle_card(summary, "thigh_extension", "peak_thigh_extension_deg",
-                             "Peak thigh extension"))
-    cards.append(_angle_card(summary, "thigh_rom", "thigh_rom_deg", "Thigh range"))
-    cards.append(_angle_card(summary, "hip_rom", "hip_rom_deg", "Trunk–thigh range"))
+                             "Peak thigh extension", sound))
+    cards.append(_angle_card(summary, "thigh_rom", "thigh_rom_deg", "Thigh range", sound))
+    cards.append(_angle_card(summary, "hip_rom", "hip_rom_deg", "Trunk–thigh range", sound))
     diff = ((summary.get("symmetry") or {}).get("peak_thigh_extension_deg") or {}).get(
         "left_minus_right")
     cis = [finite(_stat(summary, s, "peak_thigh_extension_deg").get("ci95")) for s in (near, far)]
     sym_ci = math.hypot(*cis) if None not in cis else None
     cards.append(Card(
         "symmetry", "Left − right",
-        signed(diff, 1, "°") + (f" ± {sym_ci:.1f}°" if sym_ci is not None else ""),
+        signed(diff, 1, "°") + _pm(sym_ci, sound),
         f"peak thigh extension · far leg: {far}",
         f"{interpretation('x_deg', diff, None)}; the far leg reads 3–5° low",
         band_colour(diff), "Left minus right median peak thigh extension. From one side view "
@@ -208,8 +221,9 @@ def cleaning_sentences(summary: dict) -> list[str]:
     return out
 
 
-def comparison_table(summary: dict) -> pd.DataFrame:
-    """Both legs' medians ± ci95 next to the reference (difference for the near leg)."""
+def comparison_table(summary: dict, *, sound: bool = True) -> pd.DataFrame:
+    """Both legs' medians ± ci95 next to the reference (difference for the near leg);
+    `sound` False: "(not reliable)" instead of the ±."""
     near, far = summary.get("near_side", ""), summary.get("far_side", "")
     rows_ref = comparison_rows(summary, near)
     rows = []
@@ -219,9 +233,9 @@ def comparison_table(summary: dict) -> pd.DataFrame:
         if metric == "cadence_spm":
             near_v = far_v = num(summary.get("cadence_spm"), 0)
         else:
-            near_v, far_v = (f"{num(_stat(summary, s, metric).get('median'), digits)} ± "
-                             f"{num(_stat(summary, s, metric).get('ci95'), digits)}"
-                             for s in (near, far))
+            near_v, far_v = (f"{num(_stat(summary, s, metric).get('median'), digits)} "
+                             + (f"± {num(_stat(summary, s, metric).get('ci95'), digits)}"
+                                if sound else f"({UNSOUND})") for s in (near, far))
         ref = rows_ref.get(metric) or {}
         rows.append({"measure": f"{metric_name(metric)} ({unit})", f"{near} (near)": near_v,
                      f"{far} (far)": far_v, "reference": num(ref.get("reference"), digits),
@@ -254,8 +268,10 @@ def stride_table(strides: pd.DataFrame) -> pd.DataFrame:
     return table.rename(columns=names)
 
 
-def difference_rows(a: dict, b: dict, *, side_a: str, side_b: str) -> pd.DataFrame:
-    """B − A for each compared measure, with the combined uncertainty and its meaning."""
+def difference_rows(a: dict, b: dict, *, side_a: str, side_b: str,
+                    sound: bool = True) -> pd.DataFrame:
+    """B − A for each compared measure, with the combined uncertainty and its meaning;
+    `sound` False (either analysis not reliable): "not reliable" instead of the ±."""
     rows = []
     for metric in ("cadence_spm", *COMPARED):
         if metric == "cadence_spm":
@@ -271,7 +287,7 @@ def difference_rows(a: dict, b: dict, *, side_a: str, side_b: str) -> pd.DataFra
         combined = None if ca is None or cb is None else math.hypot(ca, cb)
         rows.append({"measure": f"{metric_name(metric)} ({unit})", "A": num(va, digits),
                      "B": num(vb, digits), "B − A": signed(diff, digits),
-                     "± (95 %)": num(combined, digits),
+                     "± (95 %)": num(combined, digits) if sound else UNSOUND,
                      "meaning": interpretation(metric, diff, va)})
     return pd.DataFrame(rows)
 

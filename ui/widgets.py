@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from gait.pipeline import AnalysisError, AnalysisOptions
+from gait.reliability import CARE, NOT_RELIABLE, VERDICT_LABELS, verdict_headline
 from gait.video import VideoError
 from ui import state
 from ui.service import analyze_clip, safe_suffix
@@ -95,10 +96,41 @@ def render_cards(cards: list[Card]) -> None:
             st.markdown(f":{card.colour}[{card.words}]")
 
 
-def render_drills(drills: list[dict]) -> None:
+def render_reliability(reliability: dict, *, key: str = "reliability") -> None:
+    """The verdict first: green / amber / red with what it means and every reason."""
+    verdict = reliability.get("verdict")
+    reasons = reliability.get("reasons") or []
+    lines = [f"**{VERDICT_LABELS.get(verdict, verdict)}** — {verdict_headline(verdict)}"]
+    lines += [f"- {r.get('message')}" for r in reasons]
+    text = "\n".join(lines)
+    with st.container(key=f"{key}_{verdict}"):
+        if verdict == NOT_RELIABLE:
+            st.error(text, icon="⛔")
+        elif verdict == CARE:
+            st.warning(text, icon="⚠️")
+        else:
+            st.success(text, icon="✅")
+
+
+def render_drills(drills: list[dict], *, verdict: str | None = None) -> None:
+    """Drill cards; behind a clear statement (and folded away) when the verdict is
+    not_reliable, with a caveat when it is use_with_care."""
     if not drills:
         st.success("No drill is suggested: nothing stood out beyond measurement noise.")
         return
+    if verdict == NOT_RELIABLE:
+        st.error("**These drills are not based on sound numbers.** The analysis is not "
+                 "reliable (see the top of the page), so the findings behind them cannot be "
+                 "trusted. Do not act on them; film again and re-check.")
+        with st.expander(f"Show the {len(drills)} suggestion(s) anyway", expanded=False):
+            _drill_cards(drills)
+        return
+    if verdict == CARE:
+        st.caption("Read these with the caveats at the top of the page.")
+    _drill_cards(drills)
+
+
+def _drill_cards(drills: list[dict]) -> None:
     columns = st.columns(2)
     for i, drill in enumerate(drills):
         with columns[i % 2], st.container(border=True, key=f"drill_{drill['id']}"):

@@ -145,7 +145,10 @@ def _figures(summary: dict) -> dict:
             "peak_thigh_extension_deg") or {}).get("left_minus_right"),
         "reference_peak_thigh_extension_deg": (reference.get("values") or {}).get(
             "peak_thigh_extension_deg"),
-        "flags_json": dumps([f.get("id") for f in summary.get("quality") or []]),
+        # the trust verdict (unless "reliable") leads the quality flag codes
+        "flags_json": dumps([v for v in [(summary.get("reliability") or {}).get("verdict")]
+                             if v and v != "reliable"]
+                            + [f.get("id") for f in summary.get("quality") or []]),
     }
 
 
