@@ -11,7 +11,6 @@ PyAV (libx264/yuv420p for .mp4/.mov/.mkv, libvpx-vp9 for .webm, mpeg4 for .avi).
 
 from __future__ import annotations
 
-import struct
 from fractions import Fraction
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import av
 import cv2
 import numpy as np
 
+from .mp4_rotation import set_mp4_rotation as _set_mp4_rotation
 from .runner_model import EAR, HEAD_TILT, NOSE_TIP, SyntheticRun, synthesize_run, time_in_view_s
 
 SHIFT = 4  # cv2 sub-pixel drawing: coordinates in 1/16 px
@@ -29,6 +29,10 @@ SHOE = (235, 235, 240)
 SOLE = (60, 60, 70)
 ACCENT = (30, 90, 230)
 HAIR = (30, 40, 55)
+SOCK = (225, 225, 225)
+# Clothing/skin colours by role; `legs` is the skin or tights colour of both legs.
+PALETTE = {"skin": SKIN, "legs": SKIN, "shirt": SHIRT, "shorts": SHORTS, "shoe": SHOE,
+           "sole": SOLE, "accent": ACCENT, "hair": HAIR, "sock": SOCK}
 # Shorts and pelvis outline in units of body height H (anatomical proportions; varying
 # them moved BlazePose's hip by < 0.005 H, see README)
 SHORTS_R_HIP, SHORTS_R_HEM, SHORTS_LEN = 0.062, 0.05, 0.42
@@ -119,10 +123,10 @@ def _segment_polygon(p0, p1, front, back, d: int, H: float, n: int = 14) -> np.n
     return np.vstack([axis + wf[:, None] * fwd, (axis - wb[:, None] * fwd)[::-1]])
 
 
-def _draw_leg(img, kp, ex, side, d, H, k) -> None:
+def _draw_leg(img, kp, ex, side, d, H, k, pal=PALETTE) -> None:
     hip, knee, ankle = kp[f"{side}_hip"], kp[f"{side}_knee"], kp[f"{side}_ankle"]
     lw = max(1.5, 0.006 * H)
-    skin = _shade(SKIN, k)
+    skin = _shade(pal["legs"], k)
     _poly(img, _segment_polygon(knee, ankle, SHANK_FRONT, SHANK_BACK, d, H), skin,
           outline=_shade(skin, 0.55), lw=lw)
     _poly(img, _segment_polygon(hip, knee, THIGH_FRONT, THIGH_BACK, d, H), skin,
@@ -130,7 +134,7 @@ def _draw_leg(img, kp, ex, side, d, H, k) -> None:
     _circle(img, knee, 0.029 * H, skin)  # fills the joint where the two outlines meet
     # shorts over the upper thigh
     _limb(img, hip, hip + SHORTS_LEN * (knee - hip), SHORTS_R_HIP * H, SHORTS_R_HEM * H,
-          _shade(SHORTS, k), lw=lw)
+          _shade(pal["shorts"], k), lw=lw)
     # shoe: heel counter, upper up to the ankle, sole from heel to toe
     heel_s, toe_s = ex[f"{side}_sole_heel"], ex[f"{side}_sole_toe"]
     along = (toe_s - heel_s) / (np.hypot(*(toe_s - heel_s)) + 1e-9)
@@ -143,27 +147,27 @@ def _draw_leg(img, kp, ex, side, d, H, k) -> None:
 
     upper = [q(0.0, 0.0), q(-0.02, 0.03), q(0.02, 0.062), q(0.22, 0.07), q(0.42, 0.055),
              q(0.75, 0.038), q(0.97, 0.02), q(1.0, 0.006), q(1.0, 0.0)]
-    _poly(img, upper, _shade(SHOE, k), outline=_shade(SOLE, k), lw=lw)
+    _poly(img, upper, _shade(pal["shoe"], k), outline=_shade(pal["sole"], k), lw=lw)
     _poly(img, [q(0.22, 0.012), q(0.45, 0.045), q(0.6, 0.04), q(0.35, 0.012)],
-          _shade(ACCENT, k))
+          _shade(pal["accent"], k))
     sole = [q(-0.01, 0.0), q(1.0, 0.0), q(1.0, sole_t / H), q(0.0, sole_t / H)]
-    _poly(img, sole, _shade(SOLE, k))
+    _poly(img, sole, _shade(pal["sole"], k))
     # low sock band above the shoe collar
     _limb(img, ankle + up * 0.012 * H, ankle + up * 0.022 * H, 0.018 * H, 0.018 * H,
-          _shade((225, 225, 225), k), lw=lw * 0.4)
+          _shade(pal["sock"], k), lw=lw * 0.4)
 
 
-def _draw_arm(img, kp, side, H, k, shirt) -> None:
+def _draw_arm(img, kp, side, H, k, shirt, skin=SKIN) -> None:
     sh, el, wr = kp[f"{side}_shoulder"], kp[f"{side}_elbow"], kp[f"{side}_wrist"]
     lw = max(1.5, 0.005 * H)
-    _limb(img, el, wr, 0.022 * H, 0.016 * H, _shade(SKIN, k), lw=lw)
+    _limb(img, el, wr, 0.022 * H, 0.016 * H, _shade(skin, k), lw=lw)
     _circle(img, wr + 0.018 * H * (wr - el) / (np.hypot(*(wr - el)) + 1e-9), 0.022 * H,
-            _shade(SKIN, k * 0.95))
-    _limb(img, sh, el, 0.03 * H, 0.023 * H, _shade(SKIN, k), lw=lw)
+            _shade(skin, k * 0.95))
+    _limb(img, sh, el, 0.03 * H, 0.023 * H, _shade(skin, k), lw=lw)
     _limb(img, sh, sh + 0.45 * (el - sh), 0.037 * H, 0.032 * H, _shade(shirt, k), lw=lw)
 
 
-def _draw_torso(img, kp, ex, run: SyntheticRun, i: int, shirt) -> None:
+def _draw_torso(img, kp, ex, run: SyntheticRun, i: int, shirt, shorts_bgr=SHORTS) -> None:
     d, H = run.direction, run.body_height_px
     hip, sho = ex["mid_hip"], ex["mid_shoulder"]
     lean = float(run.angles["trunk_lean_deg"].iat[i])
@@ -181,45 +185,45 @@ def _draw_torso(img, kp, ex, run: SyntheticRun, i: int, shirt) -> None:
     wu, cd, bb, pf = WAIST_UP, CROTCH_DOWN, BUTTOCK_BACK, PELVIS_FRONT
     shorts = np.array([(-bb + 0.007, -cd), (-bb, 0.0), (-bb + 0.015, 0.06), (-0.068, wu),
                        (0.064, wu), (pf + 0.002, -0.02), (0.03, -cd - 0.01)]) * H
-    _poly(img, tr(shorts), SHORTS, outline=_shade(SHORTS, 0.5), lw=max(1.5, 0.006 * H))
+    _poly(img, tr(shorts), shorts_bgr, outline=_shade(shorts_bgr, 0.5), lw=max(1.5, 0.006 * H))
     _poly(img, tr(np.array([(-0.07, wu), (0.065, wu), (0.065, wu + 0.01),
                             (-0.07, wu + 0.01)]) * H), (200, 200, 200))
 
 
-def _draw_head(img, ex, run: SyntheticRun, i: int) -> None:
+def _draw_head(img, ex, run: SyntheticRun, i: int, pal=PALETTE) -> None:
     d, H = run.direction, run.body_height_px
     lean = float(run.angles["trunk_lean_deg"].iat[i])
     c, neck = ex["head_center"], ex["neck"]
     _limb(img, neck + np.array([0, 0.03 * H]), c + np.array([-d * 0.012 * H, 0.02 * H]),
-          0.034 * H, 0.03 * H, SKIN, lw=max(1.5, 0.005 * H))
+          0.034 * H, 0.03 * H, pal["skin"], lw=max(1.5, 0.005 * H))
     f = _frame_of(c, lean * HEAD_TILT, d)
     ang = np.linspace(0, 2 * np.pi, 40, endpoint=False)
     skull = np.stack([0.058 * np.cos(ang), 0.068 * np.sin(ang)], -1) * H
     jaw = np.array([(0.05, -0.03), (0.055, -0.062), (0.03, -0.082), (-0.01, -0.075),
                     (-0.03, -0.05)]) * H
-    _poly(img, f(skull), SKIN, outline=_shade(SKIN, 0.55), lw=max(1.5, 0.005 * H))
-    _poly(img, f(jaw), SKIN)
+    _poly(img, f(skull), pal["skin"], outline=_shade(pal["skin"], 0.55), lw=max(1.5, 0.005 * H))
+    _poly(img, f(jaw), pal["skin"])
     tip = (NOSE_TIP[0] + 0.002, NOSE_TIP[1])
     nose = np.array([(0.055, 0.012), tip, (0.068, -0.024), (0.052, -0.024)]) * H
-    _poly(img, f(nose), _shade(SKIN, 0.95), outline=_shade(SKIN, 0.6), lw=1.5)
+    _poly(img, f(nose), _shade(pal["skin"], 0.95), outline=_shade(pal["skin"], 0.6), lw=1.5)
     lips = np.array([(0.048, -0.044), (0.06, -0.044)]) * H
     cv2.line(img, *[tuple(p) for p in _pts(f(lips))], (60, 60, 150), max(1, int(0.004 * H)),
              cv2.LINE_AA, SHIFT)
     hair = np.array([(0.035, 0.06), (0.0, 0.074), (-0.04, 0.066), (-0.062, 0.03),
                      (-0.066, -0.01), (-0.055, -0.04), (-0.02, 0.02), (0.02, 0.04),
                      (0.05, 0.035)]) * H
-    _poly(img, f(hair), HAIR)
+    _poly(img, f(hair), pal["hair"])
     eye = f(np.array([(0.04, 0.008)]) * H)[0]
     _circle(img, eye, 0.011 * H, (245, 245, 245))
     _circle(img, eye + np.array([d * 0.004 * H, 0]), 0.0065 * H, (40, 30, 30))
     brow = f(np.array([(0.028, 0.022), (0.055, 0.02)]) * H)
-    cv2.line(img, *[tuple(p) for p in _pts(brow)], HAIR, max(1, int(0.005 * H)), cv2.LINE_AA,
+    cv2.line(img, *[tuple(p) for p in _pts(brow)], pal["hair"], max(1, int(0.005 * H)), cv2.LINE_AA,
              SHIFT)
     ear = f(np.array([EAR]) * H)[0]
     cv2.ellipse(img, tuple(_pts(ear)), tuple(_pts([0.013 * H, 0.021 * H])), lean * HEAD_TILT * d,
-                0, 360, _shade(SKIN, 0.8), -1, cv2.LINE_AA, SHIFT)
+                0, 360, _shade(pal["skin"], 0.8), -1, cv2.LINE_AA, SHIFT)
     cv2.ellipse(img, tuple(_pts(ear)), tuple(_pts([0.006 * H, 0.012 * H])), lean * HEAD_TILT * d,
-                0, 360, _shade(SKIN, 0.6), -1, cv2.LINE_AA, SHIFT)
+                0, 360, _shade(pal["skin"], 0.6), -1, cv2.LINE_AA, SHIFT)
 
 
 def _background(run: SyntheticRun, seed: int) -> np.ndarray:
@@ -364,48 +368,6 @@ def render_clip(
     if rotation_deg:
         _set_mp4_rotation(path, rotation_deg)
     return path
-
-
-def _set_mp4_rotation(path: Path, rotation_deg: int) -> None:
-    """Write the video track's tkhd display matrix (what ffmpeg's `rotate` tag wrote)."""
-    data = bytearray(path.read_bytes())
-
-    def boxes(start: int, end: int):
-        pos = start
-        while pos + 8 <= end:
-            size, kind = struct.unpack(">I4s", data[pos:pos + 8])
-            header = 8
-            if size == 1:
-                size, header = struct.unpack(">Q", data[pos + 8:pos + 16])[0], 16
-            elif size == 0:
-                size = end - pos
-            yield kind, pos + header, pos + size
-            pos += size
-
-    moov = next((b for b in boxes(0, len(data)) if b[0] == b"moov"), None)
-    if moov is None:
-        raise ValueError("no moov box")
-    for kind, start, end in boxes(moov[1], moov[2]):
-        if kind != b"trak":
-            continue
-        inner = {k: (s, e) for k, s, e in boxes(start, end)}
-        mdia = inner.get(b"mdia")
-        hdlr = [(s, e) for k, s, e in boxes(*mdia) if k == b"hdlr"] if mdia else []
-        if not hdlr or data[hdlr[0][0] + 8:hdlr[0][0] + 12] != b"vide":
-            continue
-        s = inner[b"tkhd"][0]
-        version = data[s]
-        w, h = (struct.unpack(">I", data[s + o:s + o + 4])[0] >> 16 for o in
-                ((84, 88) if version == 1 else (76, 80)))
-        m = {90: (0, 1, -1, 0, h, 0), 180: (-1, 0, 0, -1, w, h), 270: (0, -1, 1, 0, 0, w)}
-        a, b, c, dd, tx, ty = m[rotation_deg]
-        matrix = struct.pack(">9i", a << 16, b << 16, 0, c << 16, dd << 16, 0, tx << 16,
-                             ty << 16, 1 << 30)
-        off = s + (52 if version == 1 else 40)
-        data[off:off + 36] = matrix
-        path.write_bytes(bytes(data))
-        return
-    raise ValueError("no video track")
 
 
 def make_clip(

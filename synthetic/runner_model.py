@@ -142,7 +142,10 @@ class _Model:
     """The continuous-time model; evaluate() works at any times (frames or dense)."""
 
     def __init__(self, *, speed, direction, treadmill, H, px_per_m, ground_y, x0, trunk_lean,
-                 legs: dict[str, _Leg]):
+                 legs: dict[str, _Leg], segment_scale: dict[str, float] | None = None):
+        sc = segment_scale or {}  # factors on Winter's lengths (thigh, shank, trunk, arm)
+        self.thigh, self.shank = THIGH * sc.get("thigh", 1.0), SHANK * sc.get("shank", 1.0)
+        self.trunk, self.arm = TRUNK * sc.get("trunk", 1.0), sc.get("arm", 1.0)
         self.spline, self.cadence, self.toe_off = _curves(float(speed))
         self.d, self.treadmill, self.H = direction, treadmill, H
         self.v_px = speed * px_per_m
@@ -169,8 +172,9 @@ class _Model:
         H = self.H
         th, sh, ft = (np.radians(st[a]) for a in ("thigh", "knee", "foot"))
         sh = th - sh
-        knee = np.stack([THIGH * H * np.sin(th), -THIGH * H * np.cos(th)], -1)
-        ankle = knee + np.stack([SHANK * H * np.sin(sh), -SHANK * H * np.cos(sh)], -1)
+        L1, L2 = self.thigh * H, self.shank * H
+        knee = np.stack([L1 * np.sin(th), -L1 * np.cos(th)], -1)
+        ankle = knee + np.stack([L2 * np.sin(sh), -L2 * np.cos(sh)], -1)
         fwd = np.stack([np.cos(ft), np.sin(ft)], -1)
         up = np.stack([-np.sin(ft), np.cos(ft)], -1)
 
@@ -259,22 +263,24 @@ class _Model:
             ang[f"{side}_contact"] = st["contact"]
         lean = np.radians(self.lean)
         trunk_dir = np.array([np.sin(lean), np.cos(lean)])
-        shoulder = img(np.tile(TRUNK * H * trunk_dir, (len(t), 1)))
-        neck = img(np.tile((TRUNK + NECK) * H * trunk_dir, (len(t), 1)))
-        head_rel = (TRUNK + NECK + 0.035) * H * trunk_dir + np.array([0.012, HEAD_RADIUS]) * H
+        TR = self.trunk
+        shoulder = img(np.tile(TR * H * trunk_dir, (len(t), 1)))
+        neck = img(np.tile((TR + NECK) * H * trunk_dir, (len(t), 1)))
+        head_rel = (TR + NECK + 0.035) * H * trunk_dir + np.array([0.012, HEAD_RADIUS]) * H
         head = img(np.tile(head_rel, (len(t), 1)))
         extra.update(head_center=head, neck=neck, mid_hip=hip.copy(), mid_shoulder=shoulder)
         a = np.radians(self.lean * HEAD_TILT)
         fwd, up = np.array([d * np.cos(a), np.sin(a)]), np.array([d * np.sin(a), -np.cos(a)])
         kp["nose"] = head + H * (NOSE_TIP[0] * fwd + NOSE_TIP[1] * up)
+        upper_px, fore_px = self.arm * UPPER_ARM * H, self.arm * FOREARM * H
         for side in SIDES:
             kp[f"{side}_ear"] = head + H * (EAR[0] * fwd + EAR[1] * up)
             kp[f"{side}_shoulder"] = shoulder.copy()
             # arms swing opposite to the same-side leg; elbow ~75-105 deg flexed
             arm = np.radians(-0.75 * states[side]["thigh"] - 4.0)
             fore = arm + np.radians(90.0 - 0.35 * np.degrees(arm))
-            elbow = shoulder + UPPER_ARM * H * np.stack([d * np.sin(arm), np.cos(arm)], -1)
-            wrist = elbow + FOREARM * H * np.stack([d * np.sin(fore), np.cos(fore)], -1)
+            elbow = shoulder + upper_px * np.stack([d * np.sin(arm), np.cos(arm)], -1)
+            wrist = elbow + fore_px * np.stack([d * np.sin(fore), np.cos(fore)], -1)
             kp[f"{side}_elbow"], kp[f"{side}_wrist"] = elbow, wrist
         ang["trunk_lean_deg"] = np.full(t.shape, self.lean)
         return kp, extra, ang
@@ -308,6 +314,8 @@ def synthesize_run(
     start_phase: float | None = None,
     start_x_px: float | None = None,
     ground_y_px: float | None = None,
+    segment_scale: dict[str, float] | None = None,
+    time_offset_s: float = 0.0,
     seed: int = 0,
 ) -> SyntheticRun:
     """Simulate a runner seen from the side; all truth comes from the continuous model.
@@ -318,6 +326,8 @@ def synthesize_run(
     extension_jitter_deg: SD of the per-stride change of peak extension. Overground
     with camera="fixed" the runner crosses the frame (pelvis at `speed_mps`); with
     camera="pan" the camera follows the pelvis and the background scrolls.
+    segment_scale: factors on the thigh/shank/trunk/arm lengths (default 1); frame i
+    is at time time_offset_s + i / fps (the motion itself does not depend on it).
     """
     params = dict(locals())
     if direction not in (1, -1):
@@ -355,8 +365,8 @@ def synthesize_run(
     px_per_m = H / body_height_m
     model = _Model(speed=speed_mps, direction=direction, treadmill=not moving, H=H,
                    px_per_m=px_per_m, ground_y=float(ground_y_px), x0=float(start_x_px),
-                   trunk_lean=float(trunk_lean_deg), legs=legs)
-    time_s = np.arange(int(round(duration_s * fps))) / fps
+                   trunk_lean=float(trunk_lean_deg), legs=legs, segment_scale=segment_scale)
+    time_s = time_offset_s + np.arange(int(round(duration_s * fps))) / fps
     kp, extra, ang = model.evaluate(time_s)
     v_px = speed_mps * px_per_m
     camera_x = direction * v_px * time_s if (not treadmill and camera == "pan") else 0 * time_s
