@@ -271,10 +271,11 @@ def _slow_motion(strides: pd.DataFrame, *, cadence_spm: float,
         return [_reason(
             "slow_motion", NOT_RELIABLE,
             f"The steps look about {assumed_slowdown:.0f}× slower than running: this seems to "
-            "be slow-motion playback. HipDrive guessed the capture rate from the pace of the "
-            "steps, so every time, the cadence and the speed rest on that guess. Give the "
-            "clip's real capture rate (e.g. --capture-fps 240, or the capture-rate box in the "
-            "app) and analyse it again.")]
+            "be slow-motion playback. HipDrive assumed it was filmed "
+            f"{assumed_slowdown:.0f}× faster than it plays, so every time, the cadence and the "
+            "speed rest on that guess. Give its real capture rate, the frame rate it was filmed "
+            "at (--capture-fps N, or the capture-rate box in the app; phones film slow motion "
+            "at 120 or 240 frames/s), and analyse it again.")]
     if len(strides) < MIN_STRIDES_FOR_SPREAD:  # one long "stride" is more likely a missed
         return []  # foot strike than slow motion
     stride_s = _median(strides.get("stride_time_s", []))
@@ -389,9 +390,9 @@ def verdict_line(reliability: dict) -> str:
 def verdict_headline(verdict: str) -> str:
     """What the verdict means for the figures, in one sentence for a runner."""
     return {
-        RELIABLE: "Reliable: the checks found nothing that undermines these figures.",
-        CARE: "Use with care: the figures are shown, but read them with the caveats below.",
-        NOT_RELIABLE: "Not reliable: these figures cannot be trusted, so no ± uncertainty "
-                      "is given and the drills are not based on sound numbers. Fix the "
-                      "problems below and film again.",
+        RELIABLE: "The checks found nothing that undermines these figures.",
+        CARE: "The figures are shown, but read them with the caveats below.",
+        NOT_RELIABLE: "These figures cannot be trusted, so no ± uncertainty is given and "
+                      "the drills are not based on sound numbers. Fix the problems below and "
+                      "film again.",
     }.get(verdict, "")

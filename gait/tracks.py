@@ -166,10 +166,15 @@ def fill_track_gaps(track: PoseTrack, *, max_gap_s: float) -> PoseTrack:
 
 
 def blank_repeated_frames(track: PoseTrack) -> PoseTrack:
-    """NaN keypoints on frames that repeat the previous picture (flag `repeated_frame`)."""
+    """NaN keypoints on frames that repeat the previous picture (flag `repeated_frame`),
+    except at the clip's end, where no later picture exists to interpolate toward."""
     repeated = track.flags.get("repeated_frame")
     if repeated is None or not np.any(repeated):
         return track
+    repeated = np.asarray(repeated, dtype=bool).copy()
+    new_pictures = np.flatnonzero(~repeated)
+    if len(new_pictures):
+        repeated[new_pictures[-1] + 1:] = False
     x, y = track.x_px.copy(), track.y_px.copy()
     x[repeated], y[repeated] = np.nan, np.nan
     return track.with_arrays(x_px=x, y_px=y)

@@ -101,3 +101,38 @@ def test_physically_impossible_thigh_angles_are_left_out_even_with_few_strides()
                             "peak_thigh_flexion_deg": [68.0, 68.0, 55.0]})
     kept, n_dropped = drop_angle_outliers(strides)
     assert n_dropped == 1 and kept["stride"].to_list() == [2, 3]
+
+
+def test_repeated_pictures_are_found_from_thumbnail_changes():
+    from gait.pose import repeated_frames
+
+    rng = np.random.default_rng(2)
+    # a small runner on a still background: new pictures change the thumbnail by ~0.5
+    # grey levels, repeats by compression noise only (as measured on a real clip)
+    change = np.where(np.arange(90) % 3 == 0, rng.uniform(0.45, 0.9, 90), rng.uniform(0, 0.03, 90))
+    change[0] = np.inf  # first frame: nothing to compare with
+    repeated = repeated_frames(change)
+    assert repeated.sum() == 60 and not repeated[::3].any()
+    busy = rng.uniform(2.0, 4.5, 90)  # a treadmill clip: every frame is a new picture
+    assert not repeated_frames(busy).any()
+
+
+def test_repeated_pictures_are_blanked_and_filled_not_held():
+    from gait.posetrack import PoseTrack
+    from gait.tracks import clean_track
+
+    n = 90
+    t = np.arange(n) / 30
+    moving = 300 + 100 * np.sin(2 * np.pi * t / 0.7)  # a keypoint's true x
+    held = moving[(np.arange(n) // 3) * 3]  # each picture shown for 3 frames
+    k = 19
+    x = np.tile(held[:, None], (1, k))
+    y = np.tile((200 + np.arange(k) * 10.0)[None, :], (n, 1))
+    track = PoseTrack(time_s=t, x_px=x, y_px=y, confidence=np.ones((n, k)),
+                      frame_width_px=640, frame_height_px=480,
+                      flags={"repeated_frame": np.arange(n) % 3 != 0})
+    clean, report = clean_track(track, cutoff_hz=12)
+    error_held = np.abs(held - moving)[10:-10].mean()
+    error_clean = np.abs(clean.x_px[:, 0] - moving)[10:-10].mean()
+    assert error_clean < 0.5 * error_held  # interpolated between pictures, not held
+    assert report.unfilled_frames == 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from gait.reference import NOISE_DEG, reference_at
+from gait.reference import EXTENSION_POSE_BIAS_DEG, LIKELY_DEG, NOISE_DEG, reference_at
 from gait.reliability import NOT_RELIABLE, reliability_of
 from ui.figures import PLOTLY_CONFIG, cycle_chart, stride_chart
 from ui.sample import SAMPLE_NOTE
@@ -59,8 +59,11 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
                 "No uncertainty interval is given: this analysis is not reliable (see the top), "
                 "so the figures are only rough indications. ")
                + f"Differences from the reference: below {NOISE_DEG:.0f}° is within "
-               "pose-measurement noise, 5–10° possible, over 10° likely real. A 2D thigh angle "
-               "is not lab hip extension (see Method).")
+               f"pose-measurement noise, {NOISE_DEG:.0f}–{LIKELY_DEG:.0f}° possible, over "
+               f"{LIKELY_DEG:.0f}° likely real; for less extension than the reference the "
+               f"noise band is {NOISE_DEG + EXTENSION_POSE_BIAS_DEG:.0f}°, because the pose "
+               "model reads extension short on real runners. A 2D thigh angle is not lab hip "
+               "extension (see Method).")
 
     # --- stride by stride, next to the video ---------------------------------------------------
     st.subheader("Hip drive, stride by stride")
