@@ -1,33 +1,41 @@
-"""Foot strike and toe-off: contacts found from the foot's position relative to the
-pelvis, then timed from the foot's height and its velocity.
+"""Foot strike and toe-off: contacts found from the feet's positions relative to the
+pelvis, then timed from the stance foot's height and its velocity.
 
-Method, per foot (decided by measurement on hand-labelled real clips and rendered
-clips with known events; see README "Measured accuracy"):
+Method (decided by measurement on hand-labelled real clips and rendered clips with
+known events; see README "Measured accuracy"):
 
-1. **Find every contact** (Zeni et al. 2008): the foot's forward distance from the
-   pelvis, d·(x_foot − x_pelvis) with d the direction of travel, peaks once per
-   stride just before foot strike and bottoms out just after toe-off. These extremes
-   are large (≈ 0.8 leg lengths apart) next to pose noise, need no ground line, and
-   hold on a treadmill, overground, and with a panning camera (the pelvis moves with
-   the picture). A peak followed by a trough brackets one contact. Used alone they are
-   biased (on a real 30 fps treadmill clip: strike 2.4 frames early, toe-off 1.8
-   late), so they only bracket the search below.
-2. **Foot strike from height**: the lowest point of the foot (heel or toe) is
-   measured against this foot's own ground line (fitted per foot: when the camera is
-   above or below hip height the far foot's ground is not the near foot's). Within the
-   bracket, the strike is the first time the foot comes down to its stance level
-   (+ a tolerance from the measured noise), extended along the foot's path down to
-   that level. Horizontal signals cannot time the strike: the foot already moves
-   backward with the ground before it lands (swing-leg retraction), so they read
-   ~1.5 frames early whatever the threshold.
-3. **Toe-off from horizontal velocity**: during stance the foot moves backward
-   relative to the pelvis at the running speed (belt or ground; Fellin 2010 uses
-   foot kinematics the same way). Toe-off is the last time, before the bracket's
-   trough, that the ankle's backward velocity is still at least
+1. **Find every contact** (Zeni et al. 2008): a foot's forward distance from the pelvis,
+   d·(x_ankle − x_pelvis) with d the direction of travel, peaks just before it lands and
+   bottoms out just after it leaves. The extremes are large (≈ 0.8 leg lengths apart)
+   next to pose noise, need no ground line, and hold on a treadmill, overground and
+   with a panning camera (the pelvis moves with the picture). They are taken on the
+   **front-most and rear-most foot** rather than on the labelled left and right feet:
+   the front-most foot peaks at every landing and the rear-most bottoms out at every
+   take-off whatever labels the pose model gave the feet (it swaps them where the legs
+   cross, and often on sparse or blurred frames). A front peak and the first rear trough
+   after mid-stance (where the landing foot is passed) bracket one contact. Used alone
+   they are biased (on a real 30 fps treadmill clip: strike 2.4 frames early, toe-off
+   1.8 late), so they only bracket the search below.
+2. **The stance foot** is the front-most foot until the swinging foot passes it (the
+   front-most foot is furthest back there), then the rear-most one; its side comes from
+   alternation (`alternating_sides`), in the phase most of the pose model's labels agree
+   with.
+3. **Foot strike from height**: the lowest point of the foot (heel or toe) against that
+   foot's own ground line (fitted per labelled foot: when the camera is above or below
+   hip height the far foot's ground is not the near foot's). The strike is the first
+   time the stance foot comes down to its stance level (+ a tolerance from the measured
+   noise), extended along its path down to that level. Horizontal signals cannot time
+   the strike: the foot already moves backward with the ground before it lands
+   (swing-leg retraction), so they read ~1.5 frames early whatever the threshold.
+4. **Toe-off from horizontal velocity**: during stance the foot moves backward relative
+   to the pelvis at the running speed (belt or ground). Toe-off is the last time, before
+   the bracket's trough, that the stance foot's backward velocity is still at least
    `TOE_OFF_VELOCITY_FRACTION` of its stance velocity.
 
-A contact whose bracket holds missing keypoints is skipped with a reason; the stride
-builder counts such drops. Times are in seconds of the clip.
+The signals are taken onto an even time grid first (frames dropped by a busy camera or a
+variable-frame-rate clip would otherwise bend the cycle). A contact whose bracket holds
+missing keypoints is skipped with a reason; the stride builder counts such drops. Times
+are in seconds of the clip.
 """
 
 from __future__ import annotations
@@ -37,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gait.keypoints import SIDES
+from gait.keypoints import SIDES, other_side
 from gait.posetrack import PoseTrack
 
 MIN_PROMINENCE_LEG = 0.2  # a contact's forward/backward extremes: at least this × leg length
@@ -47,6 +55,7 @@ MAX_CONTACT_BRACKET_S = 0.8  # peak-to-trough longer than this is not one runnin
 FINE_TOLERANCE_LEG = 0.005
 FINE_NOISE_SDS = 3.0
 MAX_EXTENSION_S = 0.04  # never move an event more than this past its threshold crossing
+MAX_BRIDGE_S = 0.25  # frames missing for longer than this are not bridged for events
 TOE_OFF_VELOCITY_FRACTION = 0.8
 
 
@@ -117,33 +126,55 @@ def prominent_peaks(values: np.ndarray, *, min_prominence: float,
     return np.array(sorted(chosen), dtype=int)
 
 
-def contact_brackets(forward_px: np.ndarray, time_s: np.ndarray, *,
-                     leg_length_px: float) -> list[tuple[int, int]]:
-    """(peak, trough) frame pairs of the foot's forward distance from the pelvis: the
-    foot's most forward point before each contact and its most backward point after
-    it (Zeni 2008). Each peak is paired with the first trough after it that comes
-    before the next peak."""
-    finite = forward_px[np.isfinite(forward_px)]
-    if len(finite) < 5:
-        return []
+def _nanargmin(values: np.ndarray) -> int:
+    """Index of the smallest finite value (0 when there is none)."""
+    finite = np.isfinite(values)
+    return int(np.argmin(np.where(finite, values, np.inf))) if finite.any() else 0
+
+
+def _prominence(values: np.ndarray, leg_length_px: float) -> float:
+    finite = values[np.isfinite(values)]
     usual_range = float(np.percentile(finite, 95) - np.percentile(finite, 5))
-    prominence = max(MIN_PROMINENCE_LEG * leg_length_px, MIN_PROMINENCE_OF_RANGE * usual_range)
+    return max(MIN_PROMINENCE_LEG * leg_length_px, MIN_PROMINENCE_OF_RANGE * usual_range)
+
+
+def contact_brackets(forward_px: np.ndarray, time_s: np.ndarray, *, leg_length_px: float,
+                     rear_px: np.ndarray | None = None,
+                     min_step_s: float = MIN_STEP_S) -> list[tuple[int, int]]:
+    """(peak, trough) frame pairs bracketing each contact (Zeni 2008): the most forward
+    point of the foot before it lands (a peak of `forward_px`, its forward distance from
+    the pelvis) and its most backward point after it leaves (a trough of `rear_px`,
+    default the same signal). Each peak is paired with the first trough after it that
+    comes before the next peak. Given the front-most and rear-most of the two feet, the
+    pairs bracket every step whichever labels the pose model gave the feet."""
+    rear_px = forward_px if rear_px is None else rear_px
+    if np.isfinite(forward_px).sum() < 5 or np.isfinite(rear_px).sum() < 5:
+        return []
     dt = float(np.median(np.diff(time_s)))
-    distance = max(int(MIN_STEP_S / dt), 1)
-    peaks = prominent_peaks(forward_px, min_prominence=prominence, min_distance=distance)
-    troughs = prominent_peaks(-forward_px, min_prominence=prominence, min_distance=distance)
+    distance = max(int(min_step_s / dt), 1)
+    peaks = prominent_peaks(forward_px, min_prominence=_prominence(forward_px, leg_length_px),
+                            min_distance=distance)
+    troughs = prominent_peaks(-rear_px, min_prominence=_prominence(rear_px, leg_length_px),
+                              min_distance=distance)
+    # A contact's trough comes after mid-stance, where the landing foot is passed (the
+    # lowest point of `forward_px` before the next peak), and before the next one: at
+    # one foot's strike the other foot is still near its own rear-most point.
+    ends = [*peaks[1:], len(forward_px)] if len(peaks) else []
+    crossings = [p + _nanargmin(forward_px[p:end]) for p, end in zip(peaks, ends, strict=True)]
     pairs = []
     for k, p in enumerate(peaks):
-        next_peak = peaks[k + 1] if k + 1 < len(peaks) else len(forward_px)
-        after = troughs[(troughs > p) & (troughs < next_peak)]
+        limit = crossings[k + 1] if k + 1 < len(peaks) else len(forward_px)
+        after = troughs[(troughs >= crossings[k]) & (troughs < limit)]
         if len(after) and time_s[after[0]] - time_s[p] <= MAX_CONTACT_BRACKET_S:
             pairs.append((int(p), int(after[0])))
-    if pairs and len(troughs) and troughs[0] < pairs[0][0]:
-        # The clip starts during the first contact's descent: its forward peak is
-        # before frame 0. Bracket it by the usual length when the clip holds at least
-        # two thirds of it (the strike search then needs to see the foot come down).
+    earlier = troughs[troughs < crossings[list(peaks).index(pairs[0][0])]] if pairs else []
+    if len(earlier):
+        # A trough before the first bracketed contact's mid-stance ends an earlier
+        # contact whose forward peak is before frame 0. Bracket it by the usual length
+        # when the clip holds at least two thirds of it (the strike search then needs to
+        # see the foot come down).
         usual = int(np.median([t - p for p, t in pairs]))
-        first = int(troughs[0])
+        first = int(earlier[-1])
         if first >= (2 * usual) // 3:
             pairs.insert(0, (max(first - usual, 0), first))
     if pairs and len(peaks) and peaks[-1] > pairs[-1][0]:
@@ -233,44 +264,124 @@ def toe_off_time(time_s: np.ndarray, forward_px: np.ndarray, peak: int,
     return None
 
 
+def uniform_time_grid(time_s: np.ndarray) -> np.ndarray:
+    """Evenly spaced times (s) from the first to the last frame at the median frame
+    interval; equal to `time_s` for a clip sampled evenly."""
+    if len(time_s) < 2:
+        return time_s.copy()
+    step_s = float(np.median(np.diff(time_s)))
+    n = int(round((time_s[-1] - time_s[0]) / step_s)) + 1
+    if n == len(time_s) and np.allclose(time_s, time_s[0] + step_s * np.arange(n),
+                                        atol=0.25 * step_s):
+        return time_s.copy()
+    return time_s[0] + step_s * np.arange(n)
+
+
+def resample(time_s: np.ndarray, values: np.ndarray, grid_s: np.ndarray, *,
+             max_bridge_s: float = MAX_BRIDGE_S) -> np.ndarray:
+    """`values` (sampled at `time_s`) linearly interpolated at `grid_s`; NaN where the
+    nearest measured samples on either side are more than `max_bridge_s` apart."""
+    ok = np.isfinite(values)
+    if ok.sum() < 2:
+        return np.full(len(grid_s), np.nan)
+    t, v = time_s[ok], values[ok]
+    out = np.interp(grid_s, t, v, left=np.nan, right=np.nan)
+    after = np.clip(np.searchsorted(t, grid_s), 1, len(t) - 1)
+    out[(t[after] - t[after - 1]) > max_bridge_s + 1e-9] = np.nan
+    return out
+
+
+def alternating_sides(times_s: list[float], observed: list[str]) -> list[str]:
+    """Sides of consecutive contacts. Feet alternate, so within a run of contacts with no
+    step missing (each gap under 1.5 × the median gap) the sides alternate, in the phase
+    that most of the pose model's labels (`observed`, the side in front at each peak)
+    agree with; a missed step starts a new run."""
+    if not times_s:
+        return []
+    gaps = np.diff(times_s)
+    limit = 1.5 * float(np.median(gaps)) if len(gaps) else np.inf
+    starts = [0] + [k + 1 for k, g in enumerate(gaps) if g > limit]
+    sides: list[str] = []
+    for begin, end in zip(starts, starts[1:] + [len(times_s)], strict=True):
+        votes = sum(1 if observed[k] == ("left" if (k - begin) % 2 == 0 else "right") else -1
+                    for k in range(begin, end))
+        first = "left" if votes >= 0 else "right"
+        sides += [first if (k - begin) % 2 == 0 else other_side(first)
+                  for k in range(begin, end)]
+    return sides
+
+
+def stance_foot(front: np.ndarray, rear: np.ndarray, peak: int, trough: int) -> np.ndarray:
+    """Per frame of a contact bracket, whether the stance foot is the front-most foot: it
+    lands in front and is passed by the swinging foot at mid-stance, where the front-most
+    foot is furthest back (the minimum of `front` within the bracket); after that it is
+    the rear-most foot. Needs no left/right labels."""
+    crossing = peak + _nanargmin(front[peak:trough + 1])
+    is_front = np.zeros(len(front), dtype=bool)
+    is_front[:crossing + 1] = True
+    return is_front
+
+
 def detect_events(track: PoseTrack, *, leg_length_px: float,
                   direction: int) -> tuple[pd.DataFrame, list[SkippedContact]]:
     """Foot strikes and toe-offs of both feet, and the contacts that had to be skipped.
 
     `direction` is +1 when the runner moves toward +x (image right), −1 otherwise.
-    Returns a table with columns side, event ("foot_strike" / "toe_off"), time_s,
-    contact (index of the contact for that side), sorted by time.
+    Contacts are bracketed on the front-most and rear-most foot (every step, whatever
+    labels the pose model gave the feet; labels swap where the legs cross and on
+    sparse or blurred frames), timed on the stance foot, and given their side by
+    alternation (`alternating_sides`). The signals are taken onto an even time grid
+    first: frames dropped by a busy camera or a variable-frame-rate clip would
+    otherwise bend the fore-aft cycle. Returns a table with columns side, event
+    ("foot_strike" / "toe_off"), time_s, contact (index of the contact for that
+    side), sorted by time.
     """
     pelvis = pelvis_x_px(track)
-    rows, skipped = [], []
+    grid_s = uniform_time_grid(track.time_s)
+    forward, height = {}, {}
     for side in SIDES:
-        ankle_forward = direction * (track.x_px[:, track.column(f"{side}_ankle")] - pelvis)
+        forward[side] = resample(track.time_s, direction * (
+            track.x_px[:, track.column(f"{side}_ankle")] - pelvis), grid_s)
         foot_x, foot_y = foot_lowest_point(track, side)
         a, b = fit_ground_line(foot_x, foot_y, leg_length_px=leg_length_px)
-        height = (a + b * foot_x) - foot_y  # px above this foot's ground line, + up
-        brackets = contact_brackets(ankle_forward, track.time_s, leg_length_px=leg_length_px)
-        tolerance = max(FINE_NOISE_SDS * height_noise_px(height, brackets),
-                        FINE_TOLERANCE_LEG * leg_length_px)
-        k = 0
-        for peak, trough in brackets:
-            when = float(track.time_s[peak])
-            if not (np.isfinite(height[peak:trough + 1]).all()
-                    and np.isfinite(ankle_forward[peak:trough + 1]).all()):
-                skipped.append(SkippedContact(side, when, "foot_not_visible"))
+        height[side] = resample(track.time_s, (a + b * foot_x) - foot_y, grid_s)  # px up
+    left_in_front = np.nan_to_num(forward["left"], nan=-np.inf) >= np.nan_to_num(
+        forward["right"], nan=-np.inf)
+    front = np.where(left_in_front, forward["left"], forward["right"])
+    rear = np.where(left_in_front, forward["right"], forward["left"])
+    height_front = np.where(left_in_front, height["left"], height["right"])
+    height_rear = np.where(left_in_front, height["right"], height["left"])
+    brackets = contact_brackets(front, grid_s, leg_length_px=leg_length_px, rear_px=rear,
+                                min_step_s=MIN_STEP_S / 2)
+    stance = [stance_foot(front, rear, p, q) for p, q in brackets]
+    stance_height = [np.where(s, height_front, height_rear) for s in stance]
+    stance_forward = [np.where(s, front, rear) for s in stance]
+    noise = height_noise_px(np.concatenate(stance_height) if stance_height else np.array([]),
+                            [(p + k * len(grid_s), q + k * len(grid_s))
+                             for k, (p, q) in enumerate(brackets)])
+    tolerance = max(FINE_NOISE_SDS * noise, FINE_TOLERANCE_LEG * leg_length_px)
+    sides = alternating_sides([float(grid_s[p]) for p, _ in brackets],
+                              ["left" if left_in_front[p] else "right" for p, _ in brackets])
+    rows, skipped, count = [], [], dict.fromkeys(SIDES, 0)
+    for (peak, trough), side, h, f in zip(brackets, sides, stance_height, stance_forward,
+                                          strict=True):
+        when = float(grid_s[peak])
+        if not (np.isfinite(h[peak:trough + 1]).all() and np.isfinite(f[peak:trough + 1]).all()):
+            skipped.append(SkippedContact(side, when, "foot_not_visible"))
+            continue
+        strike = strike_time(grid_s, h, peak, trough, tolerance_px=tolerance,
+                             require_descent=peak == 0)
+        toe_off = toe_off_time(grid_s, f, peak, trough)
+        if strike is None:
+            skipped.append(SkippedContact(side, when, "strike_not_found"))
+            continue
+        if toe_off is None or toe_off <= strike:
+            if trough < len(grid_s) - 1:
+                skipped.append(SkippedContact(side, when, "toe_off_not_found"))
                 continue
-            strike = strike_time(track.time_s, height, peak, trough, tolerance_px=tolerance,
-                                 require_descent=peak == 0)
-            toe_off = toe_off_time(track.time_s, ankle_forward, peak, trough)
-            if strike is None:
-                skipped.append(SkippedContact(side, when, "strike_not_found"))
-                continue
-            if toe_off is None or toe_off <= strike:
-                if trough < track.n_frames - 1:
-                    skipped.append(SkippedContact(side, when, "toe_off_not_found"))
-                    continue
-                toe_off = float("nan")  # cut by the clip's end: the strike still ends a stride
-            rows.append((side, "foot_strike", strike, k))
-            rows.append((side, "toe_off", toe_off, k))
-            k += 1
+            toe_off = float("nan")  # cut by the clip's end: the strike still ends a stride
+        rows.append((side, "foot_strike", strike, count[side]))
+        rows.append((side, "toe_off", toe_off, count[side]))
+        count[side] += 1
     events = pd.DataFrame(rows, columns=["side", "event", "time_s", "contact"])
     return events.sort_values("time_s", kind="stable").reset_index(drop=True), skipped

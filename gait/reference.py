@@ -46,7 +46,11 @@ LIKELY_DEG = 10.0
 # is not subtracted; instead, "less extension than the marker-based reference" is judged
 # with a band widened by this much.
 EXTENSION_POSE_BIAS_DEG = 8.0
-EXTENSION_METRICS = ("peak_thigh_extension_deg", "thigh_rom_deg")
+# Metrics the bias shortens, with the sign of (runner − reference) that means "less
+# extension": peak extension and range are positive numbers, the thigh at toe-off is a
+# signed angle (− = behind vertical).
+LESS_EXTENSION_SIGN = {"peak_thigh_extension_deg": -1, "thigh_rom_deg": -1,
+                       "thigh_at_toe_off_deg": +1}
 
 ELITE_MARKERS = (
     {"metric": "shank_at_strike_deg", "recreational": 6.8, "elite": 2.1,
@@ -131,7 +135,7 @@ def noise_band_deg(metric: str, difference_deg: float) -> float:
     """Differences smaller than this (°) are called measurement noise. For extension
     read short of the reference the band also holds the pose model's known
     under-reading of extension (EXTENSION_POSE_BIAS_DEG)."""
-    if metric in EXTENSION_METRICS and difference_deg < 0:
+    if LESS_EXTENSION_SIGN.get(metric, 0) * difference_deg > 0:
         return NOISE_DEG + EXTENSION_POSE_BIAS_DEG
     return NOISE_DEG
 

@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 
+from gait.events import resample, uniform_time_grid
+
 SLOW_MOTION_STRIDE_S = 1.3  # 92 steps/min: slower than any running, slower than most walking
 SLOW_MOTION_CADENCE_SPM = 110.0  # with long contacts in running proportions (duty ≤ 0.5)
 SLOW_MOTION_CONTACT_S = 0.40
@@ -31,16 +33,18 @@ def looks_slowed(*, stride_s: float, contact_s: float | None, cadence_spm: float
             and contact_s / stride_s <= MAX_RUNNING_DUTY_FACTOR)
 
 
-def stride_period_s(time_s: np.ndarray, swing_px: list[np.ndarray]) -> float | None:
-    """Stride period (s) of the feet's swing: the lag, 0.35 s to half the clip, of the
+def stride_period_s(time_s: np.ndarray, swing_px: list[np.ndarray], *,
+                    min_lag_s: float = 0.35) -> float | None:
+    """Stride period (s) of the feet's swing: the lag, `min_lag_s` to half the clip, of the
     highest (biased) autocorrelation summed over the signals (e.g. each ankle's x
     minus the hips' x, pixels; NaN = missing). None when nothing is periodic."""
     if len(time_s) < 8:
         return None
-    dt = float(np.median(np.diff(time_s)))
-    total = np.zeros(len(time_s))
+    grid_s = uniform_time_grid(time_s)  # lags are in samples: dropped frames must not count
+    dt = float(np.median(np.diff(grid_s)))
+    total = np.zeros(len(grid_s))
     for signal in swing_px:
-        v = np.asarray(signal, dtype=float)
+        v = resample(time_s, np.asarray(signal, dtype=float), grid_s)
         ok = np.isfinite(v)
         if ok.sum() < 0.5 * len(v):
             continue
@@ -48,7 +52,7 @@ def stride_period_s(time_s: np.ndarray, swing_px: list[np.ndarray]) -> float | N
         ac = np.correlate(v, v, mode="full")[len(v) - 1:]
         if ac[0] > 0:
             total += ac / ac[0]
-    lo, hi = int(math.ceil(0.35 / dt)), len(time_s) // 2
+    lo, hi = int(math.ceil(min_lag_s / dt)), len(grid_s) // 2
     if not total[0] or hi <= lo:
         return None
     total /= total[0]

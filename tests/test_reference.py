@@ -61,6 +61,9 @@ def test_extension_read_short_is_judged_with_the_pose_models_measured_bias():
     assert difference_band(metric, -16) == "possible"
     assert difference_band(metric, -20) == "likely"
     assert difference_band("peak_thigh_flexion_deg", -10) == "possible"
+    # the thigh at toe-off is signed (− = behind): less extension is a positive difference
+    assert difference_band("thigh_at_toe_off_deg", +10) == "noise"
+    assert difference_band("thigh_at_toe_off_deg", -10) == "possible"
     assert "pose model" in interpret_difference_deg(-10, metric=metric)
     assert "pose model" not in interpret_difference_deg(-10, metric="peak_thigh_flexion_deg")
 

@@ -135,8 +135,10 @@ def test_headline_cards_show_summary_values_with_uncertainty(report):
     row = next(r for r in s["reference"]["comparison"][s["near_side"]]
                if r["metric"] == "peak_thigh_extension_deg")
     assert cards["thigh_extension"].words == row["interpretation"]
-    assert cards["thigh_extension"].colour == ("orange" if abs(row["difference"]) <= 10
-                                               else "red")
+    # the card's colour is the engine's band; this runner has ~8° less extension than
+    # the reference, which is within noise + the pose model's measured under-reading
+    assert row["difference"] < -5 and row["band"] == "noise"
+    assert cards["thigh_extension"].colour == "green"
     assert "No reference" in cards["hip_rom"].words
     assert cards["cadence"].value.startswith(f"{s['cadence_spm']:.0f} ± ")
 
