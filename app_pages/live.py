@@ -5,6 +5,7 @@ incremental engine (gait.live), the same code as a full analysis. "Record the la
 (the camera and the app are on the same machine)."""
 
 import tempfile
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
@@ -118,7 +119,9 @@ if st.button("Record the last 15 s and analyse them", type="primary", key="live_
     if data is None:
         st.error("Nothing recorded yet: start the camera first.", icon="⚠️")
     else:
-        result = run_analysis(data, options=options, file_name="live recording.mp4")
+        # recorded by this camera in real time: its uneven frame times are not slow motion
+        result = run_analysis(data, options=replace(options, real_time=True),
+                              file_name="live recording.mp4")
         if result is not None:
             save_result(result, SaveChoices(
                 save=True, athlete="", note="live recording", recorded_on=date.today(),

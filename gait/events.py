@@ -56,6 +56,7 @@ FINE_TOLERANCE_LEG = 0.005
 FINE_NOISE_SDS = 3.0
 MAX_EXTENSION_S = 0.04  # never move an event more than this past its threshold crossing
 MAX_BRIDGE_S = 0.25  # frames missing for longer than this are not bridged for events
+MISSED_STEP_GAP = 1.5  # contacts further apart than this × the median step: one was missed
 TOE_OFF_VELOCITY_FRACTION = 0.8
 
 
@@ -65,7 +66,7 @@ class SkippedContact:
 
     side: str
     time_s: float
-    reason: str  # "foot_not_visible" | "strike_not_found" | "toe_off_not_found"
+    reason: str  # a key of gait.strides.DROP_REASONS
 
 
 def foot_lowest_point(track: PoseTrack, side: str) -> tuple[np.ndarray, np.ndarray]:
@@ -99,12 +100,12 @@ def prominent_peaks(values: np.ndarray, *, min_prominence: float,
                     min_distance: int) -> np.ndarray:
     """Indices of local maxima that stand at least `min_prominence` above the lower of
     the two minima separating them from a higher peak (or the series' end) on either
-    side; of peaks closer than `min_distance` samples only the highest is kept. NaN
-    never forms a peak."""
+    side; of peaks closer than `min_distance` samples only the highest is kept. A peak
+    needs seen samples on both sides (the edge of a hole in the data is not a peak)."""
     v = np.where(np.isfinite(values), values, -np.inf)
     n = len(v)
     candidates = [i for i in range(1, n - 1)
-                  if np.isfinite(v[i]) and v[i] >= v[i - 1] and v[i] > v[i + 1]]
+                  if np.isfinite(v[i - 1:i + 2]).all() and v[i] >= v[i - 1] and v[i] > v[i + 1]]
     kept = []
     for i in candidates:
         left_min = right_min = v[i]
@@ -299,7 +300,7 @@ def alternating_sides(times_s: list[float], observed: list[str]) -> list[str]:
     if not times_s:
         return []
     gaps = np.diff(times_s)
-    limit = 1.5 * float(np.median(gaps)) if len(gaps) else np.inf
+    limit = MISSED_STEP_GAP * float(np.median(gaps)) if len(gaps) else np.inf
     starts = [0] + [k + 1 for k, g in enumerate(gaps) if g > limit]
     sides: list[str] = []
     for begin, end in zip(starts, starts[1:] + [len(times_s)], strict=True):
@@ -320,6 +321,39 @@ def stance_foot(front: np.ndarray, rear: np.ndarray, peak: int, trough: int) -> 
     is_front = np.zeros(len(front), dtype=bool)
     is_front[:crossing + 1] = True
     return is_front
+
+
+def missed_steps(peak_times_s: list[float]) -> list[SkippedContact]:
+    """Where consecutive contacts are further apart than MISSED_STEP_GAP × the median
+    step, a contact was missed: it counts as an unseen contact of both feet, so no stride
+    is built across it (and the sides on either side are phased separately)."""
+    gaps = np.diff(peak_times_s)
+    if not len(gaps):
+        return []
+    limit = MISSED_STEP_GAP * float(np.median(gaps))
+    return [SkippedContact(side, (peak_times_s[k] + peak_times_s[k + 1]) / 2, "contact_missed")
+            for k in np.flatnonzero(gaps > limit) for side in SIDES]
+
+
+def unseen_contacts(grid_s: np.ndarray, signals: list[np.ndarray],
+                    skipped: list[SkippedContact]) -> list[SkippedContact]:
+    """A hole inside the clip where the feet are not seen for longer than MAX_BRIDGE_S
+    (frames dropped, the runner hidden) may hide a contact of either foot: it counts as
+    an unseen contact of each foot that has no skipped contact there already, so no
+    stride is built across it."""
+    seen = np.logical_and.reduce([np.isfinite(v) for v in signals])
+    if not seen.any():
+        return []
+    first, last = np.flatnonzero(seen)[[0, -1]]
+    unseen = []
+    edges = np.diff(np.concatenate([[0], (~seen[first:last + 1]).astype(int), [0]]))
+    for start, end in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+        t0, t1 = grid_s[start + first], grid_s[end + first - 1]
+        for side in SIDES:
+            if not any(c.side == side and t0 - MAX_CONTACT_BRACKET_S <= c.time_s <= t1
+                       for c in skipped):
+                unseen.append(SkippedContact(side, float((t0 + t1) / 2), "foot_not_visible"))
+    return unseen
 
 
 def detect_events(track: PoseTrack, *, leg_length_px: float,
@@ -383,5 +417,7 @@ def detect_events(track: PoseTrack, *, leg_length_px: float,
         rows.append((side, "foot_strike", strike, count[side]))
         rows.append((side, "toe_off", toe_off, count[side]))
         count[side] += 1
+    skipped += missed_steps([float(grid_s[p]) for p, _ in brackets])
+    skipped += unseen_contacts(grid_s, [*forward.values(), *height.values()], skipped)
     events = pd.DataFrame(rows, columns=["side", "event", "time_s", "contact"])
     return events.sort_values("time_s", kind="stable").reset_index(drop=True), skipped

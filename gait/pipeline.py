@@ -54,6 +54,7 @@ class AnalysisOptions:
     height_m: float | None = None
     capture_fps: float | None = None
     cutoff_hz: float = DEFAULT_CUTOFF_HZ
+    real_time: bool = False  # known to play in real time (a live recording): never slow motion
 
 
 @dataclass
@@ -166,7 +167,8 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = AnalysisOptions(
             f"No runner was found in {100 * (1 - detected.mean()) if raw.n_frames else 100:.0f} %"
             " of the frames. Film from the side with the whole body in view, in good light.")
     clean, cleaning = clean_track(raw, cutoff_hz=options.cutoff_hz)
-    slowdown = None if options.capture_fps else _apparent_slowdown(clean)
+    slowdown = (None if options.capture_fps or options.real_time
+                else _apparent_slowdown(clean))
     if slowdown:  # a slow-motion clip: analyse at the guessed rate, verdict not reliable
         return _analyze_slowed_clip(raw, options=options, capture_fps=capture_fps,
                                     video=video, slowdown=slowdown)

@@ -19,6 +19,7 @@ MAX_DEVIATION_FROM_MEDIAN = 0.25
 # "strides_dropped" counts them; the app and report show these words).
 DROP_REASONS: dict[str, str] = {
     "foot_not_visible": "the foot was hidden or out of frame at one of its contacts",
+    "contact_missed": "a step between its contacts was missed (no contact where one was due)",
     "strike_not_found": "the foot never came down to its stance level in the video",
     "toe_off_not_found": "the toe-off could not be timed",
     "implausible_duration": "it lasted too long or too short for one running stride",
