@@ -312,7 +312,7 @@ def alternating_sides(times_s: list[float], observed: list[str]) -> list[str]:
     return sides
 
 
-def stance_foot(front: np.ndarray, rear: np.ndarray, peak: int, trough: int) -> np.ndarray:
+def stance_foot(front: np.ndarray, peak: int, trough: int) -> np.ndarray:
     """Per frame of a contact bracket, whether the stance foot is the front-most foot: it
     lands in front and is passed by the swinging foot at mid-stance, where the front-most
     foot is furthest back (the minimum of `front` within the bracket); after that it is
@@ -387,7 +387,7 @@ def detect_events(track: PoseTrack, *, leg_length_px: float,
     height_rear = np.where(left_in_front, height["right"], height["left"])
     brackets = contact_brackets(front, grid_s, leg_length_px=leg_length_px, rear_px=rear,
                                 min_step_s=MIN_STEP_S / 2)
-    stance = [stance_foot(front, rear, p, q) for p, q in brackets]
+    stance = [stance_foot(front, p, q) for p, q in brackets]
     stance_height = [np.where(s, height_front, height_rear) for s in stance]
     stance_forward = [np.where(s, front, rear) for s in stance]
     noise = height_noise_px(np.concatenate(stance_height) if stance_height else np.array([]),

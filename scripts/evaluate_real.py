@@ -42,13 +42,11 @@ def analyse_clip(clip: Path, out_dir: Path) -> str | None:
 
 def analyse_track_file(track_file: Path, out_dir: Path) -> str | None:
     """Analyse a recorded raw track with the stages after pose and write the outputs."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from record_real_tracks import load_track
-
     from gait.outputs import write_outputs
     from gait.pipeline import AnalysisError, analyze_track
+    from gait.posetrack import PoseTrack
 
-    track, capture_fps = load_track(track_file)
+    track, capture_fps = PoseTrack.load_npz(track_file)
     try:
         report = analyze_track(track, capture_fps=capture_fps)
     except AnalysisError as err:

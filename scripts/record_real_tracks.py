@@ -15,14 +15,8 @@ import argparse
 from pathlib import Path
 
 from gait.pose import extract_pose
-from gait.posetrack import PoseTrack
 from gait.roi import mediapipe_roi_pose
 from gait.video import iter_frames, probe_video
-
-
-def load_track(path: Path) -> tuple[PoseTrack, float]:
-    """The recorded raw track and its capture rate (frames/s)."""
-    return PoseTrack.load_npz(path)
 
 
 def main() -> None:

@@ -155,8 +155,7 @@ def test_the_stance_foot_is_the_front_one_until_the_swinging_foot_passes_it():
     from gait.events import stance_foot
 
     front = np.array([50, 60, 40, 15, 0, 10, 30, 55, 70.0])  # landing, passed at index 4
-    rear = -front[::-1]
-    is_front = stance_foot(front, rear, 1, 7)
+    is_front = stance_foot(front, 1, 7)
     assert is_front[:5].all() and not is_front[5:].any()
 
 
