@@ -1,15 +1,20 @@
 """Command line: `gait analyze VIDEO --out DIR [options]` (the analysis contract), and
 `--save [--athlete NAME]` to save into the HipDrive database and print the share path.
 
-Bad input exits with status 2 and one line `error: <what is wrong and what to do>`
-on stderr; nothing is written to DIR unless every output is complete.
+Bad input (a bad option, a bad `--out`, a clip that cannot be analysed) exits with
+status 2 and one line `error: <what is wrong and what to do>` on stderr, before any work
+where it can be known before; nothing is written to DIR unless every output is complete.
+SIGTERM is handled like Ctrl-C: the run stops, nothing is left behind (no staging
+folder), one `error:` line; exit status 2 (Ctrl-C: 130).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -66,29 +71,41 @@ class _ProgressBar:
             self.stream.write("\n")
 
 
-def _positive(kind: type):
-    def parse(text: str):
-        value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-        return value
-    return parse
+class _Parser(argparse.ArgumentParser):
+    """argparse with the CLI's error contract: one `error:` line, exit 2, no usage block."""
+
+    def error(self, message: str):  # noqa: D102 — argparse's hook
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _number(text: str) -> float:
+    """A finite number (range checks are AnalysisOptions', the one set of bounds)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+OPTION_FLAGS = {"speed_mps": "--speed", "height_m": "--height", "capture_fps": "--capture-fps"}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gait", description="HipDrive running analysis")
+    parser = _Parser(prog="gait", description="HipDrive running analysis")
     parser.add_argument("--version", action="version", version=f"hipdrive {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     analyze = sub.add_parser("analyze", help="analyse a side-view running clip")
     analyze.add_argument("video", type=Path)
     analyze.add_argument("--out", type=Path, help="output folder (needed unless --save)")
-    analyze.add_argument("--speed", type=_positive(float), metavar="M_PER_S",
+    analyze.add_argument("--speed", type=_number, metavar="M_PER_S",
                          help="running (treadmill) speed in m/s")
     analyze.add_argument("--treadmill", action="store_true", default=None,
                          help="the clip was filmed on a treadmill (default: detect)")
-    analyze.add_argument("--height", type=_positive(float), metavar="M",
+    analyze.add_argument("--height", type=_number, metavar="M",
                          help="runner's height in metres (improves the speed estimate)")
-    analyze.add_argument("--capture-fps", type=_positive(float), metavar="N",
+    analyze.add_argument("--capture-fps", type=_number, metavar="N",
                          help="real capture rate of a slow-motion clip, frames/s")
     analyze.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
     analyze.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -126,21 +143,45 @@ def _check_args(args: argparse.Namespace) -> None:
                             "only apply with --save")
     if args.keep_annotated and args.no_video:
         raise AnalysisError("--keep-annotated needs the annotated video: drop --no-video")
+    if args.out is not None:
+        _check_out_dir(Path(args.out))
+
+
+def _check_out_dir(out: Path) -> None:
+    """`--out` must be (or become) a folder we can write, known before any work."""
+    from gait.pipeline import AnalysisError
+
+    if out.exists() and not out.is_dir():
+        raise AnalysisError(f"--out {out} is a file, not a folder; give a folder for the "
+                            "results (it is created if missing)")
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise AnalysisError(f"--out {out}: {existing} is a file, so no folder can be made "
+                            "there; give another folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise AnalysisError(f"--out {out}: cannot write in {existing} (permission denied); "
+                            "give a folder you can write to")
+
+
+def _options(args: argparse.Namespace):
+    """AnalysisOptions from the flags; a value out of range names its flag."""
+    from gait.pipeline import AnalysisError, AnalysisOptions, OptionError
+
+    try:
+        return AnalysisOptions(speed_mps=args.speed, treadmill=args.treadmill,
+                               height_m=args.height, capture_fps=args.capture_fps)
+    except OptionError as err:
+        flag = next((f for field, f in OPTION_FLAGS.items() if field == err.field), "")
+        raise AnalysisError(f"{flag}: {err}" if flag else str(err)) from None
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    from gait.pipeline import AnalysisError, AnalysisOptions
     from gait.reliability import reliability_of, verdict_line
 
     _check_args(args)
-    if args.height is not None and not 1.0 <= args.height <= 2.5:
-        raise AnalysisError(f"--height {args.height} is not a body height in metres; "
-                         "give e.g. --height 1.78")
-    if args.speed is not None and args.speed > 12:
-        raise AnalysisError(f"--speed {args.speed} m/s is faster than any runner; give m/s, "
-                         "e.g. --speed 3.5 (12.6 km/h)")
-    options = AnalysisOptions(speed_mps=args.speed, treadmill=args.treadmill,
-                              height_m=args.height, capture_fps=args.capture_fps)
+    options = _options(args)
     started = time.perf_counter()
     with _native_logs_silenced() as real_stderr:
         progress = None if args.quiet else _ProgressBar(real_stderr)
@@ -209,16 +250,46 @@ def _save(args, report, video_writer):
             store.close()
 
 
+class _Terminated(Exception):
+    """SIGTERM arrived: stop like Ctrl-C (every `finally` runs, staging is removed)."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_stops_the_run() -> Iterator[None]:
+    """Turn SIGTERM into `_Terminated` while the run lasts (main thread only)."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread (e.g. called from a test harness thread)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
+    from gait.limits import ClipLimitsError
     from gait.pipeline import AnalysisError
     from gait.store import StoreError
     from gait.video import VideoError
 
     args = build_parser().parse_args(argv)
     try:
-        return run_analyze(args)
+        with _sigterm_stops_the_run():
+            return run_analyze(args)
+    except _Terminated:
+        print("error: stopped (SIGTERM); nothing was written.", file=sys.stderr)
+        return 2
+    except ClipLimitsError as exc:
+        print(f"error: the host's limits are misconfigured: {exc}", file=sys.stderr)
+        return 2
     except (VideoError, AnalysisError, StoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ pose on a PoseTrack (so synthetic tracks can be analysed without a video);
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,16 @@ from gait.drills import suggest_drills
 from gait.events import detect_events
 from gait.keypoints import SIDES
 from gait.kinematics import compute_angles, detect_geometry, estimate_speed_mps, pixels_per_metre
+from gait.limits import (
+    MAX_CAPTURE_FPS,
+    MAX_CUTOFF_HZ,
+    MAX_HEIGHT_M,
+    MAX_SPEED_MPS,
+    MIN_CAPTURE_FPS,
+    MIN_CUTOFF_HZ,
+    MIN_HEIGHT_M,
+    MIN_SPEED_MPS,
+)
 from gait.metrics import (
     STRIDE_METRICS,
     cadence_spm,
@@ -45,9 +56,30 @@ class AnalysisError(Exception):
     """The clip was read but cannot be analysed; the message says what to do."""
 
 
+class OptionError(AnalysisError):
+    """An option the user gave is out of range or not a number; the message says which
+    and what to give instead; `field` is the AnalysisOptions field."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _check_option(value: float | None, *, field: str, low: float, high: float, what: str,
+                  example: str) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not (
+            math.isfinite(value) and low <= value <= high):
+        shown = f"{value:g}" if isinstance(value, int | float) else repr(value)
+        raise OptionError(f"{what} {shown} is not usable: give a number from {low:g} to "
+                          f"{high:g}, e.g. {example}.", field=field)
+
+
 @dataclass(frozen=True)
 class AnalysisOptions:
-    """What the user told us. Speeds in m/s, height in m, capture rate in frames/s."""
+    """What the user told us. Speeds in m/s, height in m, capture rate in frames/s.
+    Validates itself (`OptionError`) with the bounds above: finite and in range."""
 
     speed_mps: float | None = None
     treadmill: bool | None = None  # None: detect from the video
@@ -55,6 +87,20 @@ class AnalysisOptions:
     capture_fps: float | None = None
     cutoff_hz: float = DEFAULT_CUTOFF_HZ
     real_time: bool = False  # known to play in real time (a live recording): never slow motion
+
+    def __post_init__(self) -> None:
+        _check_option(self.speed_mps, field="speed_mps", low=MIN_SPEED_MPS, high=MAX_SPEED_MPS,
+                      what="Running speed (m/s)", example="3.5 (12.6 km/h)")
+        _check_option(self.height_m, field="height_m", low=MIN_HEIGHT_M, high=MAX_HEIGHT_M,
+                      what="Body height (m)", example="1.78")
+        _check_option(self.capture_fps, field="capture_fps", low=MIN_CAPTURE_FPS,
+                      high=MAX_CAPTURE_FPS,
+                      what="Capture rate (frames/s)", example="120 or 240")
+        _check_option(self.cutoff_hz, field="cutoff_hz", low=MIN_CUTOFF_HZ, high=MAX_CUTOFF_HZ,
+                      what="Filter cut-off (Hz)", example=f"{DEFAULT_CUTOFF_HZ:g}")
+        if self.treadmill not in (None, True, False):
+            raise OptionError(f"treadmill must be yes, no or unknown, not {self.treadmill!r}",
+                              field="treadmill")
 
 
 @dataclass
@@ -209,7 +255,11 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = AnalysisOptions(
         strides_per_side={s: per_side[s]["n_strides"] for s in SIDES}, geometry=geometry,
         cleaning=cleaning, frame_height_px=raw.frame_height_px, far_leg_confidence=far_conf,
         dropped_strides=dropped,
-        repeated_frame_share=float(np.mean(raw.flags.get("repeated_frame", False))))
+        repeated_frame_share=float(np.mean(raw.flags.get("repeated_frame", False))),
+        frames_lost_to_damage=int((video or {}).get("damaged_packets") or 0)
+        + int((video or {}).get("corrupt_frames") or 0),
+        decoding_stopped_early=bool((video or {}).get("decoding_stopped_early")),
+        other_people=(video or {}).get("other_people"))
     stride_times = strides["stride_time_s"].to_numpy()
     summary = {
         "software": {"name": "hipdrive", "version": __version__},
@@ -257,18 +307,28 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = AnalysisOptions(
 def analyze_video(path: str | Path, *, options: AnalysisOptions = AnalysisOptions(),
                   progress: Progress | None = None) -> GaitReport:
     """Decode the clip, find the pose in every frame and analyse it."""
-    from gait.pose import extract_pose
+    from gait.people import FrameSampler, look_for_other_people
+    from gait.pose import MediaPipePose, extract_pose
     from gait.roi import mediapipe_roi_pose
-    from gait.video import iter_frames, probe_video
+    from gait.video import DecodeStats, iter_frames, probe_video
 
     info = probe_video(path, capture_fps=options.capture_fps)
+    decoding = DecodeStats()
+    sampler = FrameSampler(info.n_frames_estimate)
     with mediapipe_roi_pose() as estimator:  # zooms in on small runners; large: full frame
-        raw = extract_pose(iter_frames(path, info=info), estimator,
-                           n_frames_estimate=info.n_frames_estimate, width_px=info.width_px,
-                           height_px=info.height_px, progress=progress)
+        frames = sampler.pass_through(iter_frames(path, info=info, stats=decoding))
+        raw = extract_pose(frames, estimator, n_frames_estimate=info.n_frames_estimate,
+                           width_px=info.width_px, height_px=info.height_px,
+                           progress=progress)
+    with MediaPipePose(static_image_mode=True) as detector:
+        people = look_for_other_people(sampler, raw, detector)
     if progress:
         progress("analysis", 1.0, 0.0)
     video = {"file": Path(path).name, "width_px": info.width_px, "height_px": info.height_px,
              "rotation_deg": info.rotation_deg, "stored_fps": info.stored_fps,
-             "capture_fps": info.capture_fps, "codec": info.codec}
+             "capture_fps": info.capture_fps, "codec": info.codec,
+             "damaged_packets": decoding.damaged_packets,
+             "corrupt_frames": decoding.corrupt_frames,
+             "decoding_stopped_early": decoding.stopped_early,
+             "other_people": people.as_dict()}
     return analyze_track(raw, options=options, capture_fps=info.capture_fps, video=video)

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from gait.kinematics import Geometry
+from gait.people import MIN_FRAMES_WITH_OTHERS
 from gait.strides import DROP_REASONS
 from gait.tracks import CleaningReport
 
@@ -15,6 +16,9 @@ MIN_FPS_FOR_CONTACT = 60.0  # Souza 2016
 MIN_RUNNER_FRACTION_OF_FRAME = 0.4
 SHORT_CLIP_S = 8.0
 REPEATED_FRAMES_SHARE = 0.1  # more repeated pictures than this is a converted clip
+# Below this height (head to toe, in the clip's own pixels) one pixel of keypoint error is
+# 2°+ on the thigh (~0.25 H long): angles are too coarse to compare with a reference.
+MIN_RUNNER_HEIGHT_PX = 100.0
 
 
 @dataclass(frozen=True)
@@ -30,10 +34,30 @@ class QualityFlag:
 def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: dict[str, int],
                   geometry: Geometry, cleaning: CleaningReport, frame_height_px: int,
                   far_leg_confidence: float, dropped_strides: dict[str, int],
-                  repeated_frame_share: float = 0.0) -> list[QualityFlag]:
+                  repeated_frame_share: float = 0.0, frames_lost_to_damage: int = 0,
+                  decoding_stopped_early: bool = False,
+                  other_people: dict | None = None) -> list[QualityFlag]:
     """All flags that apply, most important first. `repeated_frame_share`: fraction of
-    frames that repeat the previous picture."""
+    frames that repeat the previous picture; `frames_lost_to_damage`: damaged packets
+    skipped and frames the decoder marked corrupt; `decoding_stopped_early`: the file
+    could not be decoded past some point; `other_people`: gait.people's
+    {"frames_checked", "frames_with_others"}."""
     flags: list[QualityFlag] = []
+    if other_people and other_people.get("frames_with_others", 0) >= MIN_FRAMES_WITH_OTHERS:
+        flags.append(QualityFlag(
+            "several_people", "warning",
+            f"Somebody besides the runner was seen in {other_people['frames_with_others']} of "
+            f"{other_people['frames_checked']} frames checked. The pose model follows one "
+            "person and may switch between people: check in the annotated video that the "
+            "skeleton stays on the runner, or film with only the runner in view."))
+    if frames_lost_to_damage or decoding_stopped_early:
+        end = " and decoding stopped before the end of the file" if decoding_stopped_early \
+            else ""
+        flags.append(QualityFlag(
+            "damaged_video", "warning",
+            f"The video file is damaged: {frames_lost_to_damage} frame(s) could not be read"
+            f"{end}. Strides there are missing and events near the damage may be off. Export "
+            "the clip again from the phone (or copy it again) and upload the new file."))
     distinct_fps = capture_fps * (1.0 - repeated_frame_share)
     if repeated_frame_share > REPEATED_FRAMES_SHARE:
         flags.append(QualityFlag(
@@ -76,6 +100,12 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
             "runner_small", "warning",
             f"The runner fills only about {100 * runner_height_px / frame_height_px:.0f} % of the "
             "frame height; move closer or zoom so the runner fills at least half of it."))
+    if runner_height_px < MIN_RUNNER_HEIGHT_PX:
+        flags.append(QualityFlag(
+            "runner_few_pixels", "warning",
+            f"The runner is only about {runner_height_px:.0f} pixels tall in the video: one "
+            "pixel of error moves the thigh angle by 2° or more, so the angles are coarse. "
+            "Film at 720p or more with the runner filling at least half the frame height."))
     if far_leg_confidence < 0.6:
         flags.append(QualityFlag(
             "far_leg_occluded", "info",

@@ -22,13 +22,24 @@ from pathlib import Path
 import av
 import numpy as np
 
+from gait.clip_file import (  # noqa: F401 — VideoError and the names are gait.video's API
+    ALLOWED_EXTENSIONS,
+    ALLOWED_TEXT,
+    VideoError,
+    check_file,
+    still_image_error,
+    unreadable_error,
+)
+from gait.limits import MAX_CAPTURE_FPS, MIN_CAPTURE_FPS, ClipLimits
+
 log = logging.getLogger(__name__)
 
-ALLOWED_EXTENSIONS: tuple[str, ...] = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")
-MIN_CAPTURE_FPS = 15.0
-MAX_CAPTURE_FPS = 1000.0
-DEFAULT_MAX_SIZE_BYTES = 2_000_000_000
 DEFAULT_MIN_DURATION_S = 2.0
+# Demuxers FFmpeg may use (its short names, as in `container.format.name`): nothing else is
+# even probed, so a text playlist (ffconcat, HLS) named .mp4 cannot make FFmpeg open other
+# files or URLs.
+ALLOWED_DEMUXERS = ("mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm", "avi")
+_OPEN_OPTIONS = {"format_whitelist": ",".join(ALLOWED_DEMUXERS), "protocol_whitelist": "file"}
 # Container metadata keys that state the real capture rate of slow-motion clips.
 CAPTURE_FPS_METADATA_KEYS: tuple[str, ...] = ("com.android.capture.fps",)
 # A capture rate within this fraction of the stored rate is the same rate (29.97 vs 30).
@@ -39,11 +50,6 @@ _STILL_IMAGE_CODECS = {"png", "bmp", "tiff", "webp", "gif", "jpeg2000", "apng"}
 _N_PROBE_FRAMES = 3
 # Give up on a file with more damaged packets than this.
 MAX_BAD_PACKETS = 100
-_ALLOWED_TEXT = ", ".join(ALLOWED_EXTENSIONS[:-1]) + " or " + ALLOWED_EXTENSIONS[-1]
-
-
-class VideoError(Exception):
-    """The clip cannot be used; the message tells the user what is wrong and what to do."""
 
 
 @dataclass(frozen=True)
@@ -77,58 +83,24 @@ class VideoFrame:
     rgb: np.ndarray
 
 
-def _fmt_size(n_bytes: float) -> str:
-    if n_bytes >= 1e9:
-        return f"{n_bytes / 1e9:.1f} GB"
-    if n_bytes >= 1e6:
-        return f"{n_bytes / 1e6:.0f} MB"
-    return f"{n_bytes / 1e3:.0f} kB"
+@dataclass
+class DecodeStats:
+    """What decoding lost: packets the decoder refused (their frames are missing) and
+    frames it marked as corrupt (concealed errors). Filled in by `iter_frames`."""
+
+    damaged_packets: int = 0
+    corrupt_frames: int = 0
+    frames: int = 0
+    stopped_early: bool = False
+
+    @property
+    def lost_frames(self) -> int:
+        return self.damaged_packets + self.corrupt_frames + (1 if self.stopped_early else 0)
 
 
-def _looks_like_video_container(path: Path) -> bool:
-    """True when the first bytes carry a video container signature (MP4/MOV, Matroska, AVI)."""
-    with path.open("rb") as f:
-        head = f.read(16)
-    return (
-        head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip")
-        or head[:4] == b"\x1a\x45\xdf\xa3"
-        or (head[:4] == b"RIFF" and head[8:12] == b"AVI ")
-    )
-
-
-def _unreadable_error(path: Path) -> VideoError:
-    if _looks_like_video_container(path):
-        return VideoError(
-            "This video file seems damaged or incomplete (was the upload or copy interrupted?). "
-            "Export the clip again from your phone and upload the new file."
-        )
-    return VideoError(
-        f"This file is not a video we can read ({path.suffix.lower()}). "
-        f"Upload an {_ALLOWED_TEXT} clip."
-    )
-
-
-def _check_file(path: Path, *, max_size_bytes: int) -> int:
-    """Checks that need no decoding; returns the file size in bytes."""
-    if not path.exists():
-        raise VideoError(f"The file {path.name} was not found. Check the name and choose it again.")
-    if not path.is_file():
-        raise VideoError(f"{path.name} is a folder, not a video file. Choose a video clip.")
-    if path.suffix.lower() not in ALLOWED_EXTENSIONS:
-        kind = path.suffix.lower() or "no extension"
-        raise VideoError(
-            f"This file is not a video we can read ({kind}). Upload an {_ALLOWED_TEXT} clip."
-        )
-    size_bytes = path.stat().st_size
-    if size_bytes == 0:
-        raise VideoError("This file is empty (0 bytes). Upload the clip again.")
-    if size_bytes > max_size_bytes:
-        raise VideoError(
-            f"This file is {_fmt_size(size_bytes)}, more than the {_fmt_size(max_size_bytes)} "
-            "limit. Trim it to 10–30 s of running (or record at a lower resolution) and upload "
-            "that."
-        )
-    return size_bytes
+def open_clip(path: Path) -> av.container.InputContainer:
+    """Open a clip for reading with only the allowed demuxers and local files."""
+    return av.open(str(path), metadata_errors="replace", container_options=_OPEN_OPTIONS)
 
 
 def _capture_fps_from_metadata(container: av.container.InputContainer,
@@ -145,14 +117,19 @@ def _capture_fps_from_metadata(container: av.container.InputContainer,
 
 
 def _scan_packets(container: av.container.InputContainer,
-                  stream: av.video.stream.VideoStream) -> tuple[int, np.ndarray]:
-    """Demux (no decoding) every video packet: (packet count, sorted pts in seconds)."""
+                  stream: av.video.stream.VideoStream, *, limits: ClipLimits
+                  ) -> tuple[int, np.ndarray]:
+    """Demux (no decoding) every video packet: (packet count, sorted pts in seconds).
+    Stops with `VideoError` as soon as there are more packets than `limits.max_frames`."""
     n_packets = 0
     pts: list[int] = []
     for packet in container.demux(stream):
         if packet.size == 0:  # demuxer flush packet
             continue
         n_packets += 1
+        if n_packets > limits.max_frames:
+            raise VideoError(limits.frames_message(n_packets if stream.frames <= n_packets
+                                                   else int(stream.frames)))
         if packet.pts is not None:
             pts.append(packet.pts)
     times_s = np.sort(np.asarray(pts, dtype=float)) * float(stream.time_base or 0)
@@ -174,7 +151,7 @@ def _stored_fps(pts_s: np.ndarray) -> float | None:
 
 
 def _decode_first_frames(path: Path) -> list[av.VideoFrame]:
-    with av.open(str(path), metadata_errors="replace") as container:
+    with open_clip(path) as container:
         stream = container.streams.video[0]
         frames: list[av.VideoFrame] = []
         for frame in container.decode(stream):
@@ -211,23 +188,42 @@ def _resolve_capture_fps(stored_fps: float, capture_fps: float | None,
     return stored_fps
 
 
+def _check_demuxer(format_name: str) -> None:
+    if not set(format_name.split(",")) & set(ALLOWED_DEMUXERS):
+        raise VideoError(f"This file is not a video we can read ({format_name}). "
+                         f"Upload an {ALLOWED_TEXT} clip.")
+
+
+def _check_declared_size(stream: av.video.stream.VideoStream, limits: ClipLimits) -> None:
+    """Limits checked on the container's metadata, before anything is decoded."""
+    width_px, height_px = stream.codec_context.width, stream.codec_context.height
+    if width_px * height_px > limits.max_pixels:
+        raise VideoError(limits.pixels_message(width_px, height_px))
+    if stream.frames and stream.frames > limits.max_frames:
+        raise VideoError(limits.frames_message(int(stream.frames)))
+
+
 def probe_video(
     path: str | Path,
     *,
     capture_fps: float | None = None,
-    max_size_bytes: int = DEFAULT_MAX_SIZE_BYTES,
+    max_size_bytes: int | None = None,
     min_duration_s: float = DEFAULT_MIN_DURATION_S,
+    limits: ClipLimits | None = None,
 ) -> VideoInfo:
     """Validate a clip and describe it; raises `VideoError` with a user-facing message.
 
-    Demuxes every packet (fast, no decoding) for exact timestamps and to notice a
-    truncated file, and decodes the first few frames.
+    Checks `limits` (default: `ClipLimits.from_env()`; `max_size_bytes` overrides its
+    file size) on the metadata first, then demuxes every packet (fast, no decoding) for
+    exact timestamps and to notice a truncated file, and decodes the first few frames.
     """
     path = Path(path)
-    size_bytes = _check_file(path, max_size_bytes=max_size_bytes)
+    limits = limits or ClipLimits.from_env()
+    size_bytes = check_file(path, max_size_bytes=max_size_bytes or limits.max_size_bytes)
     try:
-        with av.open(str(path), metadata_errors="replace") as container:
+        with open_clip(path) as container:
             format_name = container.format.name
+            _check_demuxer(format_name)
             if not container.streams.video:
                 raise VideoError(
                     "This file has no video track (only sound?). Upload the video clip itself."
@@ -235,34 +231,35 @@ def probe_video(
             stream = container.streams.video[0]
             codec = stream.codec_context.name
             if any(m in format_name for m in _IMAGE_FORMAT_MARKERS) or codec in _STILL_IMAGE_CODECS:
-                raise _still_image_error()
+                raise still_image_error()
+            _check_declared_size(stream, limits)
             declared_frames = int(stream.frames or 0)
             declared_s = (float(stream.duration * stream.time_base)
                           if stream.duration and stream.time_base else None)
             container_s = container.duration / av.time_base if container.duration else None
             metadata_fps = _capture_fps_from_metadata(container, stream)
             average_rate = float(stream.average_rate or stream.guessed_rate or 0)
-            n_packets, pts_s = _scan_packets(container, stream)
+            n_packets, pts_s = _scan_packets(container, stream, limits=limits)
     except av.error.FFmpegError as exc:
-        raise _unreadable_error(path) from exc
+        raise unreadable_error(path) from exc
 
     try:
         first_frames = _decode_first_frames(path)
     except av.error.FFmpegError as exc:
-        raise _unreadable_error(path) from exc
+        raise unreadable_error(path) from exc
     if not first_frames or (declared_frames > 1 and n_packets < 0.9 * declared_frames):
-        raise _unreadable_error(path)
+        raise unreadable_error(path)
     if n_packets <= 1 or len(first_frames) < min(2, n_packets):
-        raise _still_image_error()
+        raise still_image_error()
 
     stored_fps = _stored_fps(pts_s) or average_rate
     if not stored_fps > 0:
-        raise _unreadable_error(path)
+        raise unreadable_error(path)
     scanned_s = float(pts_s[-1] - pts_s[0]) + 1.0 / stored_fps if len(pts_s) > 1 else 0.0
     # A file cut short still declares its full length in the header.
     declared_length_s = declared_s or container_s
     if declared_length_s is not None and scanned_s < 0.85 * declared_length_s - 0.5:
-        raise _unreadable_error(path)
+        raise unreadable_error(path)
     stored_duration_s = scanned_s or declared_s or container_s or 0.0
 
     capture = _resolve_capture_fps(stored_fps, capture_fps, metadata_fps)
@@ -273,6 +270,8 @@ def probe_video(
             f"This clip is only {duration_s:.1f} s long. Film at least {min_duration_s:g} s "
             "of running (10–20 s is best) and upload that."
         )
+    if duration_s > limits.max_duration_s:
+        raise VideoError(limits.duration_message(duration_s))
 
     first = first_frames[0]
     rotation_deg = _normalise_rotation(first.rotation)
@@ -295,13 +294,6 @@ def probe_video(
     )
 
 
-def _still_image_error() -> VideoError:
-    return VideoError(
-        "This file is a still picture, not a video. Upload a video clip of you running "
-        "(10–20 s, filmed from the side)."
-    )
-
-
 def upright_rgb(frame: av.VideoFrame) -> np.ndarray:
     """The frame as an upright (H, W, 3) uint8 RGB array (display matrix applied)."""
     rgb = frame.to_ndarray(format="rgb24")
@@ -311,46 +303,63 @@ def upright_rgb(frame: av.VideoFrame) -> np.ndarray:
     return rgb
 
 
-def _decoded_frames(path: Path) -> Iterator[av.VideoFrame]:
-    """Decode packet by packet so that a damaged packet costs only its own frames."""
-    n_errors = 0
-    with av.open(str(path), metadata_errors="replace") as container:
+def _decoded_frames(path: Path, stats: DecodeStats) -> Iterator[av.VideoFrame]:
+    """Decode packet by packet so that a damaged packet costs only its own frames
+    (counted in `stats`)."""
+    with open_clip(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         for packet in container.demux(stream):
             try:
                 frames = packet.decode()
             except av.error.FFmpegError as exc:
-                n_errors += 1
+                stats.damaged_packets += 1
                 log.debug("Damaged packet in %s: %s", path.name, exc)
-                if n_errors > MAX_BAD_PACKETS:
+                if stats.damaged_packets > MAX_BAD_PACKETS:
                     raise
                 continue
-            yield from frames
-    if n_errors:
-        log.warning("Skipped %d damaged packets of %s.", n_errors, path.name)
+            for frame in frames:
+                stats.corrupt_frames += bool(getattr(frame, "is_corrupt", False))
+                yield frame
+    if stats.damaged_packets:
+        log.warning("Skipped %d damaged packets of %s.", stats.damaged_packets, path.name)
+
+
+def _check_decoded(frame: av.VideoFrame, *, index: int, time_s: float,
+                   limits: ClipLimits) -> None:
+    """The limits again on what decoding really gives (the metadata may have lied)."""
+    if frame.width * frame.height > limits.max_pixels:
+        raise VideoError(limits.pixels_message(frame.width, frame.height))
+    if index >= limits.max_frames:
+        raise VideoError(limits.frames_message(index + 1))
+    if time_s > limits.max_duration_s:
+        raise VideoError(limits.duration_message(time_s))
 
 
 def iter_frames(path: str | Path, *, capture_fps: float | None = None,
-                info: VideoInfo | None = None) -> Iterator[VideoFrame]:
+                info: VideoInfo | None = None, limits: ClipLimits | None = None,
+                stats: DecodeStats | None = None) -> Iterator[VideoFrame]:
     """Decode the clip frame by frame (streamed, threaded decoding), upright, real times.
 
-    The clip is validated first (`probe_video` without the duration limit) unless the
+    The clip is validated first (`probe_video` without the duration minimum) unless the
     caller already probed it and passes that `info` (then `capture_fps` is ignored:
-    the info's time scale is used). Damaged
-    packets are skipped (their frames are missing; times stay right because they come
-    from timestamps). If the file is damaged beyond repair part-way, iteration ends
-    after the last good frame (logged as a warning); if no frame at all can be
+    the info's time scale is used). `limits` (default: from the environment) are
+    checked again on every decoded frame: `VideoError` if a frame is larger, or there
+    are more or later frames, than allowed. Damaged packets are skipped (their frames
+    are missing; times stay right because they come from timestamps) and counted in
+    `stats`. If the file is damaged beyond repair part-way, iteration ends after the
+    last good frame (logged, `stats.stopped_early`); if no frame at all can be
     decoded, `VideoError` is raised.
     """
+    limits = limits or ClipLimits.from_env()
+    stats = stats if stats is not None else DecodeStats()
     if info is None:
-        info = probe_video(path, capture_fps=capture_fps, min_duration_s=0.0,
-                           max_size_bytes=2**62)
+        info = probe_video(path, capture_fps=capture_fps, min_duration_s=0.0, limits=limits)
     index = 0
     first_stored_s: float | None = None
     last_stored_s = 0.0
     try:
-        for frame in _decoded_frames(info.path):
+        for frame in _decoded_frames(info.path, stats):
             if frame.time is not None:
                 stored_s = float(frame.time)
             else:  # no timestamp: assume the nominal rate
@@ -359,9 +368,12 @@ def iter_frames(path: str | Path, *, capture_fps: float | None = None,
                 first_stored_s = stored_s
             last_stored_s = stored_s
             time_s = (stored_s - first_stored_s) * info.time_scale
+            _check_decoded(frame, index=index, time_s=time_s, limits=limits)
             yield VideoFrame(index=index, time_s=time_s, rgb=upright_rgb(frame))
             index += 1
+            stats.frames = index
     except av.error.FFmpegError as exc:
         if index == 0:
-            raise _unreadable_error(info.path) from exc
+            raise unreadable_error(info.path) from exc
+        stats.stopped_early = True
         log.warning("Decoding stopped after %d frames of %s: %s", index, info.path.name, exc)

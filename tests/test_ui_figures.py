@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import pytest
 
-from gait.pipeline import AnalysisOptions, analyze_track
+from gait.pipeline import AnalysisOptions, OptionError, analyze_track
 from gait.reference import NOISE_DEG, reference_at
 from gait.strides import normalise_stride
 from synthetic.runner_model import synthesize_run, to_pose_track
@@ -200,10 +200,28 @@ def test_bad_speed_says_what_to_type(text, unit):
 def test_build_options_converts_units():
     options = build_options(speed_text="10.8", speed_unit="km/h", surface="Treadmill",
                             height_cm=178, capture_fps=240)
-    assert options == AnalysisOptions(speed_mps=pytest.approx(3.0), treadmill=True,
+    assert options == AnalysisOptions(speed_mps=options.speed_mps, treadmill=True,
                                        height_m=1.78, capture_fps=240.0)
+    assert options.speed_mps == pytest.approx(3.0)
     with pytest.raises(InputError):
         build_options(height_cm=1.78)
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(InputError):
+            build_options(height_cm=bad)
+        with pytest.raises(InputError):
+            build_options(capture_fps=bad)
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("speed_mps", 0.001), ("speed_mps", float("nan")), ("speed_mps", -3.0), ("speed_mps", 40.0),
+    ("height_m", 0.0), ("height_m", 178.0), ("capture_fps", 0.0), ("capture_fps", float("inf")),
+    ("cutoff_hz", 0.0), ("speed_mps", "fast"),
+])
+def test_analysis_options_validate_themselves(field, value):
+    """One set of bounds for app and CLI: AnalysisOptions refuses what neither accepts."""
+    with pytest.raises(OptionError) as info:
+        AnalysisOptions(**{field: value})
+    assert info.value.field == field and "give a number from" in str(info.value)
 
 
 # --- cache key and store ----------------------------------------------------------------------

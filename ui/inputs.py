@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import math
 import re
 
+from gait.limits import (
+    MAX_CAPTURE_FPS,
+    MAX_HEIGHT_M,
+    MAX_SPEED_MPS,
+    MIN_CAPTURE_FPS,
+    MIN_HEIGHT_M,
+    MIN_SPEED_MPS,
+)
 from gait.pipeline import AnalysisOptions
-from gait.video import MAX_CAPTURE_FPS, MIN_CAPTURE_FPS
 
 SPEED_UNITS = ("km/h", "min/km", "m/s", "mph", "min/mile")
 TREADMILL_CHOICES = ("Detect from the video", "Treadmill", "Overground (track, road)")
 MILE_M = 1609.344
-MAX_SPEED_MPS = 12.0
-MIN_SPEED_MPS = 1.0
 
 
 class InputError(ValueError):
@@ -55,9 +61,11 @@ def build_options(*, speed_text: str | None = None, speed_unit: str = "km/h",
                   surface: str = TREADMILL_CHOICES[0], height_cm: float | None = None,
                   capture_fps: float | None = None) -> AnalysisOptions:
     """Options for the engine; raises InputError with what to change."""
-    if height_cm is not None and not 100 <= height_cm <= 250:
+    if height_cm is not None and not (math.isfinite(height_cm)
+                                      and 100 * MIN_HEIGHT_M <= height_cm <= 100 * MAX_HEIGHT_M):
         raise InputError(f"Body height {height_cm:g} cm: give it in centimetres, e.g. 178.")
-    if capture_fps is not None and not MIN_CAPTURE_FPS <= capture_fps <= MAX_CAPTURE_FPS:
+    if capture_fps is not None and not (math.isfinite(capture_fps)
+                                        and MIN_CAPTURE_FPS <= capture_fps <= MAX_CAPTURE_FPS):
         raise InputError(f"Capture rate {capture_fps:g} fps: give the slow-motion rate the "
                          "phone recorded at, e.g. 120 or 240.")
     treadmill = {TREADMILL_CHOICES[1]: True, TREADMILL_CHOICES[2]: False}.get(surface)
