@@ -44,7 +44,7 @@ from gait.posetrack import PoseTrack
 from gait.quality import quality_flags
 from gait.reference import ATTRIBUTION, ELITE_MARKERS, compare, reference_at, speed_from_cadence
 from gait.reliability import assess_reliability, assess_report
-from gait.slow_motion import apparent_slowdown, stride_period_s
+from gait.slow_motion import apparent_slowdown, slowdown_from_strikes, stride_period_s
 from gait.strides import build_strides
 from gait.tracks import DEFAULT_CUTOFF_HZ, clean_track
 
@@ -154,12 +154,10 @@ def _speed(options: AnalysisOptions, clean: PoseTrack, events: pd.DataFrame, geo
 
 
 def _raise_if_slow_motion(events: pd.DataFrame) -> None:
-    """Steps far slower than running (> 1.5 s per stride) usually mean a slow-motion
-    clip stored at a lower playback rate."""
-    strikes = events[events["event"] == "foot_strike"]
-    gaps = strikes.groupby("side")["time_s"].diff().dropna()
-    if len(gaps) and gaps.median() > 1.5:
-        factor = gaps.median() / 0.7
+    """No stride was built: if the same foot's strikes are further apart than any running
+    stride, the clip is most likely slow motion stored at a lower playback rate."""
+    factor = slowdown_from_strikes(events)
+    if factor is not None:
         raise AnalysisError(
             f"The steps look about {factor:.0f}× slower than running: this seems to be a "
             "slow-motion clip. Give its real capture rate (e.g. --capture-fps 240, or the "

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 from gait.events import resample, uniform_time_grid
 
@@ -71,3 +72,14 @@ def apparent_slowdown(period_s: float | None, *, hip_speed_legs_per_s: float = 0
     if abs(hip_speed_legs_per_s) * period_s > MAX_STRIDE_LEG_LENGTHS:
         return None
     return float(2 ** max(1, round(math.log2(period_s / TYPICAL_STRIDE_S))))
+
+
+def slowdown_from_strikes(events: pd.DataFrame) -> float | None:
+    """How many times slower than running the same foot's strikes come (median interval
+    over TYPICAL_STRIDE_S), when that median is over SLOW_MOTION_STRIDE_S; else None.
+    `events` as gait.events (columns side, event, time_s)."""
+    strikes = events[events["event"] == "foot_strike"]
+    intervals_s = strikes.groupby("side")["time_s"].diff().dropna()
+    if not len(intervals_s) or intervals_s.median() <= SLOW_MOTION_STRIDE_S:
+        return None
+    return float(intervals_s.median() / TYPICAL_STRIDE_S)
