@@ -1,5 +1,8 @@
 """A saved analysis opened from its share link (`/?analysis=<token>`): read-only
-results for anyone holding the link, who may also delete it."""
+results for anyone holding the link. Deleting needs the owner's link
+(`/?analysis=<token>&delete=<delete token>`, whose key is taken off the address bar
+so that it is not copied along with the share link) or the coach's passcode in this
+session."""
 
 import streamlit as st
 
@@ -22,9 +25,21 @@ if found is None and st.session_state.pop(JUST_DELETED_KEY, False):
     st.stop()
 if found is None:
     st.warning("**Analysis not found.** The link may be mistyped or incomplete, or the "
-               "analysis was deleted by whoever held the link.", icon="🔎")
+               "analysis was deleted by whoever saved it.", icon="🔎")
     st.page_link("app_pages/analyze.py", label="Analyse a clip of your own", icon="🏃")
     st.stop()
+
+if "delete" in st.query_params:  # kept in the session (saved.DELETE_KEY), not in the bar
+    del st.query_params["delete"]
+delete_token = saved.owner_delete_token(found.token)
+try:
+    owner = delete_token is not None and saved.saved_store().can_delete(found.token,
+                                                                       delete_token)
+except saved.STORE_ERRORS:
+    owner = False
+if delete_token is not None and not owner:
+    st.warning("This delete link does not match this analysis (it may be mistyped or "
+               "incomplete): it opens read-only.", icon="🔒")
 
 result = state.from_saved(found)
 st.caption(f"Saved {found.created_at:%Y-%m-%d %H:%M} UTC with HipDrive {found.app_version}. "
@@ -36,6 +51,7 @@ if raw is not None:
     st.download_button("Original video", raw.read_bytes, file_name=f"original{raw.suffix}",
                        key="dl_raw", mime="application/octet-stream")
 
-if render_delete(found.token, key="delete_shared"):
+if render_delete(found.token, key="delete_shared", delete_token=delete_token if owner else None,
+                 by_host=saved.is_coach()):
     st.session_state[JUST_DELETED_KEY] = True
     st.rerun()

@@ -1,6 +1,7 @@
 """Squad (coach): every squad athlete with their latest figures and flags, sortable,
-each linking to the analysis and the history; the invite link. Needs the coach
-passcode (HIPDRIVE_COACH_PASSCODE or `coach_passcode` in Streamlit secrets)."""
+each linking to the analysis and the history; the invite link; deleting any saved
+analysis by its link (the only way for analyses saved before delete links). Needs the
+coach passcode (HIPDRIVE_COACH_PASSCODE or `coach_passcode` in Streamlit secrets)."""
 
 import streamlit as st
 
@@ -8,20 +9,18 @@ from ui import saved
 from ui.tables import squad_table
 
 st.title("Squad")
+if saved.passcode_problem() is not None:
+    st.error(saved.passcode_problem(), icon="🔒")
+    st.stop()
 if saved.coach_passcode() is None:
     st.info("The squad page is switched off on this server: no coach passcode is set. "
-            "Whoever hosts HipDrive sets one with the environment variable "
+            "Whoever hosts HipDrive sets one (at least "
+            f"{saved.MIN_PASSCODE_CHARS} characters) with the environment variable "
             "`HIPDRIVE_COACH_PASSCODE` or `coach_passcode` in `.streamlit/secrets.toml` "
             "(see the README, “Hosting for a squad”).")
     st.stop()
 
-if not saved.is_coach():
-    with st.form("coach_login"):
-        entered = st.text_input("Coach passcode", type="password", key="coach_passcode")
-        if st.form_submit_button("Unlock", type="primary"):
-            if saved.unlock_coach(entered):
-                st.rerun()
-            st.error("That passcode is not right.", icon="🔒")
+if not saved.render_coach_login():
     st.caption("Athletes do not need the passcode: they upload through the invite link and "
                "open their results through their own links.")
     st.stop()
@@ -66,6 +65,28 @@ else:
                "medians; ext. = peak thigh extension (degrees behind vertical, 2D); the "
                "reference is experienced runners at that run's speed. The far leg reads "
                "3–5° low: compare each athlete's near leg.")
+
+with st.expander("Delete a saved analysis"):
+    st.markdown("Paste the analysis's link (or its token), e.g. when an athlete asks for "
+                "it to be removed. Analyses saved before delete links existed can only be "
+                "deleted here. This removes the results, landmarks and any kept video for "
+                "good.")
+    pasted = st.text_input("Analysis link", key="coach_delete_link",
+                           placeholder="https://…/?analysis=…")
+    sure = st.checkbox("Yes, delete it for good", key="coach_delete_sure")
+    if st.button("Delete", key="coach_delete", disabled=not (sure and pasted)):
+        try:
+            deleted = store.delete_by_host(saved.token_from_link(pasted))
+        except saved.STORE_ERRORS:
+            st.error("The database is not reachable right now; nothing was deleted.",
+                     icon="⚠️")
+        else:
+            if deleted:
+                st.success("Deleted: its link no longer works.")
+            else:
+                st.warning("No saved analysis has that link (mistyped, or already "
+                           "deleted).")
+
 if st.button("Lock this page", key="coach_lock"):
     st.session_state.pop(saved.COACH_KEY, None)
     st.rerun()

@@ -1,4 +1,5 @@
-"""Workshop (presenter): start a workshop, show its join link and QR code, and the
+"""Workshop (presenter): start a workshop (the coach, after the passcode, or anyone
+when the host sets HIPDRIVE_OPEN_WORKSHOPS=1), show its join link and QR code, and the
 room's board, which updates on its own as results arrive; close it and delete
 everything it collected. The board's address (`/?board=<host token>`) is the
 presenter's key: keep it off the projector's address bar if the room must not close it.
@@ -33,6 +34,24 @@ if workshop is None:
     st.markdown("Run a workshop: the room's runners film each other, upload from their "
                 "phones with a nickname (no account), and their hip drive appears on this "
                 "board as it arrives. Use **Live** for the camera on this laptop.")
+    if not saved.workshops_open():
+        if saved.coach_passcode() is None:
+            if saved.passcode_problem() is not None:
+                st.error(saved.passcode_problem(), icon="🔒")
+            st.info("Starting a workshop is switched off on this server. Whoever hosts "
+                    "HipDrive switches it on for everyone with the environment variable "
+                    "`HIPDRIVE_OPEN_WORKSHOPS=1` (a presenter's own laptop), or sets a "
+                    "coach passcode (`HIPDRIVE_COACH_PASSCODE`, at least "
+                    f"{saved.MIN_PASSCODE_CHARS} characters) so the coach can start them. "
+                    "Joining a workshop needs neither: use the presenter's join link.",
+                    icon="🔒")
+            st.stop()
+        if not saved.is_coach():
+            st.markdown("Only the coach can start a workshop on this server: enter the "
+                        "coach passcode. (Joining needs no passcode: use the presenter's "
+                        "join link.)")
+        if not saved.render_coach_login("workshop_login", input_key="workshop_passcode"):
+            st.stop()
     with st.form("start_workshop"):
         name = st.text_input("Workshop name", max_chars=80, key="workshop_name",
                              placeholder="e.g. Thursday club")

@@ -85,9 +85,10 @@ def video_plays(page) -> bool:
                          " return v.error === null && v.videoWidth > 0; }")
 
 
-def delete_through_the_link(page, url: str, token: str) -> None:
-    """Open a share link, confirm, delete; wait for the "deleted" message."""
-    page.goto(f"{url}/?analysis={token}")
+def delete_through_the_link(page, url: str, token: str, delete_token: str) -> None:
+    """Open the owner's link (share token + delete token), confirm, delete; wait for the
+    "deleted" message."""
+    page.goto(f"{url}/?analysis={token}&delete={delete_token}")
     page.wait_for_selector(".js-plotly-plot", timeout=60_000)  # the page has settled
     page.get_by_text("Delete this analysis").click()
     delete = page.get_by_role("button", name="Delete", exact=True)

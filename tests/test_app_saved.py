@@ -108,14 +108,15 @@ def test_unknown_or_broken_link_is_a_friendly_not_found(token):
     assert not at.metric
 
 
-def test_delete_from_the_shared_link_needs_confirmation_and_removes_it(report, data_dir):
+def test_delete_from_the_owners_link_needs_confirmation_and_removes_it(report, data_dir):
     store = store_for(data_dir)
     annotated = data_dir / "a.mp4"
     annotated.write_bytes(b"\x00" * 4096)
     receipt = store.save(report, athlete_name="Bo", annotated_video=annotated)
     kept = store.load(receipt.token).files["annotated_video"]
-    at = app(params={"analysis": receipt.token})
+    at = app(params={"analysis": receipt.token, "delete": receipt.delete_token})
     no_exception(at)
+    assert "delete" not in at.query_params  # the key leaves the address bar
     assert at.button(key="delete_shared").disabled  # not before ticking "yes"
     at.checkbox(key="delete_shared_sure").check().run()
     at.button(key="delete_shared").click().run()

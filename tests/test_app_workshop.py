@@ -19,6 +19,7 @@ HOSTILE = "<b>Bea</b> :red[x]"
 def data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("HIPDRIVE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("HIPDRIVE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("HIPDRIVE_OPEN_WORKSHOPS", "1")  # starting one is the host's choice
     return tmp_path / "data"
 
 

@@ -53,6 +53,8 @@ def test_two_app_processes_share_one_postgresql(hosted, tmp_path):
         link = page.locator("code", has_text="/?analysis=").first
         link.wait_for(timeout=240_000)
         token = re.search(r"analysis=([A-Za-z0-9_-]{43})", link.inner_text()).group(1)
+        owner = page.locator("code", has_text="&delete=").first.inner_text()
+        delete_token = re.search(r"&delete=([A-Za-z0-9_-]{43})", owner).group(1)
         no_exception(page)
 
         page.goto(f"{second}/?analysis={token}")  # the other process
@@ -67,7 +69,7 @@ def test_two_app_processes_share_one_postgresql(hosted, tmp_path):
         page.get_by_test_id("stDataFrame").wait_for(timeout=30_000)
         assert list(store.squad()["athlete_name"]) == ["Gus"]
 
-        delete_through_the_link(page, second, token)
+        delete_through_the_link(page, second, token, delete_token)
         page.goto(f"{first}/?analysis={token}")
         page.get_by_text("Analysis not found").wait_for(timeout=30_000)
         no_exception(page)

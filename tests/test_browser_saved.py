@@ -1,5 +1,5 @@
 """Saved analyses in a real browser (Chromium + the real server): a share link opens
-the results, still after a server restart, and its holder deletes it; the Squad page
+the results, still after a server restart, and the owner's link deletes it; the Squad page
 stays locked without the passcode; hostile names stay inert (no script, no request
 leaves the machine). Screenshots go to test-artifacts/."""
 
@@ -37,7 +37,7 @@ def saved(tmp_path):
     plain = store.save(report, athlete_name="Ana", note="week 1", annotated_video=video)
     hostile = store.save(report, athlete_name=HOSTILE, squad=True, note="<b>bold</b>")
     store.close()
-    return data_dir, plain.token, hostile
+    return data_dir, plain, hostile
 
 
 def open_shared(page, url: str, token: str) -> None:
@@ -45,8 +45,9 @@ def open_shared(page, url: str, token: str) -> None:
     page.get_by_text("Shared results").first.wait_for(timeout=60_000)
 
 
-def test_share_link_survives_a_restart_and_its_holder_deletes_it(browser, saved):
-    data_dir, token, _ = saved
+def test_share_link_survives_a_restart_and_its_owner_deletes_it(browser, saved):
+    data_dir, plain, _ = saved
+    token = plain.token
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     with streamlit_server(data_dir, port=port) as url:
@@ -62,7 +63,8 @@ def test_share_link_survives_a_restart_and_its_holder_deletes_it(browser, saved)
         open_shared(page, url, token)
         page.wait_for_selector(".js-plotly-plot", timeout=60_000)
         page.screenshot(path=str(ARTIFACTS / "shared-link.png"), full_page=True)
-        delete_through_the_link(page, url, token)
+        assert page.get_by_text("Delete this analysis").count() == 0  # the share link views
+        delete_through_the_link(page, url, token, plain.delete_token)
         page.goto(f"{url}/?analysis={token}")
         page.get_by_text("Analysis not found").wait_for(timeout=30_000)
         no_exception(page)

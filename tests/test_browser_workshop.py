@@ -61,7 +61,8 @@ def test_participants_upload_at_once_and_the_board_shows_them(tmp_path, clips):
     data_dir.mkdir()
     ARTIFACTS.mkdir(exist_ok=True)
     # listening on the network, as for phones in the room
-    with streamlit_server(data_dir, address="0.0.0.0") as url, sync_playwright() as p:
+    with streamlit_server(data_dir, address="0.0.0.0", env={"HIPDRIVE_OPEN_WORKSHOPS": "1"}
+                          ) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         board, external = new_page(browser, 1600, 2400)
         board.goto(f"{url}/workshop")

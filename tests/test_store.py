@@ -94,13 +94,14 @@ def test_kept_videos_get_generated_names_and_delete_removes_everything(store, tm
         assert path.parent == store.files.root and "rm" not in path.name
     assert saved.files["raw_video"].read_bytes() == raw.read_bytes()
     other = store.save(report, athlete_name="Cy")
-    assert store.delete(receipt.token) is True
+    assert store.delete(receipt.token, delete_token=receipt.token) is False  # view only
+    assert store.delete(receipt.token, delete_token=receipt.delete_token) is True
     assert store.load(receipt.token) is None
     assert not any(p.exists() for p in saved.files.values())
     counts = row_counts(store)
     assert counts["analyses"] == 1 and counts["files"] == 0 and counts["athletes"] == 1
     assert counts["strides"] == len(report.strides)
-    assert store.delete(receipt.token) is False  # deleting twice is harmless
+    assert store.delete(receipt.token, delete_token=receipt.delete_token) is False  # twice
     assert store.load(other.token) is not None
 
 
@@ -110,7 +111,8 @@ def test_unknown_or_malformed_tokens_find_nothing(store, report, token):
     store.save(report, athlete_name="Dee")
     assert store.load(token) is None
     assert store.athlete(token) is None
-    assert store.delete(token) is False
+    assert store.delete(token, delete_token=token) is False
+    assert store.delete_by_host(token) is False
     assert store.is_invite(token) is False
     assert row_counts(store)["analyses"] == 1
 

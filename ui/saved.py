@@ -2,28 +2,38 @@
 passcode and the squad invite.
 
 Access works by links, no accounts (see gait.store.analyses): `/?analysis=<token>`
-opens one analysis read-only (and lets its holder delete it), `/?athlete=<token>`
-an athlete's history, `/?invite=<token>` uploads into the squad. The Squad page needs
-the coach passcode from `HIPDRIVE_COACH_PASSCODE` or Streamlit secrets
-(`coach_passcode`), compared in constant time.
+opens one analysis read-only, `/?analysis=<token>&delete=<delete token>` (the owner's
+link, shown once when saving) also lets its holder delete it, `/?athlete=<token>` an
+athlete's history, `/?invite=<token>` uploads into the squad.
+
+Coach pages (Squad; starting a workshop unless HIPDRIVE_OPEN_WORKSHOPS=1) need the
+coach passcode from `HIPDRIVE_COACH_PASSCODE` or Streamlit secrets (`coach_passcode`):
+at least MIN_PASSCODE_CHARS characters (a shorter one switches coach pages off, and is
+logged), compared in constant time, wrong tries throttled and locked out for the whole
+deployment in the database (gait.store.throttle).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import logging
 import os
 import socket
-import time
+from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from gait.store import Athlete, Store, StoreError
 from gait.store.location import data_dir, database_url
+from gait.store.throttle import Attempt, ThrottlePolicy, record_attempt
 from gait.store.workshops import Workshop, find_workshop
+
+logger = logging.getLogger(__name__)
 
 COACH_KEY = "hipdrive_coach"  # session flag: passcode entered
 INVITE_KEY = "hipdrive_invite"  # session: the invite token this visitor arrived with
@@ -32,9 +42,11 @@ ATHLETE_KEY = "hipdrive_athlete"  # session: the history token this visitor arri
 MY_ATHLETES_KEY = "hipdrive_my_athletes"  # session: {token: name} saved from this tab
 WORKSHOP_KEY = "hipdrive_workshop"  # session: the workshop join token this visitor used
 BOARD_KEY = "hipdrive_board"  # session: the workshop host token (the presenter)
+DELETE_KEY = "hipdrive_delete"  # session: the delete token of the owner's link
 PAGE_PATHS = ("analyze", "results", "compare", "history", "squad", "workshop", "live",
               "method", "shared")  # url paths of app.py's pages
-FAILED_DELAY_S = 1.0  # slows down guessing the passcode
+MIN_PASSCODE_CHARS = 8
+OPEN_WORKSHOPS_ENV = "HIPDRIVE_OPEN_WORKSHOPS"
 # What a page catches around store calls: database errors, the data folder not being
 # writable, and the store's own user-facing errors (e.g. a schema newer than the app).
 STORE_ERRORS = (SQLAlchemyError, OSError, StoreError)
@@ -107,7 +119,7 @@ def remember_link_params() -> None:
     params = st.query_params
     for param, key in (("invite", INVITE_KEY), ("analysis", SHARED_KEY),
                        ("athlete", ATHLETE_KEY), ("workshop", WORKSHOP_KEY),
-                       ("board", BOARD_KEY)):
+                       ("board", BOARD_KEY), ("delete", DELETE_KEY)):
         if param in params:
             st.session_state[key] = params[param]
 
@@ -122,8 +134,9 @@ def my_athletes() -> dict[str, str]:
     return dict(st.session_state.get(MY_ATHLETES_KEY, {}))
 
 
-def coach_passcode() -> str | None:
-    """The configured passcode (environment first, then Streamlit secrets), or None."""
+def configured_passcode() -> str | None:
+    """The passcode as configured (environment first, then Streamlit secrets), or None;
+    it may be too short to use (see `coach_passcode`)."""
     configured = os.environ.get("HIPDRIVE_COACH_PASSCODE")
     if configured:
         return configured
@@ -134,23 +147,114 @@ def coach_passcode() -> str | None:
     return str(value) if value else None
 
 
+def coach_passcode() -> str | None:
+    """The passcode coach pages use, or None: unset, or shorter than MIN_PASSCODE_CHARS
+    (then coach pages are off; `passcode_problem` says why)."""
+    configured = configured_passcode()
+    if configured is None or passcode_problem() is not None:
+        return None
+    return configured
+
+
+def passcode_problem() -> str | None:
+    """For the host: why the configured passcode is refused (too short), else None.
+    Logged once per process and length, when first noticed."""
+    configured = configured_passcode()
+    if configured is None or len(configured) >= MIN_PASSCODE_CHARS:
+        return None
+    _log_short_passcode(len(configured))
+    return (f"The coach passcode set on this server is too short ({len(configured)} "
+            f"characters; at least {MIN_PASSCODE_CHARS} are needed), so coach pages are "
+            "switched off. Whoever hosts HipDrive sets a longer one "
+            "(`HIPDRIVE_COACH_PASSCODE`, or `coach_passcode` in `.streamlit/secrets.toml`) "
+            "and restarts the app.")
+
+
+@functools.cache
+def _log_short_passcode(length: int) -> None:
+    logger.error("HIPDRIVE_COACH_PASSCODE / coach_passcode has %d characters, fewer than "
+                 "%d: coach pages are switched off until a longer one is set",
+                 length, MIN_PASSCODE_CHARS)
+
+
 def passcode_matches(entered: str, configured: str) -> bool:
     """Constant-time comparison (of digests, so the length leaks nothing either)."""
     digest = lambda text: hashlib.sha256(text.encode("utf-8")).digest()  # noqa: E731
     return hmac.compare_digest(digest(entered), digest(configured))
 
 
-def unlock_coach(entered: str) -> bool:
+def unlock_coach(entered: str) -> Attempt:
+    """Check a passcode try against the deployment-wide throttle (gait.store.throttle;
+    raises one of STORE_ERRORS when the database is unreachable: then nobody gets in).
+    A try that matches during a lockout is refused too."""
     configured = coach_passcode()
-    if configured and passcode_matches(entered, configured):
+    matches = configured is not None and passcode_matches(entered or "", configured)
+    attempt = record_attempt(saved_store().engine, success=matches,
+                             policy=ThrottlePolicy.from_env())
+    if attempt.ok:
         st.session_state[COACH_KEY] = True
-        return True
-    time.sleep(FAILED_DELAY_S)
-    return False
+    return attempt
 
 
 def is_coach() -> bool:
     return bool(st.session_state.get(COACH_KEY)) and coach_passcode() is not None
+
+
+def lockout_message(locked_until: datetime) -> str:
+    minutes = max(1, round((locked_until - datetime.now(UTC)).total_seconds() / 60.0))
+    return (f"Too many wrong passcodes on this server: coach pages are locked for about "
+            f"{minutes} min (until {locked_until:%H:%M} UTC), for everyone. Try again "
+            "then; the host can end the lockout early (see the README, “Hosting”).")
+
+
+def render_coach_login(form_key: str = "coach_login", *, input_key: str = "coach_passcode"
+                       ) -> bool:
+    """The passcode form of a coach page; True once this session is the coach. (The
+    page itself explains a passcode that is not set or too short.)"""
+    if is_coach():
+        return True
+    with st.form(form_key):
+        entered = st.text_input("Coach passcode", type="password", key=input_key)
+        if st.form_submit_button("Unlock", type="primary"):
+            try:
+                attempt = unlock_coach(entered)
+            except STORE_ERRORS:
+                logger.exception("passcode check failed")
+                st.error("The database is not reachable right now, so the passcode cannot "
+                         "be checked; try again in a minute.", icon="⚠️")
+                return False
+            if attempt.ok:
+                st.rerun()
+            if attempt.locked:
+                st.error(lockout_message(attempt.locked_until), icon="🔒")
+            else:
+                st.error(f"That passcode is not right ({attempt.tries_left} more "
+                         f"tr{'y' if attempt.tries_left == 1 else 'ies'} before a lockout).",
+                         icon="🔒")
+    return False
+
+
+def workshops_open() -> bool:
+    """HIPDRIVE_OPEN_WORKSHOPS=1: anyone may start a workshop (a presenter's laptop);
+    otherwise only the coach."""
+    value = (os.environ.get(OPEN_WORKSHOPS_ENV) or "").strip().lower()
+    return value in ("1", "true", "yes", "on")
+
+
+def token_from_link(text: str | None) -> str | None:
+    """The analysis token of a pasted share link (or of a bare token), else None."""
+    text = (text or "").strip()
+    if "analysis=" in text:
+        found = parse_qs(urlsplit(text).query).get("analysis") or [None]
+        return found[0]
+    return text or None
+
+
+def owner_delete_token(token: str) -> str | None:
+    """The delete key this session arrived with, if it came with this analysis's link."""
+    if st.session_state.get(SHARED_KEY) != token:
+        return None
+    return st.session_state.get(DELETE_KEY)
 
 
 def linked_athlete() -> Athlete | None:

@@ -1,7 +1,10 @@
 """Tables of saved analyses for the History and Squad pages (pure pandas).
 
 Cells hold plain text and numbers (st.dataframe shows them as text, never as markup);
-links are absolute URLs made by the caller's `link(token)`.
+links are absolute URLs made by the caller's `link(token)`. st.dataframe offers its
+cells as a CSV download (Streamlit has no switch to turn that off), so text a user
+typed is made spreadsheet-safe here (`spreadsheet_safe`): a cell a spreadsheet would
+run as a formula gets a leading `'`. Numeric columns stay numbers.
 """
 
 from __future__ import annotations
@@ -17,7 +20,31 @@ FLAG_WORDS = {  # the trust verdict (gait.reliability), then gait.quality flag i
     "runner_small": "runner small in frame", "far_leg_occluded": "far leg hidden",
     "swaps_repaired": "legs swapped (repaired)", "gaps": "gaps in tracking",
     "strides_dropped": "strides dropped", "one_side_view": "one side view",
+    "repeated_frames": "repeated frames", "damaged_video": "damaged video file",
+    "several_people": "another person in view", "runner_few_pixels": "runner too few pixels",
 }
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell):
+    """`cell` unless it is text a spreadsheet would treat as a formula (starting with
+    = + - @ tab or CR, e.g. `=HYPERLINK(…)`): then with a leading `'`, which shows the
+    text as typed (OWASP's CSV-injection advice). Numbers pass unchanged."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+def safe_text_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """`table` with every non-numeric column's text cells made spreadsheet-safe;
+    numeric columns untouched, so negative numbers stay numbers."""
+    safe = table.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):
+            safe[column] = safe[column].map(spreadsheet_safe)
+    return safe
 
 
 def flag_text(flags: list[str] | None) -> str:
@@ -44,17 +71,17 @@ def _figures(rows: pd.DataFrame) -> dict[str, pd.Series]:
 def history_table(history: pd.DataFrame, *, link: Callable[[str], str]) -> pd.DataFrame:
     """One row per saved analysis, newest first."""
     rows = history.iloc[::-1]
-    return pd.DataFrame({"filmed on": rows["recorded_on"].astype(str),
-                         "open": rows["token"].map(link), "note": rows["note"],
-                         **_figures(rows)})
+    return safe_text_columns(pd.DataFrame({"filmed on": rows["recorded_on"].astype(str),
+                                           "open": rows["token"].map(link),
+                                           "note": rows["note"], **_figures(rows)}))
 
 
 def squad_table(squad: pd.DataFrame, *, analysis_link: Callable[[str], str],
                 history_link: Callable[[str], str]) -> pd.DataFrame:
     """One row per squad athlete: their latest analysis."""
-    return pd.DataFrame({
+    return safe_text_columns(pd.DataFrame({
         "athlete": squad["athlete_name"], "latest": squad["recorded_on"].astype(str),
         "latest analysis": squad["token"].map(analysis_link),
         "history": squad["athlete_token"].map(history_link),
         "analyses": squad["n_analyses"], **_figures(squad),
-    }).reset_index(drop=True)
+    }).reset_index(drop=True))

@@ -5,10 +5,11 @@ from gait.store.analyses import (
     SavedAnalysis,
     SaveReceipt,
     Store,
+    delete_path,
     history_path,
     share_path,
 )
 from gait.store.errors import SchemaTooNew, StoreError
 
 __all__ = ["Athlete", "SaveReceipt", "SavedAnalysis", "SchemaTooNew", "Store", "StoreError",
-           "history_path", "share_path"]
+           "delete_path", "history_path", "share_path"]

@@ -1,24 +1,28 @@
 """Saved analyses: save, load, delete, athlete history, the squad, the invite link.
 
-Access is by capability links, no accounts: an analysis's share token opens (and may
-delete) that analysis; an athlete's token opens their history; the squad invite
-token lets an athlete save into the squad. Tokens are `secrets.token_urlsafe(32)`
-(256 bits). Every save is one transaction; video files are kept only when asked for.
+Access is by capability links, no accounts: an analysis's share token opens it
+(read-only); its delete token, given once to whoever saved it and stored only hashed,
+deletes it; an athlete's token opens their history; the squad invite token lets an
+athlete save into the squad (gait.store.invites). Tokens are 256-bit random
+(gait.store.tokens). Every save is one transaction; video files are kept only when
+asked for.
+
+Analyses saved before delete tokens existed (schema v2) have none: their share link
+stays view-only and only the host can delete them (`delete_by_host`: the coach on the
+Squad page).
 """
 
 from __future__ import annotations
 
-import hmac
 import json
-import re
-import secrets
+import logging
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -28,6 +32,7 @@ from gait.store import schema as t
 from gait.store.database import make_engine, read_transaction, write_transaction
 from gait.store.errors import StoreError
 from gait.store.files import FileStore, StoredFile
+from gait.store.invites import InviteMixin
 from gait.store.location import data_dir, database_url
 from gait.store.rows import delete_analysis_rows, enter_workshop
 from gait.store.serialize import (
@@ -37,9 +42,11 @@ from gait.store.serialize import (
     frames_to_blob,
     report_from_rows,
     stride_rows,
+    summary_figures,
 )
+from gait.store.tokens import matches_hash, new_token, token_hash, valid_token
 
-TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
+logger = logging.getLogger(__name__)
 MAX_NAME_CHARS = 80
 MAX_NOTE_CHARS = 500
 DEFAULT_ATHLETE = "Runner"
@@ -51,16 +58,17 @@ HISTORY_COLUMNS = (
 )
 
 
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
 def share_path(token: str) -> str:
     return f"/?analysis={token}"
 
 
 def history_path(athlete_token: str) -> str:
     return f"/?athlete={athlete_token}"
+
+
+def delete_path(token: str, delete_token: str) -> str:
+    """The owner's link: the share link plus the delete key."""
+    return f"/?analysis={token}&delete={delete_token}"
 
 
 def clean_text(text: str | None, *, max_chars: int) -> str:
@@ -83,20 +91,20 @@ def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def valid_token(token: str | None) -> bool:
-    return bool(token) and TOKEN_PATTERN.fullmatch(token) is not None
-
-
 @dataclass(frozen=True)
 class SaveReceipt:
     """What a save returns. `athlete_token` opens the athlete's whole history: the app
     shows it to the uploader only for a private save (`squad` False); squad members get
-    theirs from the coach, so an invite link never reveals a teammate's history."""
+    theirs from the coach, so an invite link never reveals a teammate's history.
+    `delete_token` deletes the analysis: it is known only here (the database keeps its
+    hash), so it is shown once, to whoever saved; None where it is not known (a receipt
+    rebuilt from a loaded analysis)."""
 
     token: str
     athlete_token: str
     athlete_name: str
     squad: bool = False
+    delete_token: str | None = None
 
     @property
     def share_path(self) -> str:
@@ -105,6 +113,11 @@ class SaveReceipt:
     @property
     def history_path(self) -> str:
         return history_path(self.athlete_token)
+
+    @property
+    def delete_path(self) -> str | None:
+        return None if self.delete_token is None else delete_path(self.token,
+                                                                  self.delete_token)
 
 
 @dataclass(frozen=True)
@@ -127,32 +140,7 @@ class SavedAnalysis:
     files: dict[str, Path]  # kind → path of the kept file (only those that exist)
 
 
-def _figures(summary: dict) -> dict:
-    """The denormalised figures the history and squad tables sort and plot by."""
-    per_side = summary.get("per_side") or {}
-
-    def median(side: str) -> float | None:
-        return ((per_side.get(side) or {}).get("peak_thigh_extension_deg") or {}).get("median")
-
-    reference = summary.get("reference") or {}
-    return {
-        "speed_mps": summary.get("speed_mps"),
-        "cadence_spm": summary.get("cadence_spm"),
-        "near_side": summary.get("near_side") or "",
-        "peak_thigh_extension_left_deg": median("left"),
-        "peak_thigh_extension_right_deg": median("right"),
-        "thigh_extension_left_minus_right_deg": ((summary.get("symmetry") or {}).get(
-            "peak_thigh_extension_deg") or {}).get("left_minus_right"),
-        "reference_peak_thigh_extension_deg": (reference.get("values") or {}).get(
-            "peak_thigh_extension_deg"),
-        # the trust verdict (unless "reliable") leads the quality flag codes
-        "flags_json": dumps([v for v in [(summary.get("reliability") or {}).get("verdict")]
-                             if v and v != "reliable"]
-                            + [f.get("id") for f in summary.get("quality") or []]),
-    }
-
-
-class Store:
+class Store(InviteMixin):
     """The database plus the folder of kept videos. Safe to share between threads."""
 
     def __init__(self, url: str, *, files_dir: Path) -> None:
@@ -189,15 +177,17 @@ class Store:
         if squad and not name and not athlete_token:
             raise StoreError("Give the athlete's name to save into the squad.")
         summary = report.summary
+        delete_token = new_token()
         row = {
-            "token": new_token(), "created_at": datetime.now(UTC),
+            "token": new_token(), "delete_hash": token_hash(delete_token),
+            "created_at": datetime.now(UTC),
             "recorded_on": recorded_on or date.today(),
             "note": clean_text(note, max_chars=MAX_NOTE_CHARS),
             "source_name": clean_text(source_name, max_chars=255) or None,
             "app_version": __version__, "options_json": dumps(summary.get("options") or {}),
             "summary_json": dumps(summary), "events_json": events_to_json(report.events),
             "stride_columns_json": dumps(list(report.strides.columns)),
-            "n_strides": len(report.strides), **_figures(summary),
+            "n_strides": len(report.strides), **summary_figures(summary),
         }
         strides = stride_rows(report.strides)
         frames_blob = frames_to_blob(report.frames)
@@ -233,7 +223,8 @@ class Store:
                 self.files.remove(f.stored_name)
             raise
         return SaveReceipt(token=row["token"], athlete_token=athlete["token"],
-                           athlete_name=athlete["name"], squad=bool(squad and not athlete_token))
+                           athlete_name=athlete["name"], squad=bool(squad and not athlete_token),
+                           delete_token=delete_token)
 
     def _keep_files(self, paths: dict[str, Path | None]) -> list[StoredFile]:
         kept: list[StoredFile] = []
@@ -349,15 +340,40 @@ class Store:
         return pd.DataFrame(rows, columns=[*HISTORY_COLUMNS, *extra])
 
     # --- deleting --------------------------------------------------------------------------
-    def delete(self, token: str | None) -> bool:
-        """Delete the analysis (rows and kept files) and, if it was the athlete's last,
-        the athlete. Returns False if there was nothing to delete."""
+    def can_delete(self, token: str | None, delete_token: str | None) -> bool:
+        """Whether `delete_token` is the delete key of the analysis of `token` (False for
+        an analysis saved before delete keys, and for anything unknown)."""
+        if not valid_token(token) or not valid_token(delete_token):
+            return False
+        with read_transaction(self.engine) as conn:
+            stored = conn.scalar(select(t.analyses.c.delete_hash)
+                                 .where(t.analyses.c.token == token))
+        return matches_hash(delete_token, stored)
+
+    def delete(self, token: str | None, *, delete_token: str | None) -> bool:
+        """Delete the analysis of the share `token` if `delete_token` is its delete key:
+        its rows, every kept file (original clip, annotated video) and, if it was the
+        athlete's last, the athlete. The share token alone deletes nothing. Returns False
+        if nothing was deleted (unknown analysis, wrong or missing key)."""
+        if not valid_token(token) or not valid_token(delete_token):
+            return False
+        return self._delete(token, delete_token=delete_token)
+
+    def delete_by_host(self, token: str | None) -> bool:
+        """Delete the analysis of `token` without its delete key: for whoever runs the
+        deployment (the coach behind the passcode, a host's script), e.g. analyses saved
+        before delete keys existed. Returns False if there was none."""
         if not valid_token(token):
             return False
+        return self._delete(token, delete_token=None)
+
+    def _delete(self, token: str, *, delete_token: str | None) -> bool:
         with write_transaction(self.engine) as conn:
-            row = conn.execute(select(t.analyses.c.id)
+            row = conn.execute(select(t.analyses.c.id, t.analyses.c.delete_hash)
                                .where(t.analyses.c.token == token)).first()
             if row is None:
+                return False
+            if delete_token is not None and not matches_hash(delete_token, row.delete_hash):
                 return False
             names = delete_analysis_rows(conn, [row.id])
         self.remove_files(names)
@@ -365,49 +381,16 @@ class Store:
 
     def remove_files(self, names: list[str]) -> None:
         """Remove kept files, after the commit that dropped their rows (a failed delete
-        keeps its files)."""
+        keeps its files). A file that cannot be removed now (e.g. a permission problem)
+        is logged and left to `sweep_orphan_files`, which removes unreferenced files."""
         for name in names:
-            self.files.remove(name)
+            try:
+                self.files.remove(name)
+            except OSError:
+                logger.exception("could not remove the kept file %s; the orphan sweep "
+                                 "will retry", name)
 
     def sweep_orphan_files(self) -> int:
         with read_transaction(self.engine) as conn:
             referenced = set(conn.scalars(select(t.files.c.stored_name)))
         return self.files.sweep_orphans(referenced)
-
-    # --- the squad invite ------------------------------------------------------------------
-    def invite_token(self) -> str:
-        """The squad's invite token (created on first use, once even under a race)."""
-        current = self._current_invite()
-        if current is not None:
-            return current
-        with write_transaction(self.engine) as conn:
-            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-            conn.execute(dialect.insert(t.settings).values(key="invite_token",
-                                                           value=new_token())
-                         .on_conflict_do_nothing(index_elements=["key"]))
-            return conn.scalar(select(t.settings.c.value)
-                               .where(t.settings.c.key == "invite_token"))
-
-    def _current_invite(self) -> str | None:
-        with read_transaction(self.engine) as conn:
-            return conn.scalar(select(t.settings.c.value)
-                               .where(t.settings.c.key == "invite_token"))
-
-    def rotate_invite_token(self) -> str:
-        """A new invite token; the old invite link stops working."""
-        token = new_token()
-        with write_transaction(self.engine) as conn:
-            done = conn.execute(update(t.settings).where(t.settings.c.key == "invite_token")
-                                .values(value=token)).rowcount
-            if not done:
-                conn.execute(insert(t.settings).values(key="invite_token", value=token))
-        return token
-
-    def is_invite(self, token: str | None) -> bool:
-        """Whether `token` is the current invite token (read-only; constant-time
-        comparison)."""
-        if not valid_token(token):
-            return False
-        current = self._current_invite()
-        return current is not None and hmac.compare_digest(token.encode(), current.encode())
-

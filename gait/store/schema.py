@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     func,
     insert,
+    inspect,
     select,
     text,
 )
@@ -82,6 +83,9 @@ analyses = Table(
     Column("thigh_extension_left_minus_right_deg", Float),
     Column("reference_peak_thigh_extension_deg", Float),
     Column("flags_json", Text, nullable=False),  # quality flag codes
+    # SHA-256 (hex) of the owner's delete token (v3); NULL: saved before delete links,
+    # deletable only by the host (gait.store.analyses.Store.delete_by_host)
+    Column("delete_hash", String(64)),
 )
 
 STRIDE_COLUMNS = (
@@ -158,6 +162,14 @@ workshop_entries = Table(
     Column("nickname", String(80), nullable=False),
 )
 
+passcode_throttle = Table(
+    "passcode_throttle", metadata,  # failed passcode tries, one row per scope (v3)
+    Column("scope", String(32), primary_key=True),  # e.g. "coach": one per deployment
+    Column("failures", Integer, nullable=False),  # wrong tries in the current window
+    Column("window_started_at", DateTime(timezone=True)),  # first wrong try of the window
+    Column("locked_until", DateTime(timezone=True)),  # no try is checked before this
+)
+
 
 def _create_v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[settings, athletes, analyses, strides, frames, drills,
@@ -168,9 +180,20 @@ def _create_v2_workshops(conn: Connection) -> None:
     metadata.create_all(conn, tables=[workshops, workshop_entries])
 
 
+def _v3_delete_keys_and_throttle(conn: Connection) -> None:
+    """The owner's delete key on analyses, and the passcode throttle. A database created
+    by v1 of this code already has the column (the table definition grew), so add it
+    only where it is missing."""
+    present = {c["name"] for c in inspect(conn).get_columns("analyses")}
+    if "delete_hash" not in present:
+        conn.execute(text("ALTER TABLE analyses ADD COLUMN delete_hash VARCHAR(64)"))
+    metadata.create_all(conn, tables=[passcode_throttle])
+
+
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _create_v1),
     (2, _create_v2_workshops),
+    (3, _v3_delete_keys_and_throttle),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
 ADVISORY_LOCK_ID = 0x41D12_1FE  # any constant shared by all HipDrive processes

@@ -92,3 +92,28 @@ def report_from_rows(*, summary_json: str, strides: list[dict], stride_columns_j
                       strides=strides_from_rows(strides, json.loads(stride_columns_json)),
                       frames=frames_from_blob(frames_blob), events=events_from_json(events_json),
                       track=None)
+
+
+def summary_figures(summary: dict) -> dict:
+    """The denormalised figures the history and squad tables sort and plot by."""
+    per_side = summary.get("per_side") or {}
+
+    def median(side: str) -> float | None:
+        return ((per_side.get(side) or {}).get("peak_thigh_extension_deg") or {}).get("median")
+
+    reference = summary.get("reference") or {}
+    return {
+        "speed_mps": summary.get("speed_mps"),
+        "cadence_spm": summary.get("cadence_spm"),
+        "near_side": summary.get("near_side") or "",
+        "peak_thigh_extension_left_deg": median("left"),
+        "peak_thigh_extension_right_deg": median("right"),
+        "thigh_extension_left_minus_right_deg": ((summary.get("symmetry") or {}).get(
+            "peak_thigh_extension_deg") or {}).get("left_minus_right"),
+        "reference_peak_thigh_extension_deg": (reference.get("values") or {}).get(
+            "peak_thigh_extension_deg"),
+        # the trust verdict (unless "reliable") leads the quality flag codes
+        "flags_json": dumps([v for v in [(summary.get("reliability") or {}).get("verdict")]
+                             if v and v != "reliable"]
+                            + [f.get("id") for f in summary.get("quality") or []]),
+    }
