@@ -6,9 +6,9 @@ from ui import saved, state
 from ui.inputs import SPEED_UNITS, TREADMILL_CHOICES, InputError, build_options, check_upload
 from ui.sample import SAMPLE_NAME, SAMPLE_OPTIONS, sample_clip_path
 from ui.service import VIDEO_SUFFIXES
-from ui.share_panel import render_save_options, save_result
+from ui.share_panel import render_save_options
 from ui.text import md_escape
-from ui.widgets import FILMING_GUIDE, ProgressDisplay, run_analysis
+from ui.widgets import FILMING_GUIDE, ProgressDisplay, render_pending_notice, run_analysis
 
 st.title("HipDrive")
 st.markdown(
@@ -23,14 +23,16 @@ workshop_id = workshop.id if workshop is not None and not workshop.closed else N
 invited = saved.invite_is_valid() and workshop_id is None
 if workshop_id is not None:
     st.info(f"**You are in the workshop “{md_escape(workshop.name)}”.** Film a friend "
-            "from the side, upload the clip under a nickname, and watch the room's board.",
-            icon="🎓")
+            "from the side, upload the clip under a nickname, and watch the room's board. "
+            "Results uploaded here are **saved** for the room's board (figures and pose "
+            "landmarks, no video) until the host closes the workshop.", icon="🎓")
 elif workshop is not None:
     st.warning("This workshop has ended and its results were deleted. You can still "
                "analyse a clip for yourself.")
 elif invited:
-    st.info("**You are uploading into your coach's squad.** Give your name below: your "
-            "coach will see your results on the squad page.", icon="👥")
+    st.info("**You are uploading into your coach's squad.** Give your name below. Results "
+            "uploaded here are **saved** (figures and pose landmarks, no video unless you "
+            "tick it) and your coach sees them on the squad page.", icon="👥")
 elif st.session_state.get(saved.INVITE_KEY):
     st.warning("This squad invite link is no longer valid: ask your coach for the new one. "
                "You can still analyse a clip and save it privately.")
@@ -38,6 +40,7 @@ elif (linked := saved.linked_athlete()) is not None:
     st.info(f"Saved analyses go into the history of **{md_escape(linked.name)}** (the "
             "history link this tab opened).", icon="📅")
 
+render_pending_notice()
 with st.expander("How to film (1 minute)", expanded=not state.results()):
     st.markdown(FILMING_GUIDE)
 
@@ -65,10 +68,11 @@ with st.expander("Optional: speed, height, slow motion"):
                  "(e.g. 120 or 240).")
 
 name_required = invited or workshop_id is not None
-with st.expander("Name, save and share", expanded=name_required):
+with st.container(border=True, key="save_section"):  # never folded away: saving is a choice
     athlete = st.text_input(("Nickname" if workshop_id is not None else "Your name")
-                            + (" (required)" if name_required else ""), key="athlete",
-                            max_chars=80, help="Shown on the report and in your history.")
+                            + (" (required)" if name_required else " (optional)"),
+                            key="athlete", max_chars=80,
+                            help="Shown on the report and in your history.")
     choices = render_save_options(athlete=athlete, squad=invited, workshop_id=workshop_id)
 
 go_col, sample_col = st.columns(2)
@@ -76,9 +80,9 @@ analyze = go_col.button("Analyze my clip", type="primary", key="analyze",
                         disabled=uploaded is None, width="stretch")
 sample = sample_col.button("Try the sample run", key="sample", width="stretch",
                            help="Analyses a built-in synthetic runner: results without filming.")
-st.caption("Your clip is analysed on this server and deleted right after (unless you tick "
-           "“keep my original video”). Saved results get a private link; unsaved ones stay "
-           "in this browser tab only.")
+st.caption("Your clip is analysed on this server and deleted right after (unless you save "
+           "and tick “keep my original video”). Unsaved results stay in this browser tab "
+           "only; their annotated video is deleted when you remove them or close the tab.")
 
 result = None
 if analyze and uploaded is not None:
@@ -86,30 +90,26 @@ if analyze and uploaded is not None:
         check_upload(uploaded.name, uploaded.size,
                      max_mb=float(st.get_option("server.maxUploadSize")))
         if invited and not athlete.strip():
-            raise InputError("Give your name (under “Name, save and share”) so your coach "
-                             "can find your results.")
+            raise InputError("Give your name (above the “Analyze my clip” button) so your "
+                             "coach can find your results.")
         if workshop_id is not None and not athlete.strip():
-            raise InputError("Give a nickname (under “Name, save and share”) for the "
+            raise InputError("Give a nickname (above the “Analyze my clip” button) for the "
                              "workshop board.")
         options = build_options(speed_text=speed_text, speed_unit=speed_unit, surface=surface,
                                 height_cm=height_cm, capture_fps=capture_fps)
     except InputError as exc:
         st.error(str(exc), icon="⚠️")
-    else:
-        clip_bytes = uploaded.getvalue()
-        result = run_analysis(clip_bytes, options=options, file_name=uploaded.name,
-                              athlete=athlete)
-        if result is not None and choices.save:
-            result = save_result(result, choices, clip_bytes=clip_bytes,
-                                 file_name=uploaded.name)
-            if result is None:
-                st.page_link("app_pages/results.py", label="See the results (not saved)",
-                             icon="📈")
+    else:  # spooled to disk by run_analysis, saved there if chosen (even if we leave)
+        result = run_analysis(uploaded, options=options, file_name=uploaded.name,
+                              athlete=athlete, save=choices)
+        if result is not None and choices.save and result.saved is None:
+            result = None  # saving failed (the message is shown): stay, results are kept
+            st.page_link("app_pages/results.py", label="See the results (not saved)",
+                         icon="📈")
 elif sample:
     progress = ProgressDisplay()
     progress("sample", 0.0, None)
-    clip = sample_clip_path()
-    result = run_analysis(clip.read_bytes(), options=SAMPLE_OPTIONS, file_name=SAMPLE_NAME,
+    result = run_analysis(sample_clip_path(), options=SAMPLE_OPTIONS, file_name=SAMPLE_NAME,
                           is_sample=True, progress=progress)
 
 if result is not None:

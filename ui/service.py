@@ -1,14 +1,23 @@
 """The analysis service: runs `gait.pipeline.analyze_video` and the annotated-video
-renderer once per (clip content, options) and caches the result for the process.
+renderer in the job store of `ui.jobs` (one per server process) and wires it to
+Streamlit sessions.
 
-The cache is shared by all sessions but keyed by a SHA-256 of the clip's bytes and
-the options, never by a file name: a session only ever gets the analysis of bytes it
-uploaded itself. What a session has analysed is kept in its own `st.session_state`
-(see `ui.state`), so sessions never see each other's results.
+- Uploads are spooled to disk while they are hashed (`spool_upload`), under the
+  session's own folder, with generated names (never the user's file name). The job
+  reads its own hard link of the spool, deleted when the job ends; the session's
+  spool is deleted right after submitting unless "keep my original video" needs it.
+- The cache is shared by all sessions but keyed by a SHA-256 of the clip's bytes and
+  the options, never by a file name, and holds reports only: a session only ever
+  gets the analysis of bytes it uploaded itself.
+- Everything derived from a runner's frames that was not saved lives in
+  `<data>/sessions/<process>/<session>/` (a private annotated video per result) and
+  is deleted when the result is removed, or when the tab has been closed for
+  HIPDRIVE_SESSION_GRACE_S (checked every few seconds through Streamlit's runtime).
+  Folders of a process that stopped are removed by the next one.
 
-Uploads are written to a temporary file with a generated name (never the user's file
-name) and deleted after the analysis. Annotated videos are kept in
-`<data dir>/videos/<key>.mp4`; the oldest are pruned beyond MAX_VIDEOS.
+Limits (environment): HIPDRIVE_MAX_PARALLEL jobs at once (default: half the cores),
+HIPDRIVE_MAX_QUEUED waiting (default 4), HIPDRIVE_JOB_TIMEOUT_S per job (default
+600), HIPDRIVE_SESSION_GRACE_S (default 120).
 """
 
 from __future__ import annotations
@@ -19,121 +28,164 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
-import threading
+import secrets
+import shutil
 import time
-from collections import OrderedDict
+import uuid
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from gait import __version__
 from gait.pipeline import AnalysisOptions, GaitReport
+from gait.store.location import data_dir
 from gait.video import ALLOWED_EXTENSIONS as VIDEO_SUFFIXES
-from ui.paths import sub_dir
+from ui.jobs import (
+    DEFAULT_GRACE_S,
+    DEFAULT_MAX_QUEUED,
+    DEFAULT_TIMEOUT_S,
+    Analysis,
+    AnalysisStore,
+    Job,
+    JobCancelled,
+    Progress,
+)
+from ui.paths import SESSIONS, private_dir, sessions_root, sub_dir
+
+__all__ = ["VIDEO_SUFFIXES", "Analysis", "AnalysisStore", "Job", "Spool", "analysis_key",
+           "analysis_store", "safe_suffix", "session_token", "spool_upload", "start_analysis"]
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[str, float, float | None], None]
-MAX_ENTRIES = 24  # analyses kept in memory (a report is ~1 MB)
-MAX_VIDEOS = 64  # annotated videos kept on disk
-STALE_UPLOAD_S = 3600.0
-POLL_S = 0.25  # how often a waiting page shows the job's progress
+TOKEN_KEY = "hipdrive_session_token"
+CHUNK_BYTES = 1 << 20
+STALE_LEGACY_S = 3600.0
+DEAD_PROCESS_S = 600.0  # a process folder whose heartbeat is older belongs to a stopped app
+HEARTBEAT = "heartbeat"
 
 
 @dataclass(frozen=True)
-class Analysis:
-    """One finished analysis: the engine's report and the annotated video (if made)."""
+class Spool:
+    """A clip on disk: `path`, the SHA-256 `digest` of its bytes, and whether it is a
+    spooled upload of ours to delete (`owned`) or a file we must leave (the sample)."""
 
-    key: str
-    report: GaitReport
-    video_path: Path | None
-
-
-class Job:
-    """An analysis running in the worker pool; `state` is its latest progress report."""
-
-    def __init__(self) -> None:
-        self.state: tuple[str, float, float | None] = ("queue", 0.0, None)
-        self.future: Future[Analysis] | None = None
-
-    def report(self, stage: str, fraction: float, eta_s: float | None) -> None:
-        self.state = (stage, fraction, eta_s)  # one tuple assignment: safe to read anywhere
+    path: Path
+    digest: str
+    owned: bool = True
 
 
-class AnalysisStore:
-    """Finished analyses (thread-safe LRU) and the analyses in flight.
-
-    Analyses run in a small worker pool, not in the page's script thread: a runner
-    who taps another page meanwhile does not abort the run (Streamlit stops a script
-    at its next element update), and two sessions sending the same clip at once (a
-    workshop pressing "Try the sample run") share one run. The pool size bounds how
-    many pose extractions (about one core each) run in parallel; the rest queue.
-    """
-
-    def __init__(self, *, max_entries: int = MAX_ENTRIES, max_parallel: int = 2) -> None:
-        self.max_entries = max_entries
-        self.runs = 0  # analyses actually computed (cache misses)
-        self._pool = ThreadPoolExecutor(max_workers=max_parallel,
-                                        thread_name_prefix="hipdrive-analysis")
-        self._lock = threading.Lock()
-        self._entries: OrderedDict[str, Analysis] = OrderedDict()
-        self._running: dict[str, Job] = {}
-
-    def get(self, key: str) -> Analysis | None:
-        with self._lock:
-            hit = self._entries.get(key)
-            if hit is not None and hit.video_path is not None and not hit.video_path.exists():
-                hit = None  # the video was pruned: analyse again
-            if hit is not None:
-                self._entries.move_to_end(key)
-            return hit
-
-    def put(self, analysis: Analysis) -> None:
-        with self._lock:
-            self._entries[analysis.key] = analysis
-            self._entries.move_to_end(analysis.key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-            self.runs += 1
-
-    def submit(self, key: str, work: Callable[[Progress], Analysis]) -> Job:
-        """The running job for `key`, or a new one running `work(progress)`."""
-        with self._lock:
-            job = self._running.get(key)
-            if job is None:
-                job = Job()
-                job.future = self._pool.submit(self._run_job, key, job, work)
-                self._running[key] = job
-            return job
-
-    def _run_job(self, key: str, job: Job, work: Callable[[Progress], Analysis]) -> Analysis:
-        try:
-            analysis = work(job.report)
-            self.put(analysis)
-            return analysis
-        finally:
-            with self._lock:
-                self._running.pop(key, None)
+def _env_number(name: str, default: float) -> float:
+    text = os.environ.get(name, "").strip()
+    try:
+        value = float(text) if text else default
+    except ValueError:
+        logger.warning("%s=%r is not a number; using %s", name, text, default)
+        return default
+    return value if value > 0 else default
 
 
 @st.cache_resource(show_spinner=False)
 def analysis_store() -> AnalysisStore:
-    """The process-wide store (one per server process)."""
-    parallel = int(os.environ.get("HIPDRIVE_MAX_PARALLEL", "0")) or max(1, (os.cpu_count() or 2)
-                                                                          // 2)
-    return AnalysisStore(max_parallel=parallel)
+    """The process-wide store (one per server process), with its sweeper running."""
+    parallel = int(_env_number("HIPDRIVE_MAX_PARALLEL", max(1, (os.cpu_count() or 2) // 2)))
+    store = AnalysisStore(
+        max_parallel=parallel,
+        max_queued=int(_env_number("HIPDRIVE_MAX_QUEUED", DEFAULT_MAX_QUEUED)),
+        timeout_s=_env_number("HIPDRIVE_JOB_TIMEOUT_S", DEFAULT_TIMEOUT_S),
+        grace_s=_env_number("HIPDRIVE_SESSION_GRACE_S", DEFAULT_GRACE_S))
+    store.instance = uuid.uuid4().hex[:16]
+    store.data_root = data_dir()  # fixed for this store, whatever the environment says later
+    store.on_gone = lambda token: remove_session_files(store, token)
+    sweep_files(store)
+    store.start_sweeper(extra=lambda: sweep_files(store))
+    return store
 
+
+# --- sessions and their folders -----------------------------------------------------------
+
+def instance_dir(store: AnalysisStore) -> Path:
+    """This process's folder of unsaved, per-session files."""
+    return private_dir(_sessions_root(store) / getattr(store, "instance", "default"))
+
+
+def _sessions_root(store: AnalysisStore) -> Path:
+    root = getattr(store, "data_root", None)
+    return private_dir(root / SESSIONS) if root is not None else sessions_root()
+
+
+def session_dir(store: AnalysisStore, token: str) -> Path:
+    return private_dir(instance_dir(store) / token)
+
+
+def session_token(store: AnalysisStore | None = None) -> str:
+    """This browser session's token (made on first use) — registered with the store
+    with a probe asking Streamlit's runtime whether the tab is still connected."""
+    store = store or analysis_store()
+    token = st.session_state.get(TOKEN_KEY)
+    if token is None:
+        token = secrets.token_hex(16)
+        st.session_state[TOKEN_KEY] = token
+    store.register(token, _liveness_probe())
+    return token
+
+
+def _liveness_probe() -> Callable[[], bool]:
+    """True while the current Streamlit session is connected (unknown: True)."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return lambda: True
+    session_id = ctx.session_id
+
+    def alive() -> bool:
+        if not runtime.exists():  # no server (tests, bare mode): cannot tell
+            return True
+        return bool(runtime.get_instance().is_active_session(session_id))
+
+    return alive
+
+
+def remove_session_files(store: AnalysisStore, token: str) -> None:
+    """Delete a gone session's folder (its unsaved annotated videos and spools)."""
+    shutil.rmtree(instance_dir(store) / token, ignore_errors=True)
+
+
+def sweep_files(store: AnalysisStore) -> None:
+    """Heartbeat this process's folder; remove folders of stopped processes, and the
+    videos and uploads earlier versions left in `<data>/videos` and `<data>/uploads`."""
+    mine = instance_dir(store)
+    (mine / HEARTBEAT).touch()
+    now = time.time()
+    for other in _sessions_root(store).iterdir():
+        if other == mine or not other.is_dir():
+            continue
+        beat = other / HEARTBEAT
+        last = beat.stat().st_mtime if beat.exists() else other.stat().st_mtime
+        if now - last > DEAD_PROCESS_S:
+            shutil.rmtree(other, ignore_errors=True)
+    root = _sessions_root(store).parent
+    for legacy, pattern, age_s in (("videos", "*.mp4", 0.0),
+                                   ("uploads", "hipdrive-upload-*", STALE_LEGACY_S)):
+        for path in (root / legacy).glob(pattern):
+            with contextlib.suppress(OSError):  # another process may remove it first
+                if now - path.stat().st_mtime >= age_s:
+                    path.unlink()
+
+
+# --- keys and spooling ---------------------------------------------------------------------
 
 def analysis_key(data: bytes, options: AnalysisOptions) -> str:
     """SHA-256 of the clip bytes, the options and the engine version."""
-    clip = hashlib.sha256(data).hexdigest()
+    return key_for_digest(hashlib.sha256(data).hexdigest(), options)
+
+
+def key_for_digest(clip_sha256: str, options: AnalysisOptions) -> str:
     opts = json.dumps(dataclasses.asdict(options), sort_keys=True)
-    return hashlib.sha256(f"{clip}|{opts}|{__version__}".encode()).hexdigest()[:40]
+    return hashlib.sha256(f"{clip_sha256}|{opts}|{__version__}".encode()).hexdigest()[:40]
 
 
 def safe_suffix(file_name: str | None) -> str:
@@ -143,79 +195,108 @@ def safe_suffix(file_name: str | None) -> str:
     return suffix if suffix in VIDEO_SUFFIXES else ".mp4"
 
 
-def analyze_clip(data: bytes, *, options: AnalysisOptions, suffix: str = ".mp4",
-                 progress: Progress | None = None, store: AnalysisStore | None = None,
-                 with_video: bool = True) -> Analysis:
-    """The cached analysis of `data` (a clip's bytes) with `options`, waiting for it
-    (and passing on its progress) if it has to run.
+def spool_upload(source: bytes | BinaryIO, folder: Path, *, suffix: str) -> Spool:
+    """Write `source` (bytes or a readable file) to a new 0600 file in `folder` in
+    1 MiB blocks, hashing while writing."""
+    path = folder / f"spool-{uuid.uuid4().hex}{suffix}"
+    digest = hashlib.sha256()
+    if isinstance(source, bytes | bytearray | memoryview):
+        view = memoryview(source)
+        blocks = (view[i:i + CHUNK_BYTES] for i in range(0, len(view), CHUNK_BYTES))
+    else:
+        if hasattr(source, "seek"):
+            source.seek(0)
+        blocks = iter(lambda: source.read(CHUNK_BYTES), b"")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for block in blocks:
+                digest.update(block)
+                out.write(block)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return Spool(path=path, digest=digest.hexdigest())
 
-    Raises gait.video.VideoError / gait.pipeline.AnalysisError with a user-facing
-    message when the clip cannot be analysed.
+
+def spool_file(path: Path) -> Spool:
+    """One of our own files (the sample clip) as a clip to analyse; never deleted."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(CHUNK_BYTES), b""):
+            digest.update(block)
+    return Spool(path=Path(path), digest=digest.hexdigest(), owned=False)
+
+
+# --- running -------------------------------------------------------------------------------
+
+def start_analysis(spool: Spool, *, options: AnalysisOptions, session: str,
+                   shared_video: bool = False, store: AnalysisStore | None = None
+                   ) -> Job | Analysis:
+    """The finished analysis if it is cached with everything needed, else the job
+    computing it for `session`. `shared_video`: our own clip (the sample), whose video
+    may be cached and shown to anyone; otherwise the video is private to the sessions
+    that sent the clip. The caller keeps (and deletes) its spool.
+
+    Raises ui.jobs.Busy / AlreadyRunning when the job cannot start.
     """
     store = store or analysis_store()
-    key = analysis_key(data, options)
+    key = key_for_digest(spool.digest, options)
     hit = store.get(key)
-    if hit is not None:
+    if hit is not None and shared_video and hit.video_path is not None:
         return hit
-
-    def work(report: Progress) -> Analysis:
-        return _run(data, key=key, options=options, suffix=suffix, progress=report,
-                    with_video=with_video)
-
-    job = store.submit(key, work)
-    while True:
+    clip = spool.path
+    if spool.owned:  # the job's own link: the session may delete its spool meanwhile
+        clip = private_dir(instance_dir(store) / "jobs") / f"{uuid.uuid4().hex}{spool.path.suffix}"
         try:
-            return job.future.result(timeout=POLL_S)
-        except FutureTimeout:
-            if progress:
-                progress(*job.state)
+            os.link(spool.path, clip)
+        except OSError:
+            shutil.copyfile(spool.path, clip)
+    video_out = (sub_dir("sample") / f"annotated-{key}.mp4" if shared_video
+                 else instance_dir(store) / "jobs" / f"{uuid.uuid4().hex}.mp4")
+
+    def work(progress: Progress) -> Analysis:
+        cached = store.get(key)  # the report may be cached without a video
+        report = cached.report if cached is not None else _analyze(clip, options, progress)
+        video = _render_video(clip, video_out, key, report, options, progress)
+        return Analysis(key=key, report=report, video_path=video,
+                        private_video=not shared_video)
+
+    def cleanup() -> None:
+        if spool.owned:
+            clip.unlink(missing_ok=True)
+
+    try:
+        job = store.submit(key, work, session=session, cleanup=cleanup)
+    except BaseException:
+        cleanup()
+        raise
+    if job.work is not work:
+        cleanup()  # joined a job already running for this clip
+    return job
 
 
-def _run(data: bytes, *, key: str, options: AnalysisOptions, suffix: str,
-         progress: Progress | None, with_video: bool) -> Analysis:
+def _analyze(clip: Path, options: AnalysisOptions, progress: Progress) -> GaitReport:
     from gait.pipeline import analyze_video
 
-    uploads = sub_dir("uploads")
-    _remove_stale(uploads, older_than_s=STALE_UPLOAD_S)  # left by a crashed process
-    fd, name = tempfile.mkstemp(prefix="hipdrive-upload-", suffix=suffix, dir=uploads)
-    clip = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        report = analyze_video(clip, options=options, progress=progress)
-        report.summary["video"]["file"] = None  # the temp name means nothing to anyone
-        video_path = _render_video(clip, key, report, options, progress) if with_video else None
-    finally:
-        clip.unlink(missing_ok=True)
-    return Analysis(key=key, report=report, video_path=video_path)
+    report = analyze_video(clip, options=options, progress=progress)
+    report.summary["video"]["file"] = None  # the spool name means nothing to anyone
+    return report
 
 
-def _render_video(clip: Path, key: str, report: GaitReport, options: AnalysisOptions,
-                  progress: Progress | None) -> Path | None:
-    """The annotated MP4, or None (logged) if it cannot be written: the numbers are
-    still worth showing."""
+def _render_video(clip: Path, out: Path, key: str, report: GaitReport,
+                  options: AnalysisOptions, progress: Progress | None) -> Path | None:
+    """The annotated MP4 (0600) at `out`, or None (logged) if it cannot be written: the
+    numbers are still worth showing. A cancelled job stops here too."""
     from gait.render import write_report_video
 
-    out = sub_dir("videos") / f"{key}.mp4"
     try:
         write_report_video(report, clip, out, capture_fps=options.capture_fps,
                            progress=progress)
+    except JobCancelled:
+        raise
     except Exception:  # noqa: BLE001 — any renderer failure must not lose the analysis
         logger.exception("annotated video failed for %s", key)
         return None
-    _prune(out.parent, keep=MAX_VIDEOS)
+    os.chmod(out, 0o600)
     return out
-
-
-def _remove_stale(folder: Path, *, older_than_s: float) -> None:
-    now = time.time()
-    for path in folder.glob("hipdrive-upload-*"):
-        with contextlib.suppress(OSError):  # another process may remove it first
-            if now - path.stat().st_mtime > older_than_s:
-                path.unlink()
-
-
-def _prune(folder: Path, *, keep: int) -> None:
-    videos = sorted(folder.glob("*.mp4"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in videos[keep:]:
-        old.unlink(missing_ok=True)

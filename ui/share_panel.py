@@ -1,7 +1,11 @@
 """Saving, sharing and deleting, as the pages show it.
 
-Privacy by default: the numbers and pose landmarks are saved (that is what a share
-link shows); the original clip and the annotated video are kept only if ticked.
+Privacy by default: nothing is saved unless the runner ticks "Save it and get a share
+link" on the Analyze page (off by default, always visible; squad invites and
+workshops save and say so up front). A save keeps the numbers and pose landmarks
+(that is what a share link shows); the original clip and the annotated video are kept
+only if ticked. An unsaved analysis' annotated video lives in the session's folder
+and is deleted when the result is removed or the tab is closed (`ui.service`).
 """
 
 from __future__ import annotations
@@ -25,8 +29,8 @@ from ui.text import md_escape
 logger = logging.getLogger(__name__)
 PRIVACY_NOTE = ("Saved: the figures, stride table and pose landmarks (no images), so the "
                 "link can show the results. Your videos are **not** kept unless you tick "
-                "them; whoever has the link can view the analysis (and watch and download "
-                "any video you kept) and delete it.")
+                "them; whoever has the share link can view the analysis (and watch and "
+                "download any video you kept); deleting it needs your owner's link.")
 DB_ERROR = ("Sorry — the analysis could not be saved (the database is not reachable). "
             "Your results are still here in this tab; try saving again in a minute.")
 DB_UNREACHABLE = "The database is not reachable right now; try again in a minute."
@@ -46,12 +50,22 @@ class SaveChoices:
 
 def render_save_options(*, athlete: str, squad: bool, workshop_id: int | None = None
                         ) -> SaveChoices:
-    """The Analyze page's save section (the athlete name comes from its own field;
-    `squad`: arrived through a valid invite). Squad invites and workshops always save."""
-    save = st.checkbox("Save it and get a share link", value=True, key="save_choice",
-                       disabled=squad or workshop_id is not None,
+    """The Analyze page's save choice, shown on the page (never folded away) and off
+    until ticked (the athlete name comes from its own field; `squad`: arrived through
+    a valid invite). Squad invites and workshops always save: the box is ticked and
+    locked, and the page says so before the upload."""
+    forced = squad or workshop_id is not None
+    save = st.checkbox("Save it and get a share link", value=forced, key="save_choice",
+                       disabled=forced,
                        help="Saved results get a private link you can send; nothing is "
-                            "public.")
+                            "public. Unsaved results stay in this browser tab only.")
+    if not (save or forced):
+        st.caption("Not saved: the results stay in this browser tab only and nothing about "
+                   "your run is kept on the server once you close it. You can still save "
+                   "from the Results page.")
+        return SaveChoices(save=False, athlete=athlete, note="", recorded_on=date.today(),
+                           keep_raw=False, keep_annotated=False, squad=squad,
+                           workshop_id=workshop_id)
     recorded_on = st.date_input("Filmed on", value=date.today(), key="save_date",
                                 max_value=date.today(), format="YYYY-MM-DD")
     note = st.text_input("Note (optional)", key="save_note", max_chars=200,
@@ -60,8 +74,8 @@ def render_save_options(*, athlete: str, squad: bool, workshop_id: int | None = 
     keep_annotated = st.checkbox("Also keep the annotated video", value=False,
                                  key="keep_annotated")
     st.caption(PRIVACY_NOTE)
-    return SaveChoices(save=save or squad or workshop_id is not None, athlete=athlete,
-                       note=note, recorded_on=recorded_on or date.today(), keep_raw=keep_raw,
+    return SaveChoices(save=True, athlete=athlete, note=note,
+                       recorded_on=recorded_on or date.today(), keep_raw=keep_raw,
                        keep_annotated=keep_annotated, squad=squad, workshop_id=workshop_id)
 
 
@@ -110,13 +124,16 @@ def _own_history(name: str) -> str | None:
 
 
 def render_share_panel(result: state.SessionResult) -> None:
-    """Results page: the links of a saved analysis (and delete), or a form to save it."""
+    """Results page: the links of a saved analysis (and delete, for whoever saved it in
+    this session), or a form to save it."""
     st.subheader("Save and share")
     if result.saved is not None:
         render_links(result.saved.share_path,
-                     None if result.saved.squad else result.saved.history_path)
-        if render_delete(result.saved.token, key=f"delete_{result.id}"):
-            state.replace_result(dataclasses.replace(result, saved=None))
+                     None if result.saved.squad else result.saved.history_path,
+                     delete_path=result.saved.delete_path)
+        if render_delete(result.saved.token, key=f"delete_{result.id}",
+                         delete_token=result.saved.delete_token):
+            state.remove_result(result.id)  # and its unsaved annotated video, now
             st.rerun()
         return
     with st.form(key=f"save_form_{result.id}", border=True):
@@ -140,7 +157,10 @@ def render_share_panel(result: state.SessionResult) -> None:
                 st.rerun()
 
 
-def render_links(share_path: str, history_path: str | None) -> None:
+def render_links(share_path: str, history_path: str | None, *,
+                 delete_path: str | None = None) -> None:
+    """The links of a save. The delete link is shown only to whoever saved, in this tab:
+    the database keeps only a hash of it."""
     st.success("Saved. Anyone with this link can open these results (read-only):")
     st.code(saved.absolute_link(share_path), language=None)
     if history_path is None:
@@ -150,17 +170,32 @@ def render_links(share_path: str, history_path: str | None) -> None:
         st.markdown("Your **history** link (every analysis saved under this name, with "
                     "trends) — keep it for next time:")
         st.code(saved.absolute_link(history_path), language=None)
+    if delete_path is not None:
+        st.markdown("Your **delete link** — for you only: whoever has it can delete this "
+                    "analysis. Keep it if you may want to delete the analysis later: it "
+                    "is shown only in this tab (the server keeps no copy). Send others "
+                    "the share link above, never this one.")
+        st.code(saved.absolute_link(delete_path), language=None)
 
 
-def render_delete(token: str, *, key: str) -> bool:
-    """A delete button with a confirmation; True once the analysis is deleted."""
+def render_delete(token: str, *, key: str, delete_token: str | None = None,
+                  by_host: bool = False) -> bool:
+    """A delete button with a confirmation, for whoever holds the analysis's
+    `delete_token` (or the coach: `by_host`); True once the analysis is deleted. Without
+    either, says who can delete it."""
+    if delete_token is None and not by_host:
+        st.caption("Only whoever saved this analysis can delete it, with their delete "
+                   "link; or ask the coach who hosts this app.")
+        return False
     with st.expander("Delete this analysis"):
         st.markdown("This removes the results, the landmarks and any kept video for good; "
                     "the link stops working.")
         sure = st.checkbox("Yes, delete it for good", key=f"{key}_sure")
         if st.button("Delete", key=key, disabled=not sure, type="secondary"):
             try:
-                deleted = saved.saved_store().delete(token)
+                store = saved.saved_store()
+                deleted = (store.delete(token, delete_token=delete_token)
+                           if delete_token is not None else store.delete_by_host(token))
             except saved.STORE_ERRORS:
                 logger.exception("delete failed")
                 st.error(DB_UNREACHABLE + " Nothing was deleted.", icon="⚠️")

@@ -4,6 +4,14 @@ Each browser session holds its own list of `SessionResult`s (newest last, at mos
 MAX_RESULTS), so the Results and Compare pages can pick any of them and sessions
 never see each other's analyses. A result holds a private copy of the summary with
 the user's own file name and athlete name, which never enter the shared cache.
+
+A result's unsaved annotated video lives in the session's own folder (see
+`ui.service`) and is deleted as soon as the result leaves the session: removed by the
+runner, deleted as a saved analysis, or dropped as the oldest beyond MAX_RESULTS.
+
+An analysis in flight is the session's `Pending` record: it survives the runner
+leaving the page, and whichever page looks first (Analyze or Results) attaches the
+finished analysis to the session.
 """
 
 from __future__ import annotations
@@ -19,9 +27,12 @@ import streamlit as st
 
 from gait.pipeline import GaitReport
 from gait.store import SavedAnalysis, SaveReceipt
+from ui.jobs import Job
+from ui.paths import discard_session_file
 
 RESULTS_KEY = "hipdrive_results"
 CURRENT_KEY = "hipdrive_current"
+PENDING_KEY = "hipdrive_pending"
 MAX_RESULTS = 8
 
 
@@ -54,6 +65,20 @@ def make_result(report: GaitReport, *, video_path: Path | None, file_name: str |
                          is_sample=is_sample, created=created)
 
 
+@dataclass(frozen=True)
+class Pending:
+    """An analysis this session started and has not collected yet. `save` (the
+    Analyze page's SaveChoices, or None) is applied when it is collected; `raw_clip`
+    is the spooled upload, kept only while "keep my original video" needs it."""
+
+    job: Job
+    file_name: str | None
+    athlete: str | None = None
+    is_sample: bool = False
+    save: object | None = None
+    raw_clip: Path | None = None
+
+
 def from_saved(found: SavedAnalysis) -> SessionResult:
     """A saved analysis as a (read-only) session result."""
     return SessionResult(
@@ -70,10 +95,33 @@ def results() -> list[SessionResult]:
 
 
 def add_result(result: SessionResult) -> None:
-    """Keep `result` (dropping the oldest beyond MAX_RESULTS) and make it current."""
-    kept = [*results(), result][-MAX_RESULTS:]
-    st.session_state[RESULTS_KEY] = kept
+    """Keep `result` (dropping the oldest beyond MAX_RESULTS, with its unsaved video)
+    and make it current."""
+    everything = [*results(), result]
+    for dropped in everything[:-MAX_RESULTS]:
+        discard_session_file(dropped.video_path)
+    st.session_state[RESULTS_KEY] = everything[-MAX_RESULTS:]
     st.session_state[CURRENT_KEY] = result.id
+
+
+def remove_result(result_id: str) -> None:
+    """Forget a result and delete its unsaved annotated video now."""
+    for gone in [r for r in results() if r.id == result_id]:
+        discard_session_file(gone.video_path)
+    st.session_state[RESULTS_KEY] = [r for r in results() if r.id != result_id]
+    if st.session_state.get(CURRENT_KEY) == result_id:
+        st.session_state.pop(CURRENT_KEY, None)
+
+
+def pending() -> Pending | None:
+    return st.session_state.get(PENDING_KEY)
+
+
+def set_pending(record: Pending | None) -> None:
+    if record is None:
+        st.session_state.pop(PENDING_KEY, None)
+    else:
+        st.session_state[PENDING_KEY] = record
 
 
 def replace_result(result: SessionResult) -> None:

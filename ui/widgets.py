@@ -3,17 +3,20 @@ quality flags, downloads, the result picker)."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import time
 from pathlib import Path
+from typing import BinaryIO
 
 import streamlit as st
 
 from gait.pipeline import AnalysisError, AnalysisOptions
 from gait.reliability import CARE, NOT_RELIABLE, VERDICT_LABELS, verdict_headline
 from gait.video import VideoError
-from ui import state
-from ui.service import analyze_clip, safe_suffix
-from ui.text import Card, cleaning_sentences, progress_text, slug
+from ui import service, state
+from ui.jobs import Analysis, Job, JobCancelled, JobRefused
+from ui.text import Card, cleaning_sentences, md_escape, progress_text, slug
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +29,9 @@ FILMING_GUIDE = """
 - Good light; shorts and shoes that contrast with the background.
 """
 TABLE_ROW_PX = 35  # st.dataframe row height: tables shown whole use (rows + 1) × this + 3
+POLL_S = 0.25  # how often a waiting page shows the job's progress
+DISK_ERROR = ("Sorry — the server could not store your clip for the analysis (its disk may "
+              "be full). Try again in a few minutes.")
 FILMING_TIPS = ("How to film a clip that works: side-on, fixed camera at hip height, whole "
                 "body in view, 60 fps or more, 10–20 s of steady running.")
 
@@ -44,32 +50,145 @@ class ProgressDisplay:
         self.bar.empty()
 
 
-def run_analysis(data: bytes, *, options: AnalysisOptions, file_name: str | None,
-                 athlete: str | None = None, is_sample: bool = False,
-                 progress: ProgressDisplay | None = None) -> state.SessionResult | None:
-    """Analyse (or fetch from the cache), keep the result in this session and return it;
-    on failure show the engine's message and what to do, and return None."""
+def run_analysis(clip: bytes | BinaryIO | Path, *, options: AnalysisOptions,
+                 file_name: str | None, athlete: str | None = None, is_sample: bool = False,
+                 progress: ProgressDisplay | None = None, save: object | None = None
+                 ) -> state.SessionResult | None:
+    """Analyse `clip` (bytes or an uploaded file, spooled to disk; a Path: one of our
+    own files such as the sample), keep the result in this session and return it; on
+    failure or refusal show why and what to do, and return None.
+
+    The job is recorded in the session first (`state.Pending`): if the runner leaves
+    the page meanwhile, Results shows its progress and collects it. `save` (the
+    Analyze page's SaveChoices) is applied once the result is in."""
+    collect_pending(show_errors=False)  # a finished earlier run first, so it is not lost
     progress = progress or ProgressDisplay()
+    store = service.analysis_store()
+    token = service.session_token(store)
+    keep_raw = bool(getattr(save, "save", False) and getattr(save, "keep_raw", False))
+    spool = None
     try:
-        analysis = analyze_clip(data, options=options, suffix=safe_suffix(file_name),
-                                progress=progress)
-    except (VideoError, AnalysisError) as exc:
+        if isinstance(clip, Path):
+            spool = service.spool_file(clip)
+        else:
+            spool = service.spool_upload(clip, service.session_dir(store, token),
+                                         suffix=service.safe_suffix(file_name))
+        started = service.start_analysis(spool, options=options, session=token,
+                                         shared_video=is_sample, store=store)
+    except JobRefused as exc:
         progress.clear()
+        st.warning(str(exc), icon="⏳")
+        _drop_spool(spool)
+        return None
+    except OSError:
+        logger.exception("could not spool the upload")
+        progress.clear()
+        st.error(DISK_ERROR, icon="⚠️")
+        _drop_spool(spool)
+        return None
+    raw_clip = spool.path if keep_raw and spool.owned else None
+    if raw_clip is None:
+        _drop_spool(spool)
+    record = state.Pending(job=started if isinstance(started, Job) else None,
+                           file_name=file_name, athlete=athlete, is_sample=is_sample,
+                           save=save, raw_clip=raw_clip)
+    if isinstance(started, Analysis):  # cached with everything needed (the sample)
+        return _attach(record, started, token)
+    state.set_pending(record)
+    return wait_for_pending(progress)
+
+
+def _drop_spool(spool) -> None:
+    if spool is not None and spool.owned:
+        spool.path.unlink(missing_ok=True)
+
+
+def wait_for_pending(progress: ProgressDisplay | None = None) -> state.SessionResult | None:
+    """Show this session's analysis in flight until it ends, then collect it (None if
+    there is none or it failed — then its message is shown). Streamlit stops this
+    loop when the runner opens another page; the job goes on."""
+    record = state.pending()
+    if record is None:
+        return None
+    progress = progress or ProgressDisplay()
+    while not record.job.done:
+        progress(*record.job.state)
+        time.sleep(POLL_S)
+    progress.clear()
+    return collect_pending()
+
+
+def collect_pending(*, show_errors: bool = True) -> state.SessionResult | None:
+    """Attach this session's finished analysis (if any) to the session and return it;
+    show why it failed (if `show_errors`). None while it still runs."""
+    record = state.pending()
+    if record is None or not record.job.done:
+        return None
+    state.set_pending(None)
+    job = record.job
+    try:
+        analysis = job.future.result()
+    except Exception as exc:  # noqa: BLE001 — shown as a message, never as a traceback
+        if record.raw_clip is not None:
+            record.raw_clip.unlink(missing_ok=True)
+        if show_errors:
+            _show_failure(exc, record.file_name)
+        return None
+    return _attach(record, analysis, service.session_token())
+
+
+def _attach(record: state.Pending, analysis: Analysis,
+            token: str) -> state.SessionResult | None:
+    result = state.make_result(analysis.report, video_path=None, file_name=record.file_name,
+                               athlete=record.athlete, is_sample=record.is_sample)
+    video = analysis.video_path
+    if record.job is not None:
+        store = service.analysis_store()
+        video = store.claim_video(record.job, token,
+                                  service.session_dir(store, token) / f"{result.id}.mp4")
+    result = dataclasses.replace(result, video_path=video)
+    state.add_result(result)
+    choices = record.save
+    if choices is not None and getattr(choices, "save", False):
+        from ui.share_panel import save_result
+
+        try:
+            clip_bytes = record.raw_clip.read_bytes() if record.raw_clip else None
+            result = save_result(result, choices, clip_bytes=clip_bytes,
+                                 file_name=record.file_name) or result
+        finally:
+            if record.raw_clip is not None:
+                record.raw_clip.unlink(missing_ok=True)
+    return result
+
+
+def _show_failure(exc: BaseException, file_name: str | None) -> None:
+    about = f" ({md_escape(file_name)})" if file_name else ""
+    if isinstance(exc, JobCancelled):
+        st.error(f"{exc}{about}", icon="⏱️")
+    elif isinstance(exc, VideoError | AnalysisError):
         st.error(str(exc), icon="⚠️")
         st.info(FILMING_TIPS)
-        return None
-    except Exception:  # noqa: BLE001 — never show a traceback to a runner
-        logger.exception("analysis failed")
-        progress.clear()
+    else:
+        logger.error("analysis failed", exc_info=exc)
         st.error("Sorry — something went wrong while analysing this clip. Try again, or "
                  "export a shorter H.264 MP4 (10–20 s) from your phone and upload that.",
                  icon="⚠️")
-        return None
-    progress.clear()
-    result = state.make_result(analysis.report, video_path=analysis.video_path,
-                               file_name=file_name, athlete=athlete, is_sample=is_sample)
-    state.add_result(result)
-    return result
+
+
+def render_pending_notice() -> None:
+    """On Analyze: collect an earlier clip that finished while the runner was away, or
+    say that it is still being analysed (and where to watch)."""
+    record = state.pending()
+    if record is None:
+        return
+    if not record.job.done:
+        st.info("Your previous clip is still being analysed: see its progress on Results.",
+                icon="⏳")
+        st.page_link("app_pages/results.py", label="Go to Results", icon="📈")
+    elif collect_pending() is not None:
+        st.success("Your previous clip is analysed.", icon="✅")
+        st.page_link("app_pages/results.py", label="See the results", icon="📈")
 
 
 def pick_result(label: str, *, key: str, default: state.SessionResult | None = None

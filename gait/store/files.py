@@ -3,7 +3,8 @@
 Stored names are generated (`<32 hex>.<suffix>`), never taken from the user. A file
 is written before the database transaction that references it and removed again if
 that transaction fails; a crash in between leaves an unreferenced file, which
-`sweep_orphans` removes once it is older than any save in flight could be.
+`sweep_orphans` removes once it is older than any save in flight could be. The
+folder is 0700 and every file 0600: only the app's user can read them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+from gait.store.location import private
 
 ORPHAN_AGE_S = 6 * 3600.0
 SAFE_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".avi", ".mkv")
@@ -33,7 +36,8 @@ class FileStore:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private(self.root, 0o700)
 
     def path(self, stored_name: str) -> Path:
         """The path of a stored name (which must be one of ours: no separators)."""
@@ -49,7 +53,8 @@ class FileStore:
         tmp = self.root / f".{name}.tmp"
         digest = hashlib.sha256()
         try:
-            with open(source, "rb") as src, open(tmp, "wb") as dst:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with open(source, "rb") as src, os.fdopen(fd, "wb") as dst:
                 for block in iter(lambda: src.read(1 << 20), b""):
                     digest.update(block)
                     dst.write(block)

@@ -1,7 +1,8 @@
 """Where HipDrive keeps its data: the data folder and the database URL.
 
 - `HIPDRIVE_DATA_DIR`: the data folder (saved videos, the SQLite file, caches).
-  Default: `data/` in the repository checkout, else `~/.hipdrive`.
+  Default: `data/` in the repository checkout, else `~/.hipdrive`. It is made (or
+  tightened to) mode 0700 so that only the app's user can read what is in it.
 - `HIPDRIVE_DATABASE_URL`: a PostgreSQL URL (`postgresql://user:pw@host/db`) for a
   hosted deployment with several app processes. Default: SQLite in the data folder.
 """
@@ -15,7 +16,7 @@ SQLITE_FILE_NAME = "hipdrive.sqlite3"
 
 
 def data_dir() -> Path:
-    """The data folder, created if missing."""
+    """The data folder, created if missing, only its owner may enter (0700)."""
     configured = os.environ.get("HIPDRIVE_DATA_DIR")
     if configured:
         path = Path(configured).expanduser()
@@ -23,8 +24,17 @@ def data_dir() -> Path:
         checkout = Path(__file__).resolve().parents[2]
         path = checkout / "data" if (checkout / "pyproject.toml").exists() else (
             Path.home() / ".hipdrive")
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private(path, 0o700)
     return path
+
+
+def private(path: Path, mode: int) -> None:
+    """Tighten `path` to `mode` (0700 folders, 0600 files) if others may read it and
+    it is ours; left alone otherwise (a folder shared on purpose by another user)."""
+    info = path.stat()
+    if info.st_mode & 0o077 and info.st_uid == os.getuid():
+        os.chmod(path, mode)
 
 
 def database_url() -> str:
