@@ -13,9 +13,11 @@ from urllib.parse import urlparse
 import streamlit as st
 
 from gait.live_camera import LiveCamera
+from ui import saved
 from ui.figures import PLOTLY_CONFIG
 from ui.inputs import SPEED_UNITS, InputError, build_options
 from ui.live_figures import thigh_trace
+from ui.live_slots import live_needs_passcode, live_slots, max_live_sessions
 from ui.share_panel import SaveChoices, save_result
 from ui.text import num
 from ui.widgets import run_analysis
@@ -28,6 +30,25 @@ BIG_TYPE = """<style>
 </style>"""
 
 st.title("Live")
+if live_needs_passcode() and not saved.is_coach():
+    st.info("On this server the live camera is for the coach: enter the coach passcode. "
+            "Runners can upload a clip on the Analyze page.", icon="🔒")
+    if saved.coach_passcode() is None:
+        st.warning("No usable coach passcode is set on this server (HIPDRIVE_COACH_PASSCODE, "
+                   "at least 8 characters), so Live stays closed.")
+    else:
+        saved.render_coach_login("live_login", input_key="live_passcode")
+    st.stop()
+
+slots = live_slots()
+own_camera = st.session_state.get(CAMERA_KEY)
+own_streaming = own_camera is not None and own_camera.is_streaming()
+if not own_streaming and slots.streaming_elsewhere(own_camera) >= max_live_sessions():
+    st.warning(f"**The live camera is busy:** this server runs at most "
+               f"{max_live_sessions()} live camera(s) at a time and they are all in use. Try "
+               "again in a minute, or upload a clip on the Analyze page.", icon="⏳")
+    st.stop()
+
 url = urlparse(st.context.url or "")
 camera_allowed = url.scheme == "https" or url.hostname in ("localhost", "127.0.0.1", "::1")
 if not camera_allowed:
@@ -58,6 +79,7 @@ if camera is None or camera.options != options:
     if camera is not None:
         camera.close()
     camera = st.session_state[CAMERA_KEY] = LiveCamera(options=options)
+slots.register(camera)
 
 from streamlit_webrtc import WebRtcMode, webrtc_streamer  # noqa: E402 — logs on import
 

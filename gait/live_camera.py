@@ -5,6 +5,9 @@ the frame; the poses feed the incremental engine (gait.live.LiveAnalyzer); the l
 `process` runs in the camera's thread (streamlit-webrtc calls `callback`), `figures`
 in the page's: both are safe to call at the same time. Times are the camera's
 frame times in seconds; latency is camera frame in → drawn frame out, measured here.
+A frame whose time does not advance past the last one is dropped (not analysed, not
+kept): a client that never advances its clock cannot grow the recording. The recording
+is also capped at MAX_RECORD_FRAMES frames and MAX_RECORD_BYTES bytes, oldest first.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from gait.render import FrameStyle, draw_skeleton
 DEFAULT_RECORD_S = 15.0
 JPEG_QUALITY = 90
 STATS_FRAMES = 120  # latency and rate over the last this many frames
+MAX_RECORD_FRAMES = 1800  # 15 s at 120 frames/s
+MAX_RECORD_BYTES = 150_000_000  # ~15 s of 720p JPEGs at 30 frames/s
 TIME_BASE = Fraction(1, 90_000)
 
 
@@ -42,6 +47,9 @@ class LiveCamera:
         self._lock = threading.Lock()
         self.analyzer: LiveAnalyzer | None = None
         self._recording: deque[tuple[float, bytes]] = deque()
+        self._recording_bytes = 0
+        self._last_time_s: float | None = None
+        self.frames_dropped = 0  # frames whose time did not advance
         self._latency_s: deque[float] = deque(maxlen=STATS_FRAMES)
         self._arrivals_s: deque[float] = deque(maxlen=STATS_FRAMES)
         self._style: FrameStyle | None = None
@@ -60,6 +68,11 @@ class LiveCamera:
         """Find the pose in one frame, feed the analyzer, keep the frame, and return it
         with the skeleton drawn."""
         started = time.perf_counter()
+        with self._lock:
+            if self._last_time_s is not None and not time_s > self._last_time_s:
+                self.frames_dropped += 1
+                return rgb
+            self._last_time_s = time_s
         height, width = rgb.shape[:2]
         if self._estimator is None:
             self._estimator = self._make_estimator()
@@ -77,8 +90,12 @@ class LiveCamera:
         with self._lock:
             if ok:
                 self._recording.append((time_s, jpeg.tobytes()))
-                while self._recording and time_s - self._recording[0][0] > self.record_s:
-                    self._recording.popleft()
+                self._recording_bytes += len(self._recording[-1][1])
+                while self._recording and (
+                        time_s - self._recording[0][0] > self.record_s
+                        or len(self._recording) > MAX_RECORD_FRAMES
+                        or self._recording_bytes > MAX_RECORD_BYTES):
+                    self._recording_bytes -= len(self._recording.popleft()[1])
             self.frames_in += 1
             self._arrivals_s.append(time.monotonic())
             self._latency_s.append(time.perf_counter() - started)
@@ -96,6 +113,12 @@ class LiveCamera:
         """Run the incremental engine on the current window (None-safe before frames)."""
         return self.analyzer.update() if self.analyzer is not None else LiveFigures()
 
+    def is_streaming(self, *, within_s: float = 5.0) -> bool:
+        """True if a camera frame arrived in the last `within_s` seconds."""
+        with self._lock:
+            last = self._arrivals_s[-1] if self._arrivals_s else None
+        return last is not None and time.monotonic() - last <= within_s
+
     def stats(self) -> dict:
         """Frames processed, their rate (frames/s) and latency (ms: median, 95th pct)."""
         with self._lock:
@@ -105,6 +128,7 @@ class LiveCamera:
         rate = ((len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
                 if len(arrivals) > 1 and arrivals[-1] > arrivals[0] else None)
         return {"frames": self.frames_in, "fps": rate, "recorded_s": recorded_s,
+                "frames_dropped": self.frames_dropped, "recorded_bytes": self._recording_bytes,
                 "latency_ms_median": 1000 * float(np.median(latency)) if latency else None,
                 "latency_ms_p95": 1000 * float(np.percentile(latency, 95)) if latency else None}
 

@@ -14,3 +14,43 @@ def test_live_page_explains_why_there_is_no_camera_and_offers_the_workshop():
     assert "The camera cannot start here" in message
     assert "localhost" in message and "HTTPS" in message
     assert "Workshop" in message
+
+
+def test_live_can_be_put_behind_the_coach_passcode(monkeypatch):
+    monkeypatch.setenv("HIPDRIVE_LIVE_NEEDS_PASSCODE", "1")
+    monkeypatch.setenv("HIPDRIVE_COACH_PASSCODE", "squad-passcode-1")
+    at = app(page="app_pages/live.py")
+    no_exception(at)
+    assert "for the coach" in texts(at)
+    assert "The camera cannot start here" not in texts(at)  # nothing past the gate ran
+    assert at.text_input(key="live_passcode") is not None
+
+
+def test_live_stays_closed_without_a_usable_passcode(monkeypatch):
+    monkeypatch.setenv("HIPDRIVE_LIVE_NEEDS_PASSCODE", "1")
+    monkeypatch.setenv("HIPDRIVE_COACH_PASSCODE", "short")
+    at = app(page="app_pages/live.py")
+    no_exception(at)
+    assert "Live stays closed" in texts(at)
+
+
+def test_live_says_busy_when_every_camera_slot_is_streaming(monkeypatch):
+    from gait.live_camera import LiveCamera
+    from ui.live_slots import live_slots
+
+    class Streaming(LiveCamera):
+        def is_streaming(self, *, within_s: float = 5.0) -> bool:
+            return True
+
+    monkeypatch.setenv("HIPDRIVE_MAX_LIVE_SESSIONS", "1")
+    busy = Streaming()
+    live_slots().register(busy)
+    at = app(page="app_pages/live.py")
+    no_exception(at)
+    assert "The live camera is busy" in texts(at)
+    del busy  # its session ends: the slot is free again
+    import gc
+
+    gc.collect()
+    at = app(page="app_pages/live.py")
+    assert "The live camera is busy" not in texts(at)

@@ -70,3 +70,42 @@ def test_recording_the_last_15_s_gives_a_normal_full_analysis(streamed):
 def test_nothing_recorded_yet_writes_nothing(tmp_path):
     assert LiveCamera().write_recording(tmp_path / "x.mp4") is None
     assert not (tmp_path / "x.mp4").exists()
+
+
+class _NobodyEstimator:
+    """A stand-in pose model that finds nobody (the caps do not depend on the pose)."""
+
+    def estimate(self, rgb, time_s):
+        from gait.pose import no_person
+
+        return no_person()
+
+    def close(self):
+        pass
+
+
+def test_frames_whose_time_does_not_advance_are_dropped():
+    camera = LiveCamera(estimator_factory=_NobodyEstimator)
+    noise = np.random.default_rng(0).integers(0, 255, (120, 160, 3), dtype=np.uint8)
+    for time_s in (0.0, 0.033, 0.033, 0.02, 0.066) + (0.066,) * 500:
+        camera.process(noise, time_s)
+    stats = camera.stats()
+    assert stats["frames"] == 3 and stats["frames_dropped"] == 502
+    assert camera.analyzer.window().n_frames == 3
+
+
+def test_the_recording_is_capped_by_frames_and_bytes(monkeypatch):
+    import gait.live_camera as live_camera
+
+    monkeypatch.setattr(live_camera, "MAX_RECORD_FRAMES", 50)
+    camera = LiveCamera(estimator_factory=_NobodyEstimator, record_s=1e9)
+    noise = np.random.default_rng(1).integers(0, 255, (120, 160, 3), dtype=np.uint8)
+    for i in range(120):
+        camera.process(noise, i / 30)
+    assert len(camera._recording) == 50
+    one_frame_bytes = camera.stats()["recorded_bytes"] / 50
+    monkeypatch.setattr(live_camera, "MAX_RECORD_BYTES", int(10.5 * one_frame_bytes))
+    camera.process(noise, 200.0)
+    assert 9 <= len(camera._recording) <= 10
+    assert camera.stats()["recorded_bytes"] <= 10.5 * one_frame_bytes
+    assert camera.stats()["recorded_bytes"] == sum(len(j) for _, j in camera._recording)
