@@ -122,7 +122,30 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also keep the original clip (not kept by default)")
     saving.add_argument("--keep-annotated", action="store_true",
                         help="also keep the annotated video (not kept by default)")
+    _add_batch_parser(sub)
     return parser
+
+
+def _add_batch_parser(sub) -> None:
+    batch = sub.add_parser("batch", help="analyse many clips, one output folder each")
+    batch.add_argument("clips", type=Path, nargs="+", metavar="CLIP_OR_FOLDER")
+    batch.add_argument("--out", type=Path, required=True, help="output folder of the batch")
+    batch.add_argument("--jobs", type=int, default=1, metavar="N",
+                       help="clips analysed at once, one process each (default 1)")
+    batch.add_argument("--speed", type=_number, metavar="M_PER_S",
+                       help="running (treadmill) speed in m/s, for every clip")
+    batch.add_argument("--treadmill", action="store_true", default=None,
+                       help="every clip was filmed on a treadmill (default: detect)")
+    batch.add_argument("--height", type=_number, metavar="M", help="runner's height, m")
+    batch.add_argument("--capture-fps", type=_number, metavar="N",
+                       help="real capture rate of slow-motion clips, frames/s")
+    batch.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    batch.add_argument("--save", action="store_true", help="save every analysis")
+    who = batch.add_mutually_exclusive_group()
+    who.add_argument("--athlete", metavar="NAME", help="with --save: the athlete of every clip")
+    who.add_argument("--athlete-from-folder", action="store_true",
+                     help="with --save: each clip's athlete is the name of its folder")
 
 
 def _iso_date(text: str) -> date:
@@ -144,10 +167,10 @@ def _check_args(args: argparse.Namespace) -> None:
     if args.keep_annotated and args.no_video:
         raise AnalysisError("--keep-annotated needs the annotated video: drop --no-video")
     if args.out is not None:
-        _check_out_dir(Path(args.out))
+        check_out_dir(Path(args.out))
 
 
-def _check_out_dir(out: Path) -> None:
+def check_out_dir(out: Path) -> None:
     """`--out` must be (or become) a folder we can write, known before any work."""
     from gait.pipeline import AnalysisError
 
@@ -203,6 +226,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     if receipt is not None:
         print(f"saved: {receipt.share_path}")
         print(f"athlete history: {receipt.history_path}")
+        print(f"delete link (keep it private): {receipt.delete_path}")
     print(verdict_line(reliability_of(s, strides=report.strides, events=report.events,
                                       frames=report.frames)))  # last: read it first
     return 0
@@ -283,6 +307,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         with _sigterm_stops_the_run():
+            if args.command == "batch":
+                from gait.batch_cli import run_batch_command
+
+                return run_batch_command(args, options=_options(args))
             return run_analyze(args)
     except _Terminated:
         print("error: stopped (SIGTERM); nothing was written.", file=sys.stderr)

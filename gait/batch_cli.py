@@ -1,0 +1,81 @@
+"""The `gait batch` command around gait.batch: checks, progress bar, saving, batch.csv,
+and the one-line summary. Exit 0 when every clip was analysed or cleanly refused, 1
+otherwise; a bad command line is one `error:` line with exit 2 (as `gait analyze`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from gait.batch import BatchTask, find_clips, fingerprint, output_names, run_batch, write_batch_csv
+from gait.cli import _native_logs_silenced, _ProgressBar, check_out_dir
+from gait.pipeline import AnalysisError, AnalysisOptions
+
+
+def batch_tasks(args: argparse.Namespace, options: AnalysisOptions) -> list[BatchTask]:
+    from dataclasses import asdict
+
+    clips = find_clips(args.clips)
+    if not clips:
+        raise AnalysisError("no clips found: give video files, or folders holding them")
+    out = Path(args.out)
+    option_values = asdict(options)
+    return [BatchTask(clip=clip, out_dir=out / name, options=option_values,
+                      with_video=not args.no_video,
+                      fingerprint=fingerprint(clip, option_values, not args.no_video))
+            for clip, name in zip(clips, output_names(clips), strict=True)]
+
+
+def _saver(args: argparse.Namespace):
+    """on_report for --save: save through the app's store, share path into the row."""
+    from gait.store import Store
+
+    store = Store.open_default()
+
+    def save(task: BatchTask, row: dict, report) -> None:
+        athlete = task.clip.resolve().parent.name if args.athlete_from_folder else args.athlete
+        receipt = store.save(report, athlete_name=athlete, squad=bool(athlete),
+                             source_name=task.clip.name)
+        row["share_path"] = receipt.share_path
+        row["delete_path"] = receipt.delete_path  # batch.csv is the owner's copy
+
+    return store, save
+
+
+def run_batch_command(args: argparse.Namespace, *, options: AnalysisOptions) -> int:
+    if (args.athlete or args.athlete_from_folder) and not args.save:
+        raise AnalysisError("--athlete and --athlete-from-folder only apply with --save")
+    if args.jobs < 1:
+        raise AnalysisError(f"--jobs {args.jobs}: give 1 or more")
+    check_out_dir(Path(args.out))
+    tasks = batch_tasks(args, options)
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    store, on_report = _saver(args) if args.save else (None, None)
+    try:
+        with _native_logs_silenced() as real_stderr:
+            bar = None if args.quiet else _ProgressBar(real_stderr)
+
+            def progress(done: int, total: int, left_s: float | None) -> None:
+                if bar:
+                    bar(f"clips {done}/{total}", done / total, left_s)
+
+            try:
+                result = run_batch(tasks, jobs=args.jobs, progress=progress,
+                                   on_report=on_report)
+            finally:
+                if bar:
+                    bar.finish()
+    finally:
+        if store is not None:
+            store.close()
+    csv_path = write_batch_csv(Path(args.out), result.rows)
+    n_ok = sum(row["status"] == "ok" for row in result.rows)
+    refused = len(result.rows) - n_ok - result.n_failed
+    print(f"{len(result.rows)} clips: {n_ok} analysed, {refused} refused, "
+          f"{result.n_failed} failed ({result.n_skipped} done before, skipped)")
+    print(csv_path)
+    for row in result.rows:
+        if row["status"] != "ok":
+            print(f"{row['clip']}: {row['error']}", file=sys.stderr)
+    return 1 if result.n_failed else 0

@@ -1,0 +1,152 @@
+"""`gait batch`: many clips, one folder each, worker processes, batch.csv, re-runs that
+skip what is done, saving, and one bad clip never stopping the others."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+from concurrent.futures import Future
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from gait.batch import BatchTask, _collect, find_clips, output_names
+from synthetic.render_runner import make_clip
+from tests.test_cli import GAIT, ROOT
+
+
+def run(*args, env=None) -> subprocess.CompletedProcess:
+    import os
+
+    return subprocess.run([*GAIT, *map(str, args)], capture_output=True, text=True, cwd=ROOT,
+                          timeout=900, env={**os.environ, **(env or {})})
+
+
+def rows(out: Path) -> list[dict]:
+    with (out / "batch.csv").open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def squad(tmp_path_factory):
+    """Two athletes' folders: ana/run.mp4 and ben/run.mp4 (rendered), ben/notes.mp4 (text)."""
+    root = tmp_path_factory.mktemp("squad")
+    truth = {}
+    for name, seed in (("ana", 21), ("ben", 22)):
+        folder = root / name
+        folder.mkdir()
+        _, run_ = make_clip(folder, fps=30, seconds=5.0, seed=seed, name="run")
+        truth[name] = run_
+    (root / "ben" / "notes.mp4").write_text("not a video")
+    return root, truth
+
+
+@pytest.fixture(scope="module")
+def batched(squad, tmp_path_factory):
+    root, truth = squad
+    out = tmp_path_factory.mktemp("batch") / "out"
+    proc = run("batch", root / "ana", root / "ben", "--out", out, "--jobs", "2", "--no-video")
+    return proc, out
+
+
+def test_every_clip_gets_its_folder_and_a_row(batched, squad):
+    proc, out = batched
+    root, truth = squad
+    assert proc.returncode == 0, proc.stderr
+    table = rows(out)
+    assert [Path(r["clip"]).relative_to(root).as_posix() for r in table] == [
+        "ana/run.mp4", "ben/notes.mp4", "ben/run.mp4"]
+    assert [r["status"] for r in table] == ["ok", "error", "ok"]
+    assert "not a video" in table[1]["error"]
+    for row, name in ((table[0], "ana"), (table[2], "ben")):
+        folder = Path(row["output"])
+        assert {"summary.json", "strides.csv", "frames.csv", "report.html"} <= {
+            p.name for p in folder.iterdir()}
+        assert float(row["cadence_spm"]) == pytest.approx(truth[name].cadence_spm, rel=0.02)
+        assert row["reliability"] in ("reliable", "use_with_care", "not_reliable")
+    assert [Path(r["output"]).name for r in table] == ["run", "notes", "run-2"]
+    assert "3 clips: 2 analysed, 1 refused, 0 failed" in proc.stdout
+
+
+def test_parallel_workers_give_the_serial_strides(batched, squad, tmp_path):
+    _, out = batched
+    root, _ = squad
+    single = tmp_path / "single"
+    proc = run("analyze", root / "ben" / "run.mp4", "--out", single, "--no-video", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    serial = pd.read_csv(single / "strides.csv")
+    parallel = pd.read_csv(out / "run-2" / "strides.csv")
+    pd.testing.assert_frame_equal(serial, parallel)
+
+
+def test_a_rerun_skips_clips_already_done(batched, squad):
+    _, out = batched
+    root, _ = squad
+    before = (out / "run" / "summary.json").stat().st_mtime_ns
+    proc = run("batch", root / "ana", root / "ben", "--out", out, "--no-video", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert "(3 done before, skipped)" in proc.stdout
+    assert (out / "run" / "summary.json").stat().st_mtime_ns == before
+    assert [r["status"] for r in rows(out)] == ["ok", "error", "ok"]
+
+
+def test_other_options_analyse_again(batched, squad):
+    _, out = batched
+    root, _ = squad
+    proc = run("batch", root / "ana", "--out", out, "--no-video", "--quiet", "--speed", "3.2")
+    assert proc.returncode == 0, proc.stderr
+    assert "(0 done before, skipped)" in proc.stdout
+    summary = json.loads((out / "run" / "summary.json").read_text())
+    assert summary["speed_mps"] == 3.2
+
+
+def test_save_with_the_athlete_from_the_folder(squad, tmp_path):
+    from gait.store import Store
+
+    root, _ = squad
+    data = tmp_path / "data"
+    env = {"HIPDRIVE_DATA_DIR": str(data)}
+    proc = run("batch", root / "ana", root / "ben", "--out", tmp_path / "out", "--no-video",
+               "--quiet", "--save", "--athlete-from-folder", env=env)
+    assert proc.returncode == 0, proc.stderr
+    table = rows(tmp_path / "out")
+    saved = [r for r in table if r["status"] == "ok"]
+    assert all(r["share_path"].startswith("/?analysis=") for r in saved)
+    assert all("&delete=" in r["delete_path"] for r in saved)
+    store = Store(f"sqlite:///{data / 'hipdrive.sqlite3'}", files_dir=data / "files")
+    try:
+        names = sorted(store.squad()["athlete_name"])
+    finally:
+        store.close()
+    assert names == ["ana", "ben"]
+
+
+def test_bad_batch_command_lines_give_one_error_line(squad, tmp_path):
+    root, _ = squad
+    for args in (("--jobs", "0"), ("--athlete", "x"), ("--speed", "nan")):
+        proc = run("batch", root / "ana", "--out", tmp_path / "o", *args)
+        assert proc.returncode == 2, proc.stderr
+        assert len([ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]) == 1
+
+
+def test_a_crashed_clip_is_failed_and_not_remembered(tmp_path):
+    """A worker that raises (not a clean refusal) gives a `failed:` row, no receipt (a
+    re-run tries it again), and the batch goes on."""
+    task = BatchTask(clip=tmp_path / "x.mp4", out_dir=tmp_path / "x", options={},
+                     with_video=False, fingerprint="f")
+    future: Future = Future()
+    future.set_exception(MemoryError("out of memory"))
+    row, ok = _collect(task, future, on_report=None)
+    assert not ok and row["status"] == "error" and row["error"].startswith("failed: ")
+    assert not (tmp_path / "x").exists()
+
+
+def test_clip_discovery_and_folder_names(tmp_path):
+    (tmp_path / "a").mkdir()
+    for name in ("b.MP4", "a.mov", "c.txt"):
+        (tmp_path / "a" / name).write_bytes(b"x")
+    clips = find_clips([tmp_path / "a", tmp_path / "a" / "a.mov"])
+    assert [c.name for c in clips] == ["a.mov", "b.MP4", "a.mov"]
+    assert output_names(clips) == ["a", "b", "a-2"]
