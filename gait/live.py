@@ -96,10 +96,10 @@ class LiveAnalyzer:
             return self.figures
         fps = 1.0 / track.median_frame_interval_s
         try:
-            # a live camera runs in real time: never treat its window as slow motion
-            live_options = replace(self.options, capture_fps=self.options.capture_fps or fps)
-            report = analyze_track(track, options=live_options,
-                                   capture_fps=live_options.capture_fps)
+            # a live camera runs in real time: never treat its window as slow motion (its
+            # rate may be below any slow-motion capture rate, e.g. 10 frames/s)
+            report = analyze_track(track, options=replace(self.options, real_time=True),
+                                   capture_fps=self.options.capture_fps or fps)
         except AnalysisError as exc:
             self.figures = self._figures(seen_s=seen_s, report=None, message=str(exc))
             return self.figures
