@@ -8,9 +8,11 @@
   not stop the others.
 - Re-running skips a clip whose folder holds a `.hipdrive-batch.json` receipt for the
   same clip bytes (SHA-256), options and engine version; its row is taken from there.
-- Workers are separate processes (`spawn`: MediaPipe is never forked), `jobs` at a time;
-  each analyses one whole clip. Saving into the database (optional) happens here, in
-  the parent, one clip at a time.
+- Backends: worker processes on this machine (`process_pool`, `jobs` at a time) or Ray
+  tasks on a cluster (gait.batch_ray; clip bytes and results travel through Ray's object
+  store). Each worker analyses one whole clip and sends back the report and the
+  annotated video's bytes; the parent writes the folder and saves into the database
+  (optional), one clip at a time.
 - Exit status: 0 when every clip was analysed or cleanly refused, 1 when any failed
   otherwise (a crash, a worker that died, saving failed): its row says `error` with a
   message starting "failed:", it gets no receipt, and a re-run tries it again.
@@ -24,10 +26,10 @@ import json
 import math
 import multiprocessing
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from gait import __version__
@@ -99,40 +101,77 @@ def previous_row(task: BatchTask) -> dict | None:
     return None
 
 
-def analyse_one(task: BatchTask) -> tuple[dict, object | None]:
-    """Run in a worker: analyse one clip into its folder. Returns (row, report or None).
-    Engine refusals become an `error` row; anything else propagates (the parent marks
-    the clip failed)."""
-    from gait.outputs import write_outputs
+@dataclass
+class Analysed:
+    """What a worker sends back: the report (None when the engine refused the clip, with
+    its message in `error`), the annotated video's bytes if asked for, seconds taken."""
+
+    report: object | None
+    error: str
+    video: bytes | None
+    seconds: float
+
+
+def analyse_path(clip: Path, options: dict, with_video: bool) -> Analysed:
+    """Run in a worker: analyse one clip file (and draw its annotated video). Engine
+    refusals are returned; anything else propagates (the parent marks the clip failed)."""
+    import tempfile
+
     from gait.pipeline import AnalysisError, AnalysisOptions, analyze_video
     from gait.render import write_report_video
-    from gait.report import write_html_report
     from gait.video import VideoError
 
     started = time.perf_counter()
-    options = AnalysisOptions(**task.options)
+    analysis_options = AnalysisOptions(**options)
     try:
-        report = analyze_video(task.clip, options=options)
+        report = analyze_video(clip, options=analysis_options)
     except (VideoError, AnalysisError) as err:
-        return _row(task, status="error", error=str(err), started=started), None
+        return Analysed(None, str(err), None, time.perf_counter() - started)
+    video = None
+    if with_video:
+        with tempfile.TemporaryDirectory(prefix="hipdrive-batch-") as tmp:
+            out = Path(tmp) / "annotated.mp4"
+            write_report_video(report, clip, out, capture_fps=analysis_options.capture_fps)
+            video = out.read_bytes()
+    return Analysed(report, "", video, time.perf_counter() - started)
 
-    def video(path: Path) -> None:
-        write_report_video(report, task.clip, path, capture_fps=options.capture_fps)
 
-    write_outputs(report, task.out_dir, annotated_video=video if task.with_video else None,
+def analyse_bytes(data: bytes, suffix: str, options: dict, with_video: bool) -> Analysed:
+    """Run in a worker that cannot see the clip's file (a cluster node): the clip's
+    bytes go to a private temporary file, which is analysed and deleted."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="hipdrive-batch-") as tmp:
+        clip = Path(tmp) / f"clip{suffix if suffix in ALLOWED_EXTENSIONS else '.mp4'}"
+        clip.write_bytes(data)
+        return analyse_path(clip, options, with_video)
+
+
+def write_analysis(task: BatchTask, analysed: Analysed) -> dict:
+    """In the parent: the contract files into the task's folder (all or nothing), and
+    its batch.csv row."""
+    from gait.outputs import write_outputs
+    from gait.report import write_html_report
+
+    if analysed.report is None:
+        return _row(task, status="error", error=analysed.error, seconds=analysed.seconds)
+    report = analysed.report
+    report.summary["video"]["file"] = task.clip.name  # a worker's temp name means nothing
+    video = analysed.video
+    write_outputs(report, task.out_dir,
+                  annotated_video=(lambda path: path.write_bytes(video)) if video else None,
                   html_report=lambda path: write_html_report(report, path))
     summary = report.summary
     near = summary["per_side"][summary["near_side"]]["peak_thigh_extension_deg"]["median"]
-    row = _row(task, status="ok", started=started, cadence_spm=summary.get("cadence_spm"),
-               near_peak_thigh_extension_deg=near,
-               reliability=(summary.get("reliability") or {}).get("verdict", ""))
-    return row, report
+    return _row(task, status="ok", seconds=analysed.seconds,
+                cadence_spm=summary.get("cadence_spm"), near_peak_thigh_extension_deg=near,
+                reliability=(summary.get("reliability") or {}).get("verdict", ""))
 
 
-def _row(task: BatchTask, *, status: str, started: float, error: str = "", **figures) -> dict:
+def _row(task: BatchTask, *, status: str, seconds: float, error: str = "", **figures) -> dict:
     row = {column: "" for column in BATCH_COLUMNS}
     row.update(clip=str(task.clip), status=status, error=error, output=str(task.out_dir),
-               seconds=round(time.perf_counter() - started, 1))
+               seconds=round(seconds, 1))
     for key, value in figures.items():
         row[key] = (round(value, 2) if isinstance(value, float) and math.isfinite(value)
                     else "" if isinstance(value, float) else value)
@@ -164,12 +203,37 @@ class BatchResult:
     n_skipped: int  # done by an earlier run
 
 
-def run_batch(tasks: list[BatchTask], *, jobs: int, progress: Progress | None = None,
+# A backend runs the analyses of the tasks it is given and yields (task index, Analysed
+# or the exception a worker raised) as each finishes.
+Backend = Callable[[list[tuple[int, BatchTask]]], Iterator[tuple[int, object]]]
+
+
+def process_pool(jobs: int) -> Backend:
+    """Worker processes on this machine (`spawn`: MediaPipe is never forked)."""
+
+    def run(todo: list[tuple[int, BatchTask]]) -> Iterator[tuple[int, object]]:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
+            futures = {pool.submit(analyse_path, task.clip, task.options, task.with_video): i
+                       for i, task in todo}
+            for future in as_completed(futures):
+                try:
+                    yield futures[future], future.result()
+                except BrokenProcessPool:
+                    yield futures[future], RuntimeError(
+                        "the worker process died (out of memory?)")
+                except Exception as err:  # noqa: BLE001 — one clip's crash, not the batch's
+                    yield futures[future], err
+
+    return run
+
+
+def run_batch(tasks: list[BatchTask], *, backend: Backend, progress: Progress | None = None,
               on_report: Callable[[BatchTask, dict, object], None] | None = None
               ) -> BatchResult:
-    """Analyse every task (skipping ones done before), `jobs` worker processes at a
-    time. `on_report(task, row, report)` runs in this process for each new analysis
-    (e.g. to save it; it may fill in the row)."""
+    """Analyse every task (skipping ones done before) on `backend`; write each one's
+    folder here as it finishes. `on_report(task, row, report)` runs here for each new
+    analysis (e.g. to save it; it may fill in the row)."""
     rows: dict[int, dict] = {}
     failed: set[int] = set()
     todo = []
@@ -178,38 +242,33 @@ def run_batch(tasks: list[BatchTask], *, jobs: int, progress: Progress | None = 
         if done is not None:
             rows[i] = done
         else:
-            todo.append(i)
+            todo.append((i, task))
     started = time.monotonic()
     if progress:
         progress(len(rows), len(tasks), None)
-    if todo:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
-            futures = {pool.submit(analyse_one, tasks[i]): i for i in todo}
-            for n_new, future in enumerate(as_completed(futures), start=1):
-                i = futures[future]
-                rows[i], ok = _collect(tasks[i], future, on_report)
-                if not ok:
-                    failed.add(i)
-                if progress:
-                    per_clip_s = (time.monotonic() - started) / n_new
-                    progress(len(rows), len(tasks), per_clip_s * (len(todo) - n_new))
+    for n_new, (i, outcome) in enumerate(backend(todo) if todo else [], start=1):
+        rows[i], ok = _collect(tasks[i], outcome, on_report)
+        if not ok:
+            failed.add(i)
+        if progress:
+            per_clip_s = (time.monotonic() - started) / n_new
+            progress(len(rows), len(tasks), per_clip_s * (len(todo) - n_new))
     return BatchResult(rows=[rows[i] for i in range(len(tasks))], n_failed=len(failed),
                        n_skipped=len(tasks) - len(todo))
 
 
-def _collect(task: BatchTask, future, on_report) -> tuple[dict, bool]:
-    """(row, True) of a finished worker; (failed row, False) if it crashed or saving
-    failed (never raised)."""
+def _collect(task: BatchTask, outcome: object, on_report) -> tuple[dict, bool]:
+    """(row, True) for a worker's Analysed; (failed row, False) for an exception, or if
+    writing or saving fails (never raised)."""
+    if isinstance(outcome, BaseException) or not isinstance(outcome, Analysed):
+        return _failed(task, f"{type(outcome).__name__}: {outcome}"), False
     try:
-        row, report = future.result()
-    except BrokenProcessPool:
-        return _failed(task, "the worker process died (out of memory?)"), False
-    except Exception as err:  # noqa: BLE001 — one clip's failure must not stop the batch
-        return _failed(task, f"{type(err).__name__}: {err}"), False
-    if report is not None and on_report is not None:
+        row = write_analysis(task, outcome)
+    except OSError as err:
+        return _failed(task, f"could not write its folder: {err}"), False
+    if outcome.report is not None and on_report is not None:
         try:
-            on_report(task, row, report)
+            on_report(task, row, outcome.report)
         except Exception as err:  # noqa: BLE001 — saving one clip must not stop the batch
             return _failed(task, f"analysed, but saving failed: {err}"), False
     write_receipt(task, row)
@@ -221,8 +280,3 @@ def _failed(task: BatchTask, message: str) -> dict:
     row.update(clip=str(task.clip), status="error", error=f"failed: {message}",
                output=str(task.out_dir))
     return row
-
-
-def options_dict(options) -> dict:
-    """AnalysisOptions → a plain dict that crosses process boundaries."""
-    return asdict(options)

@@ -8,7 +8,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from gait.batch import BatchTask, find_clips, fingerprint, output_names, run_batch, write_batch_csv
+from gait.batch import (
+    BatchTask,
+    find_clips,
+    fingerprint,
+    output_names,
+    process_pool,
+    run_batch,
+    write_batch_csv,
+)
+from gait.batch_ray import RayUnavailable, ray_backend
 from gait.cli import _native_logs_silenced, _ProgressBar, check_out_dir
 from gait.pipeline import AnalysisError, AnalysisOptions
 
@@ -43,6 +52,17 @@ def _saver(args: argparse.Namespace):
     return store, save
 
 
+def _backend(args: argparse.Namespace):
+    """Ray when --ray or HIPDRIVE_RAY_ADDRESS says so (--jobs: CPUs of a local Ray),
+    else --jobs worker processes here."""
+    import os
+
+    address = args.ray or os.environ.get("HIPDRIVE_RAY_ADDRESS")
+    if not address:
+        return process_pool(args.jobs)
+    return ray_backend(address, local_cpus=args.jobs)
+
+
 def run_batch_command(args: argparse.Namespace, *, options: AnalysisOptions) -> int:
     if (args.athlete or args.athlete_from_folder) and not args.save:
         raise AnalysisError("--athlete and --athlete-from-folder only apply with --save")
@@ -50,6 +70,10 @@ def run_batch_command(args: argparse.Namespace, *, options: AnalysisOptions) -> 
         raise AnalysisError(f"--jobs {args.jobs}: give 1 or more")
     check_out_dir(Path(args.out))
     tasks = batch_tasks(args, options)
+    try:
+        backend = _backend(args)
+    except RayUnavailable as err:
+        raise AnalysisError(str(err)) from None
     Path(args.out).mkdir(parents=True, exist_ok=True)
     store, on_report = _saver(args) if args.save else (None, None)
     try:
@@ -61,8 +85,10 @@ def run_batch_command(args: argparse.Namespace, *, options: AnalysisOptions) -> 
                     bar(f"clips {done}/{total}", done / total, left_s)
 
             try:
-                result = run_batch(tasks, jobs=args.jobs, progress=progress,
+                result = run_batch(tasks, backend=backend, progress=progress,
                                    on_report=on_report)
+            except RayUnavailable as err:
+                raise AnalysisError(str(err)) from None
             finally:
                 if bar:
                     bar.finish()

@@ -141,6 +141,9 @@ def _add_batch_parser(sub) -> None:
                        help="real capture rate of slow-motion clips, frames/s")
     batch.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    batch.add_argument("--ray", metavar="ADDRESS",
+                       help="run on a Ray cluster (host:port, or 'local' for a private one "
+                            "with --jobs CPUs); default HIPDRIVE_RAY_ADDRESS, else processes")
     batch.add_argument("--save", action="store_true", help="save every analysis")
     who = batch.add_mutually_exclusive_group()
     who.add_argument("--athlete", metavar="NAME", help="with --save: the athlete of every clip")

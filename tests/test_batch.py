@@ -1,12 +1,18 @@
 """`gait batch`: many clips, one folder each, worker processes, batch.csv, re-runs that
-skip what is done, saving, and one bad clip never stopping the others."""
+skip what is done, saving, and one bad clip never stopping the others. With `--ray`: a
+real local Ray head on 127.0.0.1 with worker processes (as a club's cluster would run),
+clip bytes and results through Ray's object store (the workers never see the clips'
+paths), and the same strides as the serial path."""
 
 from __future__ import annotations
 
 import csv
 import json
+import os
+import secrets
+import shutil
 import subprocess
-from concurrent.futures import Future
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -14,12 +20,11 @@ import pytest
 
 from gait.batch import BatchTask, _collect, find_clips, output_names
 from synthetic.render_runner import make_clip
+from tests.streamlit_server import free_port
 from tests.test_cli import GAIT, ROOT
 
 
 def run(*args, env=None) -> subprocess.CompletedProcess:
-    import os
-
     return subprocess.run([*GAIT, *map(str, args)], capture_output=True, text=True, cwd=ROOT,
                           timeout=900, env={**os.environ, **(env or {})})
 
@@ -136,9 +141,7 @@ def test_a_crashed_clip_is_failed_and_not_remembered(tmp_path):
     re-run tries it again), and the batch goes on."""
     task = BatchTask(clip=tmp_path / "x.mp4", out_dir=tmp_path / "x", options={},
                      with_video=False, fingerprint="f")
-    future: Future = Future()
-    future.set_exception(MemoryError("out of memory"))
-    row, ok = _collect(task, future, on_report=None)
+    row, ok = _collect(task, MemoryError("out of memory"), on_report=None)
     assert not ok and row["status"] == "error" and row["error"].startswith("failed: ")
     assert not (tmp_path / "x").exists()
 
@@ -150,3 +153,48 @@ def test_clip_discovery_and_folder_names(tmp_path):
     clips = find_clips([tmp_path / "a", tmp_path / "a" / "a.mov"])
     assert [c.name for c in clips] == ["a.mov", "b.MP4", "a.mov"]
     assert output_names(clips) == ["a", "b", "a-2"]
+
+
+# -- Ray ------------------------------------------------------------------------------
+RAY = shutil.which("ray", path=os.path.dirname(sys.executable))
+# Ray ≥ 2.59 authenticates clients of a cluster with a shared token: the head and every
+# driver (here `gait batch`) get the same one, as a club's cluster would.
+ENV = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "token",
+       "RAY_AUTH_TOKEN": secrets.token_hex(32)}
+
+
+@pytest.fixture(scope="module")
+def ray_head(tmp_path_factory):
+    """`ray start --head` on 127.0.0.1 with 2 CPUs; stopped after the module."""
+    if RAY is None:
+        pytest.fail("ray is not installed: the test command installs the `cluster` group")
+    port = free_port()
+    env = {**os.environ, **ENV}
+    subprocess.run([RAY, "start", "--head", f"--port={port}",
+                    "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats"],
+                   check=True, env=env, capture_output=True,
+                   timeout=180)
+    yield f"127.0.0.1:{port}"
+    subprocess.run([RAY, "stop", "--force"], env=env, capture_output=True, timeout=120)
+
+
+def test_a_batch_on_a_ray_cluster_matches_the_serial_path(ray_head, squad, tmp_path):
+    root, _ = squad
+    # the clips are copied to a folder the workers are never told about: only bytes travel
+    hidden = tmp_path / "clips"
+    shutil.copytree(root, hidden)
+    out = tmp_path / "ray_out"
+    proc = run("batch", hidden / "ana", hidden / "ben", "--out", out, "--no-video", "--quiet",
+               "--ray", ray_head, env=ENV)
+    assert proc.returncode == 0, proc.stderr
+    table = rows(out)
+    assert [r["status"] for r in table] == ["ok", "error", "ok"]
+    serial = tmp_path / "serial"
+    proc = run("batch", hidden / "ana", hidden / "ben", "--out", serial, "--no-video",
+               "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    for name in ("run", "run-2"):
+        pd.testing.assert_frame_equal(pd.read_csv(out / name / "strides.csv"),
+                                      pd.read_csv(serial / name / "strides.csv"))
+        summary = (out / name / "summary.json").read_text()
+        assert "hipdrive-batch-" not in summary  # the worker's temp name is not kept
