@@ -64,10 +64,6 @@ class OtherPeople:
     frames_checked: int
     frames_with_others: int
 
-    @property
-    def several(self) -> bool:
-        return self.frames_with_others >= MIN_FRAMES_WITH_OTHERS
-
     def as_dict(self) -> dict:
         return {"frames_checked": self.frames_checked,
                 "frames_with_others": self.frames_with_others}

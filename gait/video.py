@@ -93,10 +93,6 @@ class DecodeStats:
     frames: int = 0
     stopped_early: bool = False
 
-    @property
-    def lost_frames(self) -> int:
-        return self.damaged_packets + self.corrupt_frames + (1 if self.stopped_early else 0)
-
 
 def open_clip(path: Path) -> av.container.InputContainer:
     """Open a clip for reading with only the allowed demuxers and local files."""
