@@ -25,6 +25,8 @@ import hashlib
 import json
 import math
 import multiprocessing
+import os
+import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -110,11 +112,15 @@ class Analysed:
     error: str
     video: bytes | None
     seconds: float
+    worker: str = ""  # host:pid of the process that analysed it
 
 
-def analyse_path(clip: Path, options: dict, with_video: bool) -> Analysed:
-    """Run in a worker: analyse one clip file (and draw its annotated video). Engine
-    refusals are returned; anything else propagates (the parent marks the clip failed)."""
+def analyse_path(clip: Path, options: dict, with_video: bool, *,
+                 progress: Callable[[str, float, float | None], None] | None = None
+                 ) -> Analysed:
+    """Run in a worker: analyse one clip file (and draw its annotated video); `progress`
+    is the engine's callback. Engine refusals are returned; anything else propagates
+    (the parent marks the clip failed)."""
     import tempfile
 
     from gait.pipeline import AnalysisError, AnalysisOptions, analyze_video
@@ -124,19 +130,27 @@ def analyse_path(clip: Path, options: dict, with_video: bool) -> Analysed:
     started = time.perf_counter()
     analysis_options = AnalysisOptions(**options)
     try:
-        report = analyze_video(clip, options=analysis_options)
+        # one process per clip: the batch's workers are the parallelism
+        report = analyze_video(clip, options=analysis_options, progress=progress, workers=1)
     except (VideoError, AnalysisError) as err:
         return Analysed(None, str(err), None, time.perf_counter() - started)
     video = None
     if with_video:
         with tempfile.TemporaryDirectory(prefix="hipdrive-batch-") as tmp:
             out = Path(tmp) / "annotated.mp4"
-            write_report_video(report, clip, out, capture_fps=analysis_options.capture_fps)
+            write_report_video(report, clip, out, capture_fps=analysis_options.capture_fps,
+                               progress=progress, workers=1)
             video = out.read_bytes()
-    return Analysed(report, "", video, time.perf_counter() - started)
+    return Analysed(report, "", video, time.perf_counter() - started, worker=_worker_name())
 
 
-def analyse_bytes(data: bytes, suffix: str, options: dict, with_video: bool) -> Analysed:
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def analyse_bytes(data: bytes, suffix: str, options: dict, with_video: bool, *,
+                  progress: Callable[[str, float, float | None], None] | None = None
+                  ) -> Analysed:
     """Run in a worker that cannot see the clip's file (a cluster node): the clip's
     bytes go to a private temporary file, which is analysed and deleted."""
     import tempfile
@@ -144,7 +158,7 @@ def analyse_bytes(data: bytes, suffix: str, options: dict, with_video: bool) -> 
     with tempfile.TemporaryDirectory(prefix="hipdrive-batch-") as tmp:
         clip = Path(tmp) / f"clip{suffix if suffix in ALLOWED_EXTENSIONS else '.mp4'}"
         clip.write_bytes(data)
-        return analyse_path(clip, options, with_video)
+        return analyse_path(clip, options, with_video, progress=progress)
 
 
 def write_analysis(task: BatchTask, analysed: Analysed) -> dict:

@@ -89,6 +89,13 @@ def _number(text: str) -> float:
     return value
 
 
+def _workers(text: str) -> int:
+    """A whole number of processes from 1 to 64."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number from 1 to 64")
+    return int(text)
+
+
 OPTION_FLAGS = {"speed_mps": "--speed", "height_m": "--height", "capture_fps": "--capture-fps"}
 
 
@@ -109,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="real capture rate of a slow-motion clip, frames/s")
     analyze.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
     analyze.add_argument("--quiet", action="store_true", help="no progress bar")
+    analyze.add_argument("--workers", type=_workers, metavar="N",
+                         help="processes for this clip (default: $HIPDRIVE_ANALYSIS_WORKERS "
+                              "or the CPUs, at most 4; 1: one process)")
     saving = analyze.add_argument_group(
         "saving", "save into the HipDrive database (HIPDRIVE_DATABASE_URL, default SQLite in "
         "HIPDRIVE_DATA_DIR) and print the share link path")
@@ -241,11 +251,12 @@ def _analyze_and_write(args, options, progress):
     from gait.render import write_report_video
     from gait.report import write_html_report
 
-    report = analyze_video(args.video, options=options, progress=progress)
+    report = analyze_video(args.video, options=options, progress=progress,
+                           workers=args.workers)
 
     def video_writer(path: Path) -> None:
         write_report_video(report, args.video, path, capture_fps=args.capture_fps,
-                           progress=progress)
+                           progress=progress, workers=args.workers)
 
     if args.out is not None:
         write_outputs(

@@ -73,6 +73,16 @@ class ClipLimits:
                 "upload that.")
 
 
+LIMIT_ENV_NAMES = ("HIPDRIVE_MAX_CLIP_S", "HIPDRIVE_MAX_FRAMES", "HIPDRIVE_MAX_PIXELS",
+                   "HIPDRIVE_MAX_UPLOAD_MB")
+
+
+def limits_env() -> dict[str, str]:
+    """The clip limits this host set (only those set), to hand to a worker elsewhere
+    (a Ray node) so that it applies the host's limits rather than its own."""
+    return {name: os.environ[name] for name in LIMIT_ENV_NAMES if os.environ.get(name)}
+
+
 def _positive(env, name: str, default: float) -> float:
     text = (env.get(name) or "").strip()
     if not text:

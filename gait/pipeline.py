@@ -303,21 +303,32 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = AnalysisOptions(
 
 
 def analyze_video(path: str | Path, *, options: AnalysisOptions = AnalysisOptions(),
-                  progress: Progress | None = None) -> GaitReport:
-    """Decode the clip, find the pose in every frame and analyse it."""
+                  progress: Progress | None = None, workers: int | None = None) -> GaitReport:
+    """Decode the clip, find the pose in every frame and analyse it.
+
+    `workers`: processes for the pose stage (`gait.segments`); None = the default
+    (`gait.segments.default_workers()`), 1 = serial in this process. Short clips are
+    always done serially.
+    """
     from gait.people import FrameSampler, look_for_other_people
     from gait.pose import MediaPipePose, extract_pose
     from gait.roi import mediapipe_roi_pose
+    from gait.segments import extract_pose_parallel, resolve_workers
     from gait.video import DecodeStats, iter_frames, probe_video
 
     info = probe_video(path, capture_fps=options.capture_fps)
-    decoding = DecodeStats()
-    sampler = FrameSampler(info.n_frames_estimate)
-    with mediapipe_roi_pose() as estimator:  # zooms in on small runners; large: full frame
-        frames = sampler.pass_through(iter_frames(path, info=info, stats=decoding))
-        raw = extract_pose(frames, estimator, n_frames_estimate=info.n_frames_estimate,
-                           width_px=info.width_px, height_px=info.height_px,
-                           progress=progress)
+    parallel = extract_pose_parallel(path, info=info, workers=resolve_workers(workers),
+                                     progress=progress)
+    if parallel is not None:
+        raw, decoding, sampler = parallel
+    else:
+        decoding = DecodeStats()
+        sampler = FrameSampler(info.n_frames_estimate)
+        with mediapipe_roi_pose() as estimator:  # zooms in on small runners; large: full frame
+            frames = sampler.pass_through(iter_frames(path, info=info, stats=decoding))
+            raw = extract_pose(frames, estimator, n_frames_estimate=info.n_frames_estimate,
+                               width_px=info.width_px, height_px=info.height_px,
+                               progress=progress)
     with MediaPipePose(static_image_mode=True) as detector:
         people = look_for_other_people(sampler, raw, detector)
     if progress:

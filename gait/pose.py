@@ -189,10 +189,8 @@ def extract_pose(
         xs.append(np.asarray(x_px, dtype=float))
         ys.append(np.asarray(y_px, dtype=float))
         confs.append(np.asarray(confidence, dtype=float))
-        thumb = frame.rgb[::8, ::8].astype(np.int16)
-        changes.append(float("inf") if previous_thumb is None or previous_thumb.shape != thumb.shape
-                       else float(np.abs(thumb - previous_thumb).mean()))
-        previous_thumb = thumb
+        change, previous_thumb = picture_change(frame.rgb, previous_thumb)
+        changes.append(change)
         throttle.update(len(times_s))
     throttle.done()
     shape = (len(times_s), N_KEYPOINTS)
@@ -205,6 +203,17 @@ def extract_pose(
         frame_height_px=int(height_px),
         flags={"repeated_frame": repeated_frames(np.asarray(changes))},
     )
+
+
+def picture_change(rgb: np.ndarray, previous_thumb: np.ndarray | None
+                   ) -> tuple[float, np.ndarray]:
+    """(change, thumbnail): the mean absolute difference (grey levels) of this frame's
+    1/8-size thumbnail from the previous frame's (inf for the first frame), and this
+    frame's thumbnail to pass in with the next frame."""
+    thumb = rgb[::8, ::8].astype(np.int16)
+    if previous_thumb is None or previous_thumb.shape != thumb.shape:
+        return float("inf"), thumb
+    return float(np.abs(thumb - previous_thumb).mean()), thumb
 
 
 def repeated_frames(change: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 from gait.clip_file import (  # noqa: F401 — VideoError and the names are gait.video's API
@@ -290,13 +291,31 @@ def probe_video(
     )
 
 
-def upright_rgb(frame: av.VideoFrame) -> np.ndarray:
-    """The frame as an upright (H, W, 3) uint8 RGB array (display matrix applied)."""
+def upright_rgb(frame: av.VideoFrame, *, size_px: tuple[int, int] | None = None) -> np.ndarray:
+    """The frame as an upright (H, W, 3) uint8 RGB array (display matrix applied).
+
+    `size_px` = (width, height) of the upright result scales the picture: converted at
+    full size, then resized by OpenCV (bilinear down to half size, area averaging below:
+    measured 1.2 ms a 720p frame against 4.6–6.6 ms for swscale's scaling conversion)."""
     rgb = frame.to_ndarray(format="rgb24")
+    if size_px is not None and tuple(size_px) != upright_size(frame):
+        width_px, height_px = size_px
+        if _normalise_rotation(frame.rotation) in (90, 270):
+            width_px, height_px = height_px, width_px
+        halved = width_px * 2 < frame.width or height_px * 2 < frame.height
+        rgb = cv2.resize(rgb, (width_px, height_px),
+                         interpolation=cv2.INTER_AREA if halved else cv2.INTER_LINEAR)
     quarter_turns = _normalise_rotation(frame.rotation) // 90
     if quarter_turns:
         rgb = np.ascontiguousarray(np.rot90(rgb, k=quarter_turns))
     return rgb
+
+
+def upright_size(frame: av.VideoFrame) -> tuple[int, int]:
+    """(width, height) of the frame once turned upright."""
+    if _normalise_rotation(frame.rotation) in (90, 270):
+        return frame.height, frame.width
+    return frame.width, frame.height
 
 
 def _decoded_frames(path: Path, stats: DecodeStats) -> Iterator[av.VideoFrame]:
@@ -334,8 +353,10 @@ def _check_decoded(frame: av.VideoFrame, *, index: int, time_s: float,
 
 def iter_frames(path: str | Path, *, capture_fps: float | None = None,
                 info: VideoInfo | None = None, limits: ClipLimits | None = None,
-                stats: DecodeStats | None = None) -> Iterator[VideoFrame]:
+                stats: DecodeStats | None = None,
+                size_px: tuple[int, int] | None = None) -> Iterator[VideoFrame]:
     """Decode the clip frame by frame (streamed, threaded decoding), upright, real times.
+    `size_px` (upright width, height): frames scaled to that size (see `upright_rgb`).
 
     The clip is validated first (`probe_video` without the duration minimum) unless the
     caller already probed it and passes that `info` (then `capture_fps` is ignored:
@@ -365,7 +386,7 @@ def iter_frames(path: str | Path, *, capture_fps: float | None = None,
             last_stored_s = stored_s
             time_s = (stored_s - first_stored_s) * info.time_scale
             _check_decoded(frame, index=index, time_s=time_s, limits=limits)
-            yield VideoFrame(index=index, time_s=time_s, rgb=upright_rgb(frame))
+            yield VideoFrame(index=index, time_s=time_s, rgb=upright_rgb(frame, size_px=size_px))
             index += 1
             stats.frames = index
     except av.error.FFmpegError as exc:

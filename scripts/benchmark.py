@@ -1,18 +1,25 @@
-"""Benchmark: full analysis vs a bare decode + MediaPipe loop on the same clip.
+"""Benchmark, side by side in one run (issue 10's figures for the README):
 
-    .venv/bin/python scripts/benchmark.py [--clip PATH] [--seconds 10 20] [--fps 60]
+1. one clip: the bare serial decode + MediaPipe loop, the analysis without and with the
+   annotated video (`gait analyze`, default workers: every CPU, at most 4) and with
+   `--workers 1`, on a rendered 720p 60 fps clip and a 1080×1920 portrait 60 fps clip;
+2. memory: peak RSS of the analysis (parent + its largest worker) on a 10 s and a 60 s
+   clip;
+3. a batch of 6 clips: `gait batch` serial (`--jobs 1`), `--jobs 2`, and on a local Ray
+   with 2 worker CPUs (`--ray local --jobs 2`).
 
-Without --clip it renders synthetic runner clips (synthetic) of the given
-lengths. Each measurement runs in a fresh subprocess so peak memory (max RSS) is
-per measurement. Prints wall time, frames/s, the analysis/bare ratio, and peak
-memory for each clip length (memory should not grow with clip length beyond the
-per-frame tables).
+    .venv/bin/python scripts/benchmark.py [--seconds 10] [--skip-batch] [--skip-memory]
+
+Each measurement runs in a fresh subprocess (the bytecode cache as installed). Clips
+are rendered by synthetic/ into a temporary folder. Timings depend on the machine: run
+it with nothing else busy, and compare ratios rather than seconds.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -20,10 +27,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+GAIT = [sys.executable, "-m", "gait.cli"]
 
 
 def _bare_loop(path: str) -> dict:
-    """Decode every frame and run MediaPipe on it; nothing else."""
+    """Decode every frame and run MediaPipe on it in one process; nothing else."""
     from gait.pose import MediaPipePose
     from gait.video import iter_frames
 
@@ -35,71 +43,125 @@ def _bare_loop(path: str) -> dict:
     return {"seconds": time.perf_counter() - started, "frames": n}
 
 
-def _analysis(path: str, with_video: bool) -> dict:
-    """The whole analysis as the CLI runs it (outputs written to a temp folder)."""
-    from gait.cli import main
+def _peak_mb() -> dict:
+    import resource
 
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as out:
-        args = ["analyze", path, "--out", out, "--quiet"]
-        if not with_video:
-            args.append("--no-video")
-        status = main(args)
-    return {"seconds": time.perf_counter() - started, "status": status}
+    return {"parent_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "largest_child_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
 
 
 def _child(kind: str, path: str) -> None:
-    import resource
-
+    """Runs in a fresh interpreter: one measurement, printed as JSON."""
     if kind == "bare":
         result = _bare_loop(path)
     else:
-        result = _analysis(path, with_video=(kind == "analysis+video"))
-    result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        from gait.cli import main
+
+        with tempfile.TemporaryDirectory() as out:
+            args = ["analyze", path, "--out", out, "--quiet"]
+            if "video" not in kind:
+                args.append("--no-video")
+            if "serial" in kind:
+                args += ["--workers", "1"]
+            started = time.perf_counter()
+            status = main(args)
+            result = {"seconds": time.perf_counter() - started, "status": status}
+    result.update(_peak_mb())
     print(json.dumps(result))
 
 
-def _measure(kind: str, path: Path) -> dict:
+def measure(kind: str, path: Path) -> dict:
     out = subprocess.run([sys.executable, __file__, "--child", kind, str(path)], check=True,
                          capture_output=True, text=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _render(seconds: float, fps: float, folder: Path) -> Path:
+def render(folder: Path, name: str, *, seconds: float, frame_size: tuple[int, int],
+           body_height_px: float, seed: int = 7) -> Path:
     sys.path.insert(0, str(ROOT))
     from synthetic.render_runner import make_clip
 
     folder.mkdir(parents=True, exist_ok=True)
-    path, _ = make_clip(folder, fps=fps, direction=1, treadmill=True, seconds=seconds)
+    path, _ = make_clip(folder, fps=60.0, treadmill=True, seconds=seconds, name=name,
+                        frame_size=frame_size, body_height_px=body_height_px, seed=seed)
     return Path(path)
+
+
+def single_clips(tmp: Path, seconds: float) -> None:
+    clips = [render(tmp, "720p", seconds=seconds, frame_size=(1280, 720), body_height_px=560),
+             render(tmp, "1080x1920", seconds=seconds, frame_size=(1080, 1920),
+                    body_height_px=1100)]
+    print(f"\n### One clip ({seconds:g} s, 60 fps), {os.cpu_count()} CPUs\n")
+    print("| clip | bare serial loop | analysis, no video (1 process) | analysis, no video "
+          "| ratio | analysis + video | ratio | peak RSS parent / largest worker |")
+    print("|---|---|---|---|---|---|---|---|")
+    for clip in clips:
+        bare = measure("bare", clip)
+        serial = measure("analysis-serial", clip)
+        plain = measure("analysis", clip)
+        video = measure("analysis+video", clip)
+        b = bare["seconds"]
+        print(f"| {clip.stem} | {b:.1f} s ({bare['frames'] / b:.0f} fps) | "
+              f"{serial['seconds']:.1f} s | {plain['seconds']:.1f} s | "
+              f"{plain['seconds'] / b:.2f}× | {video['seconds']:.1f} s | "
+              f"{video['seconds'] / b:.2f}× | {video['parent_mb']:.0f} / "
+              f"{video['largest_child_mb']:.0f} MB |")
+
+
+def memory(tmp: Path) -> None:
+    print("\n### Memory with clip length (720p 60 fps, analysis + video)\n")
+    print("| clip | seconds | peak RSS parent | largest worker |")
+    print("|---|---|---|---|")
+    for seconds in (10.0, 60.0):
+        clip = render(tmp, f"mem-{seconds:g}s", seconds=seconds, frame_size=(1280, 720),
+                      body_height_px=560)
+        result = measure("analysis+video", clip)
+        print(f"| {seconds:g} s | {result['seconds']:.1f} s | {result['parent_mb']:.0f} MB | "
+              f"{result['largest_child_mb']:.0f} MB |")
+
+
+def batch(tmp: Path) -> None:
+    folder = tmp / "batch"
+    for i in range(6):
+        render(folder, f"runner{i}", seconds=8.0, frame_size=(1280, 720), body_height_px=560,
+               seed=100 + i)
+    print("\n### A batch of 6 clips (720p 60 fps, 8 s each, with annotated videos)\n")
+    print("| backend | wall time | per clip | speed-up |")
+    print("|---|---|---|---|")
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    serial_s = None
+    for label, extra in (("serial (--jobs 1)", ["--jobs", "1"]),
+                         ("--jobs 2", ["--jobs", "2"]),
+                         ("Ray, 2 workers (--ray local --jobs 2)",
+                          ["--ray", "local", "--jobs", "2"])):
+        out = tmp / f"out-{len(extra)}-{extra[-1]}"
+        started = time.perf_counter()
+        proc = subprocess.run([*GAIT, "batch", str(folder), "--out", str(out), "--quiet",
+                               *extra], capture_output=True, text=True, cwd=ROOT, env=env)
+        took = time.perf_counter() - started
+        if proc.returncode != 0:
+            print(f"| {label} | failed: {proc.stderr.strip()[-200:]} | | |")
+            continue
+        serial_s = serial_s or took
+        print(f"| {label} | {took:.1f} s | {took / 6:.1f} s | {serial_s / took:.2f}× |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clip", type=Path)
-    parser.add_argument("--seconds", type=float, nargs="+", default=[10.0, 20.0])
-    parser.add_argument("--fps", type=float, default=60.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--skip-batch", action="store_true")
+    parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(*args.child)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        clips = ([args.clip] if args.clip else
-                 [_render(s, args.fps, Path(tmp) / f"{s:g}s") for s in args.seconds])
-        print("| clip | frames | bare decode+pose | analysis, no video | ratio | "
-              "analysis + video | peak RSS bare / analysis |")
-        print("|---|---|---|---|---|---|---|")
-        for clip in clips:
-            bare = _measure("bare", clip)
-            plain = _measure("analysis", clip)
-            video = _measure("analysis+video", clip)
-            fps = bare["frames"] / bare["seconds"]
-            print(f"| {clip.parent.name}/{clip.name} | {bare['frames']} | "
-                  f"{bare['seconds']:.1f} s ({fps:.0f} fps) | "
-                  f"{plain['seconds']:.1f} s | {plain['seconds'] / bare['seconds']:.2f}× | "
-                  f"{video['seconds']:.1f} s | {bare['max_rss_mb']:.0f} / "
-                  f"{plain['max_rss_mb']:.0f} MB |")
+        single_clips(Path(tmp), args.seconds)
+        if not args.skip_memory:
+            memory(Path(tmp))
+        if not args.skip_batch:
+            batch(Path(tmp))
 
 
 if __name__ == "__main__":

@@ -10,4 +10,4 @@ if ! command -v uv >/dev/null 2>&1; then
   export PATH="$HOME/.local/bin:$PATH"
 fi
 PY=$(command -v python3.11 || command -v python3.12 || command -v python3)
-uv sync --frozen --python "$PY" --quiet
+uv sync --frozen --compile-bytecode --python "$PY" --quiet

@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 # The optional cluster backend (Ray) is tested too: add its dependency group.
 export PATH="$HOME/.local/bin:$PATH" UV_PYTHON_DOWNLOADS=never   # where setup.sh may put uv
-uv sync --frozen --group cluster --quiet
+uv sync --frozen --compile-bytecode --group cluster --quiet
 # System packages the tests need: Debian's Chromium for the browser tests (Playwright
 # cannot download a browser here) and PostgreSQL, which the store tests start themselves.
 missing=()

@@ -88,3 +88,11 @@ def browser():
         launched = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="module")
+def ray_head():
+    """A real `ray start --head` on this machine (tests/ray_cluster.py); its address."""
+    from tests.ray_cluster import ray_head_address
+
+    yield from ray_head_address()

@@ -9,10 +9,8 @@ from __future__ import annotations
 import csv
 import json
 import os
-import secrets
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +18,7 @@ import pytest
 
 from gait.batch import BatchTask, _collect, find_clips, output_names
 from synthetic.render_runner import make_clip
-from tests.streamlit_server import free_port
+from tests.ray_cluster import ENV
 from tests.test_cli import GAIT, ROOT
 
 
@@ -156,28 +154,6 @@ def test_clip_discovery_and_folder_names(tmp_path):
 
 
 # -- Ray ------------------------------------------------------------------------------
-RAY = shutil.which("ray", path=os.path.dirname(sys.executable))
-# Ray ≥ 2.59 authenticates clients of a cluster with a shared token: the head and every
-# driver (here `gait batch`) get the same one, as a club's cluster would.
-ENV = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "token",
-       "RAY_AUTH_TOKEN": secrets.token_hex(32)}
-
-
-@pytest.fixture(scope="module")
-def ray_head(tmp_path_factory):
-    """`ray start --head` on 127.0.0.1 with 2 CPUs; stopped after the module."""
-    if RAY is None:
-        pytest.fail("ray is not installed: the test command installs the `cluster` group")
-    port = free_port()
-    env = {**os.environ, **ENV}
-    subprocess.run([RAY, "start", "--head", f"--port={port}",
-                    "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats"],
-                   check=True, env=env, capture_output=True,
-                   timeout=180)
-    yield f"127.0.0.1:{port}"
-    subprocess.run([RAY, "stop", "--force"], env=env, capture_output=True, timeout=120)
-
-
 def test_a_batch_on_a_ray_cluster_matches_the_serial_path(ray_head, squad, tmp_path):
     root, _ = squad
     # the clips are copied to a folder the workers are never told about: only bytes travel

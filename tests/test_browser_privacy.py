@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from synthetic.render_runner import make_clip
 from tests.streamlit_server import new_page, no_exception, streamlit_server
@@ -29,13 +30,20 @@ def clips(tmp_path_factory):
 
 
 def upload_and_analyse(page, clip: Path, *, rerun_text: str | None = None) -> None:
-    """Upload `clip` and press Analyze; `rerun_text`: text the page shows once the
-    upload has reached the server (the button is already enabled: clicking earlier
-    would analyse the previous file)."""
+    """Upload `clip` and press Analyze. The click waits until the uploader shows the
+    file and the server has rerun with it (`rerun_text`, a text that rerun shows, and
+    the button enabled): under load, replacing a file takes the browser a DELETE, a PUT
+    and a rerun or two, and a click in between would analyse no file or the old one."""
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(clip))
+    uploader = page.get_by_test_id("stFileUploader")
+    uploader.get_by_text(clip.name, exact=True).wait_for(timeout=60_000)
     if rerun_text:
         page.get_by_text(rerun_text).wait_for(timeout=60_000)
-    page.get_by_role("button", name="Analyze my clip").click()
+    button = page.get_by_role("button", name="Analyze my clip")
+    expect(button).to_be_enabled(timeout=60_000)
+    page.wait_for_timeout(500)  # let a rerun in flight settle before the click
+    expect(uploader.get_by_text(clip.name, exact=True)).to_be_visible()
+    button.click()
 
 
 def session_folders(data_dir: Path) -> list[Path]:
@@ -57,7 +65,8 @@ def test_busy_per_session_limit_navigation_and_files_gone_with_the_tab(browser, 
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     env = {"HIPDRIVE_MAX_PARALLEL": "1", "HIPDRIVE_MAX_QUEUED": "1",
-           "HIPDRIVE_SESSION_GRACE_S": str(GRACE_S)}
+           "HIPDRIVE_SESSION_GRACE_S": str(GRACE_S),
+           "HIPDRIVE_ANALYSIS_WORKERS": "1"}  # one process per job: the first runs ~1 min
     with streamlit_server(data_dir, env=env) as url:
         pages = []
         for _ in range(3):
@@ -76,7 +85,12 @@ def test_busy_per_session_limit_navigation_and_files_gone_with_the_tab(browser, 
             has_text="HipDrive is busy — try again in a minute").wait_for(timeout=60_000)
         no_exception(third)
 
-        # the first runner tries a second clip while the first still runs
+        # the first runner comes back to Analyze and tries a second clip while the first
+        # still runs (a file chosen while the page was still polling its progress bar
+        # never reached the uploader in 2 of ~8 runs on a loaded machine, CI's failure
+        # included; from a settled page it always did)
+        first.get_by_test_id("stTopNavLinkContainer").filter(has_text="Analyze").click()
+        first.get_by_text("see its progress on Results").wait_for(timeout=60_000)
         upload_and_analyse(first, clips[3], rerun_text="see its progress on Results")
         first.get_by_test_id("stAlert").filter(
             has_text="Wait for it to finish").wait_for(timeout=60_000)

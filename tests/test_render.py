@@ -219,3 +219,94 @@ def test_stride_counter_follows_the_stride_table():
     without_table = _Annotator(track=track, overlays=None, events=events, near_side="right",
                                style=FrameStyle(64, 48))
     assert without_table.stride_number(1.5) == 3
+
+
+def test_large_clips_are_written_at_most_1080_px_with_overlays_scaled(tmp_path):
+    """A 2160×1200 clip comes out 1080×600 (aspect kept, even sizes), the skeleton drawn
+    where the runner is in the smaller picture, lines as thick as on a small clip."""
+    clip = write_grey_clip(tmp_path / "big.mp4", n_frames=10, width_px=2160, height_px=1200)
+    small = figure_track(np.arange(10) / 30)
+    track = small.with_arrays(x_px=small.x_px * 6.75, y_px=small.y_px * 5.0,
+                              frame_width_px=2160, frame_height_px=1200)
+    out = write_annotated_video(clip, tmp_path / "a.mp4", track=track, overlays=None,
+                                events=None, near_side="left")
+    rgbs, _, (_, _, width, height) = decode(out)
+    assert (width, height) == (1080, 600) and len(rgbs) == 10
+    # the figure is now at 3.375× / 2.5× its 320×240 place
+    near_thigh = _mean_rgb(rgbs[5], round(130 * 3.375), round(135 * 2.5))
+    assert np.abs(near_thigh - LEFT_RGB).max() < 40
+    assert np.abs(_mean_rgb(rgbs[5], 700, 500, r=3) - GREY).max() < 6  # background
+
+
+@pytest.mark.parametrize(("width_px", "height_px", "expected"), [
+    (1920, 1080, (1080, 608)), (1080, 1920, (608, 1080)), (1280, 720, (1080, 608)),
+    (720, 1280, (608, 1080)), (1080, 1080, (1080, 1080)), (161, 121, (162, 122)),
+    (3840, 2160, (1080, 608))])
+def test_output_size_keeps_the_aspect_with_even_sides(width_px, height_px, expected):
+    from gait.render import output_size
+
+    size, _ = output_size(width_px, height_px)
+    assert size == expected
+    assert abs(size[0] / size[1] - width_px / height_px) < 0.01
+
+
+def test_parallel_render_equals_the_serial_one(tmp_path, monkeypatch):
+    """Segments rendered by worker processes and joined: the same frames, timestamps and
+    pictures as the serial render, nothing lost or repeated at the seams."""
+    import multiprocessing
+
+    n_frames = 300
+    times = np.arange(n_frames) / 30
+    clip = write_grey_clip(tmp_path / "in.mp4", n_frames=n_frames)
+    track = figure_track(times)
+    x = track.x_px + np.linspace(0, 150, n_frames)[:, None]  # the figure walks right
+    track = track.with_arrays(x_px=x)
+    overlays = pd.DataFrame({"near_thigh_deg": np.linspace(-20, 30, n_frames)})
+    events = pd.DataFrame({"side": ["left"] * 4, "event": ["foot_strike"] * 4,
+                           "time_s": [1.0, 3.0, 5.0, 7.0]})
+    kwargs = dict(track=track, overlays=overlays, events=events, near_side="left")
+    serial = write_annotated_video(clip, tmp_path / "serial.mp4", workers=1, **kwargs)
+    calls = []
+    parallel = write_annotated_video(clip, tmp_path / "parallel.mp4", workers=2,
+                                     progress=lambda *a: calls.append(a), **kwargs)
+    serial_rgbs, serial_times, serial_info = decode(serial)
+    rgbs, out_times, info = decode(parallel)
+    assert info == serial_info == ("h264", "yuv420p", 320, 240)
+    with av.open(str(parallel)) as container:
+        pts = [f.pts for f in container.decode(video=0)]
+    with av.open(str(serial)) as container:
+        assert pts == [f.pts for f in container.decode(video=0)]
+    assert len(rgbs) == n_frames and np.all(np.diff(pts) > 0)
+    np.testing.assert_array_equal(out_times, serial_times)
+    for a, b in zip(rgbs, serial_rgbs, strict=True):  # the same pictures, up to encoding
+        assert np.abs(a.astype(int) - b).mean() < 2.0
+    # each frame shows its own figure position: no frame from the wrong place
+    def near_thigh_x(rgb):  # centre of the orange line on the thigh's row
+        row = rgb[135].astype(int)
+        return float(np.mean(np.flatnonzero((row[:, 0] > 180) & (row[:, 2] < 110))))
+
+    expected_x = 130 + np.linspace(0, 150, n_frames)
+    np.testing.assert_allclose([near_thigh_x(rgb) for rgb in rgbs], expected_x, atol=1.5)
+    data = parallel.read_bytes()
+    assert 0 < data.find(b"moov") < data.find(b"mdat")
+    render = [fraction for stage, fraction, _ in calls if stage == "render"]
+    assert render[-1] == 1.0 and render == sorted(render)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4", "parallel.mp4", "serial.mp4"]
+    assert multiprocessing.active_children() == []
+
+
+def test_parallel_render_cancelled_leaves_nothing(tmp_path):
+    import multiprocessing
+
+    clip = write_grey_clip(tmp_path / "in.mp4", n_frames=300)
+
+    def cancel(stage, fraction, eta_s):
+        if fraction > 0.2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_annotated_video(clip, tmp_path / "a.mp4", track=figure_track(np.arange(300) / 30),
+                              overlays=None, events=None, near_side="left", workers=2,
+                              progress=cancel)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
+    assert multiprocessing.active_children() == []

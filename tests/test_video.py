@@ -334,3 +334,26 @@ def test_damaged_packets_mid_file_are_skipped(tmp_path):
     assert 75 <= len(frames) <= 150
     times = np.array([f.time_s for f in frames])
     assert np.all(np.diff(times) > 0) and times[-1] > 5.0  # went on past the damage
+
+
+@pytest.mark.parametrize(("rotation_deg", "marker_corner"), [(0, "top_left"),
+                                                             (-90, "top_right")])
+def test_frames_scaled_while_decoding_stay_upright(tmp_path, rotation_deg, marker_corner):
+    """`size_px` is the upright size; the picture is scaled, not cropped."""
+    path = write_clip(tmp_path / "phone.mp4", width_px=192, height_px=128)
+    if rotation_deg:
+        set_mp4_rotation(path, rotation_deg)
+    info = probe_video(path)
+    size_px = (info.width_px // 2, info.height_px // 2)
+    full = list(iter_frames(path))
+    half = list(iter_frames(path, size_px=size_px))
+    assert [f.time_s for f in half] == [f.time_s for f in full]
+    assert half[0].rgb.shape == (size_px[1], size_px[0], 3)
+    rgb = half[0].rgb
+    corners = {"top_left": rgb[:3, :3], "top_right": rgb[:3, -3:],
+               "bottom_left": rgb[-3:, :3], "bottom_right": rgb[-3:, -3:]}
+    for name, patch in corners.items():
+        assert (patch.mean() > 200) == (name == marker_corner), name
+    # the red channel (frame number) survives the scaling
+    red_half, red_full = half[10].rgb[40:, 40:, 0], full[10].rgb[80:, 80:, 0]
+    assert abs(float(red_half.mean()) - float(red_full.mean())) < 3

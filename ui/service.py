@@ -15,7 +15,8 @@ Streamlit sessions.
   HIPDRIVE_SESSION_GRACE_S (checked every few seconds through Streamlit's runtime).
   Folders of a process that stopped are removed by the next one.
 
-Limits (environment): HIPDRIVE_MAX_PARALLEL jobs at once (default: half the cores),
+Limits (environment): HIPDRIVE_MAX_PARALLEL jobs at once (default: the CPUs divided by
+the processes one analysis uses, HIPDRIVE_ANALYSIS_WORKERS; 8 with HIPDRIVE_RAY_ADDRESS),
 HIPDRIVE_MAX_QUEUED waiting (default 4), HIPDRIVE_JOB_TIMEOUT_S per job (default
 600), HIPDRIVE_SESSION_GRACE_S (default 120).
 """
@@ -42,7 +43,9 @@ from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from gait import __version__
-from gait.pipeline import AnalysisOptions, GaitReport
+from gait.pipeline import AnalysisError, AnalysisOptions, GaitReport
+from gait.ray_jobs import RayAnalyses, ray_analyses_from_env
+from gait.segments import default_workers
 from gait.store.location import data_dir
 from gait.video import ALLOWED_EXTENSIONS as VIDEO_SUFFIXES
 from ui.jobs import (
@@ -89,10 +92,30 @@ def _env_number(name: str, default: float) -> float:
     return value if value > 0 else default
 
 
+def _default_parallel() -> int:
+    """Jobs at once: with Ray, 8 in flight (the cluster does the work); here, the CPUs
+    divided by the processes one analysis uses (gait.segments.default_workers)."""
+    if os.environ.get("HIPDRIVE_RAY_ADDRESS", "").strip():
+        return 8
+    return max(1, len(os.sched_getaffinity(0)) // default_workers())
+
+
+def _log_jobs_to_stderr() -> None:
+    """Job events (where and how long an analysis ran) go to the server's stderr at INFO
+    level; Streamlit configures only its own loggers."""
+    jobs_logger = logging.getLogger("ui")
+    if not jobs_logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        jobs_logger.addHandler(handler)
+        jobs_logger.setLevel(logging.INFO)
+
+
 @st.cache_resource(show_spinner=False)
 def analysis_store() -> AnalysisStore:
     """The process-wide store (one per server process), with its sweeper running."""
-    parallel = int(_env_number("HIPDRIVE_MAX_PARALLEL", max(1, (os.cpu_count() or 2) // 2)))
+    _log_jobs_to_stderr()
+    parallel = int(_env_number("HIPDRIVE_MAX_PARALLEL", _default_parallel()))
     store = AnalysisStore(
         max_parallel=parallel,
         max_queued=int(_env_number("HIPDRIVE_MAX_QUEUED", DEFAULT_MAX_QUEUED)),
@@ -255,7 +278,13 @@ def start_analysis(spool: Spool, *, options: AnalysisOptions, session: str,
     video_out = (sub_dir("sample") / f"annotated-{key}.mp4" if shared_video
                  else instance_dir(store) / "jobs" / f"{uuid.uuid4().hex}.mp4")
 
+    cluster = ray_analyses()
+
     def work(progress: Progress) -> Analysis:
+        if cluster is not None:
+            report, video = _on_cluster(cluster, clip, video_out, key, options, progress)
+            return Analysis(key=key, report=report, video_path=video,
+                            private_video=not shared_video)
         cached = store.get(key)  # the report may be cached without a video
         report = cached.report if cached is not None else _analyze(clip, options, progress)
         video = _render_video(clip, video_out, key, report, options, progress)
@@ -274,6 +303,34 @@ def start_analysis(spool: Spool, *, options: AnalysisOptions, session: str,
     if job.work is not work:
         cleanup()  # joined a job already running for this clip
     return job
+
+
+@st.cache_resource(show_spinner=False)
+def ray_analyses() -> RayAnalyses | None:
+    """The Ray cluster this process submits analyses to (HIPDRIVE_RAY_ADDRESS), or
+    None: analyses run in this process's worker threads."""
+    return ray_analyses_from_env()
+
+
+def _on_cluster(cluster: RayAnalyses, clip: Path, out: Path, key: str,
+                options: AnalysisOptions, progress: Progress
+                ) -> tuple[GaitReport, Path | None]:
+    """The analysis and its annotated video made by a Ray task; the video's bytes are
+    written here to `out` (0600). The engine's refusal is raised as AnalysisError."""
+    analysed = cluster.run(clip, options=dataclasses.asdict(options), with_video=True,
+                           key=key, progress=progress)
+    if analysed.report is None:
+        raise AnalysisError(analysed.error)
+    logger.info("job %s analysed on the Ray cluster by %s in %.1f s", key[:12],
+                analysed.worker, analysed.seconds)
+    report = analysed.report
+    report.summary["video"]["file"] = None
+    if analysed.video is None:
+        return report, None
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(analysed.video)
+    return report, out
 
 
 def _analyze(clip: Path, options: AnalysisOptions, progress: Progress) -> GaitReport:

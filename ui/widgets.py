@@ -11,6 +11,7 @@ from typing import BinaryIO
 
 import streamlit as st
 
+from gait.batch_ray import RayUnavailable
 from gait.pipeline import AnalysisError, AnalysisOptions
 from gait.reliability import CARE, NOT_RELIABLE, VERDICT_LABELS, verdict_headline
 from gait.video import VideoError
@@ -166,6 +167,11 @@ def _show_failure(exc: BaseException, file_name: str | None) -> None:
     about = f" ({md_escape(file_name)})" if file_name else ""
     if isinstance(exc, JobCancelled):
         st.error(f"{exc}{about}", icon="⏱️")
+    elif isinstance(exc, RayUnavailable):
+        logger.error("analysis cluster unavailable: %s", exc)
+        st.error("The analysis workers of this server cannot be reached right now. Try "
+                 "again in a few minutes; if it keeps happening, tell the person who runs "
+                 "this HipDrive (the reason is in the server log).", icon="⚠️")
     elif isinstance(exc, VideoError | AnalysisError):
         st.error(str(exc), icon="⚠️")
         st.info(FILMING_TIPS)
