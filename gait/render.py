@@ -245,11 +245,11 @@ def write_annotated_video(
         if not render_parallel(video_path, tmp_path, info=info, scene=scene,
                                workers=resolve_workers(workers), progress=progress):
             _render_serial(video_path, tmp_path, info=info, scene=scene, progress=progress)
+        if progress is not None:  # before the move: a cancel here still leaves nothing
+            progress("render", 1.0, 0.0)
         os.replace(tmp_path, out_path)
     finally:
         tmp_path.unlink(missing_ok=True)
-    if progress is not None:
-        progress("render", 1.0, 0.0)
     return out_path
 
 
