@@ -23,11 +23,11 @@ import numpy as np
 from gait.clip_file import unreadable_error
 from gait.limits import ClipLimits
 from gait.video import (
-    MAX_BAD_PACKETS,
     DecodeStats,
     VideoFrame,
     VideoInfo,
     _check_decoded,
+    decode_packets,
     open_clip,
     upright_rgb,
 )
@@ -76,24 +76,6 @@ def scan_clip_frames(path: str | Path) -> ClipFrames:
                       first_stored_s=first_stored_s)
 
 
-def _packets(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
-             *, owned_pts: tuple[int, int], stats: DecodeStats, name: str
-             ) -> Iterator[av.VideoFrame]:
-    """Decoded frames, a damaged packet skipped (counted when its pts is in the
-    segment's own [start, stop) range, so no packet is counted by two segments)."""
-    for packet in container.demux(stream):
-        try:
-            frames = packet.decode()
-        except av.error.FFmpegError as exc:
-            if packet.pts is not None and owned_pts[0] <= packet.pts < owned_pts[1]:
-                stats.damaged_packets += 1
-                log.debug("Damaged packet in %s: %s", name, exc)
-                if stats.damaged_packets > MAX_BAD_PACKETS:
-                    raise
-            continue
-        yield from frames
-
-
 def iter_segment(path: str | Path, *, info: VideoInfo, clip: ClipFrames, start: int,
                  stop: int, warmup: int, limits: ClipLimits, stats: DecodeStats,
                  size_px: tuple[int, int] | None = None
@@ -118,8 +100,10 @@ def iter_segment(path: str | Path, *, info: VideoInfo, clip: ClipFrames, start: 
             if first > 0:
                 container.seek(from_pts, stream=stream, backward=True, any_frame=False)
             seeked = first > 0
-            for frame in _packets(container, stream, owned_pts=(owned_pts, stop_pts), stats=stats,
-                                  name=info.path.name):
+            # a damaged packet is counted by the segment owning its pts [start, stop)
+            for frame in decode_packets(
+                    container, stream, stats=stats, name=info.path.name,
+                    owns=lambda pts: pts is not None and owned_pts <= pts < stop_pts):
                 if frame.pts is None or frame.time is None:
                     raise NeedSerial("a frame without a timestamp")
                 if seeked and not decoded_any and frame.pts > from_pts:

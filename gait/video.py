@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -318,24 +318,34 @@ def upright_size(frame: av.VideoFrame) -> tuple[int, int]:
     return frame.width, frame.height
 
 
+def decode_packets(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
+                   *, stats: DecodeStats, name: str,
+                   owns: Callable[[int | None], bool] = lambda pts: True
+                   ) -> Iterator[av.VideoFrame]:
+    """Decode packet by packet so that a damaged packet costs only its own frames; a
+    damaged packet is counted in `stats` when `owns(packet.pts)` (a segment counts only
+    its own), and more than MAX_BAD_PACKETS of them end decoding."""
+    for packet in container.demux(stream):
+        try:
+            frames = packet.decode()
+        except av.error.FFmpegError as exc:
+            if owns(packet.pts):
+                stats.damaged_packets += 1
+                log.debug("Damaged packet in %s: %s", name, exc)
+                if stats.damaged_packets > MAX_BAD_PACKETS:
+                    raise
+            continue
+        yield from frames
+
+
 def _decoded_frames(path: Path, stats: DecodeStats) -> Iterator[av.VideoFrame]:
-    """Decode packet by packet so that a damaged packet costs only its own frames
-    (counted in `stats`)."""
+    """Every frame of the clip (damaged packets skipped and counted in `stats`)."""
     with open_clip(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        for packet in container.demux(stream):
-            try:
-                frames = packet.decode()
-            except av.error.FFmpegError as exc:
-                stats.damaged_packets += 1
-                log.debug("Damaged packet in %s: %s", path.name, exc)
-                if stats.damaged_packets > MAX_BAD_PACKETS:
-                    raise
-                continue
-            for frame in frames:
-                stats.corrupt_frames += bool(getattr(frame, "is_corrupt", False))
-                yield frame
+        for frame in decode_packets(container, stream, stats=stats, name=path.name):
+            stats.corrupt_frames += bool(getattr(frame, "is_corrupt", False))
+            yield frame
     if stats.damaged_packets:
         log.warning("Skipped %d damaged packets of %s.", stats.damaged_packets, path.name)
 
