@@ -35,7 +35,7 @@ from gait.video import DecodeStats, VideoInfo
 log = logging.getLogger(__name__)
 
 MIN_RENDER_SEGMENT_FRAMES = 120  # a worker starts in ~0.7 s (no MediaPipe)
-RENDER_HEAD_START_FRAMES = 40
+RENDER_HEAD_START_FRAMES = 60  # the parent starts at once; a worker ~0.7 s later
 
 
 @dataclass(frozen=True)
@@ -78,9 +78,9 @@ def _render_work(job: RenderJob, on_frame: Callable[[int], None]) -> tuple[int, 
     return n_done, job.segment_path
 
 
-def _render_worker(job: RenderJob, messages: multiprocessing.Queue) -> None:
+def _render_worker(jobs: multiprocessing.Queue, messages: multiprocessing.Queue) -> None:
     """Entry point of a worker process (module level, so "spawn" can find it)."""
-    serve(job, messages, _render_work)
+    serve(jobs, messages, _render_work)
 
 
 def output_pts(clip: ClipFrames, info: VideoInfo) -> np.ndarray:

@@ -22,6 +22,7 @@ import numpy as np
 
 from gait.clip_file import unreadable_error
 from gait.limits import ClipLimits
+from gait.picture import upright_rgb
 from gait.video import (
     DecodeStats,
     VideoFrame,
@@ -29,7 +30,6 @@ from gait.video import (
     _check_decoded,
     decode_packets,
     open_clip,
-    upright_rgb,
 )
 
 log = logging.getLogger(__name__)

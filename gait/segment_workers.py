@@ -2,6 +2,11 @@
 first segment itself, one "spawn" process (MediaPipe is not fork-safe, and the app
 calls from a server thread) does each other one.
 
+A worker is started with only its queues; its job follows through its own queue, fed by
+a background thread, so the caller starts on its own segment at once (a job can be
+large, e.g. the render's scene, and a worker unpickles it only after importing what the
+job's classes need: ~0.6 s the caller used to wait for).
+
 Protocol: a worker sends ("progress", segment, n_frames_done), then ("done", segment,
 (n_frames, result)), or ("serial", segment, why) for `NeedSerial`, ("video_error",
 segment, message) for `VideoError`, ("error", segment, text) for anything else.
@@ -37,10 +42,12 @@ def can_start_workers() -> bool:
     return not multiprocessing.current_process().daemon
 
 
-def serve(job: Any, messages: multiprocessing.Queue, work: Work) -> None:
-    """The body of a worker process: run `work(job, on_frame)`, report to `messages`."""
+def serve(jobs: multiprocessing.Queue, messages: multiprocessing.Queue, work: Work) -> None:
+    """The body of a worker process: take its job from `jobs`, run `work(job, on_frame)`,
+    report to `messages`."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us on Ctrl-C
     parent = multiprocessing.parent_process()
+    job = jobs.get()
     segment = job.segment
 
     def on_frame(n_done: int) -> None:
@@ -67,16 +74,21 @@ class _Workers:
                  ) -> None:
         context = multiprocessing.get_context("spawn")
         self.messages = context.Queue()
-        self.processes = {job.segment: context.Process(target=target, args=(job, self.messages),
-                                                       name=f"hipdrive-{name}-{job.segment}",
-                                                       daemon=True) for job in jobs}
+        self.jobs = {job.segment: job for job in jobs}
+        self.job_queues = {job.segment: context.Queue() for job in jobs}
+        self.processes = {
+            job.segment: context.Process(target=target,
+                                         args=(self.job_queues[job.segment], self.messages),
+                                         name=f"hipdrive-{name}-{job.segment}", daemon=True)
+            for job in jobs}
         self.done_frames = {job.segment: 0 for job in jobs}
         self.results: dict[int, Any] = {}
         self.gone_since: dict[int, float] = {}
 
     def start(self) -> None:
-        for process in self.processes.values():
+        for segment, process in self.processes.items():
             process.start()
+            self.job_queues[segment].put(self.jobs[segment])  # sent in the background
 
     def poll(self, timeout_s: float = 0.0) -> None:
         """Take in every waiting message (waiting up to `timeout_s` for the first)."""
@@ -127,14 +139,15 @@ class _Workers:
             if process.is_alive():
                 process.kill()
                 process.join()
-        self.messages.close()
-        self.messages.cancel_join_thread()
+        for channel in (self.messages, *self.job_queues.values()):
+            channel.close()
+            channel.cancel_join_thread()
 
 
 def run_segments(jobs: Sequence[Any], *, first: Work, target: Callable[[Any, Any], None],
                  n_frames: int, stage: str, progress: Progress | None) -> list[Any]:
     """Results of every job, in order: jobs[0] by `first(job, on_frame)` here, the others
-    by `target(job, messages)` (a module-level function calling `serve`) in workers.
+    by `target(jobs, messages)` (a module-level function calling `serve`) in workers.
     `progress(stage, …)` gets the overall fraction of `n_frames`."""
     throttle = ProgressThrottle(progress, stage, n_frames)
     throttle.update(0)

@@ -177,9 +177,9 @@ def _pose_work(job: PoseJob, on_frame: Callable[[int], None]) -> tuple[int, Pose
     return len(segment.pts), segment
 
 
-def _pose_worker(job: PoseJob, messages: multiprocessing.Queue) -> None:
+def _pose_worker(jobs: multiprocessing.Queue, messages: multiprocessing.Queue) -> None:
     """Entry point of a worker process (module level, so "spawn" can find it)."""
-    serve(job, messages, _pose_work)
+    serve(jobs, messages, _pose_work)
 
 
 def _stitch(segments: list[PoseSegment], *, info: VideoInfo, limits: ClipLimits

@@ -64,6 +64,18 @@ def test_importing_gait_pose_does_not_import_mediapipe():
     assert out.stdout.strip() == "False"
 
 
+def test_mediapipe_is_loaded_without_matplotlib_which_still_imports_afterwards():
+    code = ("import sys\n"
+            "from gait.pose import MediaPipePose\n"
+            "with MediaPipePose() as estimator: pass\n"
+            "print('matplotlib' in sys.modules)\n"
+            "import matplotlib.pyplot as plt\n"
+            "print(callable(plt.figure))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).parents[1])
+    assert out.stdout.split() == ["False", "True"]
+
+
 def test_mediapipe_on_a_blank_frame_finds_nobody():
     with MediaPipePose() as estimator:
         x_px, y_px, confidence = estimator.estimate(np.zeros((240, 320, 3), np.uint8), 0.0)
