@@ -7,6 +7,7 @@ saved from this browser tab, or — for the coach, after the passcode — any sq
 
 import streamlit as st
 
+from gait.store import StoreError
 from ui import saved, state
 from ui.figures import PLOTLY_CONFIG
 from ui.history_figures import cadence_trend, symmetry_trend, thigh_extension_trend
@@ -23,7 +24,7 @@ try:
     if saved.is_coach():
         squad = store.squad()
         choices.update(zip(squad["athlete_token"], squad["athlete_name"], strict=True))
-except saved.STORE_ERRORS:
+except StoreError:
     st.error("The database is not reachable right now; try again in a minute.", icon="⚠️")
     st.stop()
 
@@ -36,7 +37,7 @@ if not choices:
 token = st.selectbox("Athlete", list(choices), format_func=choices.get, key="history_pick")
 try:
     history = store.history(token)
-except saved.STORE_ERRORS:
+except StoreError:
     st.error("The database is not reachable right now; try again in a minute.", icon="⚠️")
     st.stop()
 if history.empty:
@@ -69,7 +70,7 @@ if st.button("Compare before and after", type="primary", key="history_compare",
              disabled=before == after or len(tokens) < 2):
     try:
         pair = [store.load(before), store.load(after)]
-    except saved.STORE_ERRORS:
+    except StoreError:
         st.error("The database is not reachable right now; try again in a minute.",
                  icon="⚠️")
         st.stop()

@@ -6,6 +6,7 @@ session."""
 
 import streamlit as st
 
+from gait.store import StoreError
 from ui import saved, state
 from ui.results_view import render_results
 from ui.share_panel import DB_UNREACHABLE, athlete_line, render_delete
@@ -15,7 +16,7 @@ token = st.session_state.get(saved.SHARED_KEY)
 st.title("Shared results")
 try:
     found = saved.saved_store().load(token)
-except saved.STORE_ERRORS:
+except StoreError:
     st.error(DB_UNREACHABLE, icon="⚠️")
     st.stop()
 if found is None and st.session_state.pop(JUST_DELETED_KEY, False):
@@ -35,7 +36,7 @@ delete_token = saved.owner_delete_token(found.token)
 try:
     owner = delete_token is not None and saved.saved_store().can_delete(found.token,
                                                                        delete_token)
-except saved.STORE_ERRORS:
+except StoreError:
     owner = False
 if delete_token is not None and not owner:
     st.warning("This delete link does not match this analysis (it may be mistyped or "

@@ -5,6 +5,7 @@ coach passcode (HIPDRIVE_COACH_PASSCODE or `coach_passcode` in Streamlit secrets
 
 import streamlit as st
 
+from gait.store import StoreError
 from ui import saved
 from ui.tables import squad_table
 
@@ -29,7 +30,7 @@ try:
     store = saved.saved_store()
     squad = store.squad()
     invite = store.invite_token()
-except saved.STORE_ERRORS:
+except StoreError:
     st.error("The database is not reachable right now; try again in a minute.", icon="⚠️")
     st.stop()
 
@@ -43,7 +44,7 @@ with st.expander("Make a new invite link"):
     if st.button("Make a new invite link", key="rotate_invite"):
         try:
             store.rotate_invite_token()
-        except saved.STORE_ERRORS:
+        except StoreError:
             st.error("The database is not reachable right now; the invite link is "
                      "unchanged.", icon="⚠️")
         else:
@@ -77,7 +78,7 @@ with st.expander("Delete a saved analysis"):
     if st.button("Delete", key="coach_delete", disabled=not (sure and pasted)):
         try:
             deleted = store.delete_by_host(saved.token_from_link(pasted))
-        except saved.STORE_ERRORS:
+        except StoreError:
             st.error("The database is not reachable right now; nothing was deleted.",
                      icon="⚠️")
         else:

@@ -8,6 +8,7 @@ presenter's key: keep it off the projector's address bar if the room must not cl
 import segno
 import streamlit as st
 
+from gait.store import StoreError
 from gait.store.workshops import board, close_workshop, create_workshop, find_workshop
 from ui import saved
 from ui.board_figures import cadence_board, hip_drive_board, room_spread
@@ -24,7 +25,7 @@ st.title("Workshop")
 host_token = st.session_state.get(saved.BOARD_KEY)
 try:
     workshop = find_workshop(saved.saved_store(), host_token=host_token) if host_token else None
-except saved.STORE_ERRORS:
+except StoreError:
     st.error("The database is not reachable right now; try again in a minute.", icon="⚠️")
     st.stop()
 
@@ -58,7 +59,7 @@ if workshop is None:
         if st.form_submit_button("Start a workshop", type="primary"):
             try:
                 created = create_workshop(saved.saved_store(), name)
-            except saved.STORE_ERRORS:
+            except StoreError:
                 st.error("The database is not reachable right now; try again.", icon="⚠️")
             else:
                 st.session_state[saved.BOARD_KEY] = created.host_token
@@ -97,7 +98,7 @@ def live_board() -> None:
     """Re-reads the board every few seconds: new results appear without a reload."""
     try:
         table = board(saved.saved_store(), workshop.id)
-    except saved.STORE_ERRORS:
+    except StoreError:
         st.warning("The database is not reachable right now; retrying…")
         return
     spread = room_spread(table)
@@ -127,7 +128,7 @@ with st.expander("Close the workshop"):
     if st.button("Close and delete", key="close_workshop", disabled=not sure):
         try:
             deleted = close_workshop(saved.saved_store(), workshop.host_token)
-        except saved.STORE_ERRORS:
+        except StoreError:
             st.error("The database is not reachable right now; nothing was deleted.",
                      icon="⚠️")
         else:

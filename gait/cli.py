@@ -268,24 +268,29 @@ def _analyze_and_write(args, options, progress):
 
 def _save(args, report, video_writer):
     """Save through the same store as the app (one transaction; videos only if asked)."""
-    from gait.store import Store
+    from gait.store import DatabaseUnavailable, Store, StoreError
 
-    with tempfile.TemporaryDirectory(prefix="hipdrive-save-") as tmp:
-        annotated = None
-        if args.keep_annotated:
-            written = args.out / "annotated.mp4" if args.out is not None else None
-            annotated = written if written and written.exists() else Path(tmp) / "annotated.mp4"
-            if annotated != written:
-                video_writer(annotated)
-        store = Store.open_default()
-        try:
-            return store.save(report, athlete_name=args.athlete, squad=bool(args.athlete),
-                              recorded_on=args.date, note=args.note,
-                              source_name=Path(args.video).name,
-                              raw_video=Path(args.video) if args.keep_video else None,
-                              annotated_video=annotated)
-        finally:
-            store.close()
+    try:
+        with tempfile.TemporaryDirectory(prefix="hipdrive-save-") as tmp:
+            annotated = None
+            if args.keep_annotated:
+                written = args.out / "annotated.mp4" if args.out is not None else None
+                annotated = (written if written and written.exists()
+                             else Path(tmp) / "annotated.mp4")
+                if annotated != written:
+                    video_writer(annotated)
+            store = Store.open_default()
+            try:
+                return store.save(report, athlete_name=args.athlete, squad=bool(args.athlete),
+                                  recorded_on=args.date, note=args.note,
+                                  source_name=Path(args.video).name,
+                                  raw_video=Path(args.video) if args.keep_video else None,
+                                  annotated_video=annotated)
+            finally:
+                store.close()
+    except DatabaseUnavailable as exc:
+        raise StoreError(f"cannot save to the database ({exc.reason}); check "
+                         "HIPDRIVE_DATABASE_URL or HIPDRIVE_DATA_DIR.") from exc
 
 
 class _Terminated(Exception):
@@ -311,11 +316,9 @@ def _sigterm_stops_the_run() -> Iterator[None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
-
     from gait.limits import ClipLimitsError
     from gait.pipeline import AnalysisError
-    from gait.store import StoreError
+    from gait.store.errors import StoreError
     from gait.video import VideoError
 
     args = build_parser().parse_args(argv)
@@ -334,11 +337,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except (VideoError, AnalysisError, StoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        print(f"error: cannot save to the database ({reason}); check HIPDRIVE_DATABASE_URL "
-              "or HIPDRIVE_DATA_DIR.", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"error: cannot read or write a file ({exc.strerror or exc}: "

@@ -181,3 +181,15 @@ def test_bad_option_values_are_explained(tmp_path):
     clip.write_bytes(b"")
     assert_clean_error(run_gait("analyze", clip, "--out", tmp_path / "o", "--height", "178"),
                        "--height")
+
+
+def test_an_analysis_that_does_not_save_never_loads_the_database_layer(tmp_path):
+    clip, _ = make_clip(tmp_path, fps=30, direction=+1, treadmill=True, seconds=4.0, seed=5)
+    code = ("import sys\n"
+            "from gait.cli import main\n"
+            f"status = main(['analyze', {str(clip)!r}, '--out', {str(tmp_path / 'out')!r},"
+            " '--no-video', '--quiet'])\n"
+            "print(status, 'sqlalchemy' in sys.modules)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=600)
+    assert proc.stdout.strip().splitlines()[-1] == "0 False", proc.stderr

@@ -238,3 +238,36 @@ def test_default_location_is_sqlite_in_the_data_dir(tmp_path, monkeypatch):
     store.close()
     monkeypatch.setenv("HIPDRIVE_DATABASE_URL", "postgresql://u:p@db.example/hd")
     assert database_url() == "postgresql+psycopg://u:p@db.example/hd"
+
+
+def test_every_failure_leaves_the_store_as_a_store_error(tmp_path, report):
+    """Callers catch one type: the database unreachable, a database file that is not one,
+    a kept-videos folder that cannot be made, a video that cannot be copied in."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from gait.store import DatabaseUnavailable, FilesUnavailable
+
+    with pytest.raises(DatabaseUnavailable) as unreachable:
+        Store("postgresql+psycopg://nobody@127.0.0.1:9/none", files_dir=tmp_path / "f")
+    assert isinstance(unreachable.value.__cause__, SQLAlchemyError)
+    assert "127.0.0.1" in unreachable.value.reason and "HIPDRIVE_DATABASE_URL" in str(
+        unreachable.value)
+
+    (tmp_path / "not-a-folder").write_text("a file where the folder should be")
+    with pytest.raises(FilesUnavailable, match="kept-videos folder"):
+        Store(f"sqlite:///{tmp_path / 'a.sqlite3'}", files_dir=tmp_path / "not-a-folder")
+
+    store = Store(f"sqlite:///{tmp_path / 'b.sqlite3'}", files_dir=tmp_path / "files")
+    receipt = store.save(report, athlete_name="Ada")
+    with pytest.raises(FilesUnavailable):
+        store.save(report, athlete_name="Ada", raw_video=tmp_path / "gone.mp4")
+    assert len(store.history(receipt.athlete_token)) == 1  # the failed save left nothing
+    store.close()
+    for name in ("b.sqlite3-wal", "b.sqlite3-shm"):
+        (tmp_path / name).unlink(missing_ok=True)
+    (tmp_path / "b.sqlite3").write_bytes(b"this is not a database" * 100)
+    for call in (lambda: store.load(receipt.token), lambda: store.history(receipt.athlete_token),
+                 lambda: store.save(report, athlete_name="Ada")):
+        with pytest.raises(DatabaseUnavailable):
+            call()
+    assert all(issubclass(kind, StoreError) for kind in (DatabaseUnavailable, FilesUnavailable))

@@ -26,7 +26,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
 from gait.store import Athlete, Store, StoreError
 from gait.store.location import data_dir, database_url
@@ -47,9 +46,6 @@ PAGE_PATHS = ("analyze", "results", "compare", "history", "squad", "workshop", "
               "method", "shared")  # url paths of app.py's pages
 MIN_PASSCODE_CHARS = 8
 OPEN_WORKSHOPS_ENV = "HIPDRIVE_OPEN_WORKSHOPS"
-# What a page catches around store calls: database errors, the data folder not being
-# writable, and the store's own user-facing errors (e.g. a schema newer than the app).
-STORE_ERRORS = (SQLAlchemyError, OSError, StoreError)
 
 
 def saved_store() -> Store:
@@ -185,7 +181,7 @@ def passcode_matches(entered: str, configured: str) -> bool:
 
 def unlock_coach(entered: str) -> Attempt:
     """Check a passcode try against the deployment-wide throttle (gait.store.throttle;
-    raises one of STORE_ERRORS when the database is unreachable: then nobody gets in).
+    raises `StoreError` when the database is unreachable: then nobody gets in).
     A try that matches during a lockout is refused too."""
     configured = coach_passcode()
     matches = configured is not None and passcode_matches(entered or "", configured)
@@ -218,7 +214,7 @@ def render_coach_login(form_key: str = "coach_login", *, input_key: str = "coach
         if st.form_submit_button("Unlock", type="primary"):
             try:
                 attempt = unlock_coach(entered)
-            except STORE_ERRORS:
+            except StoreError:
                 logger.exception("passcode check failed")
                 st.error("The database is not reachable right now, so the passcode cannot "
                          "be checked; try again in a minute.", icon="⚠️")
@@ -264,7 +260,7 @@ def linked_athlete() -> Athlete | None:
         return None
     try:
         return saved_store().athlete(token)
-    except STORE_ERRORS:
+    except StoreError:
         return None
 
 
@@ -275,7 +271,7 @@ def joined_workshop() -> Workshop | None:
         return None
     try:
         return find_workshop(saved_store(), join_token=token)
-    except STORE_ERRORS:
+    except StoreError:
         return None
 
 
@@ -285,5 +281,5 @@ def invite_is_valid() -> bool:
         return False
     try:
         return saved_store().is_invite(token)
-    except STORE_ERRORS:
+    except StoreError:
         return False

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from gait.store import StoreError
+from gait.store import DatabaseUnavailable, FilesUnavailable, StoreError
 from gait.store.analyses import DEFAULT_ATHLETE, MAX_NAME_CHARS, clean_text, squad_key
 from ui import saved, state
 from ui.service import safe_suffix
@@ -98,12 +98,12 @@ def save_result(result: state.SessionResult, choices: SaveChoices, *,
                 source_name=file_name, raw_video=raw,
                 annotated_video=annotated if annotated and os.path.exists(annotated) else None,
                 workshop_id=choices.workshop_id)
-    except StoreError as exc:
-        st.error(str(exc), icon="⚠️")
-        return None
-    except saved.STORE_ERRORS:
+    except (DatabaseUnavailable, FilesUnavailable, OSError):  # OSError: the temporary copy
         logger.exception("save failed")
         st.error(DB_ERROR, icon="⚠️")
+        return None
+    except StoreError as exc:  # written for the user (e.g. a name that is needed)
+        st.error(str(exc), icon="⚠️")
         return None
     if not receipt.squad:  # a squad member's history link comes from the coach
         saved.remember_my_athlete(receipt.athlete_token, receipt.athlete_name)
@@ -196,7 +196,7 @@ def render_delete(token: str, *, key: str, delete_token: str | None = None,
                 store = saved.saved_store()
                 deleted = (store.delete(token, delete_token=delete_token)
                            if delete_token is not None else store.delete_by_host(token))
-            except saved.STORE_ERRORS:
+            except StoreError:
                 logger.exception("delete failed")
                 st.error(DB_UNREACHABLE + " Nothing was deleted.", icon="⚠️")
                 return False

@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from gait.store.errors import database_errors_as_store_errors, file_errors_as_store_errors
 from gait.store.location import private
 
 WRITE_OPTION = "hipdrive_write"
@@ -30,7 +31,14 @@ PG_CONNECT_TIMEOUT_S = 10  # an unreachable server fails fast instead of hanging
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url` (sqlite:///path or postgresql+psycopg://…)."""
+    """An engine for `url` (sqlite:///path or postgresql+psycopg://…). Raises
+    `DatabaseUnavailable` for a URL that cannot be used, `FilesUnavailable` when the
+    SQLite file cannot be created."""
+    with database_errors_as_store_errors(), file_errors_as_store_errors("the database's folder"):
+        return _engine(url)
+
+
+def _engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         _private_sqlite_file(make_url(url).database)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S,
@@ -91,8 +99,9 @@ def _sqlite_on_begin(conn: Connection) -> None:
 
 @contextlib.contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """One all-or-nothing write transaction (committed on exit, rolled back on error)."""
-    with engine.connect() as conn:
+    """One all-or-nothing write transaction (committed on exit, rolled back on error);
+    a database error in it, or at commit, is raised as `DatabaseUnavailable`."""
+    with database_errors_as_store_errors(), engine.connect() as conn:
         conn = conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
             yield conn
@@ -100,6 +109,6 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
 @contextlib.contextmanager
 def read_transaction(engine: Engine) -> Iterator[Connection]:
-    """A consistent snapshot for reading."""
-    with engine.connect() as conn, conn.begin():
+    """A consistent snapshot for reading (database errors: `DatabaseUnavailable`)."""
+    with database_errors_as_store_errors(), engine.connect() as conn, conn.begin():
         yield conn

@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from gait.store.errors import file_errors_as_store_errors
 from gait.store.location import private
 
 ORPHAN_AGE_S = 6 * 3600.0
@@ -36,8 +37,13 @@ class FileStore:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        private(self.root, 0o700)
+        with self._errors():
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            private(self.root, 0o700)
+
+    def _errors(self) -> contextlib.AbstractContextManager[None]:
+        """OSError → `FilesUnavailable` (a `StoreError`) naming this folder."""
+        return file_errors_as_store_errors(f"the kept-videos folder {self.root}")
 
     def path(self, stored_name: str) -> Path:
         """The path of a stored name (which must be one of ours: no separators)."""
@@ -46,7 +52,12 @@ class FileStore:
         return self.root / stored_name
 
     def add(self, source: Path, *, kind: str) -> StoredFile:
-        """Copy `source` in under a new generated name (atomic: temp file, then rename)."""
+        """Copy `source` in under a new generated name (atomic: temp file, then rename);
+        `FilesUnavailable` if it cannot be."""
+        with self._errors():
+            return self._add(source, kind=kind)
+
+    def _add(self, source: Path, *, kind: str) -> StoredFile:
         suffix = Path(source).suffix.lower()
         suffix = suffix if suffix in SAFE_SUFFIXES else ".bin"
         name = f"{uuid.uuid4().hex}{suffix}"

@@ -12,11 +12,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from gait.store.errors import file_errors_as_store_errors
+
 SQLITE_FILE_NAME = "hipdrive.sqlite3"
 
 
 def data_dir() -> Path:
-    """The data folder, created if missing, only its owner may enter (0700)."""
+    """The data folder, created if missing, only its owner may enter (0700);
+    `FilesUnavailable` if it cannot be."""
     configured = os.environ.get("HIPDRIVE_DATA_DIR")
     if configured:
         path = Path(configured).expanduser()
@@ -24,8 +27,9 @@ def data_dir() -> Path:
         checkout = Path(__file__).resolve().parents[2]
         path = checkout / "data" if (checkout / "pyproject.toml").exists() else (
             Path.home() / ".hipdrive")
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    private(path, 0o700)
+    with file_errors_as_store_errors(f"the data folder {path}"):
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private(path, 0o700)
     return path
 
 

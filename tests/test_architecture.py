@@ -1,0 +1,75 @@
+"""The layers, read from the source (every import, also those inside functions): the
+engine never imports the app, only `gait/pose.py` imports MediaPipe, only `gait/store/`
+imports SQLAlchemy, and the signal stages work on arrays, never on videos, the pose
+model or the database."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ENGINE = sorted((ROOT / "gait").rglob("*.py"))
+APP = [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py")),
+       *sorted((ROOT / "app_pages").glob("*.py"))]
+SIGNAL_STAGES = ("tracks", "filtering", "kinematics", "events", "strides", "metrics",
+                 "reference", "drills", "quality", "reliability", "slow_motion", "posetrack",
+                 "keypoints")
+NOT_FOR_SIGNAL_STAGES = ("gait.video", "gait.clip_file", "gait.pose", "gait.roi",
+                         "gait.segments", "gait.render", "gait.store", "av", "cv2",
+                         "mediapipe", "sqlalchemy", "streamlit")
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every absolute module name `path` imports (`from a.b import c` gives a.b and
+    a.b.c, since c may be a module)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def importers(paths: list[Path], package: str, *, root: Path = ROOT) -> list[str]:
+    """The files among `paths` (relative to `root`) that import `package` or one of its
+    modules."""
+    return [path.relative_to(root).as_posix() for path in paths
+            if any(name == package or name.startswith(package + ".")
+                   for name in imported_modules(path))]
+
+
+def test_the_checker_sees_imports_inside_functions(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f():\n    from streamlit import cache_data\n    import mediapipe\n")
+    assert importers([sample], "streamlit", root=tmp_path) == ["sample.py"]
+    assert importers([sample], "mediapipe", root=tmp_path) == ["sample.py"]
+    assert importers([sample], "sqlalchemy", root=tmp_path) == []
+
+
+@pytest.mark.parametrize("package", ["streamlit", "ui", "app_pages"])
+def test_the_engine_never_imports_the_app(package):
+    assert importers(ENGINE, package) == []
+
+
+def test_only_the_pose_module_imports_mediapipe():
+    assert importers(ENGINE + APP, "mediapipe") == ["gait/pose.py"]
+
+
+def test_only_the_store_imports_sqlalchemy():
+    outside = [p for p in importers(ENGINE + APP, "sqlalchemy")
+               if not p.startswith("gait/store/")]
+    assert outside == []
+
+
+@pytest.mark.parametrize("stage", SIGNAL_STAGES)
+def test_signal_stages_never_touch_video_pose_or_store(stage):
+    path = ROOT / "gait" / f"{stage}.py"
+    found = sorted(name for name in imported_modules(path)
+                   if any(name == bad or name.startswith(bad + ".")
+                          for bad in NOT_FOR_SIGNAL_STAGES))
+    assert found == [], f"{stage} imports {found}"
