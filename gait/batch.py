@@ -40,7 +40,7 @@ from gait.clip_file import ALLOWED_EXTENSIONS
 BATCH_COLUMNS = ("clip", "status", "error", "cadence_spm", "near_peak_thigh_extension_deg",
                  "reliability", "share_path", "delete_path", "output", "seconds")
 RECEIPT_NAME = ".hipdrive-batch.json"
-Progress = Callable[[int, int, float | None], None]  # (done, total, seconds left)
+BatchProgress = Callable[[int, int, float | None], None]  # (done, total, seconds left)
 
 
 @dataclass(frozen=True)
@@ -242,7 +242,7 @@ def process_pool(jobs: int) -> Backend:
     return run
 
 
-def run_batch(tasks: list[BatchTask], *, backend: Backend, progress: Progress | None = None,
+def run_batch(tasks: list[BatchTask], *, backend: Backend, progress: BatchProgress | None = None,
               on_report: Callable[[BatchTask, dict, object], None] | None = None
               ) -> BatchResult:
     """Analyse every task (skipping ones done before) on `backend`; write each one's

@@ -9,7 +9,6 @@ pose on a PoseTrack (so synthetic tracks can be analysed without a video);
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +40,7 @@ from gait.metrics import (
     variability,
 )
 from gait.posetrack import PoseTrack
+from gait.progress import Progress
 from gait.quality import quality_flags
 from gait.reference import ATTRIBUTION, ELITE_MARKERS, compare, reference_at, speed_from_cadence
 from gait.reliability import assess_reliability, assess_report
@@ -48,7 +48,6 @@ from gait.slow_motion import apparent_slowdown, slowdown_from_strikes, stride_pe
 from gait.strides import build_strides
 from gait.tracks import DEFAULT_CUTOFF_HZ, clean_track
 
-Progress = Callable[[str, float, float | None], None]
 MIN_PERSON_VISIBLE_S = 1.0  # less than this cannot hold one stride
 
 

@@ -9,9 +9,8 @@ is found gives NaN coordinates and 0 confidence for every keypoint.
 from __future__ import annotations
 
 import sys
-import time
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Protocol
 
@@ -19,10 +18,9 @@ import numpy as np
 
 from gait.keypoints import BLAZEPOSE_INDEX, KEYPOINTS
 from gait.posetrack import PoseTrack
+from gait.progress import Progress, ProgressThrottle
 from gait.video import VideoFrame
 
-Progress = Callable[[str, float, float | None], None]
-PROGRESS_INTERVAL_S = 0.25
 REPEAT_CHANGE_FRACTION = 0.15
 REPEAT_MAX_CHANGE = 0.3  # grey levels
 N_KEYPOINTS = len(KEYPOINTS)
@@ -152,37 +150,6 @@ class MediaPipePose:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
-
-
-class ProgressThrottle:
-    """Reports `progress(stage, fraction_done, eta_s)` at most every PROGRESS_INTERVAL_S.
-
-    `n_total` is the expected number of items (frames); fractions are capped at 1.
-    The ETA is None until the first item is done (or when `n_total` is unknown).
-    """
-
-    def __init__(self, progress: Progress | None, stage: str, n_total: int) -> None:
-        self.progress = progress
-        self.stage = stage
-        self.n_total = n_total
-        self.start_s = time.monotonic()
-        self.last_s = -float("inf")
-
-    def update(self, n_done: int) -> None:
-        now_s = time.monotonic()
-        if self.progress is None or now_s - self.last_s < PROGRESS_INTERVAL_S:
-            return
-        self.last_s = now_s
-        if self.n_total <= 0 or n_done == 0:
-            self.progress(self.stage, 0.0, None)
-            return
-        rate = n_done / max(now_s - self.start_s, 1e-9)
-        eta_s = max(self.n_total - n_done, 0) / rate
-        self.progress(self.stage, min(n_done / self.n_total, 1.0), eta_s)
-
-    def done(self) -> None:
-        if self.progress is not None:
-            self.progress(self.stage, 1.0, 0.0)
 
 
 def extract_pose(

@@ -19,14 +19,13 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from gait.batch import Analysed, analyse_bytes
 from gait.batch_ray import RayUnavailable, connect
 from gait.limits import limits_env
+from gait.progress import Progress
 
-Progress = Callable[[str, float, float | None], None]
 POLL_S = 0.5
 
 

@@ -29,8 +29,8 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from gait.pose import ProgressThrottle
 from gait.posetrack import PoseTrack
+from gait.progress import Progress, ProgressThrottle
 from gait.render_draw import (  # noqa: F401 — the colours and labels are gait.render's API
     CROSS_RGB,
     EVENT_LABELS,
@@ -47,8 +47,6 @@ from gait.render_draw import (  # noqa: F401 — the colours and labels are gait
     draw_skeleton,
 )
 from gait.video import iter_frames, probe_video
-
-Progress = Callable[[str, float, float | None], None]
 
 TIME_BASE = Fraction(1, 90_000)  # output timestamps in 1/90 000 s
 

@@ -25,7 +25,7 @@ import av
 import numpy as np
 
 from gait.limits import ClipLimits
-from gait.pose import Progress
+from gait.progress import Progress
 from gait.render import TIME_BASE, Scene, encode_frames, open_h264
 from gait.segment_decode import ClipFrames, NeedSerial, iter_segment, scan_clip_frames
 from gait.segment_workers import can_start_workers, run_segments, serve

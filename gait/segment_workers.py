@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from gait.clip_file import VideoError
-from gait.pose import Progress, ProgressThrottle
+from gait.progress import Progress, ProgressThrottle
 from gait.segment_decode import NeedSerial
 
 STOP_WAIT_S = 5.0

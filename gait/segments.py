@@ -38,8 +38,9 @@ from gait.clip_file import VideoError, unreadable_error
 from gait.keypoints import KEYPOINTS
 from gait.limits import ClipLimits
 from gait.people import FrameSampler
-from gait.pose import PoseEstimator, Progress, picture_change, repeated_frames
+from gait.pose import PoseEstimator, picture_change, repeated_frames
 from gait.posetrack import PoseTrack
+from gait.progress import Progress
 from gait.segment_decode import ClipFrames, NeedSerial, iter_segment, scan_clip_frames
 from gait.segment_workers import can_start_workers, run_segments, serve
 from gait.video import DecodeStats, VideoInfo

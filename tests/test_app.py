@@ -24,7 +24,7 @@ from gait.report import METRICS
 from gait.video import VideoError, probe_video
 from synthetic.runner_model import synthesize_run, to_pose_track
 from ui import state
-from ui.service import analysis_store
+from ui.service import analysis_jobs
 from ui.text import readme_section
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -238,7 +238,7 @@ def test_sample_run_lands_on_results_with_the_real_numbers(sample_app):
 
 
 def test_switching_pages_and_chart_options_never_reanalyse(sample_app, monkeypatch):
-    runs = analysis_store().runs
+    runs = analysis_jobs().runs
 
     def forbidden(*args, **kwargs):
         raise AssertionError("pose extraction ran again")
@@ -256,7 +256,7 @@ def test_switching_pages_and_chart_options_never_reanalyse(sample_app, monkeypat
     again = _click_sample(_app())  # a new session, same clip: served from the cache
     _no_exception(again)
     assert again.title[0].value == "Results"
-    assert analysis_store().runs == runs
+    assert analysis_jobs().runs == runs
 
 
 def test_picking_a_stride_jumps_the_video_to_it(sample_app):

@@ -21,7 +21,7 @@ from gait.store.files import FileStore
 from gait.store.location import data_dir as locate_data_dir
 from synthetic.render_runner import make_clip
 from ui import state
-from ui.service import TOKEN_KEY, analysis_store, instance_dir
+from ui.service import TOKEN_KEY, analysis_jobs, instance_dir
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 RUN_TIMEOUT_S = 300
@@ -84,7 +84,7 @@ def on_results(at: AppTest) -> AppTest:
 
 
 def session_folder(at: AppTest) -> Path:
-    return instance_dir(analysis_store()) / at.session_state[TOKEN_KEY]
+    return instance_dir(analysis_jobs()) / at.session_state[TOKEN_KEY]
 
 
 def current(at: AppTest) -> state.SessionResult:
@@ -112,7 +112,7 @@ def test_save_checkbox_is_on_the_page_and_off_until_ticked():
     assert at.checkbox(key="keep_raw").value is False
 
 
-def test_unsaved_analysis_stores_nothing_and_its_video_goes_with_remove(clip, data_dir):
+def test_unsaved_analysis_jobss_nothing_and_its_video_goes_with_remove(clip, data_dir):
     at = on_results(analyse(clip))
     no_exception(at)
     result = current(at)
@@ -136,7 +136,7 @@ def test_unsaved_video_is_gone_once_the_session_has_ended(clip, data_dir):
     folder = session_folder(at)
     video = Path(current(at).video_path)
     assert video.exists()
-    store = analysis_store()
+    store = analysis_jobs()
     token = at.session_state[TOKEN_KEY]
     store.register(token, lambda: False)  # what the runtime says once the tab is closed
     time.sleep(0.05)  # past the grace period (HIPDRIVE_SESSION_GRACE_S)
@@ -166,9 +166,9 @@ def test_kept_annotated_video_is_copied_into_the_store_and_outlives_the_session(
     assert kept.exists() and kept.read_bytes() == Path(current(at).video_path).read_bytes()
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
     token = at.session_state[TOKEN_KEY]
-    analysis_store().register(token, lambda: False)
+    analysis_jobs().register(token, lambda: False)
     time.sleep(0.05)
-    analysis_store().sweep()
+    analysis_jobs().sweep()
     assert kept.exists() and mp4s(data_dir / "sessions") == []
 
 

@@ -73,3 +73,10 @@ def test_signal_stages_never_touch_video_pose_or_store(stage):
                    if any(name == bad or name.startswith(bad + ".")
                           for bad in NOT_FOR_SIGNAL_STAGES))
     assert found == [], f"{stage} imports {found}"
+
+
+def test_the_progress_helper_is_a_leaf_and_the_renderer_does_not_need_the_pose_model():
+    assert not [name for name in imported_modules(ROOT / "gait" / "progress.py")
+                if name.startswith("gait")]
+    for renderer in ("render.py", "render_draw.py", "render_segments.py"):
+        assert importers([ROOT / "gait" / renderer], "gait.pose") == [], renderer

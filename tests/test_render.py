@@ -186,7 +186,7 @@ def test_odd_frame_size_is_padded_to_even(tmp_path):
 
 def test_nothing_half_written_on_error(tmp_path, monkeypatch):
     clip = write_grey_clip(tmp_path / "in.mp4", n_frames=30)
-    monkeypatch.setattr("gait.pose.PROGRESS_INTERVAL_S", 0.0)  # report every frame
+    monkeypatch.setattr("gait.progress.PROGRESS_INTERVAL_S", 0.0)  # report every frame
 
     def stop_half_way(stage, fraction, eta_s):
         if fraction >= 0.5:

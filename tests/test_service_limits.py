@@ -17,7 +17,7 @@ from gait.pipeline import AnalysisOptions, analyze_track
 from synthetic.render_runner import make_clip
 from synthetic.runner_model import synthesize_run, to_pose_track
 from ui import service
-from ui.jobs import AlreadyRunning, Analysis, AnalysisStore, Busy, JobCancelled
+from ui.jobs import AlreadyRunning, Analysis, AnalysisJobs, Busy, JobCancelled
 
 WAIT_S = 30
 
@@ -52,7 +52,7 @@ def blocking(report, release: threading.Event, key: str):
 
 
 def test_a_full_pool_and_queue_refuse_the_next_job_as_busy(report):
-    store = AnalysisStore(max_parallel=1, max_queued=1)
+    store = AnalysisJobs(max_parallel=1, max_queued=1)
     release = threading.Event()
     running = store.submit("a", blocking(report, release, "a"), session="s1")
     queued = store.submit("b", blocking(report, release, "b"), session="s2")
@@ -67,7 +67,7 @@ def test_a_full_pool_and_queue_refuse_the_next_job_as_busy(report):
 
 
 def test_one_running_job_per_session(report):
-    store = AnalysisStore(max_parallel=2, max_queued=4)
+    store = AnalysisJobs(max_parallel=2, max_queued=4)
     release = threading.Event()
     first = store.submit("a", blocking(report, release, "a"), session="me")
     with pytest.raises(AlreadyRunning, match="still being analysed"):
@@ -81,7 +81,7 @@ def test_one_running_job_per_session(report):
 
 
 def test_a_job_over_its_time_budget_is_stopped_with_a_reason(report):
-    store = AnalysisStore(max_parallel=1, timeout_s=0.3)
+    store = AnalysisJobs(max_parallel=1, timeout_s=0.3)
     job = store.submit("slow", blocking(report, threading.Event(), "slow"), session="s")
     started = time.monotonic()
     with pytest.raises(JobCancelled, match="longer than the .* minutes") as stopped:
@@ -94,7 +94,7 @@ def test_a_job_over_its_time_budget_is_stopped_with_a_reason(report):
 
 def test_a_job_whose_sessions_have_all_gone_is_cancelled(report):
     alive = {"one": True, "two": True}
-    store = AnalysisStore(max_parallel=1, grace_s=0.0)
+    store = AnalysisJobs(max_parallel=1, grace_s=0.0)
     store.register("one", lambda: alive["one"])
     store.register("two", lambda: alive["two"])
     job = store.submit("k", blocking(report, threading.Event(), "k"), session="one")
@@ -111,7 +111,7 @@ def test_a_job_whose_sessions_have_all_gone_is_cancelled(report):
 
 
 def test_a_job_cancelled_before_it_started_still_cleans_up(report):
-    store = AnalysisStore(max_parallel=1, grace_s=0.0)
+    store = AnalysisJobs(max_parallel=1, grace_s=0.0)
     release, cleaned, alive = threading.Event(), [], {"flag": True}
     store.register("waiting", lambda: alive["flag"])
     running = store.submit("a", blocking(report, release, "a"), session="running")
@@ -128,7 +128,7 @@ def test_a_job_cancelled_before_it_started_still_cleans_up(report):
 
 def test_a_disconnected_session_has_a_grace_period(report):
     alive = {"flag": False}
-    store = AnalysisStore(grace_s=0.5)
+    store = AnalysisJobs(grace_s=0.5)
     store.register("s", lambda: alive["flag"])
     assert store.sweep() == []  # just disconnected: it may come back
     time.sleep(0.6)
@@ -136,7 +136,7 @@ def test_a_disconnected_session_has_a_grace_period(report):
 
 
 def test_a_private_video_is_not_cached_and_goes_with_its_last_session(report, tmp_path):
-    store = AnalysisStore(max_parallel=1, grace_s=0.0)
+    store = AnalysisJobs(max_parallel=1, grace_s=0.0)
     master = tmp_path / "job.mp4"
     release = threading.Event()
 
@@ -171,7 +171,7 @@ def test_spooling_hashes_while_writing_a_private_file(tmp_path):
 
 
 def test_real_analysis_gives_each_session_its_own_video_and_leaves_no_job_files(clip, tmp_path):
-    store = AnalysisStore(max_parallel=1)
+    store = AnalysisJobs(max_parallel=1)
     token = "browser-tab"
     folder = service.session_dir(store, token)
     spool = service.spool_upload(clip.read_bytes(), folder, suffix=".mp4")
@@ -193,7 +193,7 @@ def test_real_analysis_gives_each_session_its_own_video_and_leaves_no_job_files(
 
 
 def test_the_time_budget_stops_the_real_engine_and_cleans_up(clip):
-    store = AnalysisStore(max_parallel=1, timeout_s=1.0)
+    store = AnalysisJobs(max_parallel=1, timeout_s=1.0)
     token = "tab"
     spool = service.spool_upload(clip.read_bytes(), service.session_dir(store, token),
                                  suffix=".mp4")

@@ -15,7 +15,7 @@ from gait.strides import normalise_stride
 from synthetic.runner_model import synthesize_run, to_pose_track
 from ui import figures, state
 from ui.inputs import InputError, build_options, parse_speed
-from ui.service import Analysis, AnalysisStore, analysis_key, safe_suffix
+from ui.service import Analysis, AnalysisJobs, analysis_key, safe_suffix
 from ui.text import (
     accuracy_markdown,
     comparison_table,
@@ -235,7 +235,7 @@ def test_cache_key_depends_on_content_and_options_only():
 
 
 def test_store_is_lru_and_forgets_entries_whose_video_is_gone(report, tmp_path):
-    store = AnalysisStore(max_entries=2)
+    store = AnalysisJobs(max_entries=2)
     video = tmp_path / "a.mp4"
     video.write_bytes(b"v")
     store.put(Analysis("a", report, video))
@@ -249,7 +249,7 @@ def test_store_is_lru_and_forgets_entries_whose_video_is_gone(report, tmp_path):
 
 
 def test_concurrent_requests_for_one_clip_share_one_run(report):
-    store = AnalysisStore(max_parallel=2)
+    store = AnalysisJobs(max_parallel=2)
     release, calls = threading.Event(), []
 
     def work(progress):
@@ -267,7 +267,7 @@ def test_concurrent_requests_for_one_clip_share_one_run(report):
 
 
 def test_failed_run_is_not_cached(report):
-    store = AnalysisStore(max_parallel=1)
+    store = AnalysisJobs(max_parallel=1)
 
     def work(progress):
         raise ValueError("bad clip")

@@ -35,10 +35,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gait.pipeline import GaitReport
+from gait.progress import Progress
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[str, float, float | None], None]
 Probe = Callable[[], bool]
 MAX_ENTRIES = 24  # analyses kept in memory (a report is ~1 MB)
 DEFAULT_MAX_QUEUED = 4  # jobs waiting for a worker beyond the running ones
@@ -131,7 +131,7 @@ class _Session:
     last_alive_s: float
 
 
-class AnalysisStore:
+class AnalysisJobs:
     """Finished analyses (thread-safe LRU), the jobs in flight and the sessions
     waiting for them.
 

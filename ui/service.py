@@ -53,15 +53,15 @@ from ui.jobs import (
     DEFAULT_MAX_QUEUED,
     DEFAULT_TIMEOUT_S,
     Analysis,
-    AnalysisStore,
+    AnalysisJobs,
     Job,
     JobCancelled,
     Progress,
 )
 from ui.paths import SESSIONS, private_dir, sessions_root, sub_dir
 
-__all__ = ["VIDEO_SUFFIXES", "Analysis", "AnalysisStore", "Job", "Spool", "analysis_key",
-           "analysis_store", "safe_suffix", "session_token", "spool_upload", "start_analysis"]
+__all__ = ["VIDEO_SUFFIXES", "Analysis", "AnalysisJobs", "Job", "Spool", "analysis_key",
+           "analysis_jobs", "safe_suffix", "session_token", "spool_upload", "start_analysis"]
 
 logger = logging.getLogger(__name__)
 
@@ -112,11 +112,11 @@ def _log_jobs_to_stderr() -> None:
 
 
 @st.cache_resource(show_spinner=False)
-def analysis_store() -> AnalysisStore:
+def analysis_jobs() -> AnalysisJobs:
     """The process-wide store (one per server process), with its sweeper running."""
     _log_jobs_to_stderr()
     parallel = int(_env_number("HIPDRIVE_MAX_PARALLEL", _default_parallel()))
-    store = AnalysisStore(
+    store = AnalysisJobs(
         max_parallel=parallel,
         max_queued=int(_env_number("HIPDRIVE_MAX_QUEUED", DEFAULT_MAX_QUEUED)),
         timeout_s=_env_number("HIPDRIVE_JOB_TIMEOUT_S", DEFAULT_TIMEOUT_S),
@@ -131,24 +131,24 @@ def analysis_store() -> AnalysisStore:
 
 # --- sessions and their folders -----------------------------------------------------------
 
-def instance_dir(store: AnalysisStore) -> Path:
+def instance_dir(store: AnalysisJobs) -> Path:
     """This process's folder of unsaved, per-session files."""
     return private_dir(_sessions_root(store) / getattr(store, "instance", "default"))
 
 
-def _sessions_root(store: AnalysisStore) -> Path:
+def _sessions_root(store: AnalysisJobs) -> Path:
     root = getattr(store, "data_root", None)
     return private_dir(root / SESSIONS) if root is not None else sessions_root()
 
 
-def session_dir(store: AnalysisStore, token: str) -> Path:
+def session_dir(store: AnalysisJobs, token: str) -> Path:
     return private_dir(instance_dir(store) / token)
 
 
-def session_token(store: AnalysisStore | None = None) -> str:
+def session_token(store: AnalysisJobs | None = None) -> str:
     """This browser session's token (made on first use) — registered with the store
     with a probe asking Streamlit's runtime whether the tab is still connected."""
-    store = store or analysis_store()
+    store = store or analysis_jobs()
     token = st.session_state.get(TOKEN_KEY)
     if token is None:
         token = secrets.token_hex(16)
@@ -172,12 +172,12 @@ def _liveness_probe() -> Callable[[], bool]:
     return alive
 
 
-def remove_session_files(store: AnalysisStore, token: str) -> None:
+def remove_session_files(store: AnalysisJobs, token: str) -> None:
     """Delete a gone session's folder (its unsaved annotated videos and spools)."""
     shutil.rmtree(instance_dir(store) / token, ignore_errors=True)
 
 
-def sweep_files(store: AnalysisStore) -> None:
+def sweep_files(store: AnalysisJobs) -> None:
     """Heartbeat this process's folder; remove folders of stopped processes, and the
     videos and uploads earlier versions left in `<data>/videos` and `<data>/uploads`."""
     mine = instance_dir(store)
@@ -254,7 +254,7 @@ def spool_file(path: Path) -> Spool:
 # --- running -------------------------------------------------------------------------------
 
 def start_analysis(spool: Spool, *, options: AnalysisOptions, session: str,
-                   shared_video: bool = False, store: AnalysisStore | None = None
+                   shared_video: bool = False, store: AnalysisJobs | None = None
                    ) -> Job | Analysis:
     """The finished analysis if it is cached with everything needed, else the job
     computing it for `session`. `shared_video`: our own clip (the sample), whose video
@@ -263,7 +263,7 @@ def start_analysis(spool: Spool, *, options: AnalysisOptions, session: str,
 
     Raises ui.jobs.Busy / AlreadyRunning when the job cannot start.
     """
-    store = store or analysis_store()
+    store = store or analysis_jobs()
     key = key_for_digest(spool.digest, options)
     hit = store.get(key)
     if hit is not None and shared_video and hit.video_path is not None:

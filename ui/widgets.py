@@ -64,7 +64,7 @@ def run_analysis(clip: bytes | BinaryIO | Path, *, options: AnalysisOptions,
     Analyze page's SaveChoices) is applied once the result is in."""
     collect_pending(show_errors=False)  # a finished earlier run first, so it is not lost
     progress = progress or ProgressDisplay()
-    store = service.analysis_store()
+    store = service.analysis_jobs()
     token = service.session_token(store)
     keep_raw = bool(getattr(save, "save", False) and getattr(save, "keep_raw", False))
     spool = None
@@ -144,7 +144,7 @@ def _attach(record: state.Pending, analysis: Analysis,
                                athlete=record.athlete, is_sample=record.is_sample)
     video = analysis.video_path
     if record.job is not None:
-        store = service.analysis_store()
+        store = service.analysis_jobs()
         video = store.claim_video(record.job, token,
                                   service.session_dir(store, token) / f"{result.id}.mp4")
     result = dataclasses.replace(result, video_path=video)
