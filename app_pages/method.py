@@ -4,6 +4,7 @@ reference data and its attribution, measured accuracy, limits."""
 import streamlit as st
 
 from gait import reliability as rel
+from gait.metric_catalogue import CATALOGUE
 from gait.reference import (
     ATTRIBUTION,
     ELITE_MARKERS,
@@ -12,7 +13,6 @@ from gait.reference import (
     NOISE_DEG,
     REFERENCE_SPEEDS_MPS,
 )
-from gait.report import METRICS
 from gait.slow_motion import SLOW_MOTION_STRIDE_S
 from ui.paths import REPO_DIR
 from ui.text import accuracy_markdown
@@ -31,7 +31,7 @@ st.markdown(
     "invisible from the side, and at peak extension an uncorrected thigh angle overstates "
     "pelvis-relative hip extension by about 13–16°. So each angle is reported under its own "
     "name: *thigh* (against vertical) and *trunk–thigh* (against the shoulder→hip line).")
-st.markdown("\n".join(f"- **{name}** ({unit}): {text}" for name, unit, text in METRICS.values()))
+st.markdown("\n".join(f"- **{m.name}** ({m.unit}): {m.definition}" for m in CATALOGUE))
 st.markdown(
     "A video **cannot** measure muscle activity (\"glute activation\"), forces, pelvic tilt or "
     "rotation, or anything out of the picture plane. The near (camera-side) leg is measured "

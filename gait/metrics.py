@@ -15,23 +15,7 @@ import numpy as np
 import pandas as pd
 
 from gait.keypoints import SIDES
-
-STRIDE_METRICS: tuple[str, ...] = (
-    "peak_hip_extension_deg",
-    "peak_thigh_extension_deg",
-    "peak_hip_flexion_deg",
-    "peak_thigh_flexion_deg",
-    "hip_rom_deg",
-    "thigh_rom_deg",
-    "thigh_at_strike_deg",
-    "thigh_at_toe_off_deg",
-    "knee_at_strike_deg",
-    "peak_knee_flexion_swing_deg",
-    "shank_at_strike_deg",
-    "trunk_lean_deg",
-    "contact_time_s",
-    "stride_time_s",
-)
+from gait.metric_catalogue import STRIDE_METRICS
 
 
 def parabolic_extreme(values: np.ndarray, *, maximum: bool) -> float:

@@ -16,15 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
+from gait.metric_catalogue import STRIDE_TIMES, STRIDES_CSV_METRICS
 from gait.pipeline import GaitReport
 
-STRIDES_CSV_COLUMNS = (
-    "side", "stride", "start_s", "end_s", "toe_off_s", "peak_hip_extension_deg",
-    "peak_thigh_extension_deg", "peak_hip_flexion_deg", "peak_thigh_flexion_deg", "hip_rom_deg",
-    "thigh_rom_deg", "thigh_at_strike_deg", "thigh_at_toe_off_deg", "knee_at_strike_deg",
-    "peak_knee_flexion_swing_deg", "shank_at_strike_deg", "trunk_lean_deg", "contact_time_s",
-    "stride_time_s", "confidence",
-)
+STRIDES_CSV_COLUMNS = ("side", "stride", *STRIDE_TIMES, *STRIDES_CSV_METRICS)
 
 
 def to_jsonable(value):

@@ -14,6 +14,7 @@ from datetime import date
 from html import escape
 from pathlib import Path
 
+from gait.metric_catalogue import BY_KEY, CATALOGUE, COMPARED, TABLE_COLUMNS
 from gait.pipeline import GaitReport
 from gait.reference import (
     ATTRIBUTION,
@@ -37,63 +38,7 @@ from gait.report_parts import esc as _e
 from gait.report_parts import num as _num
 from gait.svgcharts import gait_cycle_chart, stride_extension_chart
 
-__all__ = ["METRICS", "SHORT", "finite_or_none", "render_html_report", "write_html_report"]
-
-# metric -> (honest name, unit, definition)
-METRICS: dict[str, tuple[str, str, str]] = {
-    "cadence_spm": ("Cadence", "steps/min", "Steps per minute counting both feet (120 ÷ the "
-                    "median stride time), as running watches report it."),
-    "peak_thigh_extension_deg": ("Peak thigh extension", "°", "How far the thigh (hip→knee "
-                                 "line) swings behind vertical at its furthest back in a "
-                                 "stride: the 'drive back'."),
-    "peak_thigh_flexion_deg": ("Peak thigh flexion", "°", "How far the thigh swings in front "
-                               "of vertical at its furthest forward: the knee drive."),
-    "thigh_rom_deg": ("Thigh range of motion", "°", "Peak thigh flexion + peak thigh "
-                      "extension: the whole arc the thigh sweeps in a stride."),
-    "peak_hip_extension_deg": ("Peak trunk–thigh extension (2D 'hip' angle)", "°",
-                               "How far the thigh goes behind the trunk line (shoulder→hip). "
-                               "Equals thigh extension minus forward trunk lean. No "
-                               "reference data exist for it."),
-    "peak_hip_flexion_deg": ("Peak trunk–thigh flexion", "°", "How far the thigh comes in "
-                             "front of the trunk line."),
-    "hip_rom_deg": ("Trunk–thigh range of motion", "°", "Peak trunk–thigh flexion + "
-                    "extension."),
-    "thigh_at_strike_deg": ("Thigh angle at foot strike", "°", "Signed thigh angle when the "
-                            "foot lands; + = knee ahead of the hip."),
-    "thigh_at_toe_off_deg": ("Thigh angle at toe-off", "°", "Signed thigh angle when the "
-                             "foot leaves the ground; − = knee behind the hip."),
-    "knee_at_strike_deg": ("Knee flexion at foot strike", "°", "180° minus the hip–knee–ankle "
-                           "angle when the foot lands; 0 = straight leg."),
-    "peak_knee_flexion_swing_deg": ("Peak knee flexion in swing", "°", "Most bent knee "
-                                    "while the foot is in the air (heel recovery)."),
-    "shank_at_strike_deg": ("Shank angle at foot strike", "°", "Knee→ankle line against "
-                            "vertical at landing; + = ankle ahead of the knee (overstride)."),
-    "trunk_lean_deg": ("Trunk lean", "°", "Hip→shoulder line against vertical, mean over "
-                       "the stride; + = leaning forward."),
-    "contact_time_s": ("Ground contact time", "s", "Foot strike to toe-off of the same foot."),
-    "stride_time_s": ("Stride time", "s", "Foot strike to the next foot strike of the same "
-                      "foot (two steps)."),
-    "confidence": ("Stride confidence", "0–1", "Mean pose-model confidence of the hip, knee "
-                   "and ankle over the stride × the share of frames measured rather than "
-                   "interpolated. Below ~0.6 treat the stride with caution."),
-}
-TABLE_COLUMNS = ("stride_time_s", "contact_time_s", "peak_thigh_extension_deg",
-                 "peak_thigh_flexion_deg", "thigh_rom_deg", "peak_hip_extension_deg",
-                 "hip_rom_deg", "knee_at_strike_deg", "peak_knee_flexion_swing_deg",
-                 "shank_at_strike_deg", "trunk_lean_deg", "confidence")
-SHORT = {"stride_time_s": "Stride s", "contact_time_s": "Contact s",
-         "peak_thigh_extension_deg": "Thigh ext °", "peak_thigh_flexion_deg": "Thigh flex °",
-         "thigh_rom_deg": "Thigh ROM °", "peak_hip_extension_deg": "Trunk–thigh ext °",
-         "hip_rom_deg": "Trunk–thigh ROM °", "knee_at_strike_deg": "Knee at strike °",
-         "peak_knee_flexion_swing_deg": "Knee swing peak °",
-         "shank_at_strike_deg": "Shank at strike °", "trunk_lean_deg": "Trunk lean °",
-         "confidence": "Conf."}
-COMPARED = ("peak_thigh_extension_deg", "peak_thigh_flexion_deg", "thigh_rom_deg",
-            "thigh_at_strike_deg", "thigh_at_toe_off_deg", "knee_at_strike_deg",
-            "peak_knee_flexion_swing_deg", "shank_at_strike_deg", "peak_hip_extension_deg",
-            "hip_rom_deg", "contact_time_s")
-
-
+__all__ = ["finite_or_none", "render_html_report", "write_html_report"]
 
 def _band(diff, metric: str = "") -> tuple[str, str]:
     """CSS class and the engine's words for an angle difference (pose-error bands;
@@ -125,7 +70,7 @@ def _card(label: str, value: str, pm: str | None, lines: list[str], ident: str =
 
 
 def _angle_card(summary: dict, near: str, metric: str, ident: str, *, sound: bool) -> str:
-    name = METRICS[metric][0]
+    name = BY_KEY[metric].name
     stat, cmp = _stat(summary, near, metric), _comparison(summary, near).get(metric)
     lines = []
     if cmp:
@@ -193,7 +138,7 @@ def _medians_table(summary: dict, near: str, far: str, *, sound: bool) -> str:
     cmp = _comparison(summary, near)
     rows = []
     for m in COMPARED:
-        name, unit, _ = METRICS[m]
+        name, unit = BY_KEY[m].name, BY_KEY[m].unit
         d = 2 if unit == "s" else 1
         c = cmp.get(m) or {}
         cls, words = _band(c.get("difference"), m) if unit == "°" and c else ("", "")
@@ -236,7 +181,7 @@ def _stride_table(report: GaitReport) -> str:
     s, st = report.summary, report.strides
     near = s.get("near_side", "left")
     order = st.assign(_k=(st["side"] != near)).sort_values(["_k", "start_s"])
-    head = "".join(f'<th title="{escape(METRICS[c][0])}">{escape(SHORT[c])}</th>'
+    head = "".join(f'<th title="{escape(BY_KEY[c].name)}">{escape(BY_KEY[c].short)}</th>'
                    for c in TABLE_COLUMNS)
     body = []
     for _, r in order.iterrows():
@@ -253,8 +198,8 @@ def _stride_table(report: GaitReport) -> str:
 
 
 def _definitions(summary: dict) -> str:
-    defs = "".join(f"<dt>{escape(n)} ({escape(u)})</dt><dd>{escape(t)}</dd>"
-                   for n, u, t in METRICS.values())
+    defs = "".join(f"<dt>{escape(m.name)} ({escape(m.unit)})</dt><dd>{escape(m.definition)}</dd>"
+                   for m in CATALOGUE)
     elite = "".join(f"<li>{_e(m.get('text'))} ({_e(m.get('source'))})</li>"
                     for m in summary.get("elite_markers") or [])
     attribution = (summary.get("reference") or {}).get("attribution") or ATTRIBUTION

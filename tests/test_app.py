@@ -17,10 +17,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Error, Metric, Success, Warning
 
+from gait.metric_catalogue import CATALOGUE
 from gait.pipeline import AnalysisOptions, analyze_track
 from gait.reference import ATTRIBUTION
 from gait.reliability import VERDICT_LABELS
-from gait.report import METRICS
 from gait.video import VideoError, probe_video
 from synthetic.runner_model import synthesize_run, to_pose_track
 from ui import state
@@ -399,8 +399,8 @@ def test_method_page_has_definitions_attribution_accuracy_and_limits():
     _no_exception(at)
     text = _markdown(at)
     assert ATTRIBUTION in text and "CC BY 4.0" in text
-    for name, unit, definition in METRICS.values():
-        assert f"- **{name}** ({unit}): {definition}" in text
+    for metric in CATALOGUE:
+        assert f"- **{metric.name}** ({metric.unit}): {metric.definition}" in text
     assert "not lab \"hip extension\"" in text
     assert "One side view" in text
     readme = (Path(APP).parent / "README.md").read_text(encoding="utf-8")

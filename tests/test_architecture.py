@@ -75,8 +75,12 @@ def test_signal_stages_never_touch_video_pose_or_store(stage):
     assert found == [], f"{stage} imports {found}"
 
 
-def test_the_progress_helper_is_a_leaf_and_the_renderer_does_not_need_the_pose_model():
-    assert not [name for name in imported_modules(ROOT / "gait" / "progress.py")
+@pytest.mark.parametrize("leaf", ["progress.py", "metric_catalogue.py"])
+def test_leaf_modules_import_nothing_of_gait(leaf):
+    assert not [name for name in imported_modules(ROOT / "gait" / leaf)
                 if name.startswith("gait")]
+
+
+def test_the_renderer_does_not_need_the_pose_model():
     for renderer in ("render.py", "render_draw.py", "render_segments.py"):
         assert importers([ROOT / "gait" / renderer], "gait.pose") == [], renderer

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from gait.metric_catalogue import BY_KEY, COMPARED, TABLE_COLUMNS
 from gait.reference import (
     difference_band,
     interpret_difference_deg,
     interpret_difference_pct,
 )
-from gait.report import METRICS, SHORT, finite_or_none
+from gait.report_parts import finite_or_none
 
 DASH = "–"
 UNSOUND = "not reliable"  # instead of a ± interval when the verdict is not_reliable
@@ -34,10 +35,6 @@ STAGE_NAMES = {"queue": "Waiting for a free analysis slot", "sample": "Drawing t
 # Overall progress: each stage's share of the bar (start, end)
 STAGE_SPANS = {"queue": (0.0, 0.0), "sample": (0.0, 0.1), "pose": (0.1, 0.8),
                "analysis": (0.8, 0.82), "render": (0.82, 1.0)}
-COMPARED = ("peak_thigh_extension_deg", "peak_thigh_flexion_deg", "thigh_rom_deg",
-            "peak_hip_extension_deg", "hip_rom_deg", "thigh_at_strike_deg",
-            "thigh_at_toe_off_deg", "knee_at_strike_deg", "peak_knee_flexion_swing_deg",
-            "shank_at_strike_deg", "trunk_lean_deg", "contact_time_s", "stride_time_s")
 
 
 finite = finite_or_none  # None for None/NaN/inf/non-numbers
@@ -69,11 +66,11 @@ def signed(value, digits: int = 1, unit: str = "") -> str:
 
 
 def metric_name(metric: str) -> str:
-    return METRICS.get(metric, (metric, "", ""))[0]
+    return BY_KEY[metric].name if metric in BY_KEY else metric
 
 
 def metric_unit(metric: str) -> str:
-    return METRICS.get(metric, ("", "", ""))[1]
+    return BY_KEY[metric].unit if metric in BY_KEY else ""
 
 
 def band_colour(difference_deg, metric: str = "") -> str:
@@ -146,12 +143,12 @@ def _angle_card(summary: dict, key: str, metric: str, label: str, sound: bool) -
         detail = (f"{leg} · {signed(row['difference'], 1, '°')} vs reference "
                   f"{num(row['reference'])}°")
         return Card(key, label, value, detail, row["interpretation"],
-                    band_colour(row["difference"], metric), METRICS[metric][2])
+                    band_colour(row["difference"], metric), BY_KEY[metric].definition)
     if metric in ("peak_hip_extension_deg", "peak_hip_flexion_deg", "hip_rom_deg"):
         detail, words = f"{leg} · 2D hip angle", "No reference data exist for this angle."
     else:
         detail, words = f"{leg} · no reference", "No reference: the running speed is unknown."
-    return Card(key, label, value, detail, words, "gray", METRICS[metric][2])
+    return Card(key, label, value, detail, words, "gray", BY_KEY[metric].definition)
 
 
 def headline_cards(summary: dict, *, sound: bool = True) -> list[Card]:
@@ -166,7 +163,7 @@ def headline_cards(summary: dict, *, sound: bool = True) -> list[Card]:
         (f"{signed(cad_row['difference'], 0)} vs reference {num(cad_row['reference'], 0)}"
          if cad_row else "no reference"),
         cad_row["interpretation"] if cad_row else "No reference: the running speed is unknown.",
-        "gray", METRICS["cadence_spm"][2])]
+        "gray", BY_KEY["cadence_spm"].definition)]
     cards.append(_angle_card(summary, "thigh_extension", "peak_thigh_extension_deg",
                              "Peak thigh extension", sound))
     cards.append(_angle_card(summary, "thigh_rom", "thigh_rom_deg", "Thigh range", sound))
@@ -245,11 +242,7 @@ def comparison_table(summary: dict, *, sound: bool = True) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-STRIDE_TABLE_COLUMNS = ("side", "stride", "start_s", "peak_thigh_extension_deg",
-                        "peak_hip_extension_deg", "peak_thigh_flexion_deg", "thigh_rom_deg",
-                        "hip_rom_deg", "knee_at_strike_deg", "peak_knee_flexion_swing_deg",
-                        "shank_at_strike_deg", "trunk_lean_deg", "stride_time_s",
-                        "contact_time_s", "confidence")
+STRIDE_TABLE_COLUMNS = ("side", "stride", "start_s", *TABLE_COLUMNS)
 
 
 def stride_table(strides: pd.DataFrame) -> pd.DataFrame:
@@ -264,7 +257,7 @@ def stride_table(strides: pd.DataFrame) -> pd.DataFrame:
         elif col.endswith("_s"):
             table[col] = table[col].round(3)
     names = {"side": "Leg", "stride": "Stride", "start_s": "Starts at s",
-             **{c: SHORT[c] for c in cols if c in SHORT}}
+             **{c: BY_KEY[c].short for c in cols if c in BY_KEY}}
     return table.rename(columns=names)
 
 

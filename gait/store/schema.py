@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from gait.metric_catalogue import PER_STRIDE, STRIDE_TIMES
 from gait.store.errors import SchemaTooNew
 
 metadata = MetaData()
@@ -88,13 +89,7 @@ analyses = Table(
     Column("delete_hash", String(64)),
 )
 
-STRIDE_COLUMNS = (
-    "start_s", "end_s", "toe_off_s", "stride_time_s", "contact_time_s",
-    "peak_hip_extension_deg", "peak_thigh_extension_deg", "peak_hip_flexion_deg",
-    "peak_thigh_flexion_deg", "hip_rom_deg", "thigh_rom_deg", "thigh_at_strike_deg",
-    "thigh_at_toe_off_deg", "knee_at_strike_deg", "peak_knee_flexion_swing_deg",
-    "shank_at_strike_deg", "trunk_lean_deg", "confidence",
-)
+STRIDE_COLUMNS = (*STRIDE_TIMES, *PER_STRIDE)  # gait.metric_catalogue
 
 strides = Table(
     "strides", metadata,
