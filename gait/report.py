@@ -14,14 +14,13 @@ from datetime import date
 from html import escape
 from pathlib import Path
 
-from gait.metric_catalogue import BY_KEY, CATALOGUE, COMPARED, TABLE_COLUMNS
+from gait.headline import TRUNK_THIGH_METRICS, Figure, Headline, headline
+from gait.metric_catalogue import BY_KEY, CATALOGUE, TABLE_COLUMNS
 from gait.pipeline import GaitReport
 from gait.reference import (
     ATTRIBUTION,
     LIKELY_DEG,
     NOISE_DEG,
-    difference_band,
-    interpret_difference_deg,
     reference_at,
 )
 from gait.reliability import NOT_RELIABLE, reliability_of
@@ -40,25 +39,6 @@ from gait.svgcharts import gait_cycle_chart, stride_extension_chart
 
 __all__ = ["finite_or_none", "render_html_report", "write_html_report"]
 
-def _band(diff, metric: str = "") -> tuple[str, str]:
-    """CSS class and the engine's words for an angle difference (pose-error bands;
-    `metric` names a reference comparison, whose extension read short gets the wider band
-    of gait.reference.noise_band_deg)."""
-    d = finite_or_none(diff)
-    if d is None:
-        return "", DASH
-    return f"band-{difference_band(metric, d)}", interpret_difference_deg(d, metric=metric)
-
-
-def _stat(summary: dict, side: str, metric: str) -> dict:
-    return (summary.get("per_side") or {}).get(side, {}).get(metric) or {}
-
-
-def _comparison(summary: dict, side: str) -> dict[str, dict]:
-    rows = ((summary.get("reference") or {}).get("comparison") or {}).get(side) or []
-    return {r.get("metric"): r for r in rows}
-
-
 def _card(label: str, value: str, pm: str | None, lines: list[str], ident: str = "") -> str:
     """One headline card; `pm` is the ± half-width, or UNSOUND to say it is not reliable."""
     pm_html = ("" if not pm or pm == DASH else f' <span class="pm unsound">({UNSOUND})</span>'
@@ -69,51 +49,49 @@ def _card(label: str, value: str, pm: str | None, lines: list[str], ident: str =
             f'<div class="value">{value}{pm_html}</div>{body}</div>')
 
 
-def _angle_card(summary: dict, near: str, metric: str, ident: str, *, sound: bool) -> str:
-    name = BY_KEY[metric].name
-    stat, cmp = _stat(summary, near, metric), _comparison(summary, near).get(metric)
+def _words(band: str, words: str) -> str:
+    """The meaning of a difference, coloured by its band (`gait.headline`)."""
+    return f'<span class="band-{band}">{escape(words)}</span>' if band else escape(words)
+
+
+def _angle_card(figure: Figure, ident: str, *, sound: bool) -> str:
+    name = BY_KEY[figure.metric].name
     lines = []
-    if cmp:
-        diff = finite_or_none(cmp.get("difference"))
-        cls, words = _band(diff, metric)
-        more = "" if diff is None else " more" if diff > 0 else " less"
-        lines.append(f"Reference {_num(cmp.get('reference'))}° (you: "
-                     f"{_num(None if diff is None else abs(diff))}°{more})")
-        lines.append(f'<span class="{cls}">{escape(words)}</span>')
-    elif metric.startswith(("peak_hip", "hip_")):
+    if figure.compared:
+        diff = figure.difference
+        more = " more" if diff > 0 else " less"
+        lines.append(f"Reference {_num(figure.reference)}° (you: {_num(abs(diff))}°{more})")
+        lines.append(_words(figure.band, figure.words))
+    elif figure.metric in TRUNK_THIGH_METRICS:
         lines.append("No reference exists for the trunk–thigh angle.")
     else:
         lines.append("No reference (running speed unknown).")
-    value, ci = _num(stat.get("median")), _num(stat.get("ci95"))
-    return _card(f"{escape(name)}, {escape(near)} (near) leg, median",
+    value, ci = _num(figure.median), _num(figure.ci95)
+    return _card(f"{escape(name)}, {escape(figure.side)} (near) leg, median",
                  f"{value}°" if value != DASH else DASH,
                  UNSOUND if not sound and value != DASH else f"{ci}°" if ci != DASH else None,
                  lines, ident)
 
 
 def _headline(summary: dict, *, sound: bool) -> str:
-    """Headline cards and the medians table; `sound` False: no ± (not reliable)."""
-    near, far = summary.get("near_side", "left"), summary.get("far_side", "right")
+    """Headline cards and the medians table (`gait.headline`); `sound` False: no ±."""
+    top = headline(summary, sound=sound)
+    near, far = top.near_side, top.far_side
     ref = summary.get("reference") or {}
     ref_cad = (ref.get("values") or {}).get("cadence_spm")
-    cards = [_card("Cadence", f'<span id="headline-cadence">{_num(summary.get("cadence_spm"), 0)}'
+    cards = [_card("Cadence", f'<span id="headline-cadence">{_num(top.cadence.median, 0)}'
                    '</span><span class="unit"> steps/min</span>',
-                   _num(summary.get("cadence_ci95_spm")) if sound else UNSOUND,
+                   _num(top.cadence.ci95) if sound else UNSOUND,
                    [f"Reference at this speed: {_num(ref_cad, 0)} steps/min"], "card-cadence")]
-    cards.append(_angle_card(summary, near, "peak_thigh_extension_deg", "card-extension",
-                             sound=sound))
-    cards.append(_angle_card(summary, near, "thigh_rom_deg", "card-thigh-rom",
-                             sound=sound))
-    cards.append(_angle_card(summary, near, "hip_rom_deg", "card-hip-rom",
-                             sound=sound))
-    sym = summary.get("symmetry") or {}
-    ext = (sym.get("peak_thigh_extension_deg") or {}).get("left_minus_right")
-    ct = (sym.get("contact_time_s") or {}).get("symmetry_index_pct")
-    cls, words = _band(ext)
+    idents = {"peak_thigh_extension_deg": "card-extension", "thigh_rom_deg": "card-thigh-rom",
+              "hip_rom_deg": "card-hip-rom"}
+    cards += [_angle_card(figure, idents[figure.metric], sound=sound) for figure in top.angles]
+    sym = top.symmetry
+    ext = _num(sym.difference_deg)
     cards.append(_card("Left − right: peak thigh extension",
-                       f"{_num(ext)}°" if _num(ext) != DASH else DASH, None,
-                       [f'<span class="{cls}">{escape(words)}</span>',
-                        f"Contact time left vs right: {_num(ct)} %",
+                       f"{ext}°" if ext != DASH else DASH, None,
+                       [_words(sym.band, sym.words or DASH),
+                        f"Contact time left vs right: {_num(sym.contact_time_index_pct)} %",
                         f"The far ({_e(far)}) leg is partly hidden, so its values are less "
                         "certain."], "card-symmetry"))
     src = str(summary.get("speed_source") or "unknown")
@@ -131,32 +109,29 @@ def _headline(summary: dict, *, sound: bool) -> str:
                         + (' <span class="tag warn">clamped</span>' if ref.get("clamped")
                            else "")], "card-speed"))
     return (f'<div class="cards">{"".join(cards)}</div><p class="note">{setup}</p>'
-            f"{_medians_table(summary, near, far, sound=sound)}")
+            f"{_medians_table(top)}")
 
 
-def _medians_table(summary: dict, near: str, far: str, *, sound: bool) -> str:
-    cmp = _comparison(summary, near)
+def _medians_table(top: Headline) -> str:
     rows = []
-    for m in COMPARED:
-        name, unit = BY_KEY[m].name, BY_KEY[m].unit
+    for near_figure, far_figure in top.rows:
+        name, unit = BY_KEY[near_figure.metric].name, BY_KEY[near_figure.metric].unit
         d = 2 if unit == "s" else 1
-        c = cmp.get(m) or {}
-        cls, words = _band(c.get("difference"), m) if unit == "°" and c else ("", "")
-        if unit != "°" and c:
-            words = c.get("interpretation") or ""
-        cells = [f"{_num(_stat(summary, s, m).get('median'), d)} "
-                 + (f"± {_num(_stat(summary, s, m).get('ci95'), d)}" if sound else f"({UNSOUND})")
-                 for s in (near, far)]
-        diff = finite_or_none(c.get("difference"))
+        cells = [f"{_num(f.median, d)} "
+                 + (f"± {_num(f.ci95, d)}" if top.sound else f"({UNSOUND})")
+                 for f in (near_figure, far_figure)]
+        diff = near_figure.difference
+        words = near_figure.words if near_figure.compared else ""
+        cls = f"band-{near_figure.band}" if near_figure.band else ""
         rows.append(f'<tr><td class="l">{escape(name)} ({unit})</td><td>{cells[0]}</td>'
-                    f"<td>{cells[1]}</td><td>{_num(c.get('reference'), d)}</td>"
+                    f"<td>{cells[1]}</td><td>{_num(near_figure.reference, d)}</td>"
                     f"<td>{'+' if diff is not None and diff > 0 else ''}{_num(diff, d)}"
                     f'</td><td class="l {cls}">{escape(words or DASH)}</td></tr>')
-    interval = "± 95 % interval" if sound else f"({UNSOUND}: no interval)"
+    interval = "± 95 % interval" if top.sound else f"({UNSOUND}: no interval)"
     return ('<div class="scroll"><table id="medians"><thead><tr><th class="l">Median '
-            f"{interval}</th><th>{_e(near)} (near)</th><th>{_e(far)} (far)</th><th>Reference"
-            "</th><th>Near − ref</th><th class=\"l\">Meaning</th></tr></thead><tbody>"
-            f'{"".join(rows)}</tbody></table></div>')
+            f"{interval}</th><th>{_e(top.near_side)} (near)</th><th>{_e(top.far_side)} "
+            "(far)</th><th>Reference</th><th>Near − ref</th><th class=\"l\">Meaning</th>"
+            f'</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
 
 
 def _charts(report: GaitReport) -> tuple[str, str]:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from gait.headline import TRUNK_THIGH_METRICS, Figure, headline
 from gait.metric_catalogue import BY_KEY, COMPARED, TABLE_COLUMNS
 from gait.reference import (
-    difference_band,
     interpret_difference_deg,
     interpret_difference_pct,
 )
@@ -73,15 +73,6 @@ def metric_unit(metric: str) -> str:
     return BY_KEY[metric].unit if metric in BY_KEY else ""
 
 
-def band_colour(difference_deg, metric: str = "") -> str:
-    """Streamlit markdown colour of an angle difference's band (as in the HTML report);
-    `metric` names a reference comparison (extension read short gets the wider band)."""
-    d = finite(difference_deg)
-    if d is None:
-        return "gray"
-    return {"noise": "green", "possible": "orange", "likely": "red"}[difference_band(metric, d)]
-
-
 def interpretation(metric: str, difference, reference) -> str:
     d = finite(difference)
     if d is None:
@@ -120,11 +111,6 @@ def _stat(summary: dict, side: str, metric: str) -> dict:
     return ((summary.get("per_side") or {}).get(side) or {}).get(metric) or {}
 
 
-def comparison_rows(summary: dict, side: str) -> dict[str, dict]:
-    rows = ((summary.get("reference") or {}).get("comparison") or {}).get(side) or []
-    return {r["metric"]: r for r in rows}
-
-
 def _pm(ci: float | None, sound: bool, digits: int = 1, unit: str = "°") -> str:
     """' ± 1.2°', or ' (not reliable)' when the figures are not sound."""
     if not sound:
@@ -132,53 +118,46 @@ def _pm(ci: float | None, sound: bool, digits: int = 1, unit: str = "°") -> str
     return f" ± {ci:.{digits}f}{unit}" if ci is not None else ""
 
 
-def _angle_card(summary: dict, key: str, metric: str, label: str, sound: bool) -> Card:
-    near = summary.get("near_side", "")
-    stat = _stat(summary, near, metric)
-    ci = finite(stat.get("ci95"))
-    value = num(stat.get("median"), 1, "°") + _pm(ci, sound)
-    row = comparison_rows(summary, near).get(metric)
-    leg = f"{near} (near) leg"
-    if row:
-        detail = (f"{leg} · {signed(row['difference'], 1, '°')} vs reference "
-                  f"{num(row['reference'])}°")
-        return Card(key, label, value, detail, row["interpretation"],
-                    band_colour(row["difference"], metric), BY_KEY[metric].definition)
-    if metric in ("peak_hip_extension_deg", "peak_hip_flexion_deg", "hip_rom_deg"):
-        detail, words = f"{leg} · 2D hip angle", "No reference data exist for this angle."
-    else:
-        detail, words = f"{leg} · no reference", "No reference: the running speed is unknown."
-    return Card(key, label, value, detail, words, "gray", BY_KEY[metric].definition)
+BAND_COLOURS = {"noise": "green", "possible": "orange", "likely": "red"}
+
+
+def _angle_card(figure: Figure, key: str, label: str, sound: bool) -> Card:
+    value = num(figure.median, 1, "°") + _pm(figure.ci95, sound)
+    leg = f"{figure.side} (near) leg"
+    if figure.compared:
+        detail = (f"{leg} · {signed(figure.difference, 1, '°')} vs reference "
+                  f"{num(figure.reference)}°")
+        return Card(key, label, value, detail, figure.words,
+                    BAND_COLOURS.get(figure.band, "gray"), BY_KEY[figure.metric].definition)
+    kind = "2D hip angle" if figure.metric in TRUNK_THIGH_METRICS else "no reference"
+    return Card(key, label, value, f"{leg} · {kind}", figure.words, "gray",
+                BY_KEY[figure.metric].definition)
 
 
 def headline_cards(summary: dict, *, sound: bool = True) -> list[Card]:
-    """Cadence, near-leg peak thigh extension, thigh and trunk–thigh ranges, symmetry.
-    `sound` False (verdict not_reliable): "(not reliable)" instead of every ±."""
-    near, far = summary.get("near_side", ""), summary.get("far_side", "")
-    ci = finite(summary.get("cadence_ci95_spm"))
-    cadence = num(summary.get("cadence_spm"), 0) + _pm(ci, sound, 0, "")
-    cad_row = comparison_rows(summary, near).get("cadence_spm")
+    """Cadence, near-leg peak thigh extension, thigh and trunk–thigh ranges, symmetry
+    (`gait.headline`). `sound` False (verdict not_reliable): "(not reliable)" instead of
+    every ±."""
+    top = headline(summary, sound=sound)
+    cadence = top.cadence
     cards = [Card(
-        "cadence", "Cadence, steps/min", cadence,
-        (f"{signed(cad_row['difference'], 0)} vs reference {num(cad_row['reference'], 0)}"
-         if cad_row else "no reference"),
-        cad_row["interpretation"] if cad_row else "No reference: the running speed is unknown.",
-        "gray", BY_KEY["cadence_spm"].definition)]
-    cards.append(_angle_card(summary, "thigh_extension", "peak_thigh_extension_deg",
-                             "Peak thigh extension", sound))
-    cards.append(_angle_card(summary, "thigh_rom", "thigh_rom_deg", "Thigh range", sound))
-    cards.append(_angle_card(summary, "hip_rom", "hip_rom_deg", "Trunk–thigh range", sound))
-    diff = ((summary.get("symmetry") or {}).get("peak_thigh_extension_deg") or {}).get(
-        "left_minus_right")
-    cis = [finite(_stat(summary, s, "peak_thigh_extension_deg").get("ci95")) for s in (near, far)]
-    sym_ci = math.hypot(*cis) if None not in cis else None
+        "cadence", "Cadence, steps/min", num(cadence.median, 0) + _pm(cadence.ci95, sound, 0, ""),
+        (f"{signed(cadence.difference, 0)} vs reference {num(cadence.reference, 0)}"
+         if cadence.compared else "no reference"),
+        cadence.words, "gray", BY_KEY["cadence_spm"].definition)]
+    labels = {"peak_thigh_extension_deg": ("thigh_extension", "Peak thigh extension"),
+              "thigh_rom_deg": ("thigh_rom", "Thigh range"),
+              "hip_rom_deg": ("hip_rom", "Trunk–thigh range")}
+    cards += [_angle_card(figure, *labels[figure.metric], sound) for figure in top.angles]
+    sym = top.symmetry
     cards.append(Card(
         "symmetry", "Left − right",
-        signed(diff, 1, "°") + _pm(sym_ci, sound),
-        f"peak thigh extension · far leg: {far}",
-        f"{interpretation('x_deg', diff, None)}; the far leg reads 3–5° low",
-        band_colour(diff), "Left minus right median peak thigh extension. From one side view "
-        "the far leg reads 3–5° low: film a pass in each direction to compare legs."))
+        signed(sym.difference_deg, 1, "°") + _pm(sym.ci95_deg, sound),
+        f"peak thigh extension · far leg: {top.far_side}",
+        f"{sym.words or DASH}; the far leg reads 3–5° low",
+        BAND_COLOURS.get(sym.band, "gray"), "Left minus right median peak thigh extension. "
+        "From one side view the far leg reads 3–5° low: film a pass in each direction to "
+        "compare legs."))
     return cards
 
 
@@ -221,24 +200,25 @@ def cleaning_sentences(summary: dict) -> list[str]:
 def comparison_table(summary: dict, *, sound: bool = True) -> pd.DataFrame:
     """Both legs' medians ± ci95 next to the reference (difference for the near leg);
     `sound` False: "(not reliable)" instead of the ±."""
-    near, far = summary.get("near_side", ""), summary.get("far_side", "")
-    rows_ref = comparison_rows(summary, near)
+    top = headline(summary, sound=sound)
+    near, far = top.near_side, top.far_side
     rows = []
-    for metric in ("cadence_spm", *COMPARED):
+    for near_figure, far_figure in ((top.cadence, top.cadence), *top.rows):
+        metric = near_figure.metric
         unit = metric_unit(metric)
         digits = 0 if metric == "cadence_spm" else 3 if unit == "s" else 1
         if metric == "cadence_spm":
-            near_v = far_v = num(summary.get("cadence_spm"), 0)
+            near_v = far_v = num(near_figure.median, 0)
         else:
-            near_v, far_v = (f"{num(_stat(summary, s, metric).get('median'), digits)} "
-                             + (f"± {num(_stat(summary, s, metric).get('ci95'), digits)}"
-                                if sound else f"({UNSOUND})") for s in (near, far))
-        ref = rows_ref.get(metric) or {}
+            near_v, far_v = (f"{num(f.median, digits)} "
+                             + (f"± {num(f.ci95, digits)}" if sound else f"({UNSOUND})")
+                             for f in (near_figure, far_figure))
+        meaning = (near_figure.words if near_figure.compared
+                   else "no reference for trunk–thigh" if "hip" in metric else DASH)
         rows.append({"measure": f"{metric_name(metric)} ({unit})", f"{near} (near)": near_v,
-                     f"{far} (far)": far_v, "reference": num(ref.get("reference"), digits),
-                     "near − reference": signed(ref.get("difference"), digits),
-                     "meaning": ref.get("interpretation") or (
-                         "no reference for trunk–thigh" if "hip" in metric else DASH)})
+                     f"{far} (far)": far_v, "reference": num(near_figure.reference, digits),
+                     "near − reference": signed(near_figure.difference, digits),
+                     "meaning": meaning or DASH})
     return pd.DataFrame(rows)
 
 

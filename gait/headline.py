@@ -1,0 +1,136 @@
+"""The headline of an analysis, decided once for every surface: the app's cards and
+comparison table and the HTML report's cards and medians table render these figures
+and only format them.
+
+A `Figure` is one metric of one leg: its median and 95 % interval, the speed-matched
+reference it is compared with, the difference (runner − reference), the band of that
+difference ("noise", "possible", "likely"; angles only, from `gait.reference`) and the
+difference in plain words, or why there is no comparison. Values come from the
+analysis's summary as it was saved (its reference comparison is the one used then).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from gait.metric_catalogue import BY_KEY, COMPARED
+from gait.reference import difference_band, interpret_difference_deg, interpret_difference_pct
+from gait.report_parts import finite_or_none
+
+HEADLINE_ANGLES = ("peak_thigh_extension_deg", "thigh_rom_deg", "hip_rom_deg")
+TRUNK_THIGH_METRICS = ("peak_hip_extension_deg", "peak_hip_flexion_deg", "hip_rom_deg")
+NO_TRUNK_THIGH_REFERENCE = "No reference data exist for this angle."
+NO_SPEED_REFERENCE = "No reference: the running speed is unknown."
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One metric of one leg (see the module docstring); None where unknown."""
+
+    metric: str
+    side: str
+    median: float | None
+    ci95: float | None
+    reference: float | None = None
+    difference: float | None = None
+    band: str = ""
+    words: str = ""
+
+    @property
+    def compared(self) -> bool:
+        return self.reference is not None and self.difference is not None
+
+
+@dataclass(frozen=True)
+class Symmetry:
+    """Left − right median peak thigh extension (°), its 95 % interval from both legs'
+    intervals, its band and words; and the contact-time symmetry index (%)."""
+
+    difference_deg: float | None
+    ci95_deg: float | None
+    band: str
+    words: str
+    contact_time_index_pct: float | None
+
+
+@dataclass(frozen=True)
+class Headline:
+    """What every surface shows first. `sound` False (verdict not reliable): surfaces
+    show "not reliable" instead of every ±."""
+
+    near_side: str
+    far_side: str
+    sound: bool
+    cadence: Figure
+    angles: tuple[Figure, ...]  # HEADLINE_ANGLES, near leg
+    symmetry: Symmetry
+    rows: tuple[tuple[Figure, Figure], ...]  # (near, far) for each COMPARED metric
+
+
+def _comparison(summary: dict, side: str) -> dict[str, dict]:
+    rows = ((summary.get("reference") or {}).get("comparison") or {}).get(side) or []
+    return {row.get("metric"): row for row in rows}
+
+
+def _stat(summary: dict, side: str, metric: str) -> dict:
+    return ((summary.get("per_side") or {}).get(side) or {}).get(metric) or {}
+
+
+def difference_words(metric: str, difference: float | None, reference: float | None) -> str:
+    """The meaning of runner − reference: angle bands (with the pose model's extension
+    bias where it applies), or a percentage band for times and cadence; "" if unknown."""
+    d = finite_or_none(difference)
+    if d is None:
+        return ""
+    if BY_KEY.get(metric) is not None and BY_KEY[metric].unit == "°":
+        return interpret_difference_deg(d, metric=metric)
+    ref = finite_or_none(reference)
+    return interpret_difference_pct(100 * d / ref) if ref else ""
+
+
+def figure(summary: dict, side: str, metric: str) -> Figure:
+    """One leg's figure for `metric`, with its reference comparison when there is one."""
+    if metric == "cadence_spm":
+        median, ci95 = (finite_or_none(summary.get(key))
+                        for key in ("cadence_spm", "cadence_ci95_spm"))
+    else:
+        stat = _stat(summary, side, metric)
+        median, ci95 = finite_or_none(stat.get("median")), finite_or_none(stat.get("ci95"))
+    row = _comparison(summary, side).get(metric)
+    reference = finite_or_none((row or {}).get("reference"))
+    difference = finite_or_none((row or {}).get("difference"))
+    if reference is None or difference is None:
+        words = (NO_TRUNK_THIGH_REFERENCE if metric in TRUNK_THIGH_METRICS
+                 else NO_SPEED_REFERENCE)
+        return Figure(metric, side, median, ci95, words=words)
+    angle = BY_KEY[metric].unit == "°"
+    band = (row.get("band") or difference_band(metric, difference)) if angle else ""
+    words = row.get("interpretation") or difference_words(metric, difference, reference)
+    return Figure(metric, side, median, ci95, reference, difference, band, words)
+
+
+def symmetry(summary: dict, near: str, far: str) -> Symmetry:
+    sym = summary.get("symmetry") or {}
+    diff = finite_or_none((sym.get("peak_thigh_extension_deg") or {}).get("left_minus_right"))
+    cis = [finite_or_none(_stat(summary, side, "peak_thigh_extension_deg").get("ci95"))
+           for side in (near, far)]
+    return Symmetry(
+        difference_deg=diff,
+        ci95_deg=math.hypot(*cis) if None not in cis else None,
+        band="" if diff is None else difference_band("", diff),
+        words="" if diff is None else interpret_difference_deg(diff),
+        contact_time_index_pct=finite_or_none(
+            (sym.get("contact_time_s") or {}).get("symmetry_index_pct")))
+
+
+def headline(summary: dict, *, sound: bool = True) -> Headline:
+    """The headline of a saved or fresh analysis summary."""
+    near, far = summary.get("near_side") or "", summary.get("far_side") or ""
+    return Headline(
+        near_side=near, far_side=far, sound=sound,
+        cadence=figure(summary, near, "cadence_spm"),
+        angles=tuple(figure(summary, near, metric) for metric in HEADLINE_ANGLES),
+        symmetry=symmetry(summary, near, far),
+        rows=tuple((figure(summary, near, metric), figure(summary, far, metric))
+                   for metric in COMPARED))
