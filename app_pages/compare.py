@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from gait.reference import reference_at
+from gait.reference import BANDS_TEXT, FAR_LEG_LOW_TEXT, NOISE_TEXT, reference_at
 from gait.reliability import CARE, NOT_RELIABLE, VERDICT_LABELS, reliability_of
 from ui import state
 from ui.figures import PLOTLY_CONFIG, compare_cycle_chart, compare_stride_chart
@@ -64,8 +64,8 @@ if a.id == b.id and side_a == side_b:
 notes = []
 for tag, summary, side in (("A", sa, side_a), ("B", sb, side_b)):
     if side != summary["near_side"]:
-        notes.append(f"{tag} shows the far ({side}) leg, which reads 3–5° less thigh extension "
-                     "than a near leg: compare near legs where you can.")
+        notes.append(f"{tag} shows the far ({side}) leg, which reads {FAR_LEG_LOW_TEXT} less "
+                     "thigh extension than a near leg: compare near legs where you can.")
 ref_a, ref_b = sa.get("reference") or {}, sb.get("reference") or {}
 if ref_a and ref_b and abs(ref_a["speed_mps_used"] - ref_b["speed_mps_used"]) > 0.25:
     notes.append(f"The runs are at different speeds (reference {ref_a['speed_mps_used']:.1f} vs "
@@ -78,8 +78,8 @@ differences = difference_rows(sa, sb, side_a=side_a, side_b=side_b, sound=sound)
 st.dataframe(differences, hide_index=True, key="compare_table",
              height=TABLE_ROW_PX * (len(differences) + 1) + 3,
              column_config={"measure": st.column_config.TextColumn(pinned=True)})
-st.caption("± = combined 95 % uncertainty of the two medians. Angle differences below 5° are "
-           "within pose-measurement noise, 5–10° possible, over 10° likely real.")
+st.caption(f"± = combined 95 % uncertainty of the two medians. Angle differences: "
+           f"{BANDS_TEXT}.")
 
 measure = st.radio(
     "Hip measure", list(HIP_MEASURES), horizontal=True, key="compare_measure",
@@ -110,4 +110,4 @@ with knee_col:
         entries, part="knee", reference_curve=reference.knee_curve_deg if reference else None),
         key="compare_cycle_knee", config=PLOTLY_CONFIG)
 st.caption("Mean over strides (bold) ± one SD (shaded); dashed grey: A's speed-matched "
-           "reference ± 5°.")
+           f"reference {NOISE_TEXT}.")

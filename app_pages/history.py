@@ -7,6 +7,7 @@ saved from this browser tab, or — for the coach, after the passcode — any sq
 
 import streamlit as st
 
+from gait.reference import FAR_LEG_LOW_TEXT, NOISE_TEXT
 from gait.store import StoreError
 from ui import saved, state
 from ui.figures import PLOTLY_CONFIG
@@ -47,7 +48,7 @@ st.markdown(f"### {md_escape(choices[token])}")
 st.caption(f"{len(history)} saved analys{'is' if len(history) == 1 else 'es'}, "
            f"{history['recorded_on'].iloc[0]} to {history['recorded_on'].iloc[-1]}. "
            "Filled points: the leg nearest the camera; hollow: the far leg, which reads "
-           "3–5° low. Compare near legs, at similar speeds.")
+           f"{FAR_LEG_LOW_TEXT} low. Compare near legs, at similar speeds.")
 
 st.plotly_chart(thigh_extension_trend(history), key="trend_thigh", config=PLOTLY_CONFIG)
 left, right = st.columns(2)
@@ -55,7 +56,7 @@ left.plotly_chart(cadence_trend(history), key="trend_cadence", config=PLOTLY_CON
 right.plotly_chart(symmetry_trend(history), key="trend_symmetry", config=PLOTLY_CONFIG)
 st.caption("Peak thigh extension = how far the thigh swings behind vertical (2D, not lab "
            "hip extension; see Method). Grey: the reference of experienced runners at each "
-           "run's speed ± 5° measurement noise. Symmetry from one side view carries the "
+           f"run's speed {NOISE_TEXT} measurement noise. Symmetry from one side view carries the "
            "near/far bias: film both directions to compare legs.")
 
 st.subheader("Before and after")

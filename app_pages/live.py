@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 import streamlit as st
 
 from gait.live_camera import LiveCamera
+from gait.reference import NOISE_TEXT
 from ui import saved
 from ui.figures import PLOTLY_CONFIG
 from ui.inputs import SPEED_UNITS, InputError, build_options
@@ -112,10 +113,10 @@ def live_figures() -> None:
              ("°" if last else ""),
              help="Last stride: degrees the near thigh goes behind vertical (2D, not lab "
                   "hip extension).")
-    c.caption(f"last stride · reference {num(ref.get('peak_thigh_extension_deg'))}° ± 5°")
+    c.caption(f"last stride · reference {num(ref.get('peak_thigh_extension_deg'))}° {NOISE_TEXT}")
     d.metric("Hip range", num(last.get("thigh_rom_deg")) + ("°" if last else ""),
              help="Last stride: the near thigh's range of motion (front to back).")
-    d.caption(f"last stride · reference {num(ref.get('thigh_rom_deg'))}° ± 5°")
+    d.caption(f"last stride · reference {num(ref.get('thigh_rom_deg'))}° {NOISE_TEXT}")
     if figures.message:
         st.info(figures.message)
     st.plotly_chart(thigh_trace(figures.trace, near_side=figures.near_side,

@@ -9,6 +9,7 @@ from gait.reference import (
     ATTRIBUTION,
     ELITE_MARKERS,
     EXTENSION_POSE_BIAS_DEG,
+    FAR_LEG_LOW_TEXT,
     LIKELY_DEG,
     NOISE_DEG,
     REFERENCE_SPEEDS_MPS,
@@ -90,10 +91,10 @@ else:
             "`scripts/accuracy.py` measures it on synthetic clips with known truth.")
 
 st.header("Limits")
-st.markdown("""
+st.markdown(f"""
 - **One side view.** The far leg is seen through the near one: on clips with known truth it
-  read 3–5° less thigh extension than the near leg. To compare your legs, film one pass in each
-  direction and compare each leg while it is the near leg (Compare page).
+  read {FAR_LEG_LOW_TEXT} less thigh extension than the near leg. To compare your legs, film one
+  pass in each direction and compare each leg while it is the near leg (Compare page).
 - **Camera.** A panning or hand-held camera, or one filmed at an angle, distorts 2D angles;
   keep it fixed, side-on, at hip height.
 - **Pose model error.** BlazePose can mix up the legs where they cross (repaired, and reported)

@@ -5,6 +5,7 @@ coach passcode (HIPDRIVE_COACH_PASSCODE or `coach_passcode` in Streamlit secrets
 
 import streamlit as st
 
+from gait.reference import FAR_LEG_LOW_TEXT
 from gait.store import StoreError
 from ui import saved
 from ui.tables import squad_table
@@ -65,7 +66,7 @@ else:
     st.caption("Click a column header to sort. Figures are the latest analysis's stride "
                "medians; ext. = peak thigh extension (degrees behind vertical, 2D); the "
                "reference is experienced runners at that run's speed. The far leg reads "
-               "3–5° low: compare each athlete's near leg.")
+               f"{FAR_LEG_LOW_TEXT} low: compare each athlete's near leg.")
 
 with st.expander("Delete a saved analysis"):
     st.markdown("Paste the analysis's link (or its token), e.g. when an athlete asks for "

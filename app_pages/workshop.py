@@ -8,6 +8,7 @@ presenter's key: keep it off the projector's address bar if the room must not cl
 import segno
 import streamlit as st
 
+from gait.reference import NOISE_TEXT
 from gait.store import StoreError
 from gait.store.workshops import board, close_workshop, create_workshop, find_workshop
 from ui import saved
@@ -115,7 +116,7 @@ def live_board() -> None:
     st.plotly_chart(hip_drive_board(table), key="board_hip", config=PLOTLY_CONFIG)
     st.plotly_chart(cadence_board(table), key="board_cadence", config=PLOTLY_CONFIG)
     st.caption("Orange: each runner's median over strides; grey: the reference of "
-               "experienced runners at their speed ± 5° (measurement noise). A 2D thigh "
+               f"experienced runners at their speed {NOISE_TEXT} (measurement noise). A 2D thigh "
                "angle from a phone, not lab hip extension.")
 
 

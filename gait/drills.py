@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from gait.reference import NOISE_DEG, noise_band_deg
+from gait.reference import LIKELY_DEG, NOISE_DEG, noise_band_deg
 
 
 @dataclass(frozen=True)
@@ -92,13 +92,14 @@ def suggest_drills(*, near_medians: dict, reference_values: dict, cadence_spm: f
             "Practises pulling the foot back under the hips before touchdown.",
             "B-skip quality is associated with sprint time (2025; association only).",
             "limited", "2–3 × 20 m [M]"))
-    if thigh_extension_asymmetry_deg is not None and abs(thigh_extension_asymmetry_deg) > 10:
+    if (thigh_extension_asymmetry_deg is not None
+            and abs(thigh_extension_asymmetry_deg) > LIKELY_DEG):
         weaker = "left" if thigh_extension_asymmetry_deg < 0 else "right"
         drills.append(Drill(
             "single_leg_strength", f"Single-leg work on the {weaker} side (split squat, "
             "single-leg RDL)",
             f"Peak thigh extension differs by {abs(thigh_extension_asymmetry_deg):.0f}° between "
-            "legs (> 10°, likely real; far-leg values are less certain).",
+            f"legs (> {LIKELY_DEG:g}°, likely real; far-leg values are less certain).",
             "A side-to-side difference this large is worth checking with a coach or physio.",
             "No trial links 2D thigh-angle asymmetry to a drill; coaching convention.",
             "coaching convention", "2–3 × 8 per side, 2 times a week [M]"))

@@ -8,6 +8,7 @@ import numpy as np
 
 from gait.kinematics import Geometry
 from gait.people import MIN_FRAMES_WITH_OTHERS
+from gait.reference import FAR_LEG_LOW_TEXT
 from gait.strides import DROP_REASONS
 from gait.tracks import CleaningReport
 
@@ -115,9 +116,9 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
     flags.append(QualityFlag(
         "one_side_view", "info",
         f"Left/right differences come from one side view: the far ({geometry.far_side}) leg is "
-        "seen through the near one, and on clips with known truth it read 3–5° less thigh "
-        "extension than the near leg. To compare your legs, film a pass in each direction and "
-        "compare each leg while it is the near leg."))
+        "seen through the near one, and on clips with known truth it read "
+        f"{FAR_LEG_LOW_TEXT} less thigh extension than the near leg. To compare your legs, "
+        "film a pass in each direction and compare each leg while it is the near leg."))
     if cleaning.swap_repaired_frames:
         flags.append(QualityFlag(
             "swaps_repaired", "info",

@@ -35,6 +35,14 @@ ATTRIBUTION = (
 # (markerless 2D hip/knee error 4–16°, Stenum 2021, Young 2023 and others).
 NOISE_DEG = 5.0
 LIKELY_DEG = 10.0
+# The far leg, seen through the near one, reads less thigh extension than it has (held-out
+# synthetic set: 2.9° low; dev clips: 3.3–4.3°; README "Far leg").
+FAR_LEG_LOW_DEG = (3.0, 5.0)
+# The same numbers as words, for every sentence that quotes them
+NOISE_TEXT = f"± {NOISE_DEG:g}°"
+FAR_LEG_LOW_TEXT = f"{FAR_LEG_LOW_DEG[0]:g}–{FAR_LEG_LOW_DEG[1]:g}°"
+BANDS_TEXT = (f"below {NOISE_DEG:g}° within pose-measurement noise, {NOISE_DEG:g}–"
+              f"{LIKELY_DEG:g}° possible, over {LIKELY_DEG:g}° likely real")
 
 # Measured pose-model bias on real runners (README "Angles on real bodies", Method page):
 # against two independent human digitisers, MediaPipe's near thigh at toe-off reads less

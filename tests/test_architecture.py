@@ -84,3 +84,27 @@ def test_leaf_modules_import_nothing_of_gait(leaf):
 def test_the_renderer_does_not_need_the_pose_model():
     for renderer in ("render.py", "render_draw.py", "render_segments.py"):
         assert importers([ROOT / "gait" / renderer], "gait.pose") == [], renderer
+
+
+QUOTED_BANDS = ("± 5°", "3–5°", "5–10°", "> 10°", "over 10°")
+
+
+def _sentences(path: Path) -> list[str]:
+    """The string literals of a module that are not docstrings (f-string parts too)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+                  and node.body and isinstance(node.body[0], ast.Expr)
+                  and isinstance(node.body[0].value, ast.Constant)}
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and id(node) not in docstrings]
+
+
+def test_no_sentence_types_the_band_numbers_they_come_from_the_constants(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text('"""Docs may say ± 5°."""\nTEXT = f"reference {1} ± 5°"\n')
+    assert _sentences(sample) == ["reference ", " ± 5°"]  # the checker sees f-string parts
+    typed = [(path.relative_to(ROOT).as_posix(), text) for path in ENGINE + APP
+             for text in _sentences(path) if any(band in text for band in QUOTED_BANDS)]
+    assert typed == []

@@ -1,7 +1,7 @@
 """Pure Plotly figures for a workshop board (no Streamlit), big enough for a projector.
 
 Input: gait.store.workshops.board(). Each runner is a row; their speed-matched
-reference is a grey tick with a ± 5° band (runners ran at different speeds).
+reference is a grey tick with a ± NOISE_DEG band (runners ran at different speeds).
 Nicknames are HTML-escaped: Plotly would otherwise read tags in them.
 """
 

@@ -1,7 +1,7 @@
 """Pure Plotly figure builders for the Results and Compare pages (no Streamlit).
 
 Colours follow the annotated video: the runner's left leg orange, right leg blue;
-the far leg is drawn fainter. The reference is grey: a dashed line and a ± 5° band
+the far leg is drawn fainter. The reference is grey: a dashed line and a ± NOISE_DEG band
 (the measurement-noise band of gait.reference.NOISE_DEG). Stride points carry
 `customdata = [side, stride]` so a click can pick a stride.
 """

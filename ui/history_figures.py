@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from gait.reference import NOISE_DEG
+from gait.reference import FAR_LEG_LOW_TEXT, NOISE_DEG
 from ui.figures import LEG_COLOURS, REF_COLOUR, _band_trace, _layout
 
 
@@ -46,7 +46,7 @@ def thigh_extension_trend(history: pd.DataFrame) -> go.Figure:
             name=f"{side} leg", line={"color": LEG_COLOURS[side]},
             marker={"size": 10, "color": LEG_COLOURS[side],
                     "symbol": ["circle" if n else "circle-open" for n in near]},
-            customdata=np.where(near, "near leg", "far leg (reads 3–5° low)"),
+            customdata=np.where(near, "near leg", f"far leg (reads {FAR_LEG_LOW_TEXT} low)"),
             hovertemplate="%{x|%Y-%m-%d}: %{y:.1f}° (%{customdata})<extra>" + side +
                           " leg</extra>"))
     return _layout(fig, title="Peak thigh extension per run (median over strides)",

@@ -1,5 +1,5 @@
 """Pure Plotly figure for the live page: the near leg's thigh angle as a scrolling
-trace, with the speed-matched reference's peak extension and flexion ± 5° as bands.
+trace, with the speed-matched reference's peak extension and flexion ± NOISE_DEG as bands.
 Big type for a projector."""
 
 from __future__ import annotations

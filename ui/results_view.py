@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from gait.reference import EXTENSION_POSE_BIAS_DEG, LIKELY_DEG, NOISE_DEG, reference_at
+from gait.reference import EXTENSION_POSE_BIAS_DEG, LIKELY_DEG, NOISE_DEG, NOISE_TEXT, reference_at
 from gait.reliability import NOT_RELIABLE, reliability_of
 from ui.figures import PLOTLY_CONFIG, cycle_chart, stride_chart
 from ui.sample import SAMPLE_NOTE
@@ -118,7 +118,7 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
                  + (f"± {num(summary['per_side'][side][metric]['ci95'])}°" if sound
                     else "(not reliable)") for side in (near, far)]
         st.caption(f"{measure_label}: {'; '.join(stats)}. Tap a point to play that stride. "
-                   + ("The grey band is the reference ± 5° (pose noise)." if ref_value
+                   + (f"The grey band is the reference {NOISE_TEXT} (pose noise)." if ref_value
                       else NO_TRUNK_THIGH_REFERENCE if measure != "thigh" else ""))
     with video_col:
         st.selectbox("Jump the video to a stride", stride_keys, format_func=stride_label,
@@ -161,9 +161,9 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
             reference_label=ref_label, reference_toe_off_pct=toe_ref),
             key="cycle_knee", config=PLOTLY_CONFIG)
     st.caption("Every stride thin, the mean bold; dashed grey = the speed-matched reference with "
-               "± 5° band; dotted lines = foot strike and your mean toe-off (dashed grey: the "
-               "reference toe-off). Thigh and trunk–thigh: + = knee in front, − = behind. "
-               "Knee: 0 = straight.")
+               f"{NOISE_TEXT} band; dotted lines = foot strike and your mean toe-off (dashed "
+               "grey: the reference toe-off). Thigh and trunk–thigh: + = knee in front, "
+               "− = behind. Knee: 0 = straight.")
     with st.expander("What separates elite runners"):
         for marker in summary.get("elite_markers") or []:
             st.markdown(f"- {marker['text']} ({marker['source']})")

@@ -13,6 +13,7 @@ import pandas as pd
 from gait.headline import TRUNK_THIGH_METRICS, Figure, headline
 from gait.metric_catalogue import BY_KEY, COMPARED, TABLE_COLUMNS
 from gait.reference import (
+    FAR_LEG_LOW_TEXT,
     interpret_difference_deg,
     interpret_difference_pct,
 )
@@ -154,10 +155,10 @@ def headline_cards(summary: dict, *, sound: bool = True) -> list[Card]:
         "symmetry", "Left − right",
         signed(sym.difference_deg, 1, "°") + _pm(sym.ci95_deg, sound),
         f"peak thigh extension · far leg: {top.far_side}",
-        f"{sym.words or DASH}; the far leg reads 3–5° low",
+        f"{sym.words or DASH}; the far leg reads {FAR_LEG_LOW_TEXT} low",
         BAND_COLOURS.get(sym.band, "gray"), "Left minus right median peak thigh extension. "
-        "From one side view the far leg reads 3–5° low: film a pass in each direction to "
-        "compare legs."))
+        f"From one side view the far leg reads {FAR_LEG_LOW_TEXT} low: film a pass in each "
+        "direction to compare legs."))
     return cards
 
 
