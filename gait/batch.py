@@ -138,8 +138,7 @@ def analyse_path(clip: Path, options: dict, with_video: bool, *,
     if with_video:
         with tempfile.TemporaryDirectory(prefix="hipdrive-batch-") as tmp:
             out = Path(tmp) / "annotated.mp4"
-            write_report_video(report, clip, out, capture_fps=analysis_options.capture_fps,
-                               progress=progress, workers=1)
+            write_report_video(report, clip, out, progress=progress, workers=1)
             video = out.read_bytes()
     return Analysed(report, "", video, time.perf_counter() - started, worker=_worker_name())
 

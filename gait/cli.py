@@ -255,8 +255,8 @@ def _analyze_and_write(args, options, progress):
                            workers=args.workers)
 
     def video_writer(path: Path) -> None:
-        write_report_video(report, args.video, path, capture_fps=args.capture_fps,
-                           progress=progress, workers=args.workers)
+        write_report_video(report, args.video, path, progress=progress,
+                           workers=args.workers)
 
     if args.out is not None:
         write_outputs(

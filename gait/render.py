@@ -287,14 +287,13 @@ REPORT_OVERLAYS = ["near_thigh_deg", "near_hip_deg", "near_knee_deg", "trunk_lea
 
 
 def write_report_video(report, video_path: str | Path, out_path: str | Path, *,
-                       capture_fps: float | None = None,
                        progress: Progress | None = None, workers: int | None = None) -> Path:
-    """The annotated video of a finished analysis (gait.pipeline.GaitReport); a clip
-    analysed at a guessed slow-motion rate is drawn at that rate so times match.
-    `workers` as `write_annotated_video`."""
-    guessed = (report.summary.get("slow_motion") or {}).get("assumed_capture_fps")
+    """The annotated video of a finished analysis (gait.pipeline.GaitReport), drawn at the
+    capture rate its track was made with (`summary["capture_fps"]`: the one stated, the
+    clip's own, or a guessed slow-motion rate), so that frame times always match; the
+    caller never passes it again. `workers` as `write_annotated_video`."""
     return write_annotated_video(
         video_path, out_path, track=report.track,
         overlays=report.frames.set_index("frame")[REPORT_OVERLAYS], events=report.events,
-        capture_fps=capture_fps or guessed, near_side=report.summary["near_side"],
+        capture_fps=float(report.summary["capture_fps"]), near_side=report.summary["near_side"],
         progress=progress, strides=report.strides, workers=workers)

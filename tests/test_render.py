@@ -310,3 +310,20 @@ def test_parallel_render_cancelled_leaves_nothing(tmp_path):
                               progress=cancel)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
     assert multiprocessing.active_children() == []
+
+
+def test_a_finished_analysis_is_drawn_at_the_capture_rate_it_was_made_with(tmp_path):
+    """write_report_video takes the rate from the result (here a stated 120 fps slow-
+    motion clip stored at 30 fps); the caller does not pass it again."""
+    from types import SimpleNamespace
+
+    from gait.render import REPORT_OVERLAYS, write_report_video
+
+    clip = write_grey_clip(tmp_path / "slow.mp4", n_frames=40, fps=30)
+    real_times = np.array([f.time_s for f in iter_frames(clip, capture_fps=120)])
+    frames = pd.DataFrame({"frame": np.arange(40),
+                           **{column: np.full(40, 10.0) for column in REPORT_OVERLAYS}})
+    analysis = SimpleNamespace(track=figure_track(real_times), frames=frames, events=None,
+                               strides=None, summary={"capture_fps": 120.0, "near_side": "left"})
+    out = write_report_video(analysis, clip, tmp_path / "a.mp4", workers=1)
+    np.testing.assert_allclose(decode(out)[1], np.arange(40) / 120, atol=1e-3)

@@ -287,7 +287,7 @@ def start_analysis(spool: Spool, *, options: AnalysisOptions, session: str,
                             private_video=not shared_video)
         cached = store.get(key)  # the report may be cached without a video
         report = cached.report if cached is not None else _analyze(clip, options, progress)
-        video = _render_video(clip, video_out, key, report, options, progress)
+        video = _render_video(clip, video_out, key, report, progress)
         return Analysis(key=key, report=report, video_path=video,
                         private_video=not shared_video)
 
@@ -342,14 +342,13 @@ def _analyze(clip: Path, options: AnalysisOptions, progress: Progress) -> GaitRe
 
 
 def _render_video(clip: Path, out: Path, key: str, report: GaitReport,
-                  options: AnalysisOptions, progress: Progress | None) -> Path | None:
+                  progress: Progress | None) -> Path | None:
     """The annotated MP4 (0600) at `out`, or None (logged) if it cannot be written: the
     numbers are still worth showing. A cancelled job stops here too."""
     from gait.render import write_report_video
 
     try:
-        write_report_video(report, clip, out, capture_fps=options.capture_fps,
-                           progress=progress)
+        write_report_video(report, clip, out, progress=progress)
     except JobCancelled:
         raise
     except Exception:  # noqa: BLE001 — any renderer failure must not lose the analysis
