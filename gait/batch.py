@@ -123,8 +123,9 @@ def analyse_path(clip: Path, options: dict, with_video: bool, *,
     (the parent marks the clip failed)."""
     import tempfile
 
-    from gait.pipeline import AnalysisError, AnalysisOptions, analyze_video
+    from gait.pipeline import analyze_video
     from gait.render import write_report_video
+    from gait.result import AnalysisError, AnalysisOptions
     from gait.video import VideoError
 
     started = time.perf_counter()

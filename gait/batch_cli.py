@@ -19,7 +19,7 @@ from gait.batch import (
 )
 from gait.batch_ray import RayUnavailable, ray_backend
 from gait.cli import _native_logs_silenced, _ProgressBar, check_out_dir
-from gait.pipeline import AnalysisError, AnalysisOptions
+from gait.result import AnalysisError, AnalysisOptions
 
 
 def batch_tasks(args: argparse.Namespace, options: AnalysisOptions) -> list[BatchTask]:

@@ -169,7 +169,7 @@ def _iso_date(text: str) -> date:
 
 
 def _check_args(args: argparse.Namespace) -> None:
-    from gait.pipeline import AnalysisError
+    from gait.result import AnalysisError
 
     if args.out is None and not args.save:
         raise AnalysisError("say where the results go: --out DIR, and/or --save")
@@ -185,7 +185,7 @@ def _check_args(args: argparse.Namespace) -> None:
 
 def check_out_dir(out: Path) -> None:
     """`--out` must be (or become) a folder we can write, known before any work."""
-    from gait.pipeline import AnalysisError
+    from gait.result import AnalysisError
 
     if out.exists() and not out.is_dir():
         raise AnalysisError(f"--out {out} is a file, not a folder; give a folder for the "
@@ -203,7 +203,7 @@ def check_out_dir(out: Path) -> None:
 
 def _options(args: argparse.Namespace):
     """AnalysisOptions from the flags; a value out of range names its flag."""
-    from gait.pipeline import AnalysisError, AnalysisOptions, OptionError
+    from gait.result import AnalysisError, AnalysisOptions, OptionError
 
     try:
         return AnalysisOptions(speed_mps=args.speed, treadmill=args.treadmill,
@@ -317,7 +317,7 @@ def _sigterm_stops_the_run() -> Iterator[None]:
 
 def main(argv: list[str] | None = None) -> int:
     from gait.limits import ClipLimitsError
-    from gait.pipeline import AnalysisError
+    from gait.result import AnalysisError
     from gait.store.errors import StoreError
     from gait.video import VideoError
 

@@ -25,6 +25,7 @@ MIN_SPEED_MPS, MAX_SPEED_MPS = 1.0, 12.0  # brisk walk .. faster than any sprint
 MIN_HEIGHT_M, MAX_HEIGHT_M = 1.0, 2.5
 MIN_CAPTURE_FPS, MAX_CAPTURE_FPS = 15.0, 1000.0  # slow-motion capture rates, frames/s
 MIN_CUTOFF_HZ, MAX_CUTOFF_HZ = 1.0, 30.0
+DEFAULT_CUTOFF_HZ = 8.0  # the keypoints' low-pass filter (gait.tracks), Hz
 
 DEFAULT_MAX_CLIP_S = 180.0
 DEFAULT_MAX_FRAMES = 10_800

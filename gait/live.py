@@ -23,8 +23,9 @@ import pandas as pd
 
 from gait.keypoints import KEYPOINTS
 from gait.metrics import cadence_spm
-from gait.pipeline import AnalysisError, AnalysisOptions, GaitReport, analyze_track
+from gait.pipeline import analyze_track
 from gait.posetrack import PoseTrack
+from gait.result import AnalysisError, AnalysisOptions, GaitReport
 
 DEFAULT_WINDOW_S = 15.0
 DEFAULT_SETTLE_S = 0.75

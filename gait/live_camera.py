@@ -24,8 +24,8 @@ import numpy as np
 
 from gait.keypoints import KEYPOINTS
 from gait.live import LiveAnalyzer, LiveFigures
-from gait.pipeline import AnalysisOptions
 from gait.render import FrameStyle, draw_skeleton
+from gait.result import AnalysisOptions
 
 DEFAULT_RECORD_S = 15.0
 JPEG_QUALITY = 90

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from gait.metric_catalogue import STRIDE_TIMES, STRIDES_CSV_METRICS
-from gait.pipeline import GaitReport
+from gait.result import GaitReport
 
 STRIDES_CSV_COLUMNS = ("side", "stride", *STRIDE_TIMES, *STRIDES_CSV_METRICS)
 

@@ -8,8 +8,6 @@ pose on a PoseTrack (so synthetic tracks can be analysed without a video);
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,16 +18,6 @@ from gait.drills import suggest_drills
 from gait.events import detect_events
 from gait.keypoints import SIDES
 from gait.kinematics import compute_angles, detect_geometry, estimate_speed_mps, pixels_per_metre
-from gait.limits import (
-    MAX_CAPTURE_FPS,
-    MAX_CUTOFF_HZ,
-    MAX_HEIGHT_M,
-    MAX_SPEED_MPS,
-    MIN_CAPTURE_FPS,
-    MIN_CUTOFF_HZ,
-    MIN_HEIGHT_M,
-    MIN_SPEED_MPS,
-)
 from gait.metrics import (
     STRIDE_METRICS,
     cadence_spm,
@@ -44,73 +32,12 @@ from gait.progress import Progress
 from gait.quality import quality_flags
 from gait.reference import ATTRIBUTION, ELITE_MARKERS, compare, reference_at, speed_from_cadence
 from gait.reliability import assess_reliability, assess_report
+from gait.result import DEFAULT_OPTIONS, AnalysisError, AnalysisOptions, GaitReport
 from gait.slow_motion import apparent_slowdown, slowdown_from_strikes, stride_period_s
 from gait.strides import build_strides
-from gait.tracks import DEFAULT_CUTOFF_HZ, clean_track
+from gait.tracks import clean_track
 
 MIN_PERSON_VISIBLE_S = 1.0  # less than this cannot hold one stride
-
-
-class AnalysisError(Exception):
-    """The clip was read but cannot be analysed; the message says what to do."""
-
-
-class OptionError(AnalysisError):
-    """An option the user gave is out of range or not a number; the message says which
-    and what to give instead; `field` is the AnalysisOptions field."""
-
-    def __init__(self, message: str, *, field: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-def _check_option(value: float | None, *, field: str, low: float, high: float, what: str,
-                  example: str) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int | float) or not (
-            math.isfinite(value) and low <= value <= high):
-        shown = f"{value:g}" if isinstance(value, int | float) else repr(value)
-        raise OptionError(f"{what} {shown} is not usable: give a number from {low:g} to "
-                          f"{high:g}, e.g. {example}.", field=field)
-
-
-@dataclass(frozen=True)
-class AnalysisOptions:
-    """What the user told us. Speeds in m/s, height in m, capture rate in frames/s.
-    Validates itself (`OptionError`) with the bounds above: finite and in range."""
-
-    speed_mps: float | None = None
-    treadmill: bool | None = None  # None: detect from the video
-    height_m: float | None = None
-    capture_fps: float | None = None
-    cutoff_hz: float = DEFAULT_CUTOFF_HZ
-    real_time: bool = False  # known to play in real time (a live recording): never slow motion
-
-    def __post_init__(self) -> None:
-        _check_option(self.speed_mps, field="speed_mps", low=MIN_SPEED_MPS, high=MAX_SPEED_MPS,
-                      what="Running speed (m/s)", example="3.5 (12.6 km/h)")
-        _check_option(self.height_m, field="height_m", low=MIN_HEIGHT_M, high=MAX_HEIGHT_M,
-                      what="Body height (m)", example="1.78")
-        _check_option(self.capture_fps, field="capture_fps", low=MIN_CAPTURE_FPS,
-                      high=MAX_CAPTURE_FPS,
-                      what="Capture rate (frames/s)", example="120 or 240")
-        _check_option(self.cutoff_hz, field="cutoff_hz", low=MIN_CUTOFF_HZ, high=MAX_CUTOFF_HZ,
-                      what="Filter cut-off (Hz)", example=f"{DEFAULT_CUTOFF_HZ:g}")
-        if self.treadmill not in (None, True, False):
-            raise OptionError(f"treadmill must be yes, no or unknown, not {self.treadmill!r}",
-                              field="treadmill")
-
-
-@dataclass
-class GaitReport:
-    """Everything the UI, CLI and HTML report receive. Picklable; `summary` is JSON."""
-
-    summary: dict
-    strides: pd.DataFrame
-    frames: pd.DataFrame
-    events: pd.DataFrame
-    track: PoseTrack | None = field(default=None, repr=False)
 
 
 def _frames_table(raw: PoseTrack, clean: PoseTrack, angles: pd.DataFrame,
@@ -200,7 +127,7 @@ def _analyze_slowed_clip(raw: PoseTrack, *, options: AnalysisOptions, capture_fp
     return report
 
 
-def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = AnalysisOptions(),
+def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
                   capture_fps: float, video: dict | None = None) -> GaitReport:
     """Analyse a raw pose track (after pose estimation)."""
     detected = ~np.isnan(raw.x_px).all(axis=1)
@@ -301,7 +228,7 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = AnalysisOptions(
     return GaitReport(summary=summary, strides=strides, frames=frames, events=events, track=clean)
 
 
-def analyze_video(path: str | Path, *, options: AnalysisOptions = AnalysisOptions(),
+def analyze_video(path: str | Path, *, options: AnalysisOptions = DEFAULT_OPTIONS,
                   progress: Progress | None = None, workers: int | None = None) -> GaitReport:
     """Decode the clip, find the pose in every frame and analyse it.
 

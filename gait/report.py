@@ -16,7 +16,6 @@ from pathlib import Path
 
 from gait.headline import TRUNK_THIGH_METRICS, Figure, Headline, headline
 from gait.metric_catalogue import BY_KEY, CATALOGUE, TABLE_COLUMNS
-from gait.pipeline import GaitReport
 from gait.reference import (
     ATTRIBUTION,
     LIKELY_DEG,
@@ -35,6 +34,7 @@ from gait.report_parts import (
 )
 from gait.report_parts import esc as _e
 from gait.report_parts import num as _num
+from gait.result import GaitReport
 from gait.svgcharts import gait_cycle_chart, stride_extension_chart
 
 __all__ = ["finite_or_none", "render_html_report", "write_html_report"]

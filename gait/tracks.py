@@ -24,11 +24,11 @@ import numpy as np
 
 from gait.filtering import PAD_SAMPLES, butterworth2_lowpass, filtfilt
 from gait.keypoints import LEG_PARTS
+from gait.limits import DEFAULT_CUTOFF_HZ
 from gait.posetrack import PoseTrack
 
 DEFAULT_MIN_CONFIDENCE = 0.2
 DEFAULT_MAX_GAP_S = 0.12
-DEFAULT_CUTOFF_HZ = 8.0
 
 
 @dataclass(frozen=True)

@@ -43,8 +43,9 @@ def analyse_clip(clip: Path, out_dir: Path) -> str | None:
 def analyse_track_file(track_file: Path, out_dir: Path) -> str | None:
     """Analyse a recorded raw track with the stages after pose and write the outputs."""
     from gait.outputs import write_outputs
-    from gait.pipeline import AnalysisError, analyze_track
+    from gait.pipeline import analyze_track
     from gait.posetrack import PoseTrack
+    from gait.result import AnalysisError
 
     track, capture_fps = PoseTrack.load_npz(track_file)
     try:

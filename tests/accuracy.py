@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gait.pipeline import AnalysisOptions, GaitReport, analyze_video
+from gait.pipeline import analyze_video
+from gait.result import AnalysisOptions, GaitReport
 from synthetic.render_runner import make_clip
 from synthetic.runner_model import SyntheticRun
 from tests.conftest import complete_truth_strides, match_strides, phantom_strides

@@ -18,9 +18,10 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Error, Metric, Success, Warning
 
 from gait.metric_catalogue import CATALOGUE
-from gait.pipeline import AnalysisOptions, analyze_track
+from gait.pipeline import analyze_track
 from gait.reference import ATTRIBUTION
 from gait.reliability import VERDICT_LABELS
+from gait.result import AnalysisOptions
 from gait.video import VideoError, probe_video
 from synthetic.runner_model import synthesize_run, to_pose_track
 from ui import state

@@ -14,8 +14,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from gait.pipeline import AnalysisOptions, analyze_track
+from gait.pipeline import analyze_track
 from gait.reliability import VERDICT_LABELS
+from gait.result import AnalysisOptions
 from gait.store import Store
 from synthetic.render_runner import make_clip
 from synthetic.runner_model import synthesize_run, to_pose_track

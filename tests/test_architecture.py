@@ -108,3 +108,13 @@ def test_no_sentence_types_the_band_numbers_they_come_from_the_constants(tmp_pat
     typed = [(path.relative_to(ROOT).as_posix(), text) for path in ENGINE + APP
              for text in _sentences(path) if any(band in text for band in QUOTED_BANDS)]
     assert typed == []
+
+
+def test_the_result_module_imports_no_stage_and_its_readers_need_no_pipeline():
+    gait_imports = {name for name in imported_modules(ROOT / "gait" / "result.py")
+                    if name.startswith("gait")}
+    assert {name.rsplit(".", 1)[0] if name.count(".") > 1 else name
+            for name in gait_imports} <= {"gait.limits", "gait.posetrack"}
+    readers = [ROOT / "gait" / "report.py", ROOT / "gait" / "outputs.py",
+               *sorted((ROOT / "gait" / "store").glob("*.py"))]
+    assert importers(readers, "gait.pipeline") == []

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gait.pipeline import AnalysisError, analyze_track
+from gait.pipeline import analyze_track
 from gait.posetrack import PoseTrack
+from gait.result import AnalysisError
 from synthetic.runner_model import synthesize_run, to_pose_track
 from tests.conftest import complete_truth_strides, match_strides, mean_abs, phantom_strides
 
@@ -169,7 +170,7 @@ def test_no_person_is_a_clear_error():
 
 
 def _options(speed):
-    from gait.pipeline import AnalysisOptions
+    from gait.result import AnalysisOptions
 
     return AnalysisOptions(speed_mps=speed)
 

@@ -203,7 +203,8 @@ def test_no_stride_is_built_across_a_hole_in_the_frames():
 
 
 def test_a_clip_known_to_play_in_real_time_is_never_taken_for_slow_motion():
-    from gait.pipeline import AnalysisOptions, analyze_track
+    from gait.pipeline import analyze_track
+    from gait.result import AnalysisOptions
     from synthetic.runner_model import synthesize_run, to_pose_track
 
     run = synthesize_run(fps=60, duration_s=12, direction=1, treadmill=True, camera="fixed",

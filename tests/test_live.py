@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from gait.live import MIN_WINDOW_S, LiveAnalyzer
-from gait.pipeline import AnalysisOptions, analyze_track
+from gait.pipeline import analyze_track
 from gait.pose import MediaPipePose, extract_pose
+from gait.result import AnalysisOptions
 from gait.video import iter_frames, probe_video
 from synthetic.render_runner import make_clip
 

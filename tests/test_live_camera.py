@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from gait.live_camera import LiveCamera
-from gait.pipeline import AnalysisOptions, analyze_video
+from gait.pipeline import analyze_video
+from gait.result import AnalysisOptions
 from gait.video import iter_frames, probe_video
 from synthetic.render_runner import make_clip
 

@@ -9,8 +9,9 @@ import pytest
 
 from gait import reliability as rel
 from gait import slow_motion
-from gait.pipeline import AnalysisOptions, analyze_track
+from gait.pipeline import analyze_track
 from gait.reliability import assess_reliability
+from gait.result import AnalysisOptions
 from synthetic.runner_model import synthesize_run, to_pose_track
 
 

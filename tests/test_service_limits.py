@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from gait.pipeline import AnalysisOptions, analyze_track
+from gait.pipeline import analyze_track
+from gait.result import AnalysisOptions
 from synthetic.render_runner import make_clip
 from synthetic.runner_model import synthesize_run, to_pose_track
 from ui import service

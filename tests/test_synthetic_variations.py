@@ -204,7 +204,8 @@ def test_heldout_list_is_fixed_and_spread():
 
 def test_one_heldout_clip_through_the_pipeline(tmp_path):
     """Smoke test only (no accuracy asserts: the held-out set is for reporting)."""
-    from gait.pipeline import AnalysisOptions, analyze_video
+    from gait.pipeline import analyze_video
+    from gait.result import AnalysisOptions
     from tests.accuracy import measure_outputs
 
     cfg = replace(heldout_configs()[0], seconds=3.0)

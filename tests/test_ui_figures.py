@@ -9,8 +9,9 @@ import threading
 import numpy as np
 import pytest
 
-from gait.pipeline import AnalysisOptions, OptionError, analyze_track
+from gait.pipeline import analyze_track
 from gait.reference import NOISE_DEG, reference_at
+from gait.result import AnalysisOptions, OptionError
 from gait.strides import normalise_stride
 from synthetic.runner_model import synthesize_run, to_pose_track
 from ui import figures, state

@@ -13,7 +13,7 @@ from gait.limits import (
     MIN_HEIGHT_M,
     MIN_SPEED_MPS,
 )
-from gait.pipeline import AnalysisOptions
+from gait.result import AnalysisOptions
 
 SPEED_UNITS = ("km/h", "min/km", "m/s", "mph", "min/mile")
 TREADMILL_CHOICES = ("Detect from the video", "Treadmill", "Overground (track, road)")

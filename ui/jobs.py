@@ -34,8 +34,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from gait.pipeline import GaitReport
 from gait.progress import Progress
+from gait.result import GaitReport
 
 logger = logging.getLogger(__name__)
 

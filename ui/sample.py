@@ -14,7 +14,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from gait.pipeline import AnalysisOptions
+from gait.result import AnalysisOptions
 from ui.paths import sub_dir
 
 SAMPLE_VERSION = "v1"  # bump when the settings change

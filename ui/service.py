@@ -43,8 +43,8 @@ from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from gait import __version__
-from gait.pipeline import AnalysisError, AnalysisOptions, GaitReport
 from gait.ray_jobs import RayAnalyses, ray_analyses_from_env
+from gait.result import AnalysisError, AnalysisOptions, GaitReport
 from gait.segments import default_workers
 from gait.store.location import data_dir
 from gait.video import ALLOWED_EXTENSIONS as VIDEO_SUFFIXES

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from gait.pipeline import GaitReport
+from gait.result import GaitReport
 from gait.store import SavedAnalysis, SaveReceipt
 from ui.jobs import Job
 from ui.paths import discard_session_file

@@ -12,8 +12,8 @@ from typing import BinaryIO
 import streamlit as st
 
 from gait.batch_ray import RayUnavailable
-from gait.pipeline import AnalysisError, AnalysisOptions
 from gait.reliability import CARE, NOT_RELIABLE, VERDICT_LABELS, verdict_headline
+from gait.result import AnalysisError, AnalysisOptions
 from gait.video import VideoError
 from ui import service, state
 from ui.jobs import Analysis, Job, JobCancelled, JobRefused

@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from gait import __version__
-from gait.pipeline import GaitReport
+from gait.result import GaitReport
 from gait.store import schema as t
 from gait.store.database import make_engine, read_transaction, write_transaction
 from gait.store.errors import StoreError

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from gait.outputs import to_jsonable
-from gait.pipeline import GaitReport
+from gait.result import GaitReport
 from gait.store.schema import STRIDE_COLUMNS
 
 FRAMES_FORMAT = "npz-v1"

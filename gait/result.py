@@ -1,0 +1,93 @@
+"""The result of an analysis and what goes in: the options a user gives (validated
+once, the same bounds for the app, the CLI and the batch), the report every consumer
+receives, and the error whose message is written for the user. A leaf: it imports no
+stage, so the report, outputs, store and live modules need not import the pipeline.
+
+Conventions: speeds in m/s, heights in m, capture rates in frames/s, filter cut-off in
+Hz; `GaitReport.summary` is JSON-ready (see gait.pipeline.analyze_track).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from gait.limits import (
+    DEFAULT_CUTOFF_HZ,
+    MAX_CAPTURE_FPS,
+    MAX_CUTOFF_HZ,
+    MAX_HEIGHT_M,
+    MAX_SPEED_MPS,
+    MIN_CAPTURE_FPS,
+    MIN_CUTOFF_HZ,
+    MIN_HEIGHT_M,
+    MIN_SPEED_MPS,
+)
+from gait.posetrack import PoseTrack
+
+
+class AnalysisError(Exception):
+    """The clip was read but cannot be analysed; the message says what to do."""
+
+
+class OptionError(AnalysisError):
+    """An option the user gave is out of range or not a number; the message says which
+    and what to give instead; `field` is the AnalysisOptions field."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _check_option(value: float | None, *, field: str, low: float, high: float, what: str,
+                  example: str) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not (
+            math.isfinite(value) and low <= value <= high):
+        shown = f"{value:g}" if isinstance(value, int | float) else repr(value)
+        raise OptionError(f"{what} {shown} is not usable: give a number from {low:g} to "
+                          f"{high:g}, e.g. {example}.", field=field)
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """What the user told us. Speeds in m/s, height in m, capture rate in frames/s.
+    Validates itself (`OptionError`) with the bounds above: finite and in range."""
+
+    speed_mps: float | None = None
+    treadmill: bool | None = None  # None: detect from the video
+    height_m: float | None = None
+    capture_fps: float | None = None
+    cutoff_hz: float = DEFAULT_CUTOFF_HZ
+    real_time: bool = False  # known to play in real time (a live recording): never slow motion
+
+    def __post_init__(self) -> None:
+        _check_option(self.speed_mps, field="speed_mps", low=MIN_SPEED_MPS, high=MAX_SPEED_MPS,
+                      what="Running speed (m/s)", example="3.5 (12.6 km/h)")
+        _check_option(self.height_m, field="height_m", low=MIN_HEIGHT_M, high=MAX_HEIGHT_M,
+                      what="Body height (m)", example="1.78")
+        _check_option(self.capture_fps, field="capture_fps", low=MIN_CAPTURE_FPS,
+                      high=MAX_CAPTURE_FPS,
+                      what="Capture rate (frames/s)", example="120 or 240")
+        _check_option(self.cutoff_hz, field="cutoff_hz", low=MIN_CUTOFF_HZ, high=MAX_CUTOFF_HZ,
+                      what="Filter cut-off (Hz)", example=f"{DEFAULT_CUTOFF_HZ:g}")
+        if self.treadmill not in (None, True, False):
+            raise OptionError(f"treadmill must be yes, no or unknown, not {self.treadmill!r}",
+                              field="treadmill")
+
+
+@dataclass
+class GaitReport:
+    """Everything the UI, CLI and HTML report receive. Picklable; `summary` is JSON."""
+
+    summary: dict
+    strides: pd.DataFrame
+    frames: pd.DataFrame
+    events: pd.DataFrame
+    track: PoseTrack | None = field(default=None, repr=False)
+
+
+DEFAULT_OPTIONS = AnalysisOptions()  # nothing stated: everything detected from the video
