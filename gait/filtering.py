@@ -1,4 +1,5 @@
-"""Zero-phase 2nd-order Butterworth low-pass in plain numpy.
+"""Zero-phase 2nd-order Butterworth low-pass in plain numpy, and the parabolic peak of
+evenly spaced samples (`parabolic_extreme`).
 
 Equivalent to scipy.signal.butter(2, fc/(fs/2)) + filtfilt (odd padding of 9
 samples, steady-state initial conditions) — checked against SciPy in the tests —
@@ -53,3 +54,18 @@ def filtfilt(b: np.ndarray, a: np.ndarray, x: np.ndarray) -> np.ndarray:
     forward = _lfilter(b, a, ext, zi * ext[0])
     backward = _lfilter(b, a, forward[::-1], zi * forward[-1])[::-1]
     return backward[n:-n]
+
+
+def parabolic_extreme(values: np.ndarray, *, maximum: bool) -> float:
+    """Extreme value of evenly spaced samples, refined by a parabola through the
+    extreme sample and its neighbours (NaN samples are ignored)."""
+    ok = np.isfinite(values)
+    if ok.sum() < 3:
+        return float("nan")
+    v = np.where(ok, values, -np.inf if maximum else np.inf)
+    i = int(np.argmax(v) if maximum else np.argmin(v))
+    if 0 < i < len(v) - 1 and np.isfinite(v[i - 1]) and np.isfinite(v[i + 1]):
+        denom = v[i - 1] - 2 * v[i] + v[i + 1]
+        if denom != 0:
+            return float(v[i] - (v[i - 1] - v[i + 1]) ** 2 / (8 * denom))
+    return float(v[i])

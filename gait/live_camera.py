@@ -24,7 +24,7 @@ import numpy as np
 
 from gait.keypoints import KEYPOINTS
 from gait.live import LiveAnalyzer, LiveFigures
-from gait.render import FrameStyle, draw_skeleton
+from gait.render import TIME_BASE, FrameStyle, draw_skeleton, open_h264
 from gait.result import AnalysisOptions
 
 DEFAULT_RECORD_S = 15.0
@@ -32,7 +32,6 @@ JPEG_QUALITY = 90
 STATS_FRAMES = 120  # latency and rate over the last this many frames
 MAX_RECORD_FRAMES = 1800  # 15 s at 120 frames/s
 MAX_RECORD_BYTES = 150_000_000  # ~15 s of 720p JPEGs at 30 frames/s
-TIME_BASE = Fraction(1, 90_000)
 
 
 class LiveCamera:
@@ -144,13 +143,10 @@ class LiveCamera:
         rate = Fraction((len(frames) - 1) / (frames[-1][0] - frames[0][0])
                         ).limit_denominator(1001)
         path = Path(path)
-        with av.open(str(path), "w", format="mp4",
-                     options={"movflags": "+faststart"}) as container:
-            stream = container.add_stream("libx264", rate=rate)
-            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-            stream.codec_context.time_base = TIME_BASE
-            stream.time_base = TIME_BASE
-            stream.options = {"preset": "veryfast", "crf": "20"}
+        container, stream = open_h264(path, format_name="mp4", capture_fps=rate,
+                                      size_px=(width, height), crf=20,
+                                      options={"movflags": "+faststart"})
+        with container:
             last_pts = -1
             for time_s, jpeg in frames:
                 bgr = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)

@@ -14,23 +14,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gait.filtering import parabolic_extreme
 from gait.keypoints import SIDES
 from gait.metric_catalogue import STRIDE_METRICS
-
-
-def parabolic_extreme(values: np.ndarray, *, maximum: bool) -> float:
-    """Extreme value of evenly spaced samples, refined by a parabola through the
-    extreme sample and its neighbours (NaN samples are ignored)."""
-    ok = np.isfinite(values)
-    if ok.sum() < 3:
-        return float("nan")
-    v = np.where(ok, values, -np.inf if maximum else np.inf)
-    i = int(np.argmax(v) if maximum else np.argmin(v))
-    if 0 < i < len(v) - 1 and np.isfinite(v[i - 1]) and np.isfinite(v[i + 1]):
-        denom = v[i - 1] - 2 * v[i] + v[i + 1]
-        if denom != 0:
-            return float(v[i] - (v[i - 1] - v[i + 1]) ** 2 / (8 * denom))
-    return float(v[i])
 
 
 def _at(time_s: np.ndarray, values: np.ndarray, t: float) -> float:

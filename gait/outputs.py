@@ -6,41 +6,16 @@ every one of them is complete, so a failure never leaves half-written results.
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 from gait.metric_catalogue import STRIDE_TIMES, STRIDES_CSV_METRICS
-from gait.result import GaitReport
+from gait.result import GaitReport, summary_json
 
 STRIDES_CSV_COLUMNS = ("side", "stride", *STRIDE_TIMES, *STRIDES_CSV_METRICS)
-
-
-def to_jsonable(value):
-    """Recursively convert numpy scalars/arrays and NaN/inf (→ None) for JSON."""
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [to_jsonable(v) for v in value.tolist()]
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return None if not math.isfinite(float(value)) else float(value)
-    return value
-
-
-def summary_json(report: GaitReport) -> str:
-    return json.dumps(to_jsonable(report.summary), indent=2, ensure_ascii=False)
 
 
 def write_outputs(report: GaitReport, out_dir: str | Path, *,

@@ -16,7 +16,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from gait.metrics import parabolic_extreme
+from gait.filtering import parabolic_extreme
 
 REFERENCE_SPEEDS_MPS = (2.5, 3.5, 4.5)
 # Key points derived from the same data set (HipDrive reference notes, [D]).

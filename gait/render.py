@@ -155,19 +155,21 @@ def scaled_track(track: PoseTrack, *, width_px: int, height_px: int) -> PoseTrac
                              frame_width_px=width_px, frame_height_px=height_px)
 
 
-def open_h264(path: Path, *, format_name: str, capture_fps: float, size_px: tuple[int, int],
-              b_frames: bool = True, options: dict[str, str] | None = None,
-              threads: int | None = None):
-    """(container, stream) writing H.264 yuv420p, preset veryfast, crf 23, timestamps in
-    TIME_BASE. Without `b_frames`, decode order = display order (segments join simply).
-    `threads`: encoder threads (None: x264's choice, about 1.5 per CPU)."""
+def open_h264(path: Path, *, format_name: str, capture_fps: float | Fraction,
+              size_px: tuple[int, int], b_frames: bool = True,
+              options: dict[str, str] | None = None, threads: int | None = None,
+              crf: int = 23):
+    """(container, stream) writing H.264 yuv420p, preset veryfast, quality `crf`,
+    timestamps in TIME_BASE: the one H.264 writer (annotated videos, live recordings).
+    Without `b_frames`, decode order = display order (segments join simply). `threads`:
+    encoder threads (None: x264's choice, about 1.5 per CPU)."""
     container = av.open(str(path), "w", format=format_name, options=options or {})
     stream = container.add_stream("libx264", rate=Fraction(capture_fps).limit_denominator(1001))
     stream.width, stream.height = size_px
     stream.pix_fmt = "yuv420p"
     stream.codec_context.time_base = TIME_BASE  # fine enough for any real time
     stream.time_base = TIME_BASE
-    stream.options = {"preset": "veryfast", "crf": "23", **({} if b_frames else {"bf": "0"}),
+    stream.options = {"preset": "veryfast", "crf": str(crf), **({} if b_frames else {"bf": "0"}),
                       **({} if threads is None else {"threads": str(threads)})}
     return container, stream
 

@@ -4,14 +4,17 @@ receives, and the error whose message is written for the user. A leaf: it import
 stage, so the report, outputs, store and live modules need not import the pipeline.
 
 Conventions: speeds in m/s, heights in m, capture rates in frames/s, filter cut-off in
-Hz; `GaitReport.summary` is JSON-ready (see gait.pipeline.analyze_track).
+Hz; `GaitReport.summary` becomes JSON through `to_jsonable` / `summary_json` here, the one
+place that does it (see gait.pipeline.analyze_track for its keys).
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from gait.limits import (
@@ -91,3 +94,25 @@ class GaitReport:
 
 
 DEFAULT_OPTIONS = AnalysisOptions()  # nothing stated: everything detected from the video
+
+
+def to_jsonable(value):
+    """Recursively convert numpy scalars/arrays and NaN/inf (→ None) for JSON."""
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [to_jsonable(v) for v in value.tolist()]
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return None if not math.isfinite(float(value)) else float(value)
+    return value
+
+
+def summary_json(report: GaitReport) -> str:
+    """summary.json's text: the summary with numpy values and NaN/inf made JSON."""
+    return json.dumps(to_jsonable(report.summary), indent=2, ensure_ascii=False)

@@ -118,3 +118,16 @@ def test_the_result_module_imports_no_stage_and_its_readers_need_no_pipeline():
     readers = [ROOT / "gait" / "report.py", ROOT / "gait" / "outputs.py",
                *sorted((ROOT / "gait" / "store").glob("*.py"))]
     assert importers(readers, "gait.pipeline") == []
+
+
+@pytest.mark.parametrize(("module", "not_this"), [("gait/reference.py", "gait.metrics"),
+                                                  ("gait/store/serialize.py", "gait.outputs"),
+                                                  ("gait/live_camera.py", "av.open")])
+def test_small_moves_stay_made(module, not_this):
+    """The reference needs no stride metrics, the store no output files; the live
+    recording writes H.264 through the renderer's one writer (`open_h264`)."""
+    path = ROOT / module
+    if not_this == "av.open":
+        assert "av.open(" not in path.read_text(encoding="utf-8")
+    else:
+        assert importers([path], not_this) == []

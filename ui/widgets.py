@@ -283,8 +283,9 @@ def render_quality(summary: dict) -> None:
 
 def render_downloads(result: state.SessionResult) -> None:
     """Strides CSV, summary JSON, HTML report and the annotated MP4."""
-    from gait.outputs import STRIDES_CSV_COLUMNS, summary_json
+    from gait.outputs import STRIDES_CSV_COLUMNS
     from gait.report import render_html_report
+    from gait.result import summary_json
 
     report = result.report
     name = slug(result.athlete or (report.summary.get("video") or {}).get("file"))

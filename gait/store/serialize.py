@@ -15,8 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from gait.outputs import to_jsonable
-from gait.result import GaitReport
+from gait.result import GaitReport, to_jsonable
 from gait.store.schema import STRIDE_COLUMNS
 
 FRAMES_FORMAT = "npz-v1"
