@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from gait.reference import BANDS_TEXT, FAR_LEG_LOW_TEXT, NOISE_TEXT, reference_at
+from gait.reference import BANDS_TEXT, FAR_LEG_LOW_TEXT, NOISE_TEXT, reference_as_used
 from gait.reliability import CARE, NOT_RELIABLE, VERDICT_LABELS, reliability_of
 from ui import state
 from ui.figures import PLOTLY_CONFIG, compare_cycle_chart, compare_stride_chart
@@ -86,7 +86,7 @@ measure = st.radio(
     format_func=lambda k: {"thigh": "Thigh vs vertical",
                            "trunk_thigh": "Trunk–thigh (2D hip, no reference)"}[k])
 metric, part, measure_label = HIP_MEASURES[measure]
-reference = reference_at(ref_a["speed_mps_used"]) if ref_a else None
+reference = reference_as_used(sa)  # A's, as it was compared then
 strides_a = a.report.strides[a.report.strides["side"] == side_a]
 strides_b = b.report.strides[b.report.strides["side"] == side_b]
 st.plotly_chart(compare_stride_chart(

@@ -210,7 +210,7 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
         "reference": None if reference is None else {
             "speed_mps_used": reference.used_speed_mps, "clamped": reference.clamped,
             "note": reference.note, "values": reference.values, "comparison": comparison,
-            "attribution": ATTRIBUTION},
+            "attribution": ATTRIBUTION, **reference.curves_as_used()},
         "elite_markers": list(ELITE_MARKERS),
         "drills": [d.as_dict() for d in drills],
         "quality": [f.as_dict() for f in flags],

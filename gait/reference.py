@@ -93,6 +93,14 @@ class Reference:
     knee_curve_deg: np.ndarray
     values: dict[str, float] = field(default_factory=dict)
 
+    def curves_as_used(self) -> dict:
+        """The speed asked for and both curves (° at 0–99 % of the stride, 0.001°), for
+        the summary: a saved analysis then keeps the reference it was compared with
+        (`reference_as_used`)."""
+        return {"requested_speed_mps": self.requested_speed_mps,
+                "thigh_curve_deg": [round(float(v), 3) for v in self.thigh_curve_deg],
+                "knee_curve_deg": [round(float(v), 3) for v in self.knee_curve_deg]}
+
     @property
     def note(self) -> str:
         if self.clamped:
@@ -103,6 +111,24 @@ class Reference:
 
 def _interp(speed: float, table: tuple[float, ...]) -> float:
     return float(np.interp(speed, REFERENCE_SPEEDS_MPS, table))
+
+
+def reference_as_used(summary: dict) -> Reference | None:
+    """The reference an analysis was compared with, as its summary keeps it (speed,
+    curves, values), so that a saved analysis is drawn against the same reference when
+    the shipped curves change. Summaries from before the curves were kept are matched
+    again from today's curves at their speed. None: no reference (speed unknown)."""
+    kept = summary.get("reference") or {}
+    if not kept:
+        return None
+    used = float(kept["speed_mps_used"])
+    if not all(kept.get(key) for key in ("thigh_curve_deg", "knee_curve_deg", "values")):
+        return reference_at(used)
+    return Reference(requested_speed_mps=float(kept.get("requested_speed_mps") or used),
+                     used_speed_mps=used, clamped=bool(kept.get("clamped")),
+                     thigh_curve_deg=np.asarray(kept["thigh_curve_deg"], dtype=float),
+                     knee_curve_deg=np.asarray(kept["knee_curve_deg"], dtype=float),
+                     values={key: float(value) for key, value in kept["values"].items()})
 
 
 def reference_at(speed_mps: float) -> Reference:

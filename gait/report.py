@@ -20,7 +20,7 @@ from gait.reference import (
     ATTRIBUTION,
     LIKELY_DEG,
     NOISE_DEG,
-    reference_at,
+    reference_as_used,
 )
 from gait.reliability import NOT_RELIABLE, reliability_of
 from gait.report_parts import (
@@ -138,8 +138,7 @@ def _charts(report: GaitReport) -> tuple[str, str]:
     s = report.summary
     near, far = s.get("near_side", "left"), s.get("far_side", "right")
     ref = s.get("reference") or {}
-    speed = finite_or_none(ref.get("speed_mps_used"))
-    r = reference_at(speed) if speed is not None else None
+    r = reference_as_used(s)
     strides = stride_extension_chart(
         report.strides, near=near, far=far, band_deg=NOISE_DEG,
         reference_deg=finite_or_none((ref.get("values") or {}).get("peak_thigh_extension_deg")))

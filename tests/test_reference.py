@@ -84,3 +84,33 @@ def test_compare_reports_difference():
 def test_speed_from_cadence_inverts_table():
     assert speed_from_cadence(171)[0] == pytest.approx(3.5)
     assert speed_from_cadence(200)[1] is True
+
+
+def test_a_saved_analysis_keeps_the_reference_it_was_compared_with():
+    """The summary keeps the curves used; older summaries (without them) are matched
+    again at their speed."""
+    import copy
+
+    import numpy as np
+
+    from gait.reference import reference_as_used, reference_at
+    from tests.store_writers import small_report
+
+    summary = small_report().summary
+    kept = summary["reference"]
+    today = reference_at(kept["speed_mps_used"])
+    used = reference_as_used(summary)
+    np.testing.assert_allclose(used.thigh_curve_deg, today.thigh_curve_deg, atol=1e-3)
+    assert used.values["peak_thigh_extension_deg"] == pytest.approx(
+        today.values["peak_thigh_extension_deg"])
+
+    changed = copy.deepcopy(summary)  # as if the shipped curves had changed since
+    changed["reference"]["thigh_curve_deg"] = [v + 2.0 for v in kept["thigh_curve_deg"]]
+    np.testing.assert_allclose(reference_as_used(changed).thigh_curve_deg,
+                               today.thigh_curve_deg + 2.0, atol=1e-3)
+
+    older = copy.deepcopy(summary)
+    for key in ("thigh_curve_deg", "knee_curve_deg", "requested_speed_mps"):
+        older["reference"].pop(key)
+    np.testing.assert_allclose(reference_as_used(older).knee_curve_deg, today.knee_curve_deg)
+    assert reference_as_used({"reference": None}) is None

@@ -271,3 +271,32 @@ def test_every_failure_leaves_the_store_as_a_store_error(tmp_path, report):
         with pytest.raises(DatabaseUnavailable):
             call()
     assert all(issubclass(kind, StoreError) for kind in (DatabaseUnavailable, FilesUnavailable))
+
+
+SAVED_BY_F8795F5 = Path(__file__).parent / "data" / "saved" / "analysis_f8795f5.sqlite3.gz"
+F8795F5_TOKEN = "9w-8VdInOP1Z7eJgYZ1kGV6ndif59VDLAJAatJn4GHA"
+
+
+def test_an_analysis_saved_by_an_earlier_version_still_opens_everywhere(tmp_path):
+    """A database written at commit f8795f5 (tests/data/saved/README.md) opens with
+    today's code; its report, headline, comparison table and reference all build."""
+    import gzip
+
+    from gait.headline import headline
+    from gait.reference import reference_as_used
+    from gait.report import render_html_report
+    from ui.text import comparison_table
+
+    database = tmp_path / "earlier.sqlite3"
+    database.write_bytes(gzip.decompress(SAVED_BY_F8795F5.read_bytes()))
+    store = Store(f"sqlite:///{database}", files_dir=tmp_path / "files")
+    saved = store.load(F8795F5_TOKEN)
+    store.close()
+    assert saved is not None and saved.athlete.name == "Fixture runner"
+    assert len(saved.report.strides) == 11 and len(saved.report.frames) == 150
+    summary = saved.report.summary
+    assert "thigh_curve_deg" not in summary["reference"]  # saved before curves were kept
+    assert reference_as_used(summary).used_speed_mps == summary["reference"]["speed_mps_used"]
+    assert headline(summary).angles[0].median is not None
+    assert len(comparison_table(summary)) == 14
+    assert '<table id="medians">' in render_html_report(saved.report)

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from gait.reference import EXTENSION_POSE_BIAS_DEG, LIKELY_DEG, NOISE_DEG, NOISE_TEXT, reference_at
+from gait.reference import (
+    EXTENSION_POSE_BIAS_DEG,
+    LIKELY_DEG,
+    NOISE_DEG,
+    NOISE_TEXT,
+    reference_as_used,
+)
 from gait.reliability import NOT_RELIABLE, reliability_of
 from ui.figures import PLOTLY_CONFIG, cycle_chart, stride_chart
 from ui.sample import SAMPLE_NOTE
@@ -40,7 +46,7 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
     strides = report.strides
     near, far = summary["near_side"], summary["far_side"]
     ref_info = summary.get("reference") or {}
-    reference = reference_at(ref_info["speed_mps_used"]) if ref_info else None
+    reference = reference_as_used(summary)
     pick_key, chart_key, table_key = (f"{name}_{result.id}" for name in ("pick", "chart", "table"))
     reliability = reliability_of(summary, strides=strides, events=report.events,
                                  frames=report.frames)
