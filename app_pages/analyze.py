@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from gait.limits import MAX_CAPTURE_FPS, MAX_HEIGHT_M, MIN_CAPTURE_FPS, MIN_HEIGHT_M
 from ui import saved, state
 from ui.inputs import SPEED_UNITS, TREADMILL_CHOICES, InputError, build_options, check_upload
 from ui.sample import SAMPLE_NAME, SAMPLE_OPTIONS, sample_clip_path
@@ -58,12 +59,13 @@ with st.expander("Optional: speed, height, slow motion"):
         speed_unit = st.selectbox("Unit", SPEED_UNITS, key="speed_unit")
         surface = st.radio("Where", TREADMILL_CHOICES, key="surface")
     with right:
-        height_cm = st.number_input("Body height (cm)", min_value=100.0, max_value=250.0,
-                                    value=None, step=1.0, key="height_cm",
+        height_cm = st.number_input("Body height (cm)", min_value=100 * MIN_HEIGHT_M,
+                                    max_value=100 * MAX_HEIGHT_M, value=None, step=1.0,
+                                    key="height_cm",
                                     help="Improves the speed estimate from the video.")
         capture_fps = st.number_input(
-            "Capture rate of a slow-motion clip (fps)", min_value=15.0, max_value=1000.0,
-            value=None, step=1.0, key="capture_fps",
+            "Capture rate of a slow-motion clip (fps)", min_value=MIN_CAPTURE_FPS,
+            max_value=MAX_CAPTURE_FPS, value=None, step=1.0, key="capture_fps",
             help="Slow-motion clips are often stored at 30 fps; give the real rate "
                  "(e.g. 120 or 240).")
 
