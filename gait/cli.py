@@ -269,6 +269,7 @@ def _analyze_and_write(args, options, progress):
 def _save(args, report, video_writer):
     """Save through the same store as the app (one transaction; videos only if asked)."""
     from gait.store import DatabaseUnavailable, Store, StoreError
+    from gait.store.errors import CHECK_SETTINGS
 
     try:
         with tempfile.TemporaryDirectory(prefix="hipdrive-save-") as tmp:
@@ -289,8 +290,8 @@ def _save(args, report, video_writer):
             finally:
                 store.close()
     except DatabaseUnavailable as exc:
-        raise StoreError(f"cannot save to the database ({exc.reason}); check "
-                         "HIPDRIVE_DATABASE_URL or HIPDRIVE_DATA_DIR.") from exc
+        raise StoreError(f"cannot save to the database ({exc.reason}); "
+                         f"{CHECK_SETTINGS}.") from exc
 
 
 class _Terminated(Exception):

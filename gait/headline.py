@@ -73,7 +73,9 @@ def _comparison(summary: dict, side: str) -> dict[str, dict]:
     return {row.get("metric"): row for row in rows}
 
 
-def _stat(summary: dict, side: str, metric: str) -> dict:
+def leg_stat(summary: dict, side: str, metric: str) -> dict:
+    """One leg's statistics of a stride metric in a summary (median, ci95, …); {} if
+    absent."""
     return ((summary.get("per_side") or {}).get(side) or {}).get(metric) or {}
 
 
@@ -95,7 +97,7 @@ def figure(summary: dict, side: str, metric: str) -> Figure:
         median, ci95 = (finite_or_none(summary.get(key))
                         for key in ("cadence_spm", "cadence_ci95_spm"))
     else:
-        stat = _stat(summary, side, metric)
+        stat = leg_stat(summary, side, metric)
         median, ci95 = finite_or_none(stat.get("median")), finite_or_none(stat.get("ci95"))
     row = _comparison(summary, side).get(metric)
     reference = finite_or_none((row or {}).get("reference"))
@@ -113,7 +115,7 @@ def figure(summary: dict, side: str, metric: str) -> Figure:
 def symmetry(summary: dict, near: str, far: str) -> Symmetry:
     sym = summary.get("symmetry") or {}
     diff = finite_or_none((sym.get("peak_thigh_extension_deg") or {}).get("left_minus_right"))
-    cis = [finite_or_none(_stat(summary, side, "peak_thigh_extension_deg").get("ci95"))
+    cis = [finite_or_none(leg_stat(summary, side, "peak_thigh_extension_deg").get("ci95"))
            for side in (near, far)]
     return Symmetry(
         difference_deg=diff,

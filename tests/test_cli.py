@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from synthetic.render_runner import make_clip
+from tests.clips import encode_clip
 
 GAIT = [sys.executable, "-m", "gait.cli"]
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,15 +128,7 @@ def test_truncated_file(tmp_path):
 
 
 def _write_clip(path: Path, frames: list[np.ndarray], fps: int = 30) -> None:
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height = frames[0].shape[1], frames[0].shape[0]
-        stream.pix_fmt = "yuv420p"
-        for image in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+    encode_clip(path, frames, fps=fps)
 
 
 def test_no_person_in_view(tmp_path):

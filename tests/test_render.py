@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -14,27 +13,16 @@ from gait.keypoints import KEYPOINTS
 from gait.posetrack import PoseTrack
 from gait.render import LEFT_RGB, RIGHT_RGB, write_annotated_video
 from gait.video import iter_frames
+from tests.clips import encode_clip
 
-MS = Fraction(1, 1000)
 GREY = 70
 
 
 def write_grey_clip(path: Path, *, n_frames: int = 45, fps: int = 30, width_px: int = 320,
                     height_px: int = 240, times_s: np.ndarray | None = None) -> Path:
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width_px, height_px, "yuv420p"
-        stream.codec_context.time_base = MS
-        for i in range(n_frames):
-            frame = av.VideoFrame.from_ndarray(
-                np.full((height_px, width_px, 3), GREY, np.uint8), format="rgb24")
-            t = times_s[i] if times_s is not None else i / fps
-            frame.pts, frame.time_base = round(t * 1000), MS
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
+    pictures = (np.full((height_px, width_px, 3), GREY, np.uint8) for _ in range(n_frames))
+    return encode_clip(path, pictures, fps=fps,
+                       times_s=np.arange(n_frames) / fps if times_s is None else times_s)
 
 
 # A standing figure; the left (near) leg is drawn at x≈130, the right (far) leg at x≈230.

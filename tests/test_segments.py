@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 
@@ -26,8 +24,8 @@ from gait.segments import (
     run_pose_segment,
 )
 from gait.video import DecodeStats, iter_frames, probe_video
+from tests.clips import encode_clip
 
-MS = Fraction(1, 1000)
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real"
 
 
@@ -35,24 +33,17 @@ def write_clip(path: Path, *, n_frames: int = 300, fps: int = 30, gop: int = 25,
                times_s: np.ndarray | None = None, hold: int = 1) -> Path:
     """A small H.264 clip (B-frames, a keyframe every `gop` frames) whose red channel
     encodes the picture number; each picture is held `hold` frames (repeated frames)."""
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
-        stream.options = {"g": str(gop), "keyint_min": str(gop), "preset": "ultrafast",
-                          "bf": "2", "crf": "10"}
-        stream.codec_context.time_base = MS
-        for i in range(n_frames):
-            rgb = np.full((64, 96, 3), 40, np.uint8)
-            rgb[:, :, 0] = (40 + 5 * (i // hold)) % 256
-            rgb[:8, : 8 + (i // hold) % 80] = 255
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            t = times_s[i] if times_s is not None else i / fps
-            frame.pts, frame.time_base = round(t * 1000), MS
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
+
+    def picture(i: int) -> np.ndarray:
+        rgb = np.full((64, 96, 3), 40, np.uint8)
+        rgb[:, :, 0] = (40 + 5 * (i // hold)) % 256
+        rgb[:8, : 8 + (i // hold) % 80] = 255
+        return rgb
+
+    return encode_clip(path, (picture(i) for i in range(n_frames)), fps=fps,
+                       times_s=np.arange(n_frames) / fps if times_s is None else times_s,
+                       stream_options={"g": str(gop), "keyint_min": str(gop),
+                                       "preset": "ultrafast", "bf": "2", "crf": "10"})
 
 
 class PictureEstimator:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import struct
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -13,8 +12,7 @@ import numpy as np
 import pytest
 
 from gait.video import VideoError, VideoFrame, iter_frames, probe_video
-
-MS = Fraction(1, 1000)
+from tests.clips import encode_clip
 
 
 def write_clip(
@@ -31,24 +29,15 @@ def write_clip(
 ) -> Path:
     """A clip whose red channel encodes the frame index (3 per frame) with a white
     8×8 marker in the top-left corner. `times_s` gives irregular timestamps."""
-    with av.open(str(path), "w", options=options or {}) as container:
-        container.metadata.update(metadata or {})
-        stream = container.add_stream(codec, rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width_px, height_px, "yuv420p"
-        if times_s is not None:
-            stream.codec_context.time_base = MS
-        for i in range(n_frames):
-            rgb = np.full((height_px, width_px, 3), 40, np.uint8)
-            rgb[:, :, 0] = 3 * i % 256
-            rgb[:8, :8] = 255
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            if times_s is not None:
-                frame.pts, frame.time_base = round(times_s[i] * 1000), MS
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
+
+    def picture(i: int) -> np.ndarray:
+        rgb = np.full((height_px, width_px, 3), 40, np.uint8)
+        rgb[:, :, 0] = 3 * i % 256
+        rgb[:8, :8] = 255
+        return rgb
+
+    return encode_clip(path, (picture(i) for i in range(n_frames)), fps=fps, times_s=times_s,
+                       codec=codec, container_options=options, metadata=metadata)
 
 
 def _boxes(buf: bytes, start: int, end: int):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gait.headline import TRUNK_THIGH_METRICS, Figure, headline
+from gait.headline import TRUNK_THIGH_METRICS, Figure, headline, leg_stat
 from gait.metric_catalogue import BY_KEY, COMPARED, TABLE_COLUMNS
 from gait.reference import (
     FAR_LEG_LOW_TEXT,
@@ -106,10 +106,6 @@ class Card:
     words: str
     colour: str = "gray"
     help: str = ""
-
-
-def _stat(summary: dict, side: str, metric: str) -> dict:
-    return ((summary.get("per_side") or {}).get(side) or {}).get(metric) or {}
 
 
 def _pm(ci: float | None, sound: bool, digits: int = 1, unit: str = "°") -> str:
@@ -252,7 +248,7 @@ def difference_rows(a: dict, b: dict, *, side_a: str, side_b: str,
             va, vb = finite(a.get("cadence_spm")), finite(b.get("cadence_spm"))
             ca, cb = finite(a.get("cadence_ci95_spm")), finite(b.get("cadence_ci95_spm"))
         else:
-            sa, sb = _stat(a, side_a, metric), _stat(b, side_b, metric)
+            sa, sb = leg_stat(a, side_a, metric), leg_stat(b, side_b, metric)
             va, vb, ca, cb = (finite(sa.get("median")), finite(sb.get("median")),
                               finite(sa.get("ci95")), finite(sb.get("ci95")))
         unit = metric_unit(metric)
