@@ -21,8 +21,9 @@ from ui.text import accuracy_markdown
 st.title("Method")
 st.markdown(
     "HipDrive finds 33 body landmarks in every frame with the BlazePose model (MediaPipe, run "
-    "on this server), cleans them (left/right swap repair, gap filling, 8 Hz low-pass), finds "
-    "each foot strike and toe-off, cuts the run into strides (foot strike to the next foot "
+    "on this server), cleans them (left/right swap repair, gap filling, 8 Hz low-pass; feet "
+    "outside the picture are not used: the model only guesses them), finds each foot strike "
+    "and toe-off, cuts the run into strides (foot strike to the next foot "
     "strike of the same leg) and measures angles in the image plane.")
 
 st.header("What is measured")

@@ -77,6 +77,20 @@ def foot_lowest_point(track: PoseTrack, side: str) -> tuple[np.ndarray, np.ndarr
     return low[:, 0], low[:, 1]
 
 
+def feet_bottom_margin(track: PoseTrack) -> float:
+    """How far above the picture's bottom edge the feet come down, in foot lengths
+    (median heel-to-toe distance): the gap below the 95th percentile of the feet's lowest
+    points. NaN when the feet are never seen. Under ~½ the edge may cut a foot on the
+    ground, and BlazePose then squeezes the foot into the picture (strikes come early)."""
+    lows = np.concatenate([foot_lowest_point(track, side)[1] for side in SIDES])
+    lengths = np.concatenate([np.linalg.norm(track.xy(f"{side}_heel") - track.xy(f"{side}_toe"),
+                                             axis=1) for side in SIDES])
+    if not (np.isfinite(lows).any() and np.isfinite(lengths).any()):
+        return float("nan")
+    gap_px = track.frame_height_px - float(np.nanpercentile(lows, 95))
+    return gap_px / max(float(np.nanmedian(lengths)), 1.0)
+
+
 def fit_ground_line(xs: np.ndarray, ys: np.ndarray, *, leg_length_px: float) -> tuple[float, float]:
     """Ground line y = a + b·x through the lowest 30 % of foot positions."""
     ok = np.isfinite(xs) & np.isfinite(ys)
@@ -323,16 +337,21 @@ def stance_foot(front: np.ndarray, peak: int, trough: int) -> np.ndarray:
     return is_front
 
 
-def missed_steps(peak_times_s: list[float]) -> list[SkippedContact]:
+def missed_steps(peak_times_s: list[float], *,
+                 feet_unseen_s: tuple[float, ...] = ()) -> list[SkippedContact]:
     """Where consecutive contacts are further apart than MISSED_STEP_GAP × the median
     step, a contact was missed: it counts as an unseen contact of both feet, so no stride
-    is built across it (and the sides on either side are phased separately)."""
+    is built across it (and the sides on either side are phased separately). A gap that
+    holds a time in `feet_unseen_s` (the feet were not seen there) is explained by that
+    and not counted again."""
     gaps = np.diff(peak_times_s)
     if not len(gaps):
         return []
     limit = MISSED_STEP_GAP * float(np.median(gaps))
     return [SkippedContact(side, (peak_times_s[k] + peak_times_s[k + 1]) / 2, "contact_missed")
-            for k in np.flatnonzero(gaps > limit) for side in SIDES]
+            for k in np.flatnonzero(gaps > limit)
+            if not any(peak_times_s[k] < t < peak_times_s[k + 1] for t in feet_unseen_s)
+            for side in SIDES]
 
 
 def unseen_contacts(grid_s: np.ndarray, signals: list[np.ndarray],
@@ -417,7 +436,9 @@ def detect_events(track: PoseTrack, *, leg_length_px: float,
         rows.append((side, "foot_strike", strike, count[side]))
         rows.append((side, "toe_off", toe_off, count[side]))
         count[side] += 1
-    skipped += missed_steps([float(grid_s[p]) for p, _ in brackets])
-    skipped += unseen_contacts(grid_s, [*forward.values(), *height.values()], skipped)
+    unseen = unseen_contacts(grid_s, [*forward.values(), *height.values()], skipped)
+    skipped += missed_steps([float(grid_s[p]) for p, _ in brackets],
+                            feet_unseen_s=tuple(c.time_s for c in unseen))
+    skipped += unseen
     events = pd.DataFrame(rows, columns=["side", "event", "time_s", "contact"])
     return events.sort_values("time_s", kind="stable").reset_index(drop=True), skipped

@@ -15,7 +15,7 @@ import pandas as pd
 
 from gait import __version__
 from gait.drills import suggest_drills
-from gait.events import detect_events
+from gait.events import detect_events, feet_bottom_margin
 from gait.keypoints import SIDES
 from gait.kinematics import compute_angles, detect_geometry, estimate_speed_mps, pixels_per_metre
 from gait.metrics import (
@@ -29,13 +29,13 @@ from gait.metrics import (
 )
 from gait.posetrack import PoseTrack
 from gait.progress import Progress
-from gait.quality import quality_flags
+from gait.quality import FEET_OUTSIDE_SHARE, quality_flags
 from gait.reference import ATTRIBUTION, ELITE_MARKERS, compare, reference_at, speed_from_cadence
 from gait.reliability import assess_reliability, assess_report
 from gait.result import DEFAULT_OPTIONS, AnalysisError, AnalysisOptions, GaitReport
 from gait.slow_motion import apparent_slowdown, slowdown_from_strikes, stride_period_s
 from gait.strides import build_strides
-from gait.tracks import clean_track
+from gait.tracks import CleaningReport, clean_track
 
 MIN_PERSON_VISIBLE_S = 1.0  # less than this cannot hold one stride
 
@@ -88,6 +88,17 @@ def _raise_if_slow_motion(events: pd.DataFrame) -> None:
             f"The steps look about {factor:.0f}× slower than running: this seems to be a "
             "slow-motion clip. Give its real capture rate (e.g. --capture-fps 240, or the "
             "capture-rate box in the app) and analyse it again.")
+
+
+def _raise_if_feet_cut_off(cleaning: CleaningReport) -> None:
+    """No stride was built and the feet were often outside the picture: say so."""
+    seen = cleaning.n_frames - cleaning.frames_without_person
+    if seen and cleaning.foot_outside_frame_frames > FEET_OUTSIDE_SHARE * seen:
+        raise AnalysisError(
+            f"The feet are cut off by the edge of the picture in "
+            f"{100 * cleaning.foot_outside_frame_frames / seen:.0f} % of the frames, so no foot "
+            "strike can be timed. Film with the whole runner in view, the feet and the ground "
+            "under them included: step the camera back or zoom out.")
 
 
 def _hip_speed_legs_per_s(clean: PoseTrack) -> float:
@@ -150,6 +161,7 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
     strides, dropped = build_strides(events, skipped=skipped_contacts)
     if strides.empty:
         _raise_if_slow_motion(events)
+        _raise_if_feet_cut_off(cleaning)
         raise AnalysisError(
             "No complete stride was found: the feet must be visible touching the ground. "
             "Film 10–20 s of steady running from the side with the feet in frame.")
@@ -183,7 +195,8 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
         frames_lost_to_damage=int((video or {}).get("damaged_packets") or 0)
         + int((video or {}).get("corrupt_frames") or 0),
         decoding_stopped_early=bool((video or {}).get("decoding_stopped_early")),
-        other_people=(video or {}).get("other_people"))
+        other_people=(video or {}).get("other_people"),
+        feet_bottom_margin_foot_lengths=feet_bottom_margin(clean))
     stride_times = strides["stride_time_s"].to_numpy()
     summary = {
         "software": {"name": "hipdrive", "version": __version__},

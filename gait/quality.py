@@ -17,6 +17,12 @@ MIN_FPS_FOR_CONTACT = 60.0  # Souza 2016
 MIN_RUNNER_FRACTION_OF_FRAME = 0.4
 SHORT_CLIP_S = 8.0
 REPEATED_FRAMES_SHARE = 0.1  # more repeated pictures than this is a converted clip
+FEET_OUTSIDE_SHARE = 0.1  # feet outside the picture in more of the runner's frames: say so
+# Feet coming down closer than this to the picture's bottom (× the foot's length,
+# gait.events.feet_bottom_margin): the edge may cut a foot on the ground. Measured: a real
+# clip with its bottom 5 % cut away 0.2 (strikes 1.3 frames early), the same clip panned
+# down to 20 px above the feet 0.4, as filmed 0.8, the rendered clips 1.6.
+FEET_EDGE_MARGIN_FOOT_LENGTHS = 0.5
 # Below this height (head to toe, in the clip's own pixels) one pixel of keypoint error is
 # 2°+ on the thigh (~0.25 H long): angles are too coarse to compare with a reference.
 MIN_RUNNER_HEIGHT_PX = 100.0
@@ -37,12 +43,14 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
                   far_leg_confidence: float, dropped_strides: dict[str, int],
                   repeated_frame_share: float = 0.0, frames_lost_to_damage: int = 0,
                   decoding_stopped_early: bool = False,
-                  other_people: dict | None = None) -> list[QualityFlag]:
+                  other_people: dict | None = None,
+                  feet_bottom_margin_foot_lengths: float = float("nan")) -> list[QualityFlag]:
     """All flags that apply, most important first. `repeated_frame_share`: fraction of
     frames that repeat the previous picture; `frames_lost_to_damage`: damaged packets
     skipped and frames the decoder marked corrupt; `decoding_stopped_early`: the file
     could not be decoded past some point; `other_people`: gait.people's
-    {"frames_checked", "frames_with_others"}."""
+    {"frames_checked", "frames_with_others"}; `feet_bottom_margin_foot_lengths`: how far
+    above the picture's bottom the feet come down (gait.events.feet_bottom_margin)."""
     flags: list[QualityFlag] = []
     if other_people and other_people.get("frames_with_others", 0) >= MIN_FRAMES_WITH_OTHERS:
         flags.append(QualityFlag(
@@ -130,6 +138,21 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
             "gaps", "warning",
             f"No usable pose in {cleaning.unfilled_frames} of {cleaning.n_frames} frames "
             "(runner out of view or hidden). Keep the whole body in frame."))
+    seen_frames = cleaning.n_frames - cleaning.frames_without_person
+    if seen_frames and cleaning.foot_outside_frame_frames > FEET_OUTSIDE_SHARE * seen_frames:
+        flags.append(QualityFlag(
+            "feet_outside_frame", "warning",
+            f"A foot was outside the picture in {cleaning.foot_outside_frame_frames} of "
+            f"{seen_frames} frames with the runner (cut off at the edge): steps there cannot "
+            "be timed and are left out. Keep the whole runner, feet and the ground under "
+            "them included, in view: step the camera back or zoom out."))
+    if feet_bottom_margin_foot_lengths < FEET_EDGE_MARGIN_FOOT_LENGTHS:
+        flags.append(QualityFlag(
+            "feet_at_bottom_edge", "warning",
+            "The feet come down at the bottom edge of the picture. If the edge cuts a foot on "
+            "the ground, the pose model squeezes the foot into the picture and foot strikes "
+            "come early (about 1 frame on a real clip with its bottom cut). Leave some ground "
+            "below the feet: tilt the camera down a little or step back."))
     n_dropped = sum(dropped_strides.values())
     if n_dropped:
         reasons = "; ".join(f"{n} because {DROP_REASONS[reason]}"

@@ -103,6 +103,8 @@ def quality_section(summary: dict) -> str:
             f"{num(c.get('swap_repaired_frames'), 0)} frames.</li>"
             f"<li>Short gaps filled by interpolation in {num(c.get('gap_filled_frames'), 0)} "
             f"frames; {num(c.get('unfilled_frames'), 0)} frames still miss a keypoint.</li>"
+            f"<li>A foot outside the picture (the pose model's guess ignored) in "
+            f"{num(c.get('foot_outside_frame_frames') or 0, 0)} frames.</li>"
             f"<li>Keypoints smoothed with a zero-phase low-pass filter at "
             f"{num(c.get('cutoff_hz'))} Hz.</li></ul>")
     return out

@@ -7,6 +7,7 @@ Every step returns a new PoseTrack and records what it changed in `track.flags`
 - ``gated_<keypoint>``   not used; gating is summarised in ``gated_any``
 - ``swap_repaired``      the leg labels of this frame were exchanged back
 - ``gap_filled``         at least one keypoint of this frame was interpolated
+- ``foot_outside_frame`` a foot keypoint lay outside the picture (a guess; blanked)
 
 Cut-off choice: 2nd-order Butterworth run forwards and backwards (zero phase,
 effective 4th order) at 8 Hz by default. Running strides repeat at ~1.3–1.6 Hz;
@@ -29,6 +30,12 @@ from gait.posetrack import PoseTrack
 
 DEFAULT_MIN_CONFIDENCE = 0.2
 DEFAULT_MAX_GAP_S = 0.12
+FOOT_PARTS = ("ankle", "heel", "toe")
+# A foot keypoint further than this (fraction of the picture's size) past its edge is the
+# pose model's guess of a foot it cannot see (feet cut off by the bottom of the picture,
+# a runner entering from the side): BlazePose still reports it, often with high
+# confidence. Inside this margin it may be a real foot touching the edge.
+OUTSIDE_FRAME_MARGIN = 0.01
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,7 @@ class CleaningReport:
     gap_filled_frames: int
     unfilled_frames: int
     cutoff_hz: float
+    foot_outside_frame_frames: int = 0  # frames with a foot keypoint outside the picture
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -54,6 +62,23 @@ def gate_by_confidence(track: PoseTrack, *, min_confidence: float) -> PoseTrack:
     y = np.where(low, np.nan, track.y_px)
     flags = dict(track.flags, gated_any=low.any(axis=1))
     return track.with_arrays(x_px=x, y_px=y, flags=flags)
+
+
+def gate_feet_outside_frame(track: PoseTrack, *,
+                            margin: float = OUTSIDE_FRAME_MARGIN) -> PoseTrack:
+    """Set ankle, heel and toe keypoints that lie outside the picture (beyond `margin` ×
+    its width or height) to NaN: the pose model guesses feet it cannot see, and events
+    timed on a guess are wrong. Flag ``foot_outside_frame`` marks those frames."""
+    cols = [track.column(f"{side}_{part}") for side in ("left", "right") for part in FOOT_PARTS]
+    x, y = track.x_px[:, cols], track.y_px[:, cols]
+    dx, dy = margin * track.frame_width_px, margin * track.frame_height_px
+    outside = ((x < -dx) | (x > track.frame_width_px + dx)
+               | (y < -dy) | (y > track.frame_height_px + dy))  # NaN compares False
+    x_all, y_all = track.x_px.copy(), track.y_px.copy()
+    x_all[:, cols] = np.where(outside, np.nan, x)
+    y_all[:, cols] = np.where(outside, np.nan, y)
+    flags = dict(track.flags, foot_outside_frame=outside.any(axis=1))
+    return track.with_arrays(x_px=x_all, y_px=y_all, flags=flags)
 
 
 def _leg_columns(track: PoseTrack, side: str) -> list[int]:
@@ -213,8 +238,8 @@ def clean_track(
     max_gap_s: float = DEFAULT_MAX_GAP_S,
     cutoff_hz: float = DEFAULT_CUTOFF_HZ,
 ) -> tuple[PoseTrack, CleaningReport]:
-    """Drop repeated pictures → gate → repair swaps → fill gaps → low-pass. Returns the
-    clean track and a report.
+    """Drop repeated pictures → gate (low confidence; feet outside the picture) → repair
+    swaps → fill gaps → low-pass. Returns the clean track and a report.
 
     A frame flagged `repeated_frame` (it repeats the previous picture, see
     gait.pose.repeated_frames) holds no new measurement: its keypoints are blanked and
@@ -227,7 +252,8 @@ def clean_track(
         picture_interval_s = track.median_frame_interval_s / (1.0 - repeated_share)
         max_gap_s = max(max_gap_s, 2.5 * picture_interval_s)
     track = blank_repeated_frames(track)
-    gated = gate_by_confidence(track, min_confidence=min_confidence)
+    confident = gate_by_confidence(track, min_confidence=min_confidence)
+    gated = gate_feet_outside_frame(confident)
     repaired = repair_leg_swaps(gated)
     filled = fill_track_gaps(repaired, max_gap_s=max_gap_s)
     smooth = smooth_track(filled, cutoff_hz=cutoff_hz)
@@ -237,10 +263,11 @@ def clean_track(
     report = CleaningReport(
         n_frames=track.n_frames,
         frames_without_person=int(no_person.sum()),
-        gated_fraction=float((np.isnan(gated.x_px) & ~np.isnan(track.x_px)).mean()),
+        gated_fraction=float((np.isnan(confident.x_px) & ~np.isnan(track.x_px)).mean()),
         swap_repaired_frames=int(repaired.flags["swap_repaired"].sum()),
         gap_filled_frames=int(filled.flags["gap_filled"].sum()),
         unfilled_frames=int(np.isnan(filled.x_px[:, essential]).any(axis=1).sum()),
         cutoff_hz=effective_cutoff_hz(cutoff_hz, rate_hz) if rate_hz == rate_hz else cutoff_hz,
+        foot_outside_frame_frames=int(gated.flags["foot_outside_frame"].sum()),
     )
     return smooth, report

@@ -4,7 +4,8 @@
     .venv/bin/python scripts/evaluate_real.py --tracks tests/data/real_tracks   # fast, no pose
 
 Default: every video in --clips goes through the real CLI (`gait analyze --no-video`).
-A clip with `<stem>.events.json` beside it is scored by the labels' own scorer
+A clip with `<stem>.events.json` beside it (or among the project's own labels in
+tests/data/real_tracks) is scored by the labels' own scorer
 (`score_events.py` in the same folder): strides found per foot, event errors in frames,
 contact-time error, cadence error. A clip with `<stem>.angles_*.json` (hand-digitised
 joints) gets the near thigh angle compared with the digitisers' at the labelled frames.
@@ -27,13 +28,15 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+OUR_LABELS = ROOT / "tests" / "data" / "real_tracks"  # labels made for HipDrive, no video
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")
 
 
-def analyse_clip(clip: Path, out_dir: Path) -> str | None:
+def analyse_clip(clip: Path, out_dir: Path, extra_args: tuple[str, ...] = ()) -> str | None:
     """Run the CLI; returns its error line, or None when it wrote the outputs."""
     done = subprocess.run([str(ROOT / ".venv/bin/gait"), "analyze", str(clip), "--out",
-                           str(out_dir), "--no-video"], capture_output=True, text=True)
+                           str(out_dir), "--no-video", *extra_args],
+                          capture_output=True, text=True)
     if done.returncode != 0:
         lines = [ln for ln in done.stderr.splitlines() if ln.startswith("error:")]
         return lines[-1] if lines else done.stderr.strip().splitlines()[-1]
@@ -56,8 +59,35 @@ def analyse_track_file(track_file: Path, out_dir: Path) -> str | None:
     return None
 
 
-def score_events(labels: Path, out_dir: Path) -> dict:
-    scorer = labels.parent / "score_events.py"
+def labels_for(clips_dir: Path, stem: str) -> Path | None:
+    """The clip's event labels: beside the clip, else among the project's own labels."""
+    for folder in (clips_dir, OUR_LABELS):
+        if (folder / f"{stem}.events.json").exists():
+            return folder / f"{stem}.events.json"
+    return None
+
+
+def labels_in_analysis_time(labels: Path, out_dir: Path) -> Path:
+    """Labels that count the clip's stored frames at its stored rate, put on the analysis'
+    time base: for a clip analysed at another capture rate (stated with --capture-fps, or
+    assumed for slow motion, `summary["slow_motion"]`) a copy whose `fps` is that rate.
+    Events and stride yield are then scored on the analysis' own time base (for an
+    assumed rate: under the tool's assumption, and the cadence against the labels' at
+    that rate)."""
+    summary = json.loads((out_dir / "summary.json").read_text())
+    data = json.loads(labels.read_text())
+    stored, capture = summary["video"].get("stored_fps"), float(summary["capture_fps"])
+    label_fps = float(data["fps"])
+    counts_stored_frames = bool(stored) and abs(label_fps - stored) <= 0.01 * stored
+    if not counts_stored_frames or abs(capture - stored) < 0.01 * stored:
+        return labels
+    data["fps"] = capture
+    moved = out_dir / f"labels_at_{capture:g}fps.json"
+    moved.write_text(json.dumps(data))
+    return moved
+
+
+def score_events(labels: Path, out_dir: Path, scorer: Path) -> dict:
     done = subprocess.run([sys.executable, str(scorer), str(labels), str(out_dir)],
                           capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
@@ -121,13 +151,36 @@ def evaluate(clips_dir: Path, tracks_dir: Path | None, work: Path) -> list[dict]
             results.append(row)
             continue
         row.update(summarise(out_dir))
-        labels = clips_dir / f"{source.stem}.events.json"
-        if labels.exists():
-            row["events"] = score_events(labels, out_dir)
+        labels = labels_for(clips_dir, source.stem)
+        if labels:
+            row["events"] = score_events(labels_in_analysis_time(labels, out_dir), out_dir,
+                                         clips_dir / "score_events.py")
         angle_files = sorted(clips_dir.glob(f"{source.stem}.angles_*.json"))
         if angle_files:
             row["digitised_thigh"] = compare_digitised(angle_files, out_dir)
         results.append(row)
+    return results
+
+
+def evaluate_variants(clips_dir: Path, work: Path) -> list[dict]:
+    """Every labelled real clip under changed filming conditions
+    (`synthetic.real_variants`), scored with the original clip's labels."""
+    from synthetic.real_variants import make_variants
+
+    results = []
+    for clip in sorted(clips_dir.glob("*.events.json")):
+        source = clip.with_name(clip.name.removesuffix(".events.json") + ".mp4")
+        for variant in make_variants(source, work / "variants"):
+            out_dir = work / f"{variant.clip.stem}__{variant.name}"
+            row: dict = {"clip": f"{source.stem} · {variant.name}"}
+            error = analyse_clip(variant.clip, out_dir, variant.cli_args)
+            if error:
+                row["error"] = error
+            else:
+                row.update(summarise(out_dir))
+                row["events"] = score_events(labels_in_analysis_time(variant.labels, out_dir),
+                                             out_dir, clips_dir / "score_events.py")
+            results.append(row)
     return results
 
 
@@ -164,9 +217,14 @@ def main() -> None:
     parser.add_argument("--tracks", type=Path, help="recorded raw tracks instead of videos")
     parser.add_argument("--json", type=Path, help="also write the numbers as JSON")
     parser.add_argument("--keep", type=Path, help="keep the output folders here")
+    parser.add_argument("--variants", action="store_true",
+                        help="also the labelled clips mirrored, panned, with dropped frames, "
+                             "compressed and as 2x slow motion (synthetic/real_variants.py)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         results = evaluate(args.clips, args.tracks, args.keep or Path(tmp))
+        if args.variants:
+            results += evaluate_variants(args.clips, args.keep or Path(tmp))
     print_table(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from synthetic.encode import encode_clip
 from synthetic.render_runner import make_clip
-from tests.clips import encode_clip
 
 GAIT = [sys.executable, "-m", "gait.cli"]
 ROOT = Path(__file__).resolve().parents[1]

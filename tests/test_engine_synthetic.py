@@ -3,6 +3,8 @@ known angles, events, noise, dropouts and leg swaps (no video, no MediaPipe)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -72,6 +74,53 @@ def test_long_pose_gaps_drop_strides_instead_of_inventing_them():
     assert phantom_strides(run.strides, report.strides, tolerance_s=0.1).empty
     assert len(report.strides) < len(complete_truth_strides(run))  # gaps cost strides
     assert report.summary["cleaning"]["unfilled_frames"] > 0
+
+
+def _bottom_edge_at(track: PoseTrack, *, legs_below_ground: float) -> PoseTrack:
+    """The same keypoints in a picture whose bottom edge is `legs_below_ground` (× the
+    hip-to-ground height; negative: above the ground, through the feet) below the ground:
+    what the pose model reports when a clip cuts the feet off (it keeps guessing feet
+    below the edge)."""
+    feet_y = np.concatenate([track.xy(f"{s}_{p}")[:, 1] for s in ("left", "right")
+                             for p in ("heel", "toe")])
+    ground_px = float(np.nanmax(feet_y))
+    hip_px = float(np.nanmin(track.xy("left_hip")[:, 1]))
+    return dataclasses.replace(
+        track, frame_height_px=int(ground_px + legs_below_ground * (ground_px - hip_px)))
+
+
+def test_feet_outside_the_picture_are_not_timed_and_feet_at_the_edge_are_flagged():
+    """A clip that cuts the feet off: BlazePose still reports feet below the picture's
+    edge (often confidently). Those guesses are not timed: the steps are left out with
+    their reason, the user is told to frame the feet, and with no foot seen at any
+    contact the clip is refused. Feet coming down at the very edge are flagged (the edge
+    may cut them; on a real clip the model then squeezed the foot into the picture)."""
+    run = _run(60, +1, True, "fixed")
+    track = to_pose_track(run, noise_px=1.0, seed=4)
+    whole = analyze_track(_bottom_edge_at(track, legs_below_ground=0.15), capture_fps=60)
+    assert whole.summary["cleaning"]["foot_outside_frame_frames"] == 0
+    assert not {"feet_outside_frame", "feet_at_bottom_edge"} & {
+        q["id"] for q in whole.summary["quality"]}
+    assert len(whole.strides) >= 0.9 * len(complete_truth_strides(run))
+    at_edge = analyze_track(_bottom_edge_at(track, legs_below_ground=0.02), capture_fps=60)
+    assert "feet_at_bottom_edge" in {q["id"] for q in at_edge.summary["quality"]}
+    assert at_edge.summary["reliability"]["verdict"] != "reliable"
+    # the camera dips for the middle third of the clip: the feet go below the edge and
+    # are guessed there
+    dipped_y = track.y_px.copy()
+    dip = slice(track.n_frames // 3, 2 * track.n_frames // 3)
+    dipped_y[dip] += whole.summary["geometry"]["leg_length_px"]
+    framed = _bottom_edge_at(track, legs_below_ground=0.15)
+    dipped = analyze_track(framed.with_arrays(y_px=dipped_y), capture_fps=60)
+    assert "feet_outside_frame" in {q["id"] for q in dipped.summary["quality"]}
+    assert dipped.summary["strides_dropped"]["foot_not_visible"] > 0
+    t0, t1 = track.time_s[dip.start], track.time_s[dip.stop - 1]
+    assert not ((dipped.strides["end_s"] > t0) & (dipped.strides["start_s"] < t1)).any()
+    assert len(dipped.strides) >= 0.4 * len(whole.strides)
+    assert phantom_strides(run.strides, dipped.strides, tolerance_s=0.1).empty
+    # the edge above the ankles in every stance: refused, saying why
+    with pytest.raises(AnalysisError, match="cut off by the edge of the picture"):
+        analyze_track(_bottom_edge_at(track, legs_below_ground=-0.25), capture_fps=60)
 
 
 def test_swaps_are_repaired_and_flagged():

@@ -123,6 +123,28 @@ def test_small_runner_on_a_track_is_found_and_its_slowed_playback_is_stated():
     assert (report.strides["peak_thigh_extension_deg"] < 60).all()
 
 
+def test_small_runner_strides_match_the_hand_labels_at_the_assumed_rate():
+    """The track clip's events, labelled by eye (no pose model, blind to HipDrive): 3
+    complete strides per foot, 8 steps, ~9 distinct pictures per second. Scored on the
+    analysis' time base (the labels' stored frames at the assumed 2× capture rate): the
+    sides are right, no stride is made up, and every stride HipDrive reports starts within
+    two pictures (6 stored frames) of a labelled strike of that foot."""
+    track, fps = load_recorded("ht_track_fixedcam_smallsubject")
+    labels = json.loads((DATA / "ht_track_fixedcam_smallsubject.events.json").read_text())
+    report = analyze_track(track, capture_fps=fps)
+    factor = report.summary["slow_motion"]["assumed_factor"]
+    assert report.summary["near_side"] == labels["near_side"] == "right"
+    frames_per_s = fps * factor  # analysis seconds → the labels' stored frames
+    for foot, side in (("near", "right"), ("far", "left")):
+        strikes = np.array(sorted(e["frame"] for e in labels["events"]
+                                  if e["foot"] == foot and e["event"] == "strike"))
+        mine = report.strides[report.strides["side"] == side]
+        assert 2 <= len(mine) <= len(strikes) - 1, (foot, len(mine))
+        for start_s in mine["start_s"]:
+            assert np.min(np.abs(strikes - start_s * frames_per_s)) <= 6, (
+                foot, start_s * frames_per_s, strikes)
+
+
 def test_real_treadmill_clip_has_no_repeated_pictures_and_is_not_slowed(treadmill):
     report, _ = treadmill
     assert "slow_motion" not in report.summary

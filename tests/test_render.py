@@ -13,7 +13,7 @@ from gait.keypoints import KEYPOINTS
 from gait.posetrack import PoseTrack
 from gait.render import LEFT_RGB, RIGHT_RGB, write_annotated_video
 from gait.video import iter_frames
-from tests.clips import encode_clip
+from synthetic.encode import encode_clip
 
 GREY = 70
 

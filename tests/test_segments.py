@@ -24,7 +24,7 @@ from gait.segments import (
     run_pose_segment,
 )
 from gait.video import DecodeStats, iter_frames, probe_video
-from tests.clips import encode_clip
+from synthetic.encode import encode_clip
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real"
 

@@ -53,3 +53,19 @@ def test_numpy_filter_matches_scipy():
         assert np.allclose(b, b_ref) and np.allclose(a, a_ref)
         x = np.random.default_rng(1).normal(size=200).cumsum()
         assert np.allclose(filtfilt(b, a, x), scipy_filtfilt(b_ref, a_ref, x), atol=1e-9)
+
+
+def test_feet_outside_the_picture_are_blanked_and_flagged():
+    from gait.posetrack import PoseTrack
+    from gait.tracks import gate_feet_outside_frame
+
+    track = PoseTrack.empty(3, width_px=200, height_px=100)
+    x, y = np.full_like(track.x_px, 50.0), np.full_like(track.y_px, 50.0)
+    toe, knee = track.column("left_toe"), track.column("left_knee")
+    y[1, toe] = 100.5  # on the edge (within the margin): a real foot, kept
+    y[2, toe] = 130.0  # 30 px below the picture: the pose model's guess
+    y[2, knee] = 130.0  # not a foot part: left to the other checks
+    gated = gate_feet_outside_frame(track.with_arrays(x_px=x, y_px=y))
+    assert gated.flags["foot_outside_frame"].tolist() == [False, False, True]
+    assert np.isnan(gated.y_px[2, toe]) and gated.y_px[1, toe] == 100.5
+    assert gated.y_px[2, knee] == 130.0

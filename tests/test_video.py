@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from gait.video import VideoError, VideoFrame, iter_frames, probe_video
-from tests.clips import encode_clip
+from synthetic.encode import encode_clip
 
 
 def write_clip(

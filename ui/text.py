@@ -183,7 +183,9 @@ def cleaning_sentences(summary: dict) -> list[str]:
              ("swap_repaired_frames", "had the left and right legs mixed up by the pose model "
               "and were repaired"),
              ("gap_filled_frames", "had short gaps filled by interpolation"),
-             ("unfilled_frames", "had gaps too long to fill (left out)")]
+             ("unfilled_frames", "had gaps too long to fill (left out)"),
+             ("foot_outside_frame_frames", "had a foot outside the picture (the pose "
+              "model's guess there was ignored)")]
     for field, words in parts:
         k = int(c.get(field) or 0)
         if k:

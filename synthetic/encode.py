@@ -1,4 +1,5 @@
-"""Small H.264 (or other) test clips encoded from pictures, for the video tests."""
+"""H.264 (or other) clips encoded from pictures: the video tests' small clips and the
+real-clip variants (synthetic.real_variants)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 MS = Fraction(1, 1000)
 
 
-def encode_clip(path: Path, pictures: Iterable[np.ndarray], *, fps: int,
+def encode_clip(path: Path, pictures: Iterable[np.ndarray], *, fps: int | Fraction,
                 times_s: np.ndarray | None = None, codec: str = "libx264",
                 stream_options: dict[str, str] | None = None,
                 container_options: dict[str, str] | None = None,
@@ -31,7 +32,7 @@ def encode_clip(path: Path, pictures: Iterable[np.ndarray], *, fps: int,
         for i, rgb in enumerate(pictures):
             if i == 0:
                 stream.width, stream.height = rgb.shape[1], rgb.shape[0]
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
             if times_s is not None:
                 frame.pts, frame.time_base = round(times_s[i] * 1000), MS
             for packet in stream.encode(frame):

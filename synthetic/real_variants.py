@@ -1,0 +1,182 @@
+"""Derived versions of a real labelled clip, with its hand labels carried over.
+
+A real clip filmed one way says nothing about the same runner filmed another way. Each
+variant here changes one filming condition of a real clip whose events are labelled
+(`*.events.json`, the format of `../shared/real/README.md`) while keeping every label
+valid, so the same labels score HipDrive under that condition:
+
+- `mirrored`: flipped left↔right, so the runner runs the other way across the picture.
+  The camera-side ("near") leg stays the camera-side leg; the labels keep their frames.
+- `panning`: a smaller window moves over the picture (a hand-held pan and tilt: ±30 px
+  sideways, ±18 px up and down, the feet kept in view), so the runner and the ground
+  line move in the picture.
+- `dropped_frames`: every 5th frame left out, the others keep their own timestamps
+  (a busy phone, or a variable frame rate); labels stay in the original frame numbers
+  (their time is frame / original rate).
+- `low_quality`: half the size and strong compression (crf 33), like a clip sent
+  through a messaging app.
+- `feet_cut_off`: the bottom of the picture cut away (`FEET_CUT_FRACTION`), so the feet
+  leave the picture whenever they are near the ground: a badly framed clip. The pose
+  model still reports feet there; a correct analysis leaves those steps out and says why
+  rather than timing events on guessed feet.
+- `feet_at_edge`: less cut away (`FEET_AT_EDGE_FRACTION`): the edge runs through the
+  soles of the feet on the ground. The pose model squeezes such a foot into the picture;
+  a correct analysis at least flags that the feet come down at the edge.
+- `slow_motion_2x`: the same frames stored at half the rate, so the clip plays 2× slower
+  than it was filmed (a slow-motion export without its capture rate). Analysed once
+  without and once with the capture rate stated.
+
+Variants are written into a scratch folder: real clips are never copied into the
+repository. Pure PyAV + numpy; used by `scripts/evaluate_real.py --variants`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from synthetic.encode import encode_clip
+
+PAN_SIDEWAYS_PX, PAN_SIDEWAYS_PERIOD_S = 30.0, 4.0
+PAN_UPDOWN_PX, PAN_UPDOWN_PERIOD_S = 18.0, 3.0
+PAN_WINDOW_FRACTION = 0.9  # the moving window's size, of the picture's
+PAN_WINDOW_LOW = 0.8  # where the window sits between the top (0) and the bottom (1): the
+# feet are near the bottom of a running clip and must stay in view
+DROP_EVERY_NTH = 5
+LOW_QUALITY_CRF = 33
+FEET_CUT_FRACTION = 0.12  # of the picture's height, cut from the bottom: feet out
+FEET_AT_EDGE_FRACTION = 0.05  # … the edge through the soles of the feet on the ground
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A derived clip, the labels that hold for it and how to analyse it."""
+
+    name: str
+    clip: Path
+    labels: Path | None
+    cli_args: tuple[str, ...] = ()
+    expect: str = ""  # what a correct analysis shows, in words
+
+
+def _decoded(clip: Path) -> tuple[list[np.ndarray], np.ndarray, float]:
+    """RGB pictures, their times (s) and the stream's frame rate."""
+    with av.open(str(clip)) as container:
+        stream = container.streams.video[0]
+        rate = float(stream.average_rate)
+        pictures, times = [], []
+        for frame in container.decode(stream):
+            pictures.append(frame.to_ndarray(format="rgb24"))
+            times.append(float(frame.time))
+    times_s = np.array(times) - times[0]
+    return pictures, times_s, rate
+
+
+def write_clip(path: Path, pictures: Iterator[np.ndarray] | list[np.ndarray],
+               times_s: np.ndarray, *, rate: float, crf: int = 18) -> Path:
+    """H.264 mp4 with picture i stamped at times_s[i] (cropped to even sizes)."""
+    return encode_clip(path, (pic[:pic.shape[0] // 2 * 2, :pic.shape[1] // 2 * 2]
+                              for pic in pictures),
+                       fps=Fraction(rate).limit_denominator(1001), times_s=times_s,
+                       stream_options={"preset": "veryfast", "crf": str(crf)})
+
+
+def _pan_window(picture: np.ndarray, time_s: float) -> np.ndarray:
+    height, width = picture.shape[:2]
+    win_h, win_w = int(height * PAN_WINDOW_FRACTION), int(width * PAN_WINDOW_FRACTION)
+    x0 = (width - win_w) / 2 + PAN_SIDEWAYS_PX * np.sin(
+        2 * np.pi * time_s / PAN_SIDEWAYS_PERIOD_S)
+    y0 = (height - win_h) * PAN_WINDOW_LOW + PAN_UPDOWN_PX * np.sin(
+        2 * np.pi * time_s / PAN_UPDOWN_PERIOD_S)
+    x0 = int(np.clip(round(x0), 0, width - win_w))
+    y0 = int(np.clip(round(y0), 0, height - win_h))
+    return picture[y0:y0 + win_h, x0:x0 + win_w]
+
+
+def _half_size(picture: np.ndarray) -> np.ndarray:
+    """2×2 block mean (a plain, even downscale)."""
+    h, w = picture.shape[0] // 4 * 4, picture.shape[1] // 4 * 4
+    blocks = picture[:h, :w].reshape(h // 2, 2, w // 2, 2, 3).astype(np.float32)
+    return blocks.mean(axis=(1, 3)).round().astype(np.uint8)
+
+
+def _labels_for(labels: dict, *, clip_name: str, mirrored: bool, note: str,
+                fps: float | None) -> dict:
+    """The labels, for the derived clip. A mirrored runner faces the other way and so
+    shows the camera the other side: the near leg stays near, its side name flips.
+    `fps`: the rate the labels' frame numbers count at, when the frames are the same
+    but stored at another rate."""
+    out = dict(labels, clip=clip_name, fps=fps or labels["fps"])
+    if mirrored:
+        flip = {"left": "right", "right": "left"}
+        out["facing"] = flip.get(labels.get("facing"), "")
+        out["near_side"] = flip[labels["near_side"]]
+    out["notes"] = f"{note} Derived from {labels['clip']}; events unchanged. " + labels.get(
+        "notes", "")
+    return out
+
+
+def make_variants(clip: Path, out_dir: Path) -> list[Variant]:
+    """Write every variant of `clip` (and of its labels, when `<stem>.events.json` is
+    beside it) into `out_dir`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    labels_path = clip.with_name(f"{clip.stem}.events.json")
+    labels = json.loads(labels_path.read_text()) if labels_path.exists() else None
+    pictures, times_s, rate = _decoded(clip)
+    if labels is not None:
+        rate = float(labels["fps"])  # the stream's average rate is rounded on short clips
+
+    def variant(name: str, make: Callable[[Path], None], *, mirrored: bool = False,
+                labels_fps: float | None = None,
+                cli_args: tuple[str, ...] = (), expect: str = "",
+                note: str = "") -> Variant:
+        path = out_dir / f"{clip.stem}__{name}.mp4"
+        make(path)
+        label_file = None
+        if labels is not None:
+            label_file = path.with_suffix(".events.json")
+            label_file.write_text(json.dumps(_labels_for(
+                labels, clip_name=path.name, mirrored=mirrored, note=note, fps=labels_fps)))
+        return Variant(name, path, label_file, cli_args, expect)
+
+    kept = [i for i in range(len(pictures)) if i % DROP_EVERY_NTH != DROP_EVERY_NTH - 1]
+    slow = out_dir / f"{clip.stem}__slow_motion_2x.mp4"
+    return [
+        variant("mirrored", lambda p: write_clip(p, (pic[:, ::-1] for pic in pictures), times_s,
+                                                 rate=rate),
+                mirrored=True, note="Mirrored left-right."),
+        variant("panning", lambda p: write_clip(
+            p, (_pan_window(pic, t) for pic, t in zip(pictures, times_s, strict=True)),
+            times_s, rate=rate), note="A moving window (pan and tilt)."),
+        variant("dropped_frames", lambda p: write_clip(
+            p, (pictures[i] for i in kept), times_s[kept],
+            rate=rate * (DROP_EVERY_NTH - 1) / DROP_EVERY_NTH),
+            note=f"Every {DROP_EVERY_NTH}th frame left out; times kept."),
+        variant("low_quality", lambda p: write_clip(
+            p, (_half_size(pic) for pic in pictures), times_s, rate=rate, crf=LOW_QUALITY_CRF),
+            note="Half size, crf 33."),
+        variant("feet_cut_off", lambda p: write_clip(
+            p, (pic[:int(pic.shape[0] * (1 - FEET_CUT_FRACTION))] for pic in pictures),
+            times_s, rate=rate),
+            expect="few strides, the feet_outside_frame flag, no strides timed on guessed feet",
+            note="Bottom of the picture cut away (feet out of view)."),
+        variant("feet_at_edge", lambda p: write_clip(
+            p, (pic[:int(pic.shape[0] * (1 - FEET_AT_EDGE_FRACTION))] for pic in pictures),
+            times_s, rate=rate),
+            expect="the feet_at_bottom_edge flag", note="Bottom of the picture cut away a "
+            "little (the edge through the soles)."),
+        variant("slow_motion_2x", lambda p: write_clip(p, pictures, 2 * times_s, rate=rate / 2),
+                labels_fps=rate / 2 if labels is not None else None,
+                expect="not_reliable: slow motion (or refused)",
+                note="Stored at half the rate (2x slow)."),
+        Variant("slow_motion_2x_rate_given", slow,
+                slow.with_suffix(".events.json") if labels is not None else None,
+                ("--capture-fps", f"{rate:.6g}"),
+                "the original clip's figures (capture rate stated)"),
+    ]

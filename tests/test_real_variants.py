@@ -1,0 +1,51 @@
+"""synthetic.real_variants: derived clips keep their labels valid (scripts/evaluate_real.py
+--variants scores real clips under changed filming conditions with them)."""
+
+from __future__ import annotations
+
+import json
+
+import av
+import numpy as np
+
+from synthetic.real_variants import FEET_CUT_FRACTION, make_variants, write_clip
+
+
+def _times_and_size(path):
+    with av.open(str(path)) as container:
+        frames = list(container.decode(video=0))
+    return np.array([f.time for f in frames]), (frames[0].width, frames[0].height)
+
+
+def test_variants_carry_the_labels_over(tmp_path):
+    rng = np.random.default_rng(0)
+    pictures = [rng.integers(0, 255, (96, 128, 3), dtype=np.uint8) for _ in range(10)]
+    clip = write_clip(tmp_path / "run.mp4", pictures, np.arange(10) / 30, rate=30)
+    labels = {"clip": "run.mp4", "fps": 30.0, "facing": "left", "near_side": "left",
+              "events": [{"foot": "near", "event": "strike", "frame": 4, "time_s": 0.1333,
+                          "confidence": "sure"}]}
+    (tmp_path / "run.events.json").write_text(json.dumps(labels))
+    variants = {v.name: v for v in make_variants(clip, tmp_path / "out")}
+    assert set(variants) == {"mirrored", "panning", "dropped_frames", "low_quality",
+                             "feet_cut_off", "feet_at_edge", "slow_motion_2x",
+                             "slow_motion_2x_rate_given"}
+    read = {name: json.loads(v.labels.read_text()) for name, v in variants.items()}
+    for name, data in read.items():
+        assert data["events"] == labels["events"], name  # the same frames, always
+    # mirrored: faces the other way, so the camera sees the other side
+    assert (read["mirrored"]["facing"], read["mirrored"]["near_side"]) == ("right", "right")
+    assert read["panning"]["near_side"] == "left"
+    # slow motion: the same frames stored at half the rate; the labels count those frames
+    times, _ = _times_and_size(variants["slow_motion_2x"].clip)
+    assert np.allclose(np.diff(times), 2 / 30, atol=2e-3)
+    assert read["slow_motion_2x"]["fps"] == 15.0
+    assert variants["slow_motion_2x_rate_given"].cli_args == ("--capture-fps", "30")
+    # dropped frames keep their own times, so the labels' frame / 30 still holds
+    times, _ = _times_and_size(variants["dropped_frames"].clip)
+    assert len(times) == 8 and np.allclose(times, np.array([0, 1, 2, 3, 5, 6, 7, 8]) / 30,
+                                           atol=2e-3)
+    assert read["dropped_frames"]["fps"] == 30.0
+    _, size = _times_and_size(variants["feet_cut_off"].clip)
+    assert size == (128, int(96 * (1 - FEET_CUT_FRACTION)) // 2 * 2)
+    _, size = _times_and_size(variants["low_quality"].clip)
+    assert size == (64, 48)
