@@ -279,4 +279,6 @@ def analyze_video(path: str | Path, *, options: AnalysisOptions = DEFAULT_OPTION
              "corrupt_frames": decoding.corrupt_frames,
              "decoding_stopped_early": decoding.stopped_early,
              "other_people": people.as_dict()}
-    return analyze_track(raw, options=options, capture_fps=info.capture_fps, video=video)
+    report = analyze_track(raw, options=options, capture_fps=info.capture_fps, video=video)
+    report.video_info = info.at_capture_rate(float(report.summary["capture_fps"]))
+    return report

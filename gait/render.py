@@ -46,7 +46,7 @@ from gait.render_draw import (  # noqa: F401 — the colours and labels are gait
     draw_panel,
     draw_skeleton,
 )
-from gait.video import iter_frames, probe_video
+from gait.video import VideoInfo, iter_frames, probe_video
 
 TIME_BASE = Fraction(1, 90_000)  # output timestamps in 1/90 000 s
 
@@ -207,6 +207,7 @@ def write_annotated_video(
     overlays: pd.DataFrame | None,
     events: pd.DataFrame | None,
     capture_fps: float | None = None,
+    info: VideoInfo | None = None,
     near_side: str,
     progress: Progress | None = None,
     strides: pd.DataFrame | None = None,
@@ -223,7 +224,8 @@ def write_annotated_video(
     are shown (NaN as a dash). `events` has columns side, event ("foot_strike" /
     "toe_off") and time_s; each event is flashed for FLASH_S and the near side's
     foot strikes so far give the stride counter. `capture_fps` must be the value
-    the track was made with so that times match. Progress is reported as
+    the track was made with so that times match; `info` (the clip as the analysis
+    probed it, at that rate) spares a second probe of the file. Progress is reported as
     `progress("render", fraction_done, eta_s)`. Nothing is left at `out_path` (or
     beside it) if writing fails. `workers`: processes (`gait.segments.default_workers`
     when None; 1 = in this process); long clips are rendered by segments in parallel
@@ -233,8 +235,9 @@ def write_annotated_video(
     from gait.segments import resolve_workers
 
     out_path = Path(out_path)
-    info = probe_video(video_path, capture_fps=capture_fps, min_duration_s=0.0,
-                       max_size_bytes=2**62)
+    if info is None:
+        info = probe_video(video_path, capture_fps=capture_fps, min_duration_s=0.0,
+                           max_size_bytes=2**62)
     size_px, scaled = output_size(info.width_px, info.height_px)
     scene = Scene(track=scaled_track(track, width_px=size_px[0] if scaled else info.width_px,
                                      height_px=size_px[1] if scaled else info.height_px),
@@ -293,9 +296,22 @@ def write_report_video(report, video_path: str | Path, out_path: str | Path, *,
     """The annotated video of a finished analysis (gait.pipeline.GaitReport), drawn at the
     capture rate its track was made with (`summary["capture_fps"]`: the one stated, the
     clip's own, or a guessed slow-motion rate), so that frame times always match; the
-    caller never passes it again. `workers` as `write_annotated_video`."""
+    caller never passes it again. The clip is not probed again when the report holds
+    its `video_info` for this same file (an analysis run here, not one shipped from
+    another machine). `workers` as `write_annotated_video`."""
+    capture_fps = float(report.summary["capture_fps"])
+    info = report.video_info
+    if info is not None and not _same_file(info.path, video_path):
+        info = None
     return write_annotated_video(
         video_path, out_path, track=report.track,
         overlays=report.frames.set_index("frame")[REPORT_OVERLAYS], events=report.events,
-        capture_fps=float(report.summary["capture_fps"]), near_side=report.summary["near_side"],
+        capture_fps=capture_fps, info=info, near_side=report.summary["near_side"],
         progress=progress, strides=report.strides, workers=workers)
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from gait.limits import (
     DEFAULT_CUTOFF_HZ,
@@ -29,6 +30,9 @@ from gait.limits import (
     MIN_SPEED_MPS,
 )
 from gait.posetrack import PoseTrack
+
+if TYPE_CHECKING:  # pandas only in annotations: decoding processes need not import it
+    import pandas as pd
 
 
 class AnalysisError(Exception):
@@ -82,15 +86,49 @@ class AnalysisOptions:
                               field="treadmill")
 
 
+@dataclass(frozen=True)
+class VideoInfo:
+    """What we know about a clip. Sizes are of the upright picture, times in real seconds."""
+
+    path: Path
+    container_format: str
+    codec: str
+    width_px: int
+    height_px: int
+    rotation_deg: int  # counter-clockwise, as the metadata says; 0, 90, 180 or 270
+    duration_s: float  # real time, after slow-motion scaling
+    n_frames_estimate: int
+    stored_fps: float  # from the stored timestamp differences (see _stored_fps)
+    capture_fps: float  # real capture rate
+    time_scale: float  # stored_fps / capture_fps; stored seconds × time_scale = real seconds
+    size_bytes: int
+
+    @property
+    def stored_duration_s(self) -> float:
+        return self.duration_s / self.time_scale
+
+    def at_capture_rate(self, capture_fps: float) -> VideoInfo:
+        """The same clip timed at another capture rate (frames/s): the one an analysis
+        settled on (stated, the clip's own, or a guessed slow-motion rate)."""
+        time_scale = self.stored_fps / capture_fps
+        return replace(self, capture_fps=float(capture_fps), time_scale=float(time_scale),
+                       duration_s=float(self.stored_duration_s * time_scale))
+
+
+
 @dataclass
 class GaitReport:
-    """Everything the UI, CLI and HTML report receive. Picklable; `summary` is JSON."""
+    """Everything the UI, CLI and HTML report receive. Picklable; `summary` is JSON.
+    `video_info`: the clip as the analysis read it, timed at the capture rate the analysis
+    used (`summary["capture_fps"]`), so the annotated video needs no second probe; None
+    for an analysis of a track without its video."""
 
     summary: dict
     strides: pd.DataFrame
     frames: pd.DataFrame
     events: pd.DataFrame
     track: PoseTrack | None = field(default=None, repr=False)
+    video_info: VideoInfo | None = field(default=None, repr=False)
 
 
 DEFAULT_OPTIONS = AnalysisOptions()  # nothing stated: everything detected from the video

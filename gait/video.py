@@ -32,6 +32,7 @@ from gait.clip_file import (  # noqa: F401 — VideoError and the names are gait
 )
 from gait.limits import MAX_CAPTURE_FPS, MIN_CAPTURE_FPS, ClipLimits
 from gait.picture import normalise_rotation, upright_rgb
+from gait.result import VideoInfo  # noqa: F401 — described here, defined in the result leaf
 
 log = logging.getLogger(__name__)
 
@@ -51,28 +52,6 @@ _STILL_IMAGE_CODECS = {"png", "bmp", "tiff", "webp", "gif", "jpeg2000", "apng"}
 _N_PROBE_FRAMES = 3
 # Give up on a file with more damaged packets than this.
 MAX_BAD_PACKETS = 100
-
-
-@dataclass(frozen=True)
-class VideoInfo:
-    """What we know about a clip. Sizes are of the upright picture, times in real seconds."""
-
-    path: Path
-    container_format: str
-    codec: str
-    width_px: int
-    height_px: int
-    rotation_deg: int  # counter-clockwise, as the metadata says; 0, 90, 180 or 270
-    duration_s: float  # real time, after slow-motion scaling
-    n_frames_estimate: int
-    stored_fps: float  # from the stored timestamp differences (see _stored_fps)
-    capture_fps: float  # real capture rate
-    time_scale: float  # stored_fps / capture_fps; stored seconds × time_scale = real seconds
-    size_bytes: int
-
-    @property
-    def stored_duration_s(self) -> float:
-        return self.duration_s / self.time_scale
 
 
 @dataclass(frozen=True)

@@ -312,6 +312,39 @@ def test_a_finished_analysis_is_drawn_at_the_capture_rate_it_was_made_with(tmp_p
     frames = pd.DataFrame({"frame": np.arange(40),
                            **{column: np.full(40, 10.0) for column in REPORT_OVERLAYS}})
     analysis = SimpleNamespace(track=figure_track(real_times), frames=frames, events=None,
-                               strides=None, summary={"capture_fps": 120.0, "near_side": "left"})
+                               strides=None, summary={"capture_fps": 120.0, "near_side": "left"},
+                               video_info=None)
     out = write_report_video(analysis, clip, tmp_path / "a.mp4", workers=1)
     np.testing.assert_allclose(decode(out)[1], np.arange(40) / 120, atol=1e-3)
+
+
+def test_the_clip_is_not_probed_again_when_the_result_describes_it(tmp_path, monkeypatch):
+    """The result carries the clip as the analysis read it (VideoInfo at the analysis'
+    capture rate): the renderer uses that and does not probe the file again; for another
+    file (e.g. a result made on a Ray worker) it probes."""
+    from types import SimpleNamespace
+
+    import gait.render
+    from gait.render import REPORT_OVERLAYS, write_report_video
+    from gait.video import probe_video
+
+    clip = write_grey_clip(tmp_path / "slow.mp4", n_frames=40, fps=30)
+    info = probe_video(clip, min_duration_s=0).at_capture_rate(120.0)
+    assert info == probe_video(clip, capture_fps=120, min_duration_s=0)  # as probed at 120
+    real_times = np.array([f.time_s for f in iter_frames(clip, capture_fps=120)])
+    frames = pd.DataFrame({"frame": np.arange(40),
+                           **{column: np.full(40, 10.0) for column in REPORT_OVERLAYS}})
+    analysis = SimpleNamespace(track=figure_track(real_times), frames=frames, events=None,
+                               strides=None, summary={"capture_fps": 120.0, "near_side": "left"},
+                               video_info=info)
+    probed = []
+    monkeypatch.setattr(gait.render, "probe_video",
+                        lambda *a, **k: probed.append(a) or probe_video(*a, **k))
+    out = write_report_video(analysis, clip, tmp_path / "a.mp4", workers=1)
+    np.testing.assert_allclose(decode(out)[1], np.arange(40) / 120, atol=1e-3)
+    assert probed == []
+    copy = tmp_path / "copy.mp4"
+    copy.write_bytes(clip.read_bytes())
+    out = write_report_video(analysis, copy, tmp_path / "b.mp4", workers=1)
+    np.testing.assert_allclose(decode(out)[1], np.arange(40) / 120, atol=1e-3)
+    assert len(probed) == 1

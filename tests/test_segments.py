@@ -236,6 +236,9 @@ def assert_same_analysis(serial, parallel, *, frame_s: float) -> None:
 def test_parallel_analysis_matches_serial(serial_and_parallel):
     serial, parallel, calls = serial_and_parallel
     assert serial.summary["video"]["other_people"]["frames_checked"] == 6
+    for report in (serial, parallel):  # the clip as read, for the renderer (no re-probe)
+        assert report.video_info.capture_fps == report.summary["capture_fps"]
+        assert report.video_info.path.name == report.summary["video"]["file"]
     assert_same_analysis(serial, parallel, frame_s=FRAME_S)
     thigh_diff_deg = parallel.frames["near_thigh_deg"] - serial.frames["near_thigh_deg"]
     assert np.mean(np.abs(thigh_diff_deg)) < 0.5
