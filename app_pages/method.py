@@ -1,6 +1,8 @@
 """Method: what each number means, what a 2D video can and cannot measure, the
 reference data and its attribution, measured accuracy, limits."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from gait import reliability as rel
@@ -84,7 +86,8 @@ st.markdown(
     "± interval is shown and the drills are marked as not based on sound numbers.")
 
 st.header("Measured accuracy")
-accuracy = accuracy_markdown(REPO_DIR / "README.md")
+accuracy = accuracy_markdown(REPO_DIR / "README.md" if (REPO_DIR / "README.md").exists()
+                             else Path(__file__).resolve().parents[1] / "ui" / "README.md")
 if accuracy:
     st.markdown(accuracy)
 else:

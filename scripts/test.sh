@@ -25,5 +25,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 export HIPDRIVE_REQUIRE_POSTGRES=1   # the PostgreSQL tests must run, not skip
+export PATH="$HOME/.local/bin:$PATH"  # uv, when scripts/setup.sh had to install it (tests/test_install.py)
 .venv/bin/ruff check .
 .venv/bin/python -m pytest "$@"

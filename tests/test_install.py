@@ -1,0 +1,75 @@
+"""An installed HipDrive (a wheel, not the checkout) runs its app and its own sample run:
+the wheel holds the engine, the app, its pages, the synthetic runner the sample is drawn
+with and the README the Method page quotes; `hipdrive-app` starts it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def find_uv() -> str:
+    found = shutil.which("uv") or shutil.which("uv", path=str(Path.home() / ".local" / "bin"))
+    assert found, "uv is needed (scripts/setup.sh installs it)"
+    return found
+
+
+def test_the_launcher_runs_the_installed_entry_script():
+    from ui.launch import ENTRY_SCRIPT, streamlit_argv
+
+    assert ENTRY_SCRIPT.is_file()
+    assert streamlit_argv(["--server.port", "8600"]) == [
+        "streamlit", "run", str(ENTRY_SCRIPT), "--server.port", "8600"]
+
+
+def test_the_wheel_installs_an_app_that_runs_its_sample(tmp_path):
+    uv = find_uv()
+    env = dict(os.environ, UV_PYTHON_DOWNLOADS="never")
+    subprocess.run([uv, "build", "--wheel", "-o", str(tmp_path / "dist"), "--quiet"], cwd=ROOT,
+                   env=env, check=True)
+    wheel = next((tmp_path / "dist").glob("hipdrive-*.whl"))
+    venv = tmp_path / "venv"
+    subprocess.run([uv, "venv", str(venv), "--python", sys.executable, "--quiet"], env=env,
+                   check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([uv, "pip", "install", "--python", str(python), "--no-deps", "--quiet",
+                    str(wheel)], env=env, check=True)
+    # the dependencies (not HipDrive) come from this environment's site-packages
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()"
+                           "['purelib'])"], capture_output=True, text=True, check=True)
+    (Path(site.stdout.strip()) / "_test_dependencies.pth").write_text(
+        sysconfig.get_paths()["purelib"] + "\n")
+    assert (venv / "bin" / "hipdrive-app").exists() and (venv / "bin" / "gait").exists()
+    script = textwrap.dedent(f"""
+        import gait, ui, synthetic
+        from pathlib import Path
+        for package in (gait, ui, synthetic):
+            assert Path(package.__file__).is_relative_to({str(venv)!r}), package.__file__
+        from ui.sample import sample_clip_path
+        clip = sample_clip_path()
+        assert clip.stat().st_size > 10_000, clip
+        from streamlit.testing.v1 import AppTest
+        from ui.launch import ENTRY_SCRIPT
+        from ui.app_entry import PAGES_DIR
+        app = AppTest.from_file(str(ENTRY_SCRIPT), default_timeout=120)
+        app.run()
+        assert not app.exception, app.exception
+        assert any("sample" in b.label.lower() for b in app.button), [b.label for b in app.button]
+        app.switch_page(str(PAGES_DIR / "method.py")).run()
+        assert not app.exception, app.exception
+        text = " ".join(m.value for m in app.markdown)
+        assert "Real clips" in text and "Held-out synthetic set" in text
+        print("ok")
+        """)
+    done = subprocess.run([str(python), "-c", script], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=600,
+                          env=dict(os.environ, HIPDRIVE_DATA_DIR=str(tmp_path / "data"),
+                                   PYTHONPATH=""))
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-3000:]
