@@ -70,7 +70,7 @@ def analyze(clip: Path, out: Path, env: dict | None = None) -> tuple[object, dic
 
 def main() -> None:
     sys.path.insert(0, str(ROOT))
-    from synthetic.heldout import heldout_configs
+    from synthetic.heldout import dev_varied_configs, heldout_configs
     from synthetic.varied_render import make_varied_clip
     from tests.accuracy import heldout_table, measure_outputs, pooled
 
@@ -78,10 +78,14 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the numbers as JSON")
     parser.add_argument("--only", nargs="*", help="clip name prefixes (e.g. H01 H04)")
     parser.add_argument("--keep", type=Path, help="keep clips and outputs in this folder")
+    parser.add_argument("--dev-seed", type=int,
+                        help="instead of the held-out set, the same kinds of clip drawn from "
+                             "this seed (D01…): a varied dev set that tuning may use")
     parser.add_argument("--no-snapshot", action="store_true",
                         help="run the working tree's gait/ instead of a copy taken at start")
     args = parser.parse_args()
-    configs = [c for c in heldout_configs()
+    drawn = dev_varied_configs(args.dev_seed) if args.dev_seed is not None else heldout_configs()
+    configs = [c for c in drawn
                if not args.only or any(c.name.startswith(p) for p in args.only)]
     started = time.monotonic()
     names, results, records = [], [], []
@@ -106,7 +110,8 @@ def main() -> None:
                   + (f", FAILED: {error}" if error else ""), file=sys.stderr, flush=True)
     elapsed = time.monotonic() - started
     print(heldout_table(names, results))
-    print(f"\n{len(configs)} held-out clips, {elapsed / 60:.1f} min (render + analyse); "
+    kind = f"DEV clips (seed {args.dev_seed})" if args.dev_seed is not None else "held-out clips"
+    print(f"\n{len(configs)} {kind}, {elapsed / 60:.1f} min (render + analyse); "
           f"engine gait/ snapshot {engine}.")
     if args.json:
         args.json.write_text(json.dumps({"clips": records, "pooled": pooled(results),

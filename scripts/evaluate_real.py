@@ -76,7 +76,9 @@ def labels_in_analysis_time(labels: Path, out_dir: Path) -> Path:
     that rate)."""
     summary = json.loads((out_dir / "summary.json").read_text())
     data = json.loads(labels.read_text())
-    stored, capture = summary["video"].get("stored_fps"), float(summary["capture_fps"])
+    capture = float(summary["capture_fps"])
+    slowdown = float((summary.get("slow_motion") or {}).get("assumed_factor") or 1.0)
+    stored = (summary.get("video") or {}).get("stored_fps") or capture / slowdown  # --tracks
     label_fps = float(data["fps"])
     counts_stored_frames = bool(stored) and abs(label_fps - stored) <= 0.01 * stored
     if not counts_stored_frames or abs(capture - stored) < 0.01 * stored:

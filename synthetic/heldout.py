@@ -76,11 +76,25 @@ def _camera(rng: np.random.Generator, kind: str, roll: float, width_px: int,
 
 def heldout_configs() -> list[ClipConfig]:
     """The fixed held-out clip list (same on every call; reporting only, never tuning)."""
-    rng = np.random.default_rng(HELDOUT_SEED)
+    return varied_configs(HELDOUT_SEED, prefix="H")
+
+
+def dev_varied_configs(seed: int) -> list[ClipConfig]:
+    """The same kinds of clip as the held-out set with other numbers (named D01…): a
+    varied DEV set, for finding and fixing what fails on varied clips. `seed` must not be
+    HELDOUT_SEED; figures from these draws are never reported as held-out."""
+    if seed == HELDOUT_SEED:
+        raise ValueError("that is the held-out seed: pick another for the dev draws")
+    return varied_configs(seed, prefix="D")
+
+
+def varied_configs(seed: int, *, prefix: str) -> list[ClipConfig]:
+    """One draw of every template from `seed`, named `prefix` + template number."""
+    rng = np.random.default_rng(seed)
     configs = []
     for k, template in enumerate(_TEMPLATES):
         for _ in range(20):  # redraw while the model's self-check fails (foot in ground)
-            cfg = _draw(rng, k, *template)
+            cfg = _draw(rng, k, *template, prefix=prefix)
             try:
                 synthesize_run(fps=cfg.fps, **run_kwargs(cfg))
             except RuntimeError:
@@ -94,7 +108,7 @@ def heldout_configs() -> list[ClipConfig]:
 
 def _draw(rng: np.random.Generator, k: int, name: str, fps: float, direction: int, kind: str,
           size: tuple[int, int], h_range: tuple[float, float], cam_kind: str,
-          extra: dict) -> ClipConfig:
+          extra: dict, *, prefix: str = "H") -> ClipConfig:
     """One draw of template k's numbers."""
 
     def pick(key: str, lo: float, hi: float, extra=extra) -> float:
@@ -115,7 +129,7 @@ def _draw(rng: np.random.Generator, k: int, name: str, fps: float, direction: in
     shirt = tuple(int(c) for c in SHIRTS[int(rng.integers(len(SHIRTS)))])
     palette = dict(extra.get("palette", {"shirt": shirt}))
     return ClipConfig(
-        name=f"H{k + 1:02d} {name}", fps=fps, direction=direction,
+        name=f"{prefix}{k + 1:02d} {name}", fps=fps, direction=direction,
         seconds=extra.get("seconds") if kind != "crossing" else None,
         treadmill=kind == "treadmill", camera_mode="pan" if kind == "pan" else "fixed",
         crossing=kind == "crossing", speed_mps=speed, frame_size=size,

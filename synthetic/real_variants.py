@@ -15,6 +15,8 @@ valid, so the same labels score HipDrive under that condition:
   (their time is frame / original rate).
 - `low_quality`: half the size and strong compression (crf 33), like a clip sent
   through a messaging app.
+- `small_and_hard`: a third of the size and very strong compression (crf 35): what is left
+  of a clip after a messaging app's harshest setting.
 - `feet_cut_off`: the bottom of the picture cut away (`FEET_CUT_FRACTION`), so the feet
   leave the picture whenever they are near the ground: a badly framed clip. The pose
   model still reports feet there; a correct analysis leaves those steps out and says why
@@ -50,6 +52,7 @@ PAN_WINDOW_LOW = 0.8  # where the window sits between the top (0) and the bottom
 # feet are near the bottom of a running clip and must stay in view
 DROP_EVERY_NTH = 5
 LOW_QUALITY_CRF = 33
+SMALL_AND_HARD_CRF = 35
 FEET_CUT_FRACTION = 0.12  # of the picture's height, cut from the bottom: feet out
 FEET_AT_EDGE_FRACTION = 0.05  # … the edge through the soles of the feet on the ground
 
@@ -99,11 +102,12 @@ def _pan_window(picture: np.ndarray, time_s: float) -> np.ndarray:
     return picture[y0:y0 + win_h, x0:x0 + win_w]
 
 
-def _half_size(picture: np.ndarray) -> np.ndarray:
-    """2×2 block mean (a plain, even downscale)."""
-    h, w = picture.shape[0] // 4 * 4, picture.shape[1] // 4 * 4
-    blocks = picture[:h, :w].reshape(h // 2, 2, w // 2, 2, 3).astype(np.float32)
-    return blocks.mean(axis=(1, 3)).round().astype(np.uint8)
+def _downscaled(picture: np.ndarray, factor: int) -> np.ndarray:
+    """factor×factor block mean (a plain downscale to even sizes)."""
+    step = 2 * factor
+    h, w = picture.shape[0] // step * step, picture.shape[1] // step * step
+    blocks = picture[:h, :w].reshape(h // factor, factor, w // factor, factor, 3)
+    return blocks.astype(np.float32).mean(axis=(1, 3)).round().astype(np.uint8)
 
 
 def _labels_for(labels: dict, *, clip_name: str, mirrored: bool, note: str,
@@ -159,8 +163,11 @@ def make_variants(clip: Path, out_dir: Path) -> list[Variant]:
             rate=rate * (DROP_EVERY_NTH - 1) / DROP_EVERY_NTH),
             note=f"Every {DROP_EVERY_NTH}th frame left out; times kept."),
         variant("low_quality", lambda p: write_clip(
-            p, (_half_size(pic) for pic in pictures), times_s, rate=rate, crf=LOW_QUALITY_CRF),
+            p, (_downscaled(pic, 2) for pic in pictures), times_s, rate=rate, crf=LOW_QUALITY_CRF),
             note="Half size, crf 33."),
+        variant("small_and_hard", lambda p: write_clip(
+            p, (_downscaled(pic, 3) for pic in pictures), times_s, rate=rate,
+            crf=SMALL_AND_HARD_CRF), note="A third of the size, crf 35."),
         variant("feet_cut_off", lambda p: write_clip(
             p, (pic[:int(pic.shape[0] * (1 - FEET_CUT_FRACTION))] for pic in pictures),
             times_s, rate=rate),

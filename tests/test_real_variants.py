@@ -27,7 +27,7 @@ def test_variants_carry_the_labels_over(tmp_path):
     (tmp_path / "run.events.json").write_text(json.dumps(labels))
     variants = {v.name: v for v in make_variants(clip, tmp_path / "out")}
     assert set(variants) == {"mirrored", "panning", "dropped_frames", "low_quality",
-                             "feet_cut_off", "feet_at_edge", "slow_motion_2x",
+                             "small_and_hard", "feet_cut_off", "feet_at_edge", "slow_motion_2x",
                              "slow_motion_2x_rate_given"}
     read = {name: json.loads(v.labels.read_text()) for name, v in variants.items()}
     for name, data in read.items():
@@ -49,3 +49,5 @@ def test_variants_carry_the_labels_over(tmp_path):
     assert size == (128, int(96 * (1 - FEET_CUT_FRACTION)) // 2 * 2)
     _, size = _times_and_size(variants["low_quality"].clip)
     assert size == (64, 48)
+    _, size = _times_and_size(variants["small_and_hard"].clip)
+    assert size == (42, 32)
