@@ -32,7 +32,13 @@ from gait.progress import Progress
 from gait.quality import FEET_OUTSIDE_SHARE, quality_flags
 from gait.reference import ATTRIBUTION, ELITE_MARKERS, compare, reference_at, speed_from_cadence
 from gait.reliability import assess_reliability, assess_report
-from gait.result import DEFAULT_OPTIONS, AnalysisError, AnalysisOptions, GaitReport
+from gait.result import (
+    DEFAULT_OPTIONS,
+    SUMMARY_SCHEMA_VERSION,
+    AnalysisError,
+    AnalysisOptions,
+    GaitReport,
+)
 from gait.slow_motion import apparent_slowdown, slowdown_from_strikes, stride_period_s
 from gait.strides import build_strides
 from gait.tracks import CleaningReport, clean_track
@@ -199,6 +205,7 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
         feet_bottom_margin_foot_lengths=feet_bottom_margin(clean))
     stride_times = strides["stride_time_s"].to_numpy()
     summary = {
+        "schema_version": SUMMARY_SCHEMA_VERSION,
         "software": {"name": "hipdrive", "version": __version__},
         "video": video or {},
         "options": {k: v for k, v in options.__dict__.items()},

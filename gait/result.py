@@ -131,6 +131,10 @@ class GaitReport:
     video_info: VideoInfo | None = field(default=None, repr=False)
 
 
+# The shape of GaitReport.summary (gait.summary_versions says what each version holds and
+# brings older summaries up to date).
+SUMMARY_SCHEMA_VERSION = 2
+
 DEFAULT_OPTIONS = AnalysisOptions()  # nothing stated: everything detected from the video
 
 

@@ -4,8 +4,10 @@ saves, concurrent writers, hostile names, the invite token, orphan files."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
+import sqlite3
 import time
 from datetime import date
 from pathlib import Path
@@ -14,6 +16,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
+from gait.result import SUMMARY_SCHEMA_VERSION
 from gait.store import Store, StoreError, schema
 from gait.store import analyses as store_module
 from gait.store.location import database_url
@@ -295,7 +298,15 @@ def test_an_analysis_saved_by_an_earlier_version_still_opens_everywhere(tmp_path
     assert saved is not None and saved.athlete.name == "Fixture runner"
     assert len(saved.report.strides) == 11 and len(saved.report.frames) == 150
     summary = saved.report.summary
-    assert "thigh_curve_deg" not in summary["reference"]  # saved before curves were kept
+    # saved before the schema version, the curves and (here) with its verdict: brought up
+    # to today's shape on loading (gait.summary_versions), the reference matched again
+    raw = json.loads(sqlite3.connect(database).execute(
+        "SELECT summary_json FROM analyses").fetchone()[0])
+    assert "schema_version" not in raw and "thigh_curve_deg" not in raw["reference"]
+    assert summary["schema_version"] == SUMMARY_SCHEMA_VERSION
+    assert summary["reference"]["curves_matched_on_opening"] is True
+    assert len(summary["reference"]["thigh_curve_deg"]) == 100
+    assert summary["reliability"] == raw["reliability"]  # a verdict saved is kept as saved
     assert reference_as_used(summary).used_speed_mps == summary["reference"]["speed_mps_used"]
     assert headline(summary).angles[0].median is not None
     assert len(comparison_table(summary)) == 14

@@ -17,6 +17,7 @@ import pandas as pd
 
 from gait.result import GaitReport, to_jsonable
 from gait.store.schema import STRIDE_COLUMNS
+from gait.summary_versions import upgrade_summary
 
 FRAMES_FORMAT = "npz-v1"
 STRIDE_KEYS = ("side", "stride")
@@ -87,10 +88,13 @@ def events_from_json(text: str) -> pd.DataFrame:
 
 def report_from_rows(*, summary_json: str, strides: list[dict], stride_columns_json: str,
                      frames_blob: bytes, events_json: str) -> GaitReport:
-    return GaitReport(summary=json.loads(summary_json),
-                      strides=strides_from_rows(strides, json.loads(stride_columns_json)),
-                      frames=frames_from_blob(frames_blob), events=events_from_json(events_json),
-                      track=None)
+    """A saved analysis, its summary brought up to today's shape
+    (gait.summary_versions.upgrade_summary)."""
+    table = strides_from_rows(strides, json.loads(stride_columns_json))
+    frames, events = frames_from_blob(frames_blob), events_from_json(events_json)
+    summary = upgrade_summary(json.loads(summary_json), strides=table, events=events,
+                              frames=frames)
+    return GaitReport(summary=summary, strides=table, frames=frames, events=events, track=None)
 
 
 def summary_figures(summary: dict) -> dict:

@@ -1,0 +1,46 @@
+"""The summary's shape over time, and the one place an older summary is brought up to
+today's (`upgrade_summary`): the store calls it on every load, so every reader of a
+saved analysis sees one shape.
+
+`GaitReport.summary` is JSON (summary.json, the store); `SUMMARY_SCHEMA_VERSION` in
+gait.result numbers its shape:
+
+1. (no `schema_version` key) everything written up to 2026-12-02. It may lack the
+   trust verdict (`reliability`, saved before the verdict existed) and the reference's
+   curves (`reference.thigh_curve_deg`, `knee_curve_deg`, `requested_speed_mps`, saved
+   before the reference as used was kept).
+2. `schema_version`; `reliability` always present; `reference` always keeps the curves it
+   was compared with. A version-1 summary gets its verdict assessed from its tables and
+   its reference matched again at its speed from today's curves, marked
+   `reference.curves_matched_on_opening`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from gait.reference import reference_at
+from gait.reliability import VERDICTS, assess_report
+from gait.result import SUMMARY_SCHEMA_VERSION
+
+CURVE_KEYS = ("thigh_curve_deg", "knee_curve_deg", "values")
+
+
+def upgrade_summary(summary: dict, *, strides: pd.DataFrame, events: pd.DataFrame,
+                    frames: pd.DataFrame) -> dict:
+    """`summary` in today's shape (a new dict when anything changes; see the module
+    docstring for what each version lacks). The tables are the analysis' own, as
+    gait.reliability.assess_report needs them."""
+    if int(summary.get("schema_version") or 1) >= SUMMARY_SCHEMA_VERSION:
+        return summary
+    upgraded = dict(summary, schema_version=SUMMARY_SCHEMA_VERSION)
+    verdict = upgraded.get("reliability")
+    if not (isinstance(verdict, dict) and verdict.get("verdict") in VERDICTS):
+        upgraded["reliability"] = assess_report(upgraded, strides=strides, events=events,
+                                                frames=frames).as_dict()
+    kept = upgraded.get("reference")
+    if kept and not all(kept.get(key) for key in CURVE_KEYS):
+        matched = reference_at(float(kept["speed_mps_used"]))
+        upgraded["reference"] = {"values": matched.values, **kept, **matched.curves_as_used(),
+                                 "curves_matched_on_opening": True}
+    return upgraded

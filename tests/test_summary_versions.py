@@ -1,0 +1,40 @@
+"""gait.summary_versions: one place brings an older summary up to today's shape."""
+
+from __future__ import annotations
+
+import pytest
+
+from gait.pipeline import analyze_track
+from gait.result import SUMMARY_SCHEMA_VERSION, AnalysisOptions
+from gait.summary_versions import upgrade_summary
+from synthetic.runner_model import synthesize_run, to_pose_track
+
+
+@pytest.fixture(scope="module")
+def report():
+    run = synthesize_run(fps=60, duration_s=8, seed=5, speed_mps=3.5)
+    return analyze_track(to_pose_track(run, noise_px=1.0, seed=5), capture_fps=60.0,
+                         options=AnalysisOptions(speed_mps=3.5))
+
+
+def tables(report) -> dict:
+    return {"strides": report.strides, "events": report.events, "frames": report.frames}
+
+
+def test_todays_summary_is_current_and_left_alone(report):
+    assert report.summary["schema_version"] == SUMMARY_SCHEMA_VERSION
+    assert upgrade_summary(report.summary, **tables(report)) is report.summary
+
+
+def test_a_version_1_summary_gets_its_verdict_and_reference_curves(report):
+    old = {k: v for k, v in report.summary.items() if k not in ("schema_version", "reliability")}
+    old["reference"] = {k: v for k, v in report.summary["reference"].items()
+                        if k not in ("thigh_curve_deg", "knee_curve_deg", "requested_speed_mps")}
+    upgraded = upgrade_summary(old, **tables(report))
+    assert upgraded is not old and "reliability" not in old  # the input is not changed
+    assert upgraded["schema_version"] == SUMMARY_SCHEMA_VERSION
+    assert upgraded["reliability"] == report.summary["reliability"]  # assessed the same way
+    reference = upgraded["reference"]
+    assert reference["curves_matched_on_opening"] is True
+    assert reference["thigh_curve_deg"] == report.summary["reference"]["thigh_curve_deg"]
+    assert reference["values"] == report.summary["reference"]["values"]
