@@ -15,13 +15,20 @@ import math
 from dataclasses import dataclass
 
 from gait.metric_catalogue import BY_KEY, COMPARED
-from gait.reference import difference_band, interpret_difference_deg, interpret_difference_pct
+from gait.reference import (
+    SPEED_FROM_CADENCE_SOURCE,
+    difference_band,
+    interpret_difference_deg,
+    interpret_difference_pct,
+)
 from gait.report_parts import finite_or_none
 
 HEADLINE_ANGLES = ("peak_thigh_extension_deg", "thigh_rom_deg", "hip_rom_deg")
 TRUNK_THIGH_METRICS = ("peak_hip_extension_deg", "peak_hip_flexion_deg", "hip_rom_deg")
 NO_TRUNK_THIGH_REFERENCE = "No reference data exist for this angle."
 NO_SPEED_REFERENCE = "No reference: the running speed is unknown."
+NO_CADENCE_COMPARISON = ("The running speed was estimated from this cadence, so the cadence "
+                         "is not compared with the reference's.")
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,8 @@ def figure(summary: dict, side: str, metric: str) -> Figure:
     difference = finite_or_none((row or {}).get("difference"))
     if reference is None or difference is None:
         words = (NO_TRUNK_THIGH_REFERENCE if metric in TRUNK_THIGH_METRICS
+                 else NO_CADENCE_COMPARISON if metric == "cadence_spm"
+                 and summary.get("speed_source") == SPEED_FROM_CADENCE_SOURCE
                  else NO_SPEED_REFERENCE)
         return Figure(metric, side, median, ci95, words=words)
     angle = BY_KEY[metric].unit == "°"

@@ -30,7 +30,14 @@ from gait.metrics import (
 from gait.posetrack import PoseTrack
 from gait.progress import Progress
 from gait.quality import FEET_OUTSIDE_SHARE, quality_flags
-from gait.reference import ATTRIBUTION, ELITE_MARKERS, compare, reference_at, speed_from_cadence
+from gait.reference import (
+    ATTRIBUTION,
+    ELITE_MARKERS,
+    SPEED_FROM_CADENCE_SOURCE,
+    compare,
+    reference_at,
+    speed_from_cadence,
+)
 from gait.reliability import assess_reliability, assess_report
 from gait.result import (
     DEFAULT_OPTIONS,
@@ -81,7 +88,7 @@ def _speed(options: AnalysisOptions, clean: PoseTrack, events: pd.DataFrame, geo
                   else "assuming a body height of 1.75 m — enter yours for a better estimate")
         return speed, f"estimated from the video ({height})"
     if np.isfinite(cadence):
-        return speed_from_cadence(cadence)[0], "estimated from cadence (rough)"
+        return speed_from_cadence(cadence)[0], SPEED_FROM_CADENCE_SOURCE
     return None, "unknown"
 
 
@@ -182,7 +189,8 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
     if reference:
         for side in SIDES:
             medians = {m: per_side[side][m]["median"] for m in STRIDE_METRICS}
-            medians["cadence_spm"] = cadence
+            if speed_source != SPEED_FROM_CADENCE_SOURCE:  # else equal by construction
+                medians["cadence_spm"] = cadence
             comparison[side] = compare(medians, reference)
     drills = suggest_drills(
         near_medians=near_medians, reference_values=reference.values if reference else {},

@@ -151,7 +151,7 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
             "feet_at_bottom_edge", "warning",
             "The feet come down at the bottom edge of the picture. If the edge cuts a foot on "
             "the ground, the pose model squeezes the foot into the picture and foot strikes "
-            "come early (about 1 frame on a real clip with its bottom cut). Leave some ground "
+            "come early (1–2 frames on a real clip with its bottom cut). Leave some ground "
             "below the feet: tilt the camera down a little or step back."))
     n_dropped = sum(dropped_strides.values())
     if n_dropped:

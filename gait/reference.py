@@ -159,6 +159,11 @@ def reference_at(speed_mps: float) -> Reference:
     return Reference(float(speed_mps), used, used != speed_mps, thigh_at, knee_at, values)
 
 
+# summary["speed_source"] when the speed was read off the reference's cadence-speed
+# relation: the cadence then matches the reference by construction and is not compared.
+SPEED_FROM_CADENCE_SOURCE = "estimated from cadence (rough)"
+
+
 def speed_from_cadence(cadence: float) -> tuple[float, bool]:
     """Speed (m/s) whose reference cadence matches; (speed, clamped)."""
     speed = float(np.interp(cadence, CADENCE_SPM, REFERENCE_SPEEDS_MPS))

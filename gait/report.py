@@ -78,11 +78,12 @@ def _headline(summary: dict, *, sound: bool) -> str:
     top = headline(summary, sound=sound)
     near, far = top.near_side, top.far_side
     ref = summary.get("reference") or {}
-    ref_cad = (ref.get("values") or {}).get("cadence_spm")
+    cadence_line = (f"Reference at this speed: {_num(top.cadence.reference, 0)} steps/min"
+                    if top.cadence.compared else top.cadence.words)
     cards = [_card("Cadence", f'<span id="headline-cadence">{_num(top.cadence.median, 0)}'
                    '</span><span class="unit"> steps/min</span>',
                    _num(top.cadence.ci95) if sound else UNSOUND,
-                   [f"Reference at this speed: {_num(ref_cad, 0)} steps/min"], "card-cadence")]
+                   [cadence_line], "card-cadence")]
     idents = {"peak_thigh_extension_deg": "card-extension", "thigh_rom_deg": "card-thigh-rom",
               "hip_rom_deg": "card-hip-rom"}
     cards += [_angle_card(figure, idents[figure.metric], sound=sound) for figure in top.angles]

@@ -12,14 +12,15 @@ gait.result numbers its shape:
 2. `schema_version`; `reliability` always present; `reference` always keeps the curves it
    was compared with. A version-1 summary gets its verdict assessed from its tables and
    its reference matched again at its speed from today's curves, marked
-   `reference.curves_matched_on_opening`.
+   `reference.curves_matched_on_opening`. Its cadence is no longer compared with the
+   reference when the speed was estimated from that cadence (they match by construction).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from gait.reference import reference_at
+from gait.reference import SPEED_FROM_CADENCE_SOURCE, reference_at
 from gait.reliability import VERDICTS, assess_report
 from gait.result import SUMMARY_SCHEMA_VERSION
 
@@ -39,6 +40,11 @@ def upgrade_summary(summary: dict, *, strides: pd.DataFrame, events: pd.DataFram
         upgraded["reliability"] = assess_report(upgraded, strides=strides, events=events,
                                                 frames=frames).as_dict()
     kept = upgraded.get("reference")
+    if kept and upgraded.get("speed_source") == SPEED_FROM_CADENCE_SOURCE:
+        # compared with the reference at the speed read off this very cadence: circular
+        kept = upgraded["reference"] = dict(kept, comparison={
+            side: [row for row in rows if row.get("metric") != "cadence_spm"]
+            for side, rows in (kept.get("comparison") or {}).items()})
     if kept and not all(kept.get(key) for key in CURVE_KEYS):
         matched = reference_at(float(kept["speed_mps_used"]))
         upgraded["reference"] = {"values": matched.values, **kept, **matched.curves_as_used(),

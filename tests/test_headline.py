@@ -88,3 +88,37 @@ def test_the_headline_cards_carry_the_figures_of_the_headline(report):
     assert {"noise": "green", "possible": "orange", "likely": "red"}[extension.band] == \
         cards["thigh_extension"].colour
     assert "(not reliable)" in headline_cards(report.summary, sound=False)[1].value
+
+
+def test_a_cadence_that_gave_the_speed_is_not_compared_with_the_reference(monkeypatch):
+    """When the video gives no speed, the speed is read off the reference's cadence-speed
+    relation: the reference's cadence then equals the runner's by construction, so it is
+    not compared (fresh analyses, and saved ones when they are opened)."""
+    from gait.headline import NO_CADENCE_COMPARISON
+    from gait.pipeline import analyze_track
+    from gait.reference import SPEED_FROM_CADENCE_SOURCE
+    from gait.summary_versions import upgrade_summary
+    from synthetic.runner_model import synthesize_run, to_pose_track
+
+    monkeypatch.setattr("gait.pipeline.estimate_speed_mps", lambda *a, **k: None)
+    run = synthesize_run(fps=60, duration_s=8, seed=3, speed_mps=3.5)
+    fresh = analyze_track(to_pose_track(run, noise_px=1.0, seed=3), capture_fps=60.0)
+    s = fresh.summary
+    assert s["speed_source"] == SPEED_FROM_CADENCE_SOURCE and s["reference"]
+    assert all(row["metric"] != "cadence_spm"
+               for rows in s["reference"]["comparison"].values() for row in rows)
+    assert any(row["metric"] == "peak_thigh_extension_deg"  # the angles still are
+               for row in s["reference"]["comparison"][s["near_side"]])
+    cadence = headline(s).cadence
+    assert not cadence.compared and cadence.words == NO_CADENCE_COMPARISON
+    assert html.escape(NO_CADENCE_COMPARISON, quote=False) in render_html_report(fresh)
+    # a summary saved before (version 1) compared it: the row goes when it is opened
+    old = copy.deepcopy({k: v for k, v in s.items() if k != "schema_version"})
+    near = s["near_side"]
+    old["reference"]["comparison"][near].append(
+        {"metric": "cadence_spm", "value": s["cadence_spm"], "reference": s["cadence_spm"],
+         "difference": 0.0, "interpretation": "similar (< 5 %)"})
+    opened = upgrade_summary(old, strides=fresh.strides, events=fresh.events,
+                             frames=fresh.frames)
+    assert not headline(opened).cadence.compared
+    assert headline(old).cadence.compared  # the input is left as it was
