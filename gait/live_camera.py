@@ -75,9 +75,17 @@ class LiveCamera:
         height, width = rgb.shape[:2]
         if self._estimator is None:
             self._estimator = self._make_estimator()
+        if self.analyzer is None or (self.analyzer.width_px, self.analyzer.height_px) != (
+                width, height):
+            # first frame, or the camera changed its resolution (WebRTC adapts): the
+            # keypoints are in the new frame's pixels (feet outside the old frame size would
+            # be dropped) and a clip holds one size, so the window and recording start again
             self._style = FrameStyle(width, height)
             self.analyzer = LiveAnalyzer(width_px=width, height_px=height,
                                          options=self.options)
+            with self._lock:
+                self._recording.clear()
+                self._recording_bytes = 0
         x_px, y_px, confidence = self._estimator.estimate(rgb, time_s)
         self.analyzer.add_pose(time_s, x_px, y_px, confidence)
         ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),

@@ -192,8 +192,10 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
             if speed_source != SPEED_FROM_CADENCE_SOURCE:  # else equal by construction
                 medians["cadence_spm"] = cadence
             comparison[side] = compare(medians, reference)
+    compared_values = {k: v for k, v in (reference.values if reference else {}).items()
+                       if k != "cadence_spm" or speed_source != SPEED_FROM_CADENCE_SOURCE}
     drills = suggest_drills(
-        near_medians=near_medians, reference_values=reference.values if reference else {},
+        near_medians=near_medians, reference_values=compared_values,
         cadence_spm=cadence,
         thigh_extension_asymmetry_deg=sym.get("peak_thigh_extension_deg", {}).get(
             "left_minus_right"))

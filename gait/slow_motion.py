@@ -17,6 +17,8 @@ SLOW_MOTION_CONTACT_S = 0.40
 TYPICAL_STRIDE_S = 0.7  # ~170 steps/min, to say how many times slower the clip looks
 MIN_PERIODICITY = 0.3  # autocorrelation a foot's swing needs to count as periodic
 FUNDAMENTAL_SHARE = 0.8  # a shorter lag's peak this close to the highest is the period
+SEPARATE_PEAKS_SHARE = 0.5  # … if the correlation dips below this share between them (not
+# a ripple on the highest peak's own flank)
 MAX_RUNNING_DUTY_FACTOR = 0.50  # contact / stride time; walking is above
 # Hip travel per stride period, in leg lengths hip→ankle (≈ 0.45 × body height, 0.79 m at
 # 1.75 m): distance runners stride 2–3.5 m (2.5–4.5 leg lengths), sprinters 4.5–5.2 m
@@ -69,7 +71,8 @@ def stride_period_s(time_s: np.ndarray, swing_px: list[np.ndarray], *,
     # one stride against 0.47 at two read as 2x slow motion).
     for k in range(lo + 1, lag):
         if (total[k] >= total[k - 1] and total[k] >= total[k + 1]
-                and total[k] >= FUNDAMENTAL_SHARE * total[lag]):
+                and total[k] >= FUNDAMENTAL_SHARE * total[lag]
+                and total[k:lag].min() < SEPARATE_PEAKS_SHARE * total[lag]):
             return k * dt
     return lag * dt
 

@@ -64,20 +64,31 @@ def gate_by_confidence(track: PoseTrack, *, min_confidence: float) -> PoseTrack:
     return track.with_arrays(x_px=x, y_px=y, flags=flags)
 
 
-def gate_feet_outside_frame(track: PoseTrack, *,
-                            margin: float = OUTSIDE_FRAME_MARGIN) -> PoseTrack:
-    """Set ankle, heel and toe keypoints that lie outside the picture (beyond `margin` ×
-    its width or height) to NaN: the pose model guesses feet it cannot see, and events
-    timed on a guess are wrong. Flag ``foot_outside_frame`` marks those frames."""
-    cols = [track.column(f"{side}_{part}") for side in ("left", "right") for part in FOOT_PARTS]
-    x, y = track.x_px[:, cols], track.y_px[:, cols]
+def feet_outside_frame(track: PoseTrack, *,
+                       margin: float = OUTSIDE_FRAME_MARGIN) -> dict[str, np.ndarray]:
+    """Per side, the frames where any of that foot's keypoints (ankle, heel, toe) lies
+    outside the picture (beyond `margin` × its width or height): the pose model guesses
+    feet it cannot see, and a foot partly outside has its lowest point outside."""
     dx, dy = margin * track.frame_width_px, margin * track.frame_height_px
-    outside = ((x < -dx) | (x > track.frame_width_px + dx)
-               | (y < -dy) | (y > track.frame_height_px + dy))  # NaN compares False
+    out = {}
+    for side in ("left", "right"):
+        cols = [track.column(f"{side}_{part}") for part in FOOT_PARTS]
+        x, y = track.x_px[:, cols], track.y_px[:, cols]
+        out[side] = ((x < -dx) | (x > track.frame_width_px + dx)
+                     | (y < -dy) | (y > track.frame_height_px + dy)).any(axis=1)
+    return out  # NaN compares False: an unseen point is not "outside"
+
+
+def gate_feet_outside_frame(track: PoseTrack, outside: dict[str, np.ndarray]) -> PoseTrack:
+    """The whole foot (ankle, heel, toe) of a side set to NaN in the frames `outside`
+    marks (`feet_outside_frame`): events timed on a guessed or half-cut foot are wrong.
+    Flag ``foot_outside_frame`` marks those frames."""
     x_all, y_all = track.x_px.copy(), track.y_px.copy()
-    x_all[:, cols] = np.where(outside, np.nan, x)
-    y_all[:, cols] = np.where(outside, np.nan, y)
-    flags = dict(track.flags, foot_outside_frame=outside.any(axis=1))
+    for side, rows in outside.items():
+        cols = [track.column(f"{side}_{part}") for part in FOOT_PARTS]
+        x_all[np.ix_(rows, cols)] = np.nan
+        y_all[np.ix_(rows, cols)] = np.nan
+    flags = dict(track.flags, foot_outside_frame=np.logical_or.reduce(list(outside.values())))
     return track.with_arrays(x_px=x_all, y_px=y_all, flags=flags)
 
 
@@ -238,8 +249,10 @@ def clean_track(
     max_gap_s: float = DEFAULT_MAX_GAP_S,
     cutoff_hz: float = DEFAULT_CUTOFF_HZ,
 ) -> tuple[PoseTrack, CleaningReport]:
-    """Drop repeated pictures → gate (low confidence; feet outside the picture) → repair
-    swaps → fill gaps → low-pass. Returns the clean track and a report.
+    """Drop repeated pictures → gate low confidence → repair swaps → fill gaps → drop
+    feet outside the picture → low-pass. Returns the clean track and a report. Feet
+    outside the picture are found on the repaired labels (so the right foot is dropped)
+    and dropped after gap filling (so no gap filling brings them back).
 
     A frame flagged `repeated_frame` (it repeats the previous picture, see
     gait.pose.repeated_frames) holds no new measurement: its keypoints are blanked and
@@ -253,10 +266,10 @@ def clean_track(
         max_gap_s = max(max_gap_s, 2.5 * picture_interval_s)
     track = blank_repeated_frames(track)
     confident = gate_by_confidence(track, min_confidence=min_confidence)
-    gated = gate_feet_outside_frame(confident)
-    repaired = repair_leg_swaps(gated)
+    repaired = repair_leg_swaps(confident)
     filled = fill_track_gaps(repaired, max_gap_s=max_gap_s)
-    smooth = smooth_track(filled, cutoff_hz=cutoff_hz)
+    gated = gate_feet_outside_frame(filled, feet_outside_frame(repaired))
+    smooth = smooth_track(gated, cutoff_hz=cutoff_hz)
     rate_hz = 1.0 / track.median_frame_interval_s if track.n_frames > 1 else float("nan")
     essential = [track.column(f"{side}_{part}") for side in ("left", "right")
                  for part in ("shoulder", "hip", "knee", "ankle")]
@@ -266,7 +279,7 @@ def clean_track(
         gated_fraction=float((np.isnan(confident.x_px) & ~np.isnan(track.x_px)).mean()),
         swap_repaired_frames=int(repaired.flags["swap_repaired"].sum()),
         gap_filled_frames=int(filled.flags["gap_filled"].sum()),
-        unfilled_frames=int(np.isnan(filled.x_px[:, essential]).any(axis=1).sum()),
+        unfilled_frames=int(np.isnan(gated.x_px[:, essential]).any(axis=1).sum()),
         cutoff_hz=effective_cutoff_hz(cutoff_hz, rate_hz) if rate_hz == rate_hz else cutoff_hz,
         foot_outside_frame_frames=int(gated.flags["foot_outside_frame"].sum()),
     )

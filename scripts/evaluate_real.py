@@ -154,7 +154,7 @@ def evaluate(clips_dir: Path, tracks_dir: Path | None, work: Path) -> list[dict]
             continue
         row.update(summarise(out_dir))
         labels = labels_for(clips_dir, source.stem)
-        if labels:
+        if labels and (clips_dir / "score_events.py").exists():  # the labels' own scorer
             row["events"] = score_events(labels_in_analysis_time(labels, out_dir), out_dir,
                                          clips_dir / "score_events.py")
         angle_files = sorted(clips_dir.glob(f"{source.stem}.angles_*.json"))

@@ -118,6 +118,17 @@ def test_feet_outside_the_picture_are_not_timed_and_feet_at_the_edge_are_flagged
     assert not ((dipped.strides["end_s"] > t0) & (dipped.strides["start_s"] < t1)).any()
     assert len(dipped.strides) >= 0.4 * len(whole.strides)
     assert phantom_strides(run.strides, dipped.strides, tolerance_s=0.1).empty
+    # a short, shallow dip (a fifth of the clip, 0.3 leg lengths): the feet leave the
+    # picture only near the ground, briefly; gap filling must not bring them back
+    shallow_y = track.y_px.copy()
+    short = slice(2 * track.n_frames // 5, 3 * track.n_frames // 5)
+    shallow_y[short] += 0.3 * whole.summary["geometry"]["leg_length_px"]
+    shallow = analyze_track(framed.with_arrays(y_px=shallow_y), capture_fps=60)
+    assert "feet_outside_frame" in {q["id"] for q in shallow.summary["quality"]}
+    assert shallow.summary["strides_dropped"]["foot_not_visible"] > 0
+    t0, t1 = track.time_s[short.start], track.time_s[short.stop - 1]
+    assert not ((shallow.strides["end_s"] > t0) & (shallow.strides["start_s"] < t1)).any()
+    assert phantom_strides(run.strides, shallow.strides, tolerance_s=0.1).empty
     # the edge above the ankles in every stance: refused, saying why
     with pytest.raises(AnalysisError, match="cut off by the edge of the picture"):
         analyze_track(_bottom_edge_at(track, legs_below_ground=-0.25), capture_fps=60)

@@ -122,3 +122,12 @@ def test_a_cadence_that_gave_the_speed_is_not_compared_with_the_reference(monkey
                              frames=fresh.frames)
     assert not headline(opened).cadence.compared
     assert headline(old).cadence.compared  # the input is left as it was
+    # a slow cadence (142 steps/min) reads as the slowest reference speed, whose cadence
+    # is 161: no drill may call the runner's cadence low against that reference either
+    slow_track = to_pose_track(synthesize_run(fps=60, duration_s=8, seed=3, speed_mps=2.0),
+                               noise_px=1.0, seed=3)
+    slow_track = slow_track.with_arrays(time_s=slow_track.time_s * 1.1)  # 156 → 142 steps/min
+    slow = analyze_track(slow_track, capture_fps=60.0 / 1.1)
+    assert slow.summary["speed_source"] == SPEED_FROM_CADENCE_SOURCE
+    assert slow.summary["cadence_spm"] < 0.95 * slow.summary["reference"]["values"]["cadence_spm"]
+    assert not any("steps/min vs" in drill["finding"] for drill in slow.summary["drills"])

@@ -21,12 +21,16 @@ def find_uv() -> str:
     return found
 
 
-def test_the_launcher_runs_the_installed_entry_script():
+def test_the_launcher_runs_the_installed_entry_script_with_the_apps_settings():
     from ui.launch import ENTRY_SCRIPT, streamlit_argv
 
     assert ENTRY_SCRIPT.is_file()
-    assert streamlit_argv(["--server.port", "8600"]) == [
-        "streamlit", "run", str(ENTRY_SCRIPT), "--server.port", "8600"]
+    argv = streamlit_argv(["--server.port", "8600"])
+    assert argv[:3] == ["streamlit", "run", str(ENTRY_SCRIPT)]
+    assert argv[-2:] == ["--server.port", "8600"]  # the user's own options come last
+    for setting in ("--browser.gatherUsageStats=false", "--client.showErrorDetails=none",
+                    "--client.toolbarMode=minimal", "--server.maxUploadSize=500"):
+        assert setting in argv
 
 
 def test_the_wheel_installs_an_app_that_runs_its_sample(tmp_path):
@@ -66,6 +70,8 @@ def test_the_wheel_installs_an_app_that_runs_its_sample(tmp_path):
         assert not app.exception, app.exception
         text = " ".join(m.value for m in app.markdown)
         assert "Real clips" in text and "Held-out synthetic set" in text
+        from ui.launch import streamlit_argv  # the settings ship with the wheel
+        assert "--browser.gatherUsageStats=false" in streamlit_argv([])
         print("ok")
         """)
     done = subprocess.run([str(python), "-c", script], cwd=tmp_path, capture_output=True,

@@ -95,6 +95,17 @@ def test_frames_whose_time_does_not_advance_are_dropped():
     assert camera.analyzer.window().n_frames == 3
 
 
+def test_a_change_of_camera_resolution_starts_the_window_again():
+    camera = LiveCamera(estimator_factory=_NobodyEstimator)
+    rng = np.random.default_rng(0)
+    for k in range(3):
+        camera.process(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8), k / 30)
+    for k in range(3, 5):
+        camera.process(rng.integers(0, 255, (240, 320, 3), dtype=np.uint8), k / 30)
+    assert (camera.analyzer.width_px, camera.analyzer.height_px) == (320, 240)
+    assert camera.analyzer.window().n_frames == 2 and camera.stats()["recorded_s"] > 0
+
+
 def test_the_recording_is_capped_by_frames_and_bytes(monkeypatch):
     import gait.live_camera as live_camera
 

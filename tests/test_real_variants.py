@@ -30,6 +30,11 @@ def test_variants_carry_the_labels_over(tmp_path):
                              "small_and_hard", "feet_cut_off", "feet_at_edge", "slow_motion_2x",
                              "slow_motion_2x_rate_given"}
     read = {name: json.loads(v.labels.read_text()) for name, v in variants.items()}
+    with av.open(str(variants["mirrored"].clip)) as container:
+        first = next(container.decode(video=0)).to_ndarray(format="rgb24").astype(int)
+    with av.open(str(clip)) as container:
+        original = next(container.decode(video=0)).to_ndarray(format="rgb24").astype(int)
+    assert np.abs(first - original[:, ::-1]).mean() < 0.3 * np.abs(first - original).mean()
     for name, data in read.items():
         assert data["events"] == labels["events"], name  # the same frames, always
     # mirrored: faces the other way, so the camera sees the other side

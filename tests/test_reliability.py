@@ -218,6 +218,9 @@ def test_the_stride_period_is_the_fundamental_not_a_multiple():
     assert correlation[two] > correlation[one]  # the highest peak is at two strides…
     assert slow_motion.stride_period_s(t, [swing]) == pytest.approx(0.7, abs=0.04)
     assert slow_motion.apparent_slowdown(slow_motion.stride_period_s(t, [swing])) is None
+    # a real 2x slow-motion swing (period 1.4 s) has no such shorter peak: it stays 2x
+    slowed = np.sin(2 * np.pi * t / 1.4) * 60 + np.sin(2 * np.pi * t / 0.7) * 10
+    assert slow_motion.stride_period_s(t, [slowed]) == pytest.approx(1.4, abs=0.04)
 
 
 @pytest.fixture(scope="module")

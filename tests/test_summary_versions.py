@@ -32,6 +32,7 @@ def test_a_version_1_summary_gets_its_verdict_and_reference_curves(report):
                         if k not in ("thigh_curve_deg", "knee_curve_deg", "requested_speed_mps")}
     upgraded = upgrade_summary(old, **tables(report))
     assert upgraded is not old and "reliability" not in old  # the input is not changed
+    assert "thigh_curve_deg" not in old["reference"]
     assert upgraded["schema_version"] == SUMMARY_SCHEMA_VERSION
     assert upgraded["reliability"] == report.summary["reliability"]  # assessed the same way
     reference = upgraded["reference"]

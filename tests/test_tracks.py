@@ -57,15 +57,20 @@ def test_numpy_filter_matches_scipy():
 
 def test_feet_outside_the_picture_are_blanked_and_flagged():
     from gait.posetrack import PoseTrack
-    from gait.tracks import gate_feet_outside_frame
+    from gait.tracks import feet_outside_frame, gate_feet_outside_frame
 
     track = PoseTrack.empty(3, width_px=200, height_px=100)
     x, y = np.full_like(track.x_px, 50.0), np.full_like(track.y_px, 50.0)
-    toe, knee = track.column("left_toe"), track.column("left_knee")
+    toe, heel, knee = (track.column(f"left_{p}") for p in ("toe", "heel", "knee"))
     y[1, toe] = 100.5  # on the edge (within the margin): a real foot, kept
     y[2, toe] = 130.0  # 30 px below the picture: the pose model's guess
     y[2, knee] = 130.0  # not a foot part: left to the other checks
-    gated = gate_feet_outside_frame(track.with_arrays(x_px=x, y_px=y))
+    track = track.with_arrays(x_px=x, y_px=y)
+    outside = feet_outside_frame(track)
+    assert outside["left"].tolist() == [False, False, True] and not outside["right"].any()
+    gated = gate_feet_outside_frame(track, outside)
     assert gated.flags["foot_outside_frame"].tolist() == [False, False, True]
-    assert np.isnan(gated.y_px[2, toe]) and gated.y_px[1, toe] == 100.5
-    assert gated.y_px[2, knee] == 130.0
+    # the whole foot goes (its lowest point is outside), the knee and the other foot stay
+    assert np.isnan(gated.y_px[2, [toe, heel, track.column("left_ankle")]]).all()
+    assert gated.y_px[1, toe] == 100.5 and gated.y_px[2, knee] == 130.0
+    assert not np.isnan(gated.y_px[2, track.column("right_toe")])

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import pandas as pd
 from sqlalchemy import insert, select, update
 
+from gait.reference import SPEED_FROM_CADENCE_SOURCE
 from gait.store import schema as t
 from gait.store.analyses import (
     MAX_NAME_CHARS,
@@ -80,8 +81,11 @@ def board(store: Store, workshop_id: int) -> pd.DataFrame:
         row["peak_thigh_extension_near_deg"] = row.get(
             f"peak_thigh_extension_{row['near_side']}_deg")
         row["created_at"] = as_utc(row["created_at"])
-        reference = json.loads(row["summary_json"]).get("reference") or {}
-        row["reference_cadence_spm"] = (reference.get("values") or {}).get("cadence_spm")
+        summary = json.loads(row["summary_json"])
+        reference = summary.get("reference") or {}
+        row["reference_cadence_spm"] = (  # none when the speed was read off the cadence
+            None if summary.get("speed_source") == SPEED_FROM_CADENCE_SOURCE
+            else (reference.get("values") or {}).get("cadence_spm"))
     return pd.DataFrame(rows, columns=list(BOARD_COLUMNS))
 
 
