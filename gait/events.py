@@ -45,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gait.feet import fit_ground_line, foot_lowest_point, pelvis_x_px
 from gait.keypoints import SIDES, other_side
 from gait.posetrack import PoseTrack
 
@@ -67,47 +68,6 @@ class SkippedContact:
     side: str
     time_s: float
     reason: str  # a key of gait.strides.DROP_REASONS
-
-
-def foot_lowest_point(track: PoseTrack, side: str) -> tuple[np.ndarray, np.ndarray]:
-    """x and y (px) of the lowest of heel and toe, per frame."""
-    heel, toe = track.xy(f"{side}_heel"), track.xy(f"{side}_toe")
-    use_toe = np.nan_to_num(toe[:, 1], nan=-np.inf) > np.nan_to_num(heel[:, 1], nan=-np.inf)
-    low = np.where(use_toe[:, None], toe, heel)
-    return low[:, 0], low[:, 1]
-
-
-def feet_bottom_margin(track: PoseTrack) -> float:
-    """How far above the picture's bottom edge the feet come down, in foot lengths
-    (median heel-to-toe distance): the gap below the 95th percentile of the feet's lowest
-    points. NaN when the feet are never seen. Under ~½ the edge may cut a foot on the
-    ground, and BlazePose then squeezes the foot into the picture (strikes come early)."""
-    lows = np.concatenate([foot_lowest_point(track, side)[1] for side in SIDES])
-    lengths = np.concatenate([np.linalg.norm(track.xy(f"{side}_heel") - track.xy(f"{side}_toe"),
-                                             axis=1) for side in SIDES])
-    if not (np.isfinite(lows).any() and np.isfinite(lengths).any()):
-        return float("nan")
-    gap_px = track.frame_height_px - float(np.nanpercentile(lows, 95))
-    return gap_px / max(float(np.nanmedian(lengths)), 1.0)
-
-
-def fit_ground_line(xs: np.ndarray, ys: np.ndarray, *, leg_length_px: float) -> tuple[float, float]:
-    """Ground line y = a + b·x through the lowest 30 % of foot positions."""
-    ok = np.isfinite(xs) & np.isfinite(ys)
-    xs, ys = xs[ok], ys[ok]
-    if len(ys) < 3:
-        return float("nan"), 0.0
-    low = ys >= np.quantile(ys, 0.7)
-    if np.ptp(xs[low]) < 0.5 * leg_length_px:
-        return float(np.median(ys[low])), 0.0
-    b, a = np.polyfit(xs[low], ys[low], 1)
-    return float(a), float(b)
-
-
-def pelvis_x_px(track: PoseTrack) -> np.ndarray:
-    """Mid-point of the two hips, x in px."""
-    return 0.5 * (track.x_px[:, track.column("left_hip")]
-                  + track.x_px[:, track.column("right_hip")])
 
 
 def prominent_peaks(values: np.ndarray, *, min_prominence: float,

@@ -15,7 +15,8 @@ import pandas as pd
 
 from gait import __version__
 from gait.drills import suggest_drills
-from gait.events import detect_events, feet_bottom_margin
+from gait.events import detect_events
+from gait.feet import feet_bottom_margin
 from gait.keypoints import SIDES
 from gait.kinematics import compute_angles, detect_geometry, estimate_speed_mps, pixels_per_metre
 from gait.metrics import (

@@ -19,7 +19,7 @@ SHORT_CLIP_S = 8.0
 REPEATED_FRAMES_SHARE = 0.1  # more repeated pictures than this is a converted clip
 FEET_OUTSIDE_SHARE = 0.1  # feet outside the picture in more of the runner's frames: say so
 # Feet coming down closer than this to the picture's bottom (× the foot's length,
-# gait.events.feet_bottom_margin): the edge may cut a foot on the ground. Measured: a real
+# gait.feet.feet_bottom_margin): the edge may cut a foot on the ground. Measured: a real
 # clip with its bottom 5 % cut away 0.2 (strikes 1.3 frames early), the same clip panned
 # down to 20 px above the feet 0.4, as filmed 0.8, the rendered clips 1.6.
 FEET_EDGE_MARGIN_FOOT_LENGTHS = 0.5
@@ -50,7 +50,7 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
     skipped and frames the decoder marked corrupt; `decoding_stopped_early`: the file
     could not be decoded past some point; `other_people`: gait.people's
     {"frames_checked", "frames_with_others"}; `feet_bottom_margin_foot_lengths`: how far
-    above the picture's bottom the feet come down (gait.events.feet_bottom_margin)."""
+    above the picture's bottom the feet come down (gait.feet.feet_bottom_margin)."""
     flags: list[QualityFlag] = []
     if other_people and other_people.get("frames_with_others", 0) >= MIN_FRAMES_WITH_OTHERS:
         flags.append(QualityFlag(

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ENGINE = sorted((ROOT / "gait").rglob("*.py"))
 APP = [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py")),
        *sorted((ROOT / "app_pages").glob("*.py"))]
-SIGNAL_STAGES = ("tracks", "filtering", "kinematics", "events", "strides", "metrics",
+SIGNAL_STAGES = ("tracks", "filtering", "kinematics", "feet", "events", "strides", "metrics",
                  "reference", "drills", "quality", "reliability", "slow_motion", "posetrack",
                  "keypoints")
 NOT_FOR_SIGNAL_STAGES = ("gait.video", "gait.clip_file", "gait.pose", "gait.roi",
