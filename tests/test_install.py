@@ -5,11 +5,13 @@ with and the README the Method page quotes; `hipdrive-app` starts it."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 import sysconfig
 import textwrap
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,6 +21,37 @@ def find_uv() -> str:
     found = shutil.which("uv") or shutil.which("uv", path=str(Path.home() / ".local" / "bin"))
     assert found, "uv is needed (scripts/setup.sh installs it)"
     return found
+
+
+OPTIONAL_GROUPS = {"cluster"}  # extras the code imports only when asked (Ray)
+
+
+def _requirement_name(requirement: str) -> str:
+    return re.sub(r"[-_.]+", "-", re.split(r"[<>=!~;\[ ]", requirement)[0]).lower()
+
+
+def test_every_third_party_import_of_the_wheel_is_a_declared_dependency():
+    """The wheel test below borrows this environment's packages, so it cannot notice a
+    dependency missing from pyproject.toml: every module the shipped code imports must
+    come from the standard library, the wheel itself, or a declared distribution."""
+    from importlib.metadata import packages_distributions
+
+    from tests.test_architecture import imported_modules
+
+    shipped = [ROOT / "app.py", *(path for folder in ("gait", "ui", "app_pages", "synthetic")
+                                  for path in (ROOT / folder).rglob("*.py"))]
+    local = {"gait", "ui", "app_pages", "synthetic", "__future__"}
+    third_party = {name.split(".")[0] for path in shipped for name in imported_modules(path)
+                   } - local - set(sys.stdlib_module_names)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    declared = {_requirement_name(r) for r in project["project"]["dependencies"]}
+    declared |= {_requirement_name(r) for group in OPTIONAL_GROUPS
+                 for r in project["dependency-groups"][group]}
+    provided_by = packages_distributions()
+    missing = {module: provided_by.get(module) for module in third_party
+               if not {_requirement_name(d) for d in provided_by.get(module, [])} & declared}
+    assert third_party >= {"av", "cv2", "mediapipe", "streamlit"}  # the check sees imports
+    assert missing == {}
 
 
 def test_the_launcher_runs_the_installed_entry_script_with_the_apps_settings():
