@@ -106,11 +106,10 @@ def _raise_if_slow_motion(events: pd.DataFrame) -> None:
 
 def _raise_if_feet_cut_off(cleaning: CleaningReport) -> None:
     """No stride was built and the feet were often outside the picture: say so."""
-    seen = cleaning.n_frames - cleaning.frames_without_person
-    if seen and cleaning.foot_outside_frame_frames > FEET_OUTSIDE_SHARE * seen:
+    if cleaning.foot_outside_frame_share > FEET_OUTSIDE_SHARE:
         raise AnalysisError(
             f"The feet are cut off by the edge of the picture in "
-            f"{100 * cleaning.foot_outside_frame_frames / seen:.0f} % of the frames, so no foot "
+            f"{100 * cleaning.foot_outside_frame_share:.0f} % of the frames, so no foot "
             "strike can be timed. Film with the whole runner in view, the feet and the ground "
             "under them included: step the camera back or zoom out.")
 
@@ -186,15 +185,17 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
     per_side = side_summary(strides)
     sym = symmetry(per_side)
     near_medians = {m: per_side[geometry.near_side][m]["median"] for m in STRIDE_METRICS}
+    # a speed read off the cadence makes the reference's cadence equal the runner's by
+    # construction: it is then neither compared nor used for drills
+    compared_values = {k: v for k, v in (reference.values if reference else {}).items()
+                       if k != "cadence_spm" or speed_source != SPEED_FROM_CADENCE_SOURCE}
     comparison = {}
     if reference:
         for side in SIDES:
             medians = {m: per_side[side][m]["median"] for m in STRIDE_METRICS}
-            if speed_source != SPEED_FROM_CADENCE_SOURCE:  # else equal by construction
+            if "cadence_spm" in compared_values:
                 medians["cadence_spm"] = cadence
             comparison[side] = compare(medians, reference)
-    compared_values = {k: v for k, v in (reference.values if reference else {}).items()
-                       if k != "cadence_spm" or speed_source != SPEED_FROM_CADENCE_SOURCE}
     drills = suggest_drills(
         near_medians=near_medians, reference_values=compared_values,
         cadence_spm=cadence,

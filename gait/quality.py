@@ -138,12 +138,12 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
             "gaps", "warning",
             f"No usable pose in {cleaning.unfilled_frames} of {cleaning.n_frames} frames "
             "(runner out of view or hidden). Keep the whole body in frame."))
-    seen_frames = cleaning.n_frames - cleaning.frames_without_person
-    if seen_frames and cleaning.foot_outside_frame_frames > FEET_OUTSIDE_SHARE * seen_frames:
+    if cleaning.foot_outside_frame_share > FEET_OUTSIDE_SHARE:
         flags.append(QualityFlag(
             "feet_outside_frame", "warning",
             f"A foot was outside the picture in {cleaning.foot_outside_frame_frames} of "
-            f"{seen_frames} frames with the runner (cut off at the edge): steps there cannot "
+            f"{cleaning.n_frames - cleaning.frames_without_person} frames with the runner "
+            "(cut off at the edge): steps there cannot "
             "be timed and are left out. Keep the whole runner, feet and the ground under "
             "them included, in view: step the camera back or zoom out."))
     if feet_bottom_margin_foot_lengths < FEET_EDGE_MARGIN_FOOT_LENGTHS:

@@ -115,7 +115,6 @@ class VideoInfo:
                        duration_s=float(self.stored_duration_s * time_scale))
 
 
-
 @dataclass
 class GaitReport:
     """Everything the UI, CLI and HTML report receive. Picklable; `summary` is JSON.

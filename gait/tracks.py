@@ -7,7 +7,8 @@ Every step returns a new PoseTrack and records what it changed in `track.flags`
 - ``gated_<keypoint>``   not used; gating is summarised in ``gated_any``
 - ``swap_repaired``      the leg labels of this frame were exchanged back
 - ``gap_filled``         at least one keypoint of this frame was interpolated
-- ``foot_outside_frame`` a foot keypoint lay outside the picture (a guess; blanked)
+- ``foot_outside_frame`` a foot keypoint lay outside the picture (a guess: that whole
+                         foot is blanked)
 
 Cut-off choice: 2nd-order Butterworth run forwards and backwards (zero phase,
 effective 4th order) at 8 Hz by default. Running strides repeat at ~1.3–1.6 Hz;
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gait.filtering import PAD_SAMPLES, butterworth2_lowpass, filtfilt
-from gait.keypoints import LEG_PARTS
+from gait.keypoints import LEG_PARTS, SIDES
 from gait.limits import DEFAULT_CUTOFF_HZ
 from gait.posetrack import PoseTrack
 
@@ -54,6 +55,12 @@ class CleaningReport:
     def as_dict(self) -> dict:
         return dict(self.__dict__)
 
+    @property
+    def foot_outside_frame_share(self) -> float:
+        """Of the frames with the runner, the share with a foot outside the picture."""
+        seen = self.n_frames - self.frames_without_person
+        return self.foot_outside_frame_frames / seen if seen else 0.0
+
 
 def gate_by_confidence(track: PoseTrack, *, min_confidence: float) -> PoseTrack:
     """Set keypoints with confidence below `min_confidence` to NaN."""
@@ -71,7 +78,7 @@ def feet_outside_frame(track: PoseTrack, *,
     feet it cannot see, and a foot partly outside has its lowest point outside."""
     dx, dy = margin * track.frame_width_px, margin * track.frame_height_px
     out = {}
-    for side in ("left", "right"):
+    for side in SIDES:
         cols = [track.column(f"{side}_{part}") for part in FOOT_PARTS]
         x, y = track.x_px[:, cols], track.y_px[:, cols]
         out[side] = ((x < -dx) | (x > track.frame_width_px + dx)

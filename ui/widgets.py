@@ -35,7 +35,8 @@ POLL_S = 0.25  # how often a waiting page shows the job's progress
 DISK_ERROR = ("Sorry — the server could not store your clip for the analysis (its disk may "
               "be full). Try again in a few minutes.")
 FILMING_TIPS = ("How to film a clip that works: side-on, fixed camera at hip height, whole "
-                "body in view, 60 fps or more, 10–20 s of steady running.")
+                "body in view with some ground below the feet, 60 fps or more, 10–20 s of "
+                "steady running.")
 
 
 class ProgressDisplay:
