@@ -3,7 +3,7 @@
 import streamlit as st
 
 from gait.reference import BANDS_TEXT, FAR_LEG_LOW_TEXT, NOISE_TEXT, reference_as_used
-from gait.reliability import CARE, NOT_RELIABLE, VERDICT_LABELS, reliability_of
+from gait.reliability import CARE, NOT_RELIABLE, VERDICT_LABELS
 from ui import state
 from ui.figures import PLOTLY_CONFIG, compare_cycle_chart, compare_stride_chart
 from ui.sample import SAMPLE_NAME, SAMPLE_OPTIONS, sample_clip_path
@@ -42,16 +42,15 @@ with col_b:
     b = pick_result("B", key="compare_b", default=kept[-1])
     leg_b = st.radio("Leg of B", LEGS, horizontal=True, key="compare_leg_b")
 sa, sb = a.report.summary, b.report.summary
-side_a = sa["near_side"] if leg_a == "near" else leg_a
-side_b = sb["near_side"] if leg_b == "near" else leg_b
+side_a = sa.near_side if leg_a == "near" else leg_a
+side_b = sb.near_side if leg_b == "near" else leg_b
 label_a, label_b = f"A ({side_a} leg)", f"B ({side_b} leg)"
 
 verdicts = {}
 for tag, result in (("A", a), ("B", b)):  # the trust verdicts first
-    rel = reliability_of(result.report.summary, strides=result.report.strides,
-                         events=result.report.events, frames=result.report.frames)
-    verdicts[tag] = rel.get("verdict")
-    first = (rel.get("reasons") or [{}])[0].get("message", "")
+    rel = result.report.summary.reliability
+    verdicts[tag] = rel.verdict
+    first = rel.first_reason or ""
     text = f"**{tag} ({md_escape(result.label)}): {VERDICT_LABELS.get(verdicts[tag])}.** {first}"
     if verdicts[tag] == NOT_RELIABLE:
         st.error(text + " Its figures cannot be trusted, so no ± is given below.", icon="⛔")
@@ -63,13 +62,13 @@ if a.id == b.id and side_a == side_b:
     st.warning("A and B are the same analysis and leg: pick another one to compare.")
 notes = []
 for tag, summary, side in (("A", sa, side_a), ("B", sb, side_b)):
-    if side != summary["near_side"]:
+    if side != summary.near_side:
         notes.append(f"{tag} shows the far ({side}) leg, which reads {FAR_LEG_LOW_TEXT} less "
                      "thigh extension than a near leg: compare near legs where you can.")
-ref_a, ref_b = sa.get("reference") or {}, sb.get("reference") or {}
-if ref_a and ref_b and abs(ref_a["speed_mps_used"] - ref_b["speed_mps_used"]) > 0.25:
-    notes.append(f"The runs are at different speeds (reference {ref_a['speed_mps_used']:.1f} vs "
-                 f"{ref_b['speed_mps_used']:.1f} m/s); angles change with speed.")
+ref_a, ref_b = sa.reference, sb.reference
+if ref_a and ref_b and abs(ref_a.speed_mps_used - ref_b.speed_mps_used) > 0.25:
+    notes.append(f"The runs are at different speeds (reference {ref_a.speed_mps_used:.1f} vs "
+                 f"{ref_b.speed_mps_used:.1f} m/s); angles change with speed.")
 for note in notes:
     st.info(note)
 

@@ -102,7 +102,7 @@ with video_col:
 def live_figures() -> None:
     figures = camera.figures()
     stats = camera.stats()
-    ref = (figures.reference or {}).get("values") or {}
+    ref = figures.reference.values if figures.reference else {}
     last = figures.last_stride or {}
     a, b = st.columns(2)
     a.metric("Strides", f"{figures.n_strides}")

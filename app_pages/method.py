@@ -70,7 +70,7 @@ st.markdown(
     "beyond it: \"less extension than the reference\" may be the pose model, not you.")
 st.markdown("**Elite markers** (from the literature, shown for context):")
 for marker in ELITE_MARKERS:
-    st.markdown(f"- {marker['text']} ({marker['source']})")
+    st.markdown(f"- {marker.text} ({marker.source})")
 
 st.header("How far to trust an analysis")
 st.markdown(

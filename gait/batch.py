@@ -170,16 +170,15 @@ def write_analysis(task: BatchTask, analysed: Analysed) -> dict:
     if analysed.report is None:
         return _row(task, status="error", error=analysed.error, seconds=analysed.seconds)
     report = analysed.report
-    report.summary["video"]["file"] = task.clip.name  # a worker's temp name means nothing
+    report.summary = report.summary.with_clip_name(task.clip.name)  # not the worker's temp name
     video = analysed.video
     write_outputs(report, task.out_dir,
                   annotated_video=(lambda path: path.write_bytes(video)) if video else None,
                   html_report=lambda path: write_html_report(report, path))
     summary = report.summary
-    near = summary["per_side"][summary["near_side"]]["peak_thigh_extension_deg"]["median"]
-    return _row(task, status="ok", seconds=analysed.seconds,
-                cadence_spm=summary.get("cadence_spm"), near_peak_thigh_extension_deg=near,
-                reliability=(summary.get("reliability") or {}).get("verdict", ""))
+    return _row(task, status="ok", seconds=analysed.seconds, cadence_spm=summary.cadence_spm,
+                near_peak_thigh_extension_deg=summary.near.median("peak_thigh_extension_deg"),
+                reliability=summary.verdict)
 
 
 def _row(task: BatchTask, *, status: str, seconds: float, error: str = "", **figures) -> dict:

@@ -214,7 +214,7 @@ def _options(args: argparse.Namespace):
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    from gait.reliability import reliability_of, verdict_line
+    from gait.reliability import verdict_line
 
     _check_args(args)
     options = _options(args)
@@ -227,10 +227,9 @@ def run_analyze(args: argparse.Namespace) -> int:
             if progress:
                 progress.finish()
     s = report.summary
-    near = s["per_side"][s["near_side"]]
-    ext = near["peak_thigh_extension_deg"]["median"]
-    print(f"{len(report.strides)} strides, cadence {s['cadence_spm']:.0f} steps/min, "
-          f"near ({s['near_side']}) leg peak thigh extension "
+    ext = s.near.median("peak_thigh_extension_deg")
+    print(f"{len(report.strides)} strides, cadence {s.cadence_spm:.0f} steps/min, "
+          f"near ({s.near_side}) leg peak thigh extension "
           f"{'–' if ext is None else f'{ext:.1f}°'}; "
           f"{time.perf_counter() - started:.1f} s")
     if args.out is not None:
@@ -240,8 +239,7 @@ def run_analyze(args: argparse.Namespace) -> int:
         print(f"saved: {receipt.share_path}")
         print(f"athlete history: {receipt.history_path}")
         print(f"delete link (keep it private): {receipt.delete_path}")
-    print(verdict_line(reliability_of(s, strides=report.strides, events=report.events,
-                                      frames=report.frames)))  # last: read it first
+    print(verdict_line(s.reliability))  # last: read it first
     return 0
 
 

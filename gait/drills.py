@@ -9,23 +9,8 @@ coaching convention. Sources: HipDrive reference notes (shared/reference).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 from gait.reference import LIKELY_DEG, NOISE_DEG, noise_band_deg
-
-
-@dataclass(frozen=True)
-class Drill:
-    id: str
-    name: str
-    finding: str
-    why: str
-    evidence: str
-    evidence_grade: str
-    dosage: str
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+from gait.summary import Drill
 
 
 def _num(value) -> float | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gait.metric_catalogue import BY_KEY, COMPARED
 from gait.reference import (
@@ -22,6 +23,9 @@ from gait.reference import (
     interpret_difference_pct,
 )
 from gait.report_parts import finite_or_none
+
+if TYPE_CHECKING:
+    from gait.result import AnalysisSummary
 
 HEADLINE_ANGLES = ("peak_thigh_extension_deg", "thigh_rom_deg", "hip_rom_deg")
 TRUNK_THIGH_METRICS = ("peak_hip_extension_deg", "peak_hip_flexion_deg", "hip_rom_deg")
@@ -75,17 +79,6 @@ class Headline:
     rows: tuple[tuple[Figure, Figure], ...]  # (near, far) for each COMPARED metric
 
 
-def _comparison(summary: dict, side: str) -> dict[str, dict]:
-    rows = ((summary.get("reference") or {}).get("comparison") or {}).get(side) or []
-    return {row.get("metric"): row for row in rows}
-
-
-def leg_stat(summary: dict, side: str, metric: str) -> dict:
-    """One leg's statistics of a stride metric in a summary (median, ci95, …); {} if
-    absent."""
-    return ((summary.get("per_side") or {}).get(side) or {}).get(metric) or {}
-
-
 def difference_words(metric: str, difference: float | None, reference: float | None) -> str:
     """The meaning of runner − reference: angle bands (with the pose model's extension
     bias where it applies), or a percentage band for times and cadence; "" if unknown."""
@@ -98,46 +91,46 @@ def difference_words(metric: str, difference: float | None, reference: float | N
     return interpret_difference_pct(100 * d / ref) if ref else ""
 
 
-def figure(summary: dict, side: str, metric: str) -> Figure:
+def figure(summary: AnalysisSummary, side: str, metric: str) -> Figure:
     """One leg's figure for `metric`, with its reference comparison when there is one."""
     if metric == "cadence_spm":
-        median, ci95 = (finite_or_none(summary.get(key))
-                        for key in ("cadence_spm", "cadence_ci95_spm"))
+        median, ci95 = (finite_or_none(summary.cadence_spm),
+                        finite_or_none(summary.cadence_ci95_spm))
     else:
-        stat = leg_stat(summary, side, metric)
-        median, ci95 = finite_or_none(stat.get("median")), finite_or_none(stat.get("ci95"))
-    row = _comparison(summary, side).get(metric)
-    reference = finite_or_none((row or {}).get("reference"))
-    difference = finite_or_none((row or {}).get("difference"))
-    if reference is None or difference is None:
+        stat = summary.side(side).figure(metric)
+        median, ci95 = finite_or_none(stat.median), finite_or_none(stat.ci95)
+    row = summary.reference.row(side, metric) if summary.reference else None
+    reference = finite_or_none(row.reference) if row else None
+    difference = finite_or_none(row.difference) if row else None
+    if row is None or reference is None or difference is None:
         words = (NO_TRUNK_THIGH_REFERENCE if metric in TRUNK_THIGH_METRICS
                  else NO_CADENCE_COMPARISON if metric == "cadence_spm"
-                 and summary.get("speed_source") == SPEED_FROM_CADENCE_SOURCE
+                 and summary.speed_source == SPEED_FROM_CADENCE_SOURCE
                  else NO_SPEED_REFERENCE)
         return Figure(metric, side, median, ci95, words=words)
     angle = BY_KEY[metric].unit == "°"
-    band = (row.get("band") or difference_band(metric, difference)) if angle else ""
-    words = row.get("interpretation") or difference_words(metric, difference, reference)
+    band = (row.band or difference_band(metric, difference)) if angle else ""
+    words = row.interpretation or difference_words(metric, difference, reference)
     return Figure(metric, side, median, ci95, reference, difference, band, words)
 
 
-def symmetry(summary: dict, near: str, far: str) -> Symmetry:
-    sym = summary.get("symmetry") or {}
-    diff = finite_or_none((sym.get("peak_thigh_extension_deg") or {}).get("left_minus_right"))
-    cis = [finite_or_none(leg_stat(summary, side, "peak_thigh_extension_deg").get("ci95"))
+def symmetry(summary: AnalysisSummary, near: str, far: str) -> Symmetry:
+    thigh = summary.symmetry.get("peak_thigh_extension_deg")
+    contact = summary.symmetry.get("contact_time_s")
+    diff = finite_or_none(thigh.left_minus_right) if thigh else None
+    cis = [finite_or_none(summary.side(side).figure("peak_thigh_extension_deg").ci95)
            for side in (near, far)]
     return Symmetry(
         difference_deg=diff,
         ci95_deg=math.hypot(*cis) if None not in cis else None,
         band="" if diff is None else difference_band("", diff),
         words="" if diff is None else interpret_difference_deg(diff),
-        contact_time_index_pct=finite_or_none(
-            (sym.get("contact_time_s") or {}).get("symmetry_index_pct")))
+        contact_time_index_pct=finite_or_none(contact.symmetry_index_pct) if contact else None)
 
 
-def headline(summary: dict, *, sound: bool = True) -> Headline:
+def headline(summary: AnalysisSummary, *, sound: bool = True) -> Headline:
     """The headline of a saved or fresh analysis summary."""
-    near, far = summary.get("near_side") or "", summary.get("far_side") or ""
+    near, far = summary.near_side, summary.far_side
     return Headline(
         near_side=near, far_side=far, sound=sound,
         cadence=figure(summary, near, "cadence_spm"),

@@ -26,6 +26,7 @@ from gait.metrics import cadence_spm
 from gait.pipeline import analyze_track
 from gait.posetrack import PoseTrack
 from gait.result import AnalysisError, AnalysisOptions, GaitReport
+from gait.summary import ReferenceUsed
 
 DEFAULT_WINDOW_S = 15.0
 DEFAULT_SETTLE_S = 0.75
@@ -42,7 +43,7 @@ class LiveFigures:
     cadence_spm: float | None = None  # over the final strides in the current window
     near_side: str | None = None
     last_stride: dict | None = None  # the latest final near-leg stride's row
-    reference: dict | None = None  # summary["reference"] of the latest window
+    reference: ReferenceUsed | None = None  # the latest window's reference
     speed_mps: float | None = None
     message: str = "Waiting for a runner…"
     strides: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # final strides
@@ -134,7 +135,7 @@ class LiveAnalyzer:
                                speed_mps=previous.speed_mps, message=message, strides=strides,
                                trace=previous.trace)
         summary = report.summary
-        near = summary["near_side"]
+        near = summary.near_side
         near_rows = strides[strides["side"] == near] if not strides.empty else strides
         trace = report.frames[["time_s", f"{near}_thigh_deg"]].rename(
             columns={f"{near}_thigh_deg": "thigh_deg"})
@@ -144,5 +145,5 @@ class LiveAnalyzer:
             seen_s=seen_s, n_strides=len(strides),
             cadence_spm=cadence_spm(in_window) if len(in_window) else None, near_side=near,
             last_stride=near_rows.iloc[-1].to_dict() if len(near_rows) else None,
-            reference=summary.get("reference"), speed_mps=summary.get("speed_mps"),
+            reference=summary.reference, speed_mps=summary.speed_mps,
             message=message, strides=strides, trace=trace)

@@ -17,6 +17,7 @@ import pandas as pd
 from gait.filtering import parabolic_extreme
 from gait.keypoints import SIDES
 from gait.metric_catalogue import STRIDE_METRICS
+from gait.summary import MetricFigure, SideFigures, SymmetryFigure, Variability
 
 
 def _at(time_s: np.ndarray, values: np.ndarray, t: float) -> float:
@@ -96,50 +97,47 @@ def ci95_of_median(values: np.ndarray) -> float | None:
     return float(1.96 * 1.2533 * np.std(v, ddof=1) / np.sqrt(len(v)))
 
 
-def side_summary(strides: pd.DataFrame) -> dict[str, dict]:
+def side_summary(strides: pd.DataFrame) -> dict[str, SideFigures]:
     """Per side: n_strides and, per metric, median, sd, ci95 (of the median)."""
-    summary: dict[str, dict] = {}
+    summary: dict[str, SideFigures] = {}
     for side in SIDES:
         rows = strides[strides["side"] == side]
-        entry: dict = {"n_strides": int(len(rows))}
+        figures = {}
         for metric in STRIDE_METRICS:
             v = rows[metric].to_numpy(dtype=float) if len(rows) else np.array([])
             finite = v[np.isfinite(v)]
-            entry[metric] = {
-                "median": float(np.median(finite)) if len(finite) else None,
-                "sd": float(np.std(finite, ddof=1)) if len(finite) > 1 else None,
-                "ci95": ci95_of_median(v) if len(finite) > 1 else None,
-            }
-        summary[side] = entry
+            figures[metric] = MetricFigure(
+                median=float(np.median(finite)) if len(finite) else None,
+                sd=float(np.std(finite, ddof=1)) if len(finite) > 1 else None,
+                ci95=ci95_of_median(v) if len(finite) > 1 else None)
+        summary[side] = SideFigures(n_strides=int(len(rows)), metrics=figures)
     return summary
 
 
-def symmetry(summary: dict[str, dict]) -> dict[str, dict]:
+def symmetry(per_side: dict[str, SideFigures]) -> dict[str, SymmetryFigure]:
     """Left − right difference of each metric's median, in its own unit, and as a
     symmetry index (%) = 100·(L − R)/mean(|L|, |R|) for times."""
-    out: dict[str, dict] = {}
+    out: dict[str, SymmetryFigure] = {}
     for metric in STRIDE_METRICS:
-        left, right = summary["left"][metric]["median"], summary["right"][metric]["median"]
+        left, right = per_side["left"].median(metric), per_side["right"].median(metric)
         if left is None or right is None:
             continue
-        entry = {"left_minus_right": left - right}
+        index = None
         if metric.endswith("_s"):
             mean = (abs(left) + abs(right)) / 2
-            entry["symmetry_index_pct"] = 100 * (left - right) / mean if mean else None
-        out[metric] = entry
+            index = 100 * (left - right) / mean if mean else None
+        out[metric] = SymmetryFigure(left_minus_right=left - right, symmetry_index_pct=index)
     return out
 
 
-def variability(strides: pd.DataFrame) -> dict[str, float | None]:
+def variability(strides: pd.DataFrame) -> Variability:
     """Stride-to-stride variability: CV of stride time (%), SD of peak thigh extension."""
     if len(strides) < 3:
-        return {"stride_time_cv_pct": None, "peak_thigh_extension_sd_deg": None}
+        return Variability()
     st = strides["stride_time_s"]
     per_side_sd = strides.groupby("side")["peak_thigh_extension_deg"].std(ddof=1)
-    return {
-        "stride_time_cv_pct": float(100 * st.std(ddof=1) / st.mean()),
-        "peak_thigh_extension_sd_deg": float(per_side_sd.mean()),
-    }
+    return Variability(stride_time_cv_pct=float(100 * st.std(ddof=1) / st.mean()),
+                       peak_thigh_extension_sd_deg=float(per_side_sd.mean()))
 
 
 SCREENED_METRICS: tuple[str, ...] = ("peak_thigh_extension_deg", "peak_thigh_flexion_deg")

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gait.posetrack import PoseTrack
+from gait.summary import OtherPeople
 
 if TYPE_CHECKING:  # types only: this module needs neither PyAV nor MediaPipe
     from gait.pose import PoseEstimator
@@ -55,18 +56,6 @@ class FrameSampler:
                 step = max(1, int(np.ceil(max(frame.rgb.shape[:2]) / MAX_SAMPLE_SIDE_PX)))
                 self.kept[frame.index] = (step, np.ascontiguousarray(frame.rgb[::step, ::step]))
             yield frame
-
-
-@dataclass(frozen=True)
-class OtherPeople:
-    """How many checked frames showed somebody besides the runner."""
-
-    frames_checked: int
-    frames_with_others: int
-
-    def as_dict(self) -> dict:
-        return {"frames_checked": self.frames_checked,
-                "frames_with_others": self.frames_with_others}
 
 
 def _runner_box(track: PoseTrack, index: int) -> tuple[float, float, float, float] | None:

@@ -8,6 +8,7 @@ pose on a PoseTrack (so synthetic tracks can be analysed without a video);
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,6 @@ from gait.posetrack import PoseTrack
 from gait.progress import Progress
 from gait.quality import FEET_OUTSIDE_SHARE, quality_flags
 from gait.reference import (
-    ATTRIBUTION,
     ELITE_MARKERS,
     SPEED_FROM_CADENCE_SOURCE,
     compare,
@@ -42,14 +42,15 @@ from gait.reference import (
 from gait.reliability import assess_reliability, assess_report
 from gait.result import (
     DEFAULT_OPTIONS,
-    SUMMARY_SCHEMA_VERSION,
     AnalysisError,
     AnalysisOptions,
+    AnalysisSummary,
     GaitReport,
 )
 from gait.slow_motion import apparent_slowdown, slowdown_from_strikes, stride_period_s
 from gait.strides import build_strides
-from gait.tracks import CleaningReport, clean_track
+from gait.summary import CleaningReport, ClipFacts, GeometryFacts, SlowMotion, Software
+from gait.tracks import clean_track
 
 MIN_PERSON_VISIBLE_S = 1.0  # less than this cannot hold one stride
 
@@ -137,22 +138,21 @@ def _apparent_slowdown(clean: PoseTrack) -> float | None:
 
 
 def _analyze_slowed_clip(raw: PoseTrack, *, options: AnalysisOptions, capture_fps: float,
-                         video: dict | None, slowdown: float) -> GaitReport:
+                         video: ClipFacts | None, slowdown: float) -> GaitReport:
     """Analyse a clip whose steps look `slowdown`× too slow (slow motion played back at
     the stored rate, no capture rate given) as if captured `slowdown`× faster; the
     verdict says the times rest on that guess."""
     report = analyze_track(raw.with_arrays(time_s=raw.time_s / slowdown), options=options,
                            capture_fps=capture_fps * slowdown, video=video)
-    summary = report.summary
-    summary["slow_motion"] = {"assumed_factor": slowdown,
-                              "assumed_capture_fps": round(capture_fps * slowdown, 3)}
-    summary["reliability"] = assess_report(summary, strides=report.strides,
-                                           events=report.events, frames=report.frames).as_dict()
+    summary = replace(report.summary, slow_motion=SlowMotion(
+        assumed_factor=slowdown, assumed_capture_fps=round(capture_fps * slowdown, 3)))
+    report.summary = replace(summary, reliability=assess_report(
+        summary, strides=report.strides, events=report.events, frames=report.frames))
     return report
 
 
 def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
-                  capture_fps: float, video: dict | None = None) -> GaitReport:
+                  capture_fps: float, video: ClipFacts | None = None) -> GaitReport:
     """Analyse a raw pose track (after pose estimation)."""
     detected = ~np.isnan(raw.x_px).all(axis=1)
     seen_s = float(detected.sum()) * (raw.median_frame_interval_s if raw.n_frames > 1 else 0.0)
@@ -184,7 +184,7 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
     reference = reference_at(speed) if speed else None
     per_side = side_summary(strides)
     sym = symmetry(per_side)
-    near_medians = {m: per_side[geometry.near_side][m]["median"] for m in STRIDE_METRICS}
+    near_medians = {m: per_side[geometry.near_side].median(m) for m in STRIDE_METRICS}
     # a speed read off the cadence makes the reference's cadence equal the runner's by
     # construction: it is then neither compared nor used for drills
     compared_values = {k: v for k, v in (reference.values if reference else {}).items()
@@ -192,71 +192,53 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
     comparison = {}
     if reference:
         for side in SIDES:
-            medians = {m: per_side[side][m]["median"] for m in STRIDE_METRICS}
+            medians = {m: per_side[side].median(m) for m in STRIDE_METRICS}
             if "cadence_spm" in compared_values:
                 medians["cadence_spm"] = cadence
             comparison[side] = compare(medians, reference)
     drills = suggest_drills(
         near_medians=near_medians, reference_values=compared_values,
         cadence_spm=cadence,
-        thigh_extension_asymmetry_deg=sym.get("peak_thigh_extension_deg", {}).get(
-            "left_minus_right"))
+        thigh_extension_asymmetry_deg=(sym["peak_thigh_extension_deg"].left_minus_right
+                                       if "peak_thigh_extension_deg" in sym else None))
     far_conf = float(np.nanmean([raw.conf(f"{geometry.far_side}_{p}").mean()
                                  for p in ("hip", "knee", "ankle")]))
     duration = float(raw.time_s[-1] - raw.time_s[0]) if raw.n_frames > 1 else 0.0
     flags = quality_flags(
         capture_fps=capture_fps, duration_s=duration,
-        strides_per_side={s: per_side[s]["n_strides"] for s in SIDES}, geometry=geometry,
+        strides_per_side={s: per_side[s].n_strides for s in SIDES}, geometry=geometry,
         cleaning=cleaning, frame_height_px=raw.frame_height_px, far_leg_confidence=far_conf,
         dropped_strides=dropped,
         repeated_frame_share=float(np.mean(raw.flags.get("repeated_frame", False))),
-        frames_lost_to_damage=int((video or {}).get("damaged_packets") or 0)
-        + int((video or {}).get("corrupt_frames") or 0),
-        decoding_stopped_early=bool((video or {}).get("decoding_stopped_early")),
-        other_people=(video or {}).get("other_people"),
+        frames_lost_to_damage=video.frames_lost_to_damage if video else 0,
+        decoding_stopped_early=bool(video and video.decoding_stopped_early),
+        other_people=video.other_people if video else None,
         feet_bottom_margin_foot_lengths=feet_bottom_margin(clean))
     stride_times = strides["stride_time_s"].to_numpy()
-    summary = {
-        "schema_version": SUMMARY_SCHEMA_VERSION,
-        "software": {"name": "hipdrive", "version": __version__},
-        "video": video or {},
-        "options": {k: v for k, v in options.__dict__.items()},
-        "capture_fps": capture_fps,
-        "duration_s": duration,
-        "cadence_spm": cadence,
-        "cadence_ci95_spm": (float(1.96 * np.std(120.0 / stride_times, ddof=1)
-                                   / np.sqrt(len(stride_times))) if len(stride_times) > 1
-                             else None),
-        "direction": geometry.direction_label,
-        "near_side": geometry.near_side,
-        "far_side": geometry.far_side,
-        "treadmill": geometry.treadmill,
-        "treadmill_source": "entered by the user" if options.treadmill is not None
+    summary = AnalysisSummary(
+        software=Software(name="hipdrive", version=__version__), video=video,
+        options=options, capture_fps=capture_fps, duration_s=duration, cadence_spm=cadence,
+        cadence_ci95_spm=(float(1.96 * np.std(120.0 / stride_times, ddof=1)
+                                / np.sqrt(len(stride_times))) if len(stride_times) > 1
+                          else None),
+        direction=geometry.direction_label, near_side=geometry.near_side,
+        far_side=geometry.far_side, treadmill=geometry.treadmill,
+        treadmill_source="entered by the user" if options.treadmill is not None
         else "detected from the video",
-        "speed_mps": speed,
-        "speed_source": speed_source,
-        "per_side": per_side,
-        "symmetry": sym,
-        "variability": variability(strides),
-        "strides_dropped": dropped,
-        "reference": None if reference is None else {
-            "speed_mps_used": reference.used_speed_mps, "clamped": reference.clamped,
-            "note": reference.note, "values": reference.values, "comparison": comparison,
-            "attribution": ATTRIBUTION, **reference.curves_as_used()},
-        "elite_markers": list(ELITE_MARKERS),
-        "drills": [d.as_dict() for d in drills],
-        "quality": [f.as_dict() for f in flags],
-        "cleaning": cleaning.as_dict(),
-        "geometry": {"leg_length_px": geometry.leg_length_px,
-                     "direction_agreement": geometry.direction_agreement,
-                     "hip_travel_leg_lengths": geometry.hip_travel_leg_lengths,
-                     "far_to_near_thigh_length": geometry.camera_side_on_ratio},
-    }
-    summary["reliability"] = assess_reliability(
-        strides=strides, events=events, in_view_s=seen_s, cadence_spm=cadence,
-        capture_fps=capture_fps, stated_capture_fps=options.capture_fps,
-        quality=summary["quality"], strides_dropped=summary.get("strides_dropped"),
-        hip_speed_legs_per_s=_hip_speed_legs_per_s(clean)).as_dict()
+        speed_mps=speed, speed_source=speed_source, per_side=per_side, symmetry=sym,
+        variability=variability(strides), strides_dropped=dropped,
+        reference=reference.as_used(comparison) if reference else None,
+        elite_markers=ELITE_MARKERS, drills=tuple(drills), quality=tuple(flags),
+        cleaning=cleaning,
+        geometry=GeometryFacts(leg_length_px=geometry.leg_length_px,
+                               direction_agreement=geometry.direction_agreement,
+                               hip_travel_leg_lengths=geometry.hip_travel_leg_lengths,
+                               far_to_near_thigh_length=geometry.camera_side_on_ratio),
+        reliability=assess_reliability(
+            strides=strides, events=events, in_view_s=seen_s, cadence_spm=cadence,
+            capture_fps=capture_fps, stated_capture_fps=options.capture_fps,
+            quality=tuple(flags), strides_dropped=dropped,
+            hip_speed_legs_per_s=_hip_speed_legs_per_s(clean)))
     return GaitReport(summary=summary, strides=strides, frames=frames, events=events, track=clean)
 
 
@@ -291,13 +273,12 @@ def analyze_video(path: str | Path, *, options: AnalysisOptions = DEFAULT_OPTION
         people = look_for_other_people(sampler, raw, detector)
     if progress:
         progress("analysis", 1.0, 0.0)
-    video = {"file": Path(path).name, "width_px": info.width_px, "height_px": info.height_px,
-             "rotation_deg": info.rotation_deg, "stored_fps": info.stored_fps,
-             "capture_fps": info.capture_fps, "codec": info.codec,
-             "damaged_packets": decoding.damaged_packets,
-             "corrupt_frames": decoding.corrupt_frames,
-             "decoding_stopped_early": decoding.stopped_early,
-             "other_people": people.as_dict()}
+    video = ClipFacts(file=Path(path).name, width_px=info.width_px, height_px=info.height_px,
+                      rotation_deg=info.rotation_deg, stored_fps=info.stored_fps,
+                      capture_fps=info.capture_fps, codec=info.codec,
+                      damaged_packets=decoding.damaged_packets,
+                      corrupt_frames=decoding.corrupt_frames,
+                      decoding_stopped_early=decoding.stopped_early, other_people=people)
     report = analyze_track(raw, options=options, capture_fps=info.capture_fps, video=video)
-    report.video_info = info.at_capture_rate(float(report.summary["capture_fps"]))
+    report.video_info = info.at_capture_rate(report.summary.capture_fps)
     return report

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import numpy as np
 
 from gait.kinematics import Geometry
 from gait.people import MIN_FRAMES_WITH_OTHERS
 from gait.reference import FAR_LEG_LOW_TEXT
 from gait.strides import DROP_REASONS
-from gait.tracks import CleaningReport
+from gait.summary import CleaningReport, OtherPeople, QualityFlag
 
 MIN_STRIDES_PER_SIDE = 7  # Dingenen 2018
 MIN_FPS_FOR_CONTACT = 60.0  # Souza 2016
@@ -28,35 +26,25 @@ FEET_EDGE_MARGIN_FOOT_LENGTHS = 0.5
 MIN_RUNNER_HEIGHT_PX = 100.0
 
 
-@dataclass(frozen=True)
-class QualityFlag:
-    id: str
-    severity: str  # "info" | "warning"
-    message: str
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
 def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: dict[str, int],
                   geometry: Geometry, cleaning: CleaningReport, frame_height_px: int,
                   far_leg_confidence: float, dropped_strides: dict[str, int],
                   repeated_frame_share: float = 0.0, frames_lost_to_damage: int = 0,
                   decoding_stopped_early: bool = False,
-                  other_people: dict | None = None,
+                  other_people: OtherPeople | None = None,
                   feet_bottom_margin_foot_lengths: float = float("nan")) -> list[QualityFlag]:
     """All flags that apply, most important first. `repeated_frame_share`: fraction of
     frames that repeat the previous picture; `frames_lost_to_damage`: damaged packets
     skipped and frames the decoder marked corrupt; `decoding_stopped_early`: the file
-    could not be decoded past some point; `other_people`: gait.people's
-    {"frames_checked", "frames_with_others"}; `feet_bottom_margin_foot_lengths`: how far
+    could not be decoded past some point; `other_people`: what gait.people's check
+    found; `feet_bottom_margin_foot_lengths`: how far
     above the picture's bottom the feet come down (gait.feet.feet_bottom_margin)."""
     flags: list[QualityFlag] = []
-    if other_people and other_people.get("frames_with_others", 0) >= MIN_FRAMES_WITH_OTHERS:
+    if other_people and other_people.frames_with_others >= MIN_FRAMES_WITH_OTHERS:
         flags.append(QualityFlag(
             "several_people", "warning",
-            f"Somebody besides the runner was seen in {other_people['frames_with_others']} of "
-            f"{other_people['frames_checked']} frames checked. The pose model follows one "
+            f"Somebody besides the runner was seen in {other_people.frames_with_others} of "
+            f"{other_people.frames_checked} frames checked. The pose model follows one "
             "person and may switch between people: check in the annotated video that the "
             "skeleton stays on the runner, or film with only the runner in view."))
     if frames_lost_to_damage or decoding_stopped_early:

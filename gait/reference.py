@@ -12,11 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from gait.filtering import parabolic_extreme
+from gait.summary import ComparisonRow, EliteMarker, ReferenceUsed
+
+if TYPE_CHECKING:
+    from gait.result import AnalysisSummary
 
 REFERENCE_SPEEDS_MPS = (2.5, 3.5, 4.5)
 # Key points derived from the same data set (HipDrive reference notes, [D]).
@@ -61,17 +66,17 @@ LESS_EXTENSION_SIGN = {"peak_thigh_extension_deg": -1, "thigh_rom_deg": -1,
                        "thigh_at_toe_off_deg": +1}
 
 ELITE_MARKERS = (
-    {"metric": "shank_at_strike_deg", "recreational": 6.8, "elite": 2.1,
-     "text": "More vertical shank at touchdown: recreational 6.8°, collegiate 2.1°",
-     "source": "Evans 2023"},
-    {"metric": "shank_at_strike_deg", "recreational": 9.0, "elite": None,
-     "text": "97 runners: shank at touchdown 9.0 ± 3.5°", "source": "Folland 2017"},
-    {"metric": "contact_time_s", "recreational": None, "elite": None,
-     "text": "Elite runners: ~11 % longer flight, lower duty factor, less braking",
-     "source": "Preece 2019"},
-    {"metric": "peak_thigh_extension_deg", "recreational": None, "elite": None,
-     "text": "World-class 1500 m: the better finishers had more hip extension at contact "
-             "and late stance", "source": "Hanley 2023"},
+    EliteMarker(metric="shank_at_strike_deg", recreational=6.8, elite=2.1,
+                text="More vertical shank at touchdown: recreational 6.8°, collegiate 2.1°",
+                source="Evans 2023"),
+    EliteMarker(metric="shank_at_strike_deg", recreational=9.0, elite=None,
+                text="97 runners: shank at touchdown 9.0 ± 3.5°", source="Folland 2017"),
+    EliteMarker(metric="contact_time_s", recreational=None, elite=None,
+                text="Elite runners: ~11 % longer flight, lower duty factor, less braking",
+                source="Preece 2019"),
+    EliteMarker(metric="peak_thigh_extension_deg", recreational=None, elite=None,
+                text="World-class 1500 m: the better finishers had more hip extension at "
+                     "contact and late stance", source="Hanley 2023"),
 )
 
 
@@ -93,13 +98,19 @@ class Reference:
     knee_curve_deg: np.ndarray
     values: dict[str, float] = field(default_factory=dict)
 
-    def curves_as_used(self) -> dict:
-        """The speed asked for and both curves (° at 0–99 % of the stride, 0.001°), for
-        the summary: a saved analysis then keeps the reference it was compared with
+    def as_used(self, comparison: dict[str, list[ComparisonRow]] | None = None,
+                ) -> ReferenceUsed:
+        """This reference as an analysis keeps it, with its comparison rows per leg:
+        speed asked for and used, values and both curves (° at 0–99 % of the stride,
+        0.001°), so a saved analysis keeps the reference it was compared with
         (`reference_as_used`)."""
-        return {"requested_speed_mps": self.requested_speed_mps,
-                "thigh_curve_deg": [round(float(v), 3) for v in self.thigh_curve_deg],
-                "knee_curve_deg": [round(float(v), 3) for v in self.knee_curve_deg]}
+        return ReferenceUsed(
+            speed_mps_used=self.used_speed_mps, clamped=self.clamped, note=self.note,
+            values=dict(self.values),
+            comparison={side: tuple(rows) for side, rows in (comparison or {}).items()},
+            attribution=ATTRIBUTION, requested_speed_mps=self.requested_speed_mps,
+            thigh_curve_deg=tuple(round(float(v), 3) for v in self.thigh_curve_deg),
+            knee_curve_deg=tuple(round(float(v), 3) for v in self.knee_curve_deg))
 
     @property
     def note(self) -> str:
@@ -113,22 +124,21 @@ def _interp(speed: float, table: tuple[float, ...]) -> float:
     return float(np.interp(speed, REFERENCE_SPEEDS_MPS, table))
 
 
-def reference_as_used(summary: dict) -> Reference | None:
+def reference_as_used(summary: AnalysisSummary) -> Reference | None:
     """The reference an analysis was compared with, as its summary keeps it (speed,
     curves, values), so that a saved analysis is drawn against the same reference when
-    the shipped curves change. Summaries from before the curves were kept are matched
-    again from today's curves at their speed. None: no reference (speed unknown)."""
-    kept = summary.get("reference") or {}
-    if not kept:
+    the shipped curves change (gait.summary_versions gives older summaries the curves
+    matched at their speed). None: no reference (speed unknown)."""
+    kept = summary.reference
+    if kept is None:
         return None
-    used = float(kept["speed_mps_used"])
-    if not all(kept.get(key) for key in ("thigh_curve_deg", "knee_curve_deg", "values")):
-        return reference_at(used)
-    return Reference(requested_speed_mps=float(kept.get("requested_speed_mps") or used),
-                     used_speed_mps=used, clamped=bool(kept.get("clamped")),
-                     thigh_curve_deg=np.asarray(kept["thigh_curve_deg"], dtype=float),
-                     knee_curve_deg=np.asarray(kept["knee_curve_deg"], dtype=float),
-                     values={key: float(value) for key, value in kept["values"].items()})
+    if not (kept.thigh_curve_deg and kept.knee_curve_deg and kept.values):
+        return reference_at(kept.speed_mps_used)
+    return Reference(requested_speed_mps=kept.requested_speed_mps or kept.speed_mps_used,
+                     used_speed_mps=kept.speed_mps_used, clamped=kept.clamped,
+                     thigh_curve_deg=np.asarray(kept.thigh_curve_deg, dtype=float),
+                     knee_curve_deg=np.asarray(kept.knee_curve_deg, dtype=float),
+                     values=dict(kept.values))
 
 
 def reference_at(speed_mps: float) -> Reference:
@@ -212,7 +222,7 @@ def interpret_difference_pct(difference_pct: float) -> str:
     return "clearly different (> 10 %)"
 
 
-def compare(medians: dict[str, float | None], reference: Reference) -> list[dict]:
+def compare(medians: dict[str, float | None], reference: Reference) -> list[ComparisonRow]:
     """Runner medians vs the reference: value, reference, difference, interpretation."""
     rows = []
     for metric, ref_value in reference.values.items():
@@ -220,13 +230,14 @@ def compare(medians: dict[str, float | None], reference: Reference) -> list[dict
         if value is None or metric == "toe_off_pct" or not np.isfinite(value):
             continue
         diff = float(value - ref_value)
-        row = {"metric": metric, "value": float(value), "reference": ref_value,
-               "difference": diff}
+        common = {"metric": metric, "value": float(value), "reference": ref_value,
+                  "difference": diff}
         if metric.endswith("_deg"):
-            row["interpretation"] = interpret_difference_deg(diff, metric=metric)
-            row["band"] = difference_band(metric, diff)
-            row["noise_band_deg"] = noise_band_deg(metric, diff)
+            rows.append(ComparisonRow(
+                **common, interpretation=interpret_difference_deg(diff, metric=metric),
+                band=difference_band(metric, diff),
+                noise_band_deg=noise_band_deg(metric, diff)))
         else:
-            row["interpretation"] = interpret_difference_pct(100 * diff / ref_value)
-        rows.append(row)
+            rows.append(ComparisonRow(
+                **common, interpretation=interpret_difference_pct(100 * diff / ref_value)))
     return rows

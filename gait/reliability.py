@@ -17,7 +17,7 @@ numpy/pandas: no Streamlit.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,10 @@ from gait.slow_motion import (
     TYPICAL_STRIDE_S,
     looks_slowed,
 )
+from gait.summary import QualityFlag, Reason, Reliability
+
+if TYPE_CHECKING:
+    from gait.result import AnalysisSummary
 
 RELIABLE, CARE, NOT_RELIABLE = "reliable", "use_with_care", "not_reliable"
 VERDICTS = (RELIABLE, CARE, NOT_RELIABLE)  # worst last
@@ -72,20 +76,8 @@ QUALITY_CARE = ("runner_small", "runner_few_pixels", "not_side_on", "gaps", "fee
                 "feet_at_bottom_edge", "low_frame_rate", "damaged_video", "several_people")
 
 
-@dataclass(frozen=True)
-class Reliability:
-    """The verdict and the reasons for it, most severe first. Each reason is
-    {"id", "severity" ("use_with_care" | "not_reliable"), "message"}."""
-
-    verdict: str
-    reasons: list[dict] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {"verdict": self.verdict, "reasons": [dict(r) for r in self.reasons]}
-
-
-def _reason(ident: str, severity: str, message: str) -> dict:
-    return {"id": ident, "severity": severity, "message": message}
+def _reason(ident: str, severity: str, message: str) -> Reason:
+    return Reason(id=ident, severity=severity, message=message)
 
 
 def _legs(strides: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -120,7 +112,7 @@ def expected_strides_per_leg(*, in_view_s: float, cadence_spm: float) -> float:
     return in_view_s * cadence_spm / 120.0 - EDGE_STRIDES_PER_LEG
 
 
-def _stride_count(legs: dict[str, pd.DataFrame]) -> list[dict]:
+def _stride_count(legs: dict[str, pd.DataFrame]) -> list[Reason]:
     counts = {side: len(legs.get(side, ())) for side in ("left", "right")}
     best = max(counts.values())
     if best < MIN_STRIDES_FOR_SPREAD:
@@ -140,7 +132,7 @@ def _stride_count(legs: dict[str, pd.DataFrame]) -> list[dict]:
 
 
 def _stride_yield(legs: dict[str, pd.DataFrame], *, in_view_s: float, cadence_spm: float,
-                  strides_dropped: dict | None) -> list[dict]:
+                  strides_dropped: dict | None) -> list[Reason]:
     if not (math.isfinite(cadence_spm) and cadence_spm > 0 and in_view_s > 0):
         return []
     expected = expected_strides_per_leg(in_view_s=in_view_s, cadence_spm=cadence_spm)
@@ -165,7 +157,7 @@ def _stride_yield(legs: dict[str, pd.DataFrame], *, in_view_s: float, cadence_sp
         "with shoes that contrast with the ground.")]
 
 
-def _variability(legs: dict[str, pd.DataFrame], *, capture_fps: float) -> list[dict]:
+def _variability(legs: dict[str, pd.DataFrame], *, capture_fps: float) -> list[Reason]:
     """Stride time CV, contact time CV and peak thigh SDs per leg against steady running
     (+ frame timing noise); the worst leg counts."""
     frame_s = 1.0 / capture_fps if capture_fps and capture_fps > 0 else 0.0
@@ -210,7 +202,7 @@ def _variability(legs: dict[str, pd.DataFrame], *, capture_fps: float) -> list[d
     return list(reasons.values())
 
 
-def _contact(strides: pd.DataFrame) -> list[dict]:
+def _contact(strides: pd.DataFrame) -> list[Reason]:
     if strides.empty or "contact_time_s" not in strides or "stride_time_s" not in strides:
         return []
     contact = strides["contact_time_s"].to_numpy(dtype=float)
@@ -246,7 +238,7 @@ def _contact(strides: pd.DataFrame) -> list[dict]:
     return reasons
 
 
-def _alternation(events: pd.DataFrame) -> list[dict]:
+def _alternation(events: pd.DataFrame) -> list[Reason]:
     if events.empty or not {"side", "event", "time_s"} <= set(events.columns):
         return []
     strikes = events[events["event"] == "foot_strike"].sort_values("time_s", kind="stable")
@@ -267,7 +259,7 @@ def _alternation(events: pd.DataFrame) -> list[dict]:
 
 def _slow_motion(strides: pd.DataFrame, *, cadence_spm: float,
                  stated_capture_fps: float | None, assumed_slowdown: float | None,
-                 hip_speed_legs_per_s: float | None) -> list[dict]:
+                 hip_speed_legs_per_s: float | None) -> list[Reason]:
     if assumed_slowdown:
         return [_reason(
             "slow_motion", NOT_RELIABLE,
@@ -307,19 +299,15 @@ def _slow_motion(strides: pd.DataFrame, *, cadence_spm: float,
         "capture-rate box in the app) and analyse it again.")]
 
 
-def _quality(quality: list[dict] | None) -> list[dict]:
-    out = []
-    for flag in quality or []:
-        ident = flag.get("id") if isinstance(flag, dict) else None
-        if ident in QUALITY_CARE:
-            out.append(_reason(ident, CARE, str(flag.get("message") or ident)))
-    return out
+def _quality(quality: tuple[QualityFlag, ...]) -> list[Reason]:
+    return [_reason(flag.id, CARE, flag.message or flag.id) for flag in quality
+            if flag.id in QUALITY_CARE]
 
 
 def assess_reliability(*, strides: pd.DataFrame, events: pd.DataFrame, in_view_s: float,
                        cadence_spm: float, capture_fps: float,
                        stated_capture_fps: float | None = None,
-                       quality: list[dict] | None = None,
+                       quality: tuple[QualityFlag, ...] = (),
                        strides_dropped: dict | None = None,
                        assumed_slowdown: float | None = None,
                        hip_speed_legs_per_s: float | None = None) -> Reliability:
@@ -330,7 +318,7 @@ def assess_reliability(*, strides: pd.DataFrame, events: pd.DataFrame, in_view_s
     ("foot_strike"/"toe_off"), time_s; `in_view_s`: seconds the runner was detected;
     `capture_fps`: the rate the times are based on; `stated_capture_fps`: the capture
     rate the user gave (None: not given); `quality`: the summary's quality flags
-    (dicts with id, message); `strides_dropped`: reason → count, if known;
+    ; `strides_dropped`: reason → count, if known;
     `assumed_slowdown`: set when the times were rescaled by a guessed slow-motion factor;
     `hip_speed_legs_per_s`: how fast the hips cross the picture (leg lengths/s), if known.
     """
@@ -347,12 +335,12 @@ def assess_reliability(*, strides: pd.DataFrame, events: pd.DataFrame, in_view_s
         *_alternation(events),
         *_quality(quality),
     ]
-    reasons.sort(key=lambda r: -VERDICTS.index(r["severity"]))  # stable: most severe first
-    verdict = max((r["severity"] for r in reasons), key=VERDICTS.index, default=RELIABLE)
-    return Reliability(verdict=verdict, reasons=reasons)
+    reasons.sort(key=lambda r: -VERDICTS.index(r.severity))  # stable: most severe first
+    verdict = max((r.severity for r in reasons), key=VERDICTS.index, default=RELIABLE)
+    return Reliability(verdict=verdict, reasons=tuple(reasons))
 
 
-def assess_report(summary: dict, *, strides: pd.DataFrame, events: pd.DataFrame,
+def assess_report(summary: AnalysisSummary, *, strides: pd.DataFrame, events: pd.DataFrame,
                   frames: pd.DataFrame) -> Reliability:
     """The verdict from a finished summary and the report's tables (stride and event
     tables as for `assess_reliability`; `frames` with time_s and person_detected)."""
@@ -360,32 +348,19 @@ def assess_report(summary: dict, *, strides: pd.DataFrame, events: pd.DataFrame,
         dtype=bool)
     times = frames["time_s"].to_numpy(dtype=float) if "time_s" in frames else np.array([])
     frame_s = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
-    cadence, capture_fps = summary.get("cadence_spm"), summary.get("capture_fps")
+    cadence = summary.cadence_spm
     return assess_reliability(
         strides=strides, events=events, in_view_s=float(detected.sum()) * frame_s,
-        cadence_spm=float(cadence) if isinstance(cadence, int | float) else float("nan"),
-        capture_fps=float(capture_fps) if isinstance(capture_fps, int | float) else 0.0,
-        stated_capture_fps=(summary.get("options") or {}).get("capture_fps"),
-        quality=summary.get("quality"), strides_dropped=summary.get("strides_dropped"),
-        assumed_slowdown=(summary.get("slow_motion") or {}).get("assumed_factor"))
+        cadence_spm=float("nan") if cadence is None else cadence,
+        capture_fps=summary.capture_fps, stated_capture_fps=summary.options.capture_fps,
+        quality=summary.quality, strides_dropped=summary.strides_dropped,
+        assumed_slowdown=summary.slow_motion.assumed_factor if summary.slow_motion else None)
 
 
-def reliability_of(summary: dict, *, strides: pd.DataFrame, events: pd.DataFrame,
-                   frames: pd.DataFrame) -> dict:
-    """`summary["reliability"]`, or — for analyses saved before the verdict existed —
-    the verdict assessed now from the summary and the report's tables."""
-    saved = summary.get("reliability")
-    if isinstance(saved, dict) and saved.get("verdict") in VERDICTS:
-        return saved
-    return assess_report(summary, strides=strides, events=events, frames=frames).as_dict()
-
-
-def verdict_line(reliability: dict) -> str:
+def verdict_line(reliability: Reliability) -> str:
     """One line: the verdict and its first reason (the CLI's last line)."""
-    verdict = reliability.get("verdict", RELIABLE)
-    reasons = reliability.get("reasons") or []
-    first = reasons[0]["message"] if reasons else "no problem found in the checks"
-    return f"reliability: {verdict} — {first}"
+    first = reliability.first_reason or "no problem found in the checks"
+    return f"reliability: {reliability.verdict} — {first}"
 
 
 def verdict_headline(verdict: str) -> str:

@@ -294,19 +294,19 @@ REPORT_OVERLAYS = ["near_thigh_deg", "near_hip_deg", "near_knee_deg", "trunk_lea
 def write_report_video(report, video_path: str | Path, out_path: str | Path, *,
                        progress: Progress | None = None, workers: int | None = None) -> Path:
     """The annotated video of a finished analysis (gait.pipeline.GaitReport), drawn at the
-    capture rate its track was made with (`summary["capture_fps"]`: the one stated, the
+    capture rate its track was made with (`summary.capture_fps`: the one stated, the
     clip's own, or a guessed slow-motion rate), so that frame times always match; the
     caller never passes it again. The clip is not probed again when the report holds
     its `video_info` for this same file (an analysis run here, not one shipped from
     another machine). `workers` as `write_annotated_video`."""
-    capture_fps = float(report.summary["capture_fps"])
+    capture_fps = report.summary.capture_fps
     info = report.video_info
     if info is not None and not _same_file(info.path, video_path):
         info = None
     return write_annotated_video(
         video_path, out_path, track=report.track,
         overlays=report.frames.set_index("frame")[REPORT_OVERLAYS], events=report.events,
-        capture_fps=capture_fps, info=info, near_side=report.summary["near_side"],
+        capture_fps=capture_fps, info=info, near_side=report.summary.near_side,
         progress=progress, strides=report.strides, workers=workers)
 
 

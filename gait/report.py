@@ -22,7 +22,7 @@ from gait.reference import (
     NOISE_DEG,
     reference_as_used,
 )
-from gait.reliability import NOT_RELIABLE, reliability_of
+from gait.reliability import NOT_RELIABLE
 from gait.report_parts import (
     CSS,
     DASH,
@@ -34,7 +34,7 @@ from gait.report_parts import (
 )
 from gait.report_parts import esc as _e
 from gait.report_parts import num as _num
-from gait.result import GaitReport
+from gait.result import AnalysisSummary, GaitReport
 from gait.svgcharts import gait_cycle_chart, stride_extension_chart
 
 __all__ = ["finite_or_none", "render_html_report", "write_html_report"]
@@ -73,11 +73,11 @@ def _angle_card(figure: Figure, ident: str, *, sound: bool) -> str:
                  lines, ident)
 
 
-def _headline(summary: dict, *, sound: bool) -> str:
+def _headline(summary: AnalysisSummary, *, sound: bool) -> str:
     """Headline cards and the medians table (`gait.headline`); `sound` False: no ±."""
     top = headline(summary, sound=sound)
     near, far = top.near_side, top.far_side
-    ref = summary.get("reference") or {}
+    ref = summary.reference
     cadence_line = (f"Reference at this speed: {_num(top.cadence.reference, 0)} steps/min"
                     if top.cadence.compared else top.cadence.words)
     cards = [_card("Cadence", f'<span id="headline-cadence">{_num(top.cadence.median, 0)}'
@@ -95,19 +95,18 @@ def _headline(summary: dict, *, sound: bool) -> str:
                         f"Contact time left vs right: {_num(sym.contact_time_index_pct)} %",
                         f"The far ({_e(far)}) leg is partly hidden, so its values are less "
                         "certain."], "card-symmetry"))
-    src = str(summary.get("speed_source") or "unknown")
+    src = summary.speed_source or "unknown"
     tag = ("" if src.startswith("entered") else '<span class="tag warn">estimated</span>')
-    treadmill = summary.get("treadmill")
     setup = (f"Near (camera-side) leg: <b>{_e(near)}</b> · running "
-             f"{_e(str(summary.get('direction') or DASH).replace('_', ' '))} · "
-             f"{'treadmill' if treadmill else 'overground' if treadmill is not None else DASH}"
-             f" ({_e(summary.get('treadmill_source'))}) · {_num(summary.get('capture_fps'), 0)}"
-             f" fps, {_num(summary.get('duration_s'))} s")
-    cards.append(_card("Running speed", f"{_num(summary.get('speed_mps'))}"
+             f"{_e((summary.direction or DASH).replace('_', ' '))} · "
+             f"{'treadmill' if summary.treadmill else 'overground'}"
+             f" ({_e(summary.treadmill_source)}) · {_num(summary.capture_fps, 0)}"
+             f" fps, {_num(summary.duration_s)} s")
+    cards.append(_card("Running speed", f"{_num(summary.speed_mps)}"
                        '<span class="unit"> m/s</span>', None,
                        [f"{escape(src)}{tag}",
-                        _e(ref.get("note") or "No reference: the speed is unknown.")
-                        + (' <span class="tag warn">clamped</span>' if ref.get("clamped")
+                        _e(ref.note if ref and ref.note else "No reference: the speed is unknown.")
+                        + (' <span class="tag warn">clamped</span>' if ref and ref.clamped
                            else "")], "card-speed"))
     return (f'<div class="cards">{"".join(cards)}</div><p class="note">{setup}</p>'
             f"{_medians_table(top)}")
@@ -137,12 +136,12 @@ def _medians_table(top: Headline) -> str:
 
 def _charts(report: GaitReport) -> tuple[str, str]:
     s = report.summary
-    near, far = s.get("near_side", "left"), s.get("far_side", "right")
-    ref = s.get("reference") or {}
+    near, far = s.near_side, s.far_side
     r = reference_as_used(s)
     strides = stride_extension_chart(
         report.strides, near=near, far=far, band_deg=NOISE_DEG,
-        reference_deg=finite_or_none((ref.get("values") or {}).get("peak_thigh_extension_deg")))
+        reference_deg=None if r is None else finite_or_none(
+            r.values.get("peak_thigh_extension_deg")))
     label = None if r is None else f"reference at {r.used_speed_mps:.1f} m/s"
     cycles = "".join(gait_cycle_chart(
         report.frames, report.strides, side=near, part=part, band_deg=NOISE_DEG,
@@ -153,8 +152,8 @@ def _charts(report: GaitReport) -> tuple[str, str]:
 
 
 def _stride_table(report: GaitReport) -> str:
-    s, st = report.summary, report.strides
-    near = s.get("near_side", "left")
+    st = report.strides
+    near = report.summary.near_side
     order = st.assign(_k=(st["side"] != near)).sort_values(["_k", "start_s"])
     head = "".join(f'<th title="{escape(BY_KEY[c].name)}">{escape(BY_KEY[c].short)}</th>'
                    for c in TABLE_COLUMNS)
@@ -172,12 +171,11 @@ def _stride_table(report: GaitReport) -> str:
             "</table></div>")
 
 
-def _definitions(summary: dict) -> str:
+def _definitions(summary: AnalysisSummary) -> str:
     defs = "".join(f"<dt>{escape(m.name)} ({escape(m.unit)})</dt><dd>{escape(m.definition)}</dd>"
                    for m in CATALOGUE)
-    elite = "".join(f"<li>{_e(m.get('text'))} ({_e(m.get('source'))})</li>"
-                    for m in summary.get("elite_markers") or [])
-    attribution = (summary.get("reference") or {}).get("attribution") or ATTRIBUTION
+    elite = "".join(f"<li>{_e(m.text)} ({_e(m.source)})</li>" for m in summary.elite_markers)
+    attribution = (summary.reference.attribution if summary.reference else "") or ATTRIBUTION
     return (
         f"<dl>{defs}</dl><h3>A 2D thigh angle is not lab hip extension</h3>"
         "<p>The <b>thigh angle</b> is the hip→knee line against vertical, which a side-view "
@@ -207,15 +205,13 @@ def render_html_report(report: GaitReport, *, title: str | None = None,
     """The report as one HTML string (UTF-8, no external resources)."""
     s = report.summary
     title_text = title or "HipDrive running report"
-    software = s.get("software") or {}
-    video = s.get("video") or {}
     meta = [f"Athlete: <b>{escape(athlete)}</b>"] if athlete else []
-    meta += [f"Report date: {date.today().isoformat()}", f"Clip: {_e(video.get('file'))}",
-             f"HipDrive {_e(software.get('version'))}"]
+    meta += [f"Report date: {date.today().isoformat()}",
+             f"Clip: {_e(s.clip_name)}",
+             f"HipDrive {_e(s.software.version)}"]
     stride_chart, cycle_charts = _charts(report)
-    reliability = reliability_of(s, strides=report.strides, events=report.events,
-                                 frames=report.frames)
-    verdict = reliability.get("verdict")
+    reliability = s.reliability
+    verdict = reliability.verdict
     sections = [
         ("summary", "Headline figures", _headline(s, sound=verdict != NOT_RELIABLE)),
         ("strides", "Stride by stride", stride_chart),
@@ -239,7 +235,7 @@ def render_html_report(report: GaitReport, *, title: str | None = None,
         "side-view video, next to experienced runners at the same speed. It measures "
         "movement, not muscle activity (it cannot tell whether glutes 'fire').</p></header>"
         f"{reliability_banner(reliability)}{body}<footer>Generated by HipDrive "
-        f"{_e(software.get('version'))}. Not a medical "
+        f"{_e(s.software.version)}. Not a medical "
         "assessment.</footer></main></body></html>\n")
 
 

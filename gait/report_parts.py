@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import math
 from html import escape
+from typing import TYPE_CHECKING
 
 from gait.reliability import NOT_RELIABLE, RELIABLE, VERDICT_LABELS, verdict_headline
+from gait.summary import Reliability
+
+if TYPE_CHECKING:
+    from gait.result import AnalysisSummary
 
 DASH = "–"
 UNSOUND = "not reliable"  # shown instead of a ± interval when the verdict is not_reliable
@@ -72,53 +77,52 @@ def esc(value) -> str:
     return escape(DASH if value is None else str(value))
 
 
-def reliability_banner(reliability: dict) -> str:
+def reliability_banner(reliability: Reliability) -> str:
     """The verdict first: a coloured box with what it means and every reason."""
-    verdict = reliability.get("verdict") or RELIABLE
+    verdict = reliability.verdict
     reasons = "".join(
-        f'<li><span class="tag{" warn" if r.get("severity") == NOT_RELIABLE else ""}">'
-        f'{esc(VERDICT_LABELS.get(r.get("severity"), r.get("severity")))}</span> '
-        f'{esc(r.get("message"))}</li>' for r in reliability.get("reasons") or [])
+        f'<li><span class="tag{" warn" if r.severity == NOT_RELIABLE else ""}">'
+        f'{esc(VERDICT_LABELS.get(r.severity, r.severity))}</span> '
+        f'{esc(r.message)}</li>' for r in reliability.reasons)
     return (f'<section id="reliability" class="verdict verdict-{escape(verdict)}">'
             f"<h2>{esc(VERDICT_LABELS.get(verdict, verdict))}</h2>"
             f"<p>{esc(verdict_headline(verdict))}</p>"
             f'{f"<ul>{reasons}</ul>" if reasons else ""}</section>')
 
 
-def quality_section(summary: dict) -> str:
+def quality_section(summary: AnalysisSummary) -> str:
     """Quality flags and what cleaning repaired."""
-    flags = summary.get("quality") or []
     items = "".join(
-        f'<li><span class="tag{" warn" if f.get("severity") == "warning" else ""}">'
-        f'{esc(f.get("severity") or "info")}</span> {esc(f.get("message"))}</li>' for f in flags)
+        f'<li><span class="tag{" warn" if f.severity == "warning" else ""}">'
+        f'{esc(f.severity or "info")}</span> {esc(f.message)}</li>' for f in summary.quality)
     out = f"<ul>{items}</ul>" if items else "<p>No quality problems were found.</p>"
-    c = summary.get("cleaning") or {}
-    gated = finite_or_none(c.get("gated_fraction"))
+    c = summary.cleaning
+    gated = finite_or_none(c.gated_fraction)
     gated = num(None if gated is None else 100 * gated)
     out += ("<h3>What cleaning repaired</h3><ul>"
-            f"<li>{num(c.get('n_frames'), 0)} frames analysed; no runner found in "
-            f"{num(c.get('frames_without_person'), 0)}.</li>"
+            f"<li>{num(c.n_frames, 0)} frames analysed; no runner found in "
+            f"{num(c.frames_without_person, 0)}.</li>"
             f"<li>{gated} % of keypoints ignored because the pose model was unsure.</li>"
             f"<li>Left/right legs mixed up by the pose model and swapped back in "
-            f"{num(c.get('swap_repaired_frames'), 0)} frames.</li>"
-            f"<li>Short gaps filled by interpolation in {num(c.get('gap_filled_frames'), 0)} "
-            f"frames; {num(c.get('unfilled_frames'), 0)} frames still miss a keypoint.</li>"
+            f"{num(c.swap_repaired_frames, 0)} frames.</li>"
+            f"<li>Short gaps filled by interpolation in {num(c.gap_filled_frames, 0)} "
+            f"frames; {num(c.unfilled_frames, 0)} frames still miss a keypoint.</li>"
             f"<li>A foot outside the picture (the pose model's guess ignored) in "
-            f"{num(c.get('foot_outside_frame_frames') or 0, 0)} frames.</li>"
+            f"{num(c.foot_outside_frame_frames, 0)} frames.</li>"
             f"<li>Keypoints smoothed with a zero-phase low-pass filter at "
-            f"{num(c.get('cutoff_hz'))} Hz.</li></ul>")
+            f"{num(c.cutoff_hz)} Hz.</li></ul>")
     return out
 
 
-def drills_section(summary: dict, verdict: str) -> str:
+def drills_section(summary: AnalysisSummary, verdict: str) -> str:
     """Drill cards; when the verdict is not_reliable, behind a statement that they do
     not rest on sound numbers."""
-    cards = [f'<div class="card drill"><h3>{esc(d.get("name"))}</h3>'
-             f'<p><b>Finding:</b> {esc(d.get("finding"))}</p><p><b>Why:</b> '
-             f'{esc(d.get("why"))}</p><p><b>Evidence:</b> {esc(d.get("evidence"))} '
-             f'<span class="tag">{esc(d.get("evidence_grade"))}</span></p><p><b>Dosage:</b> '
-             f'{esc(d.get("dosage"))}</p></div>'
-             for d in summary.get("drills") or []]
+    cards = [f'<div class="card drill"><h3>{esc(d.name)}</h3>'
+             f'<p><b>Finding:</b> {esc(d.finding)}</p><p><b>Why:</b> '
+             f'{esc(d.why)}</p><p><b>Evidence:</b> {esc(d.evidence)} '
+             f'<span class="tag">{esc(d.evidence_grade)}</span></p><p><b>Dosage:</b> '
+             f'{esc(d.dosage)}</p></div>'
+             for d in summary.drills]
     lead = ""
     if verdict == NOT_RELIABLE and cards:
         lead = ('<p id="drills-unsound" class="unsound">Not based on sound numbers: this '

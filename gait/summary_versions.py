@@ -1,9 +1,8 @@
-"""The summary's shape over time, and the one place an older summary is brought up to
-today's (`upgrade_summary`): the store calls it on every load, so every reader of a
-saved analysis sees one shape.
+"""summary.json's shape over time, and the one place an older summary is brought up to
+today's (`upgrade_summary`, on the JSON before gait.result.AnalysisSummary reads it):
+the store calls it on every load, so every reader of a saved analysis sees one shape.
 
-`GaitReport.summary` is JSON (summary.json, the store); `SUMMARY_SCHEMA_VERSION` in
-gait.result numbers its shape:
+`SUMMARY_SCHEMA_VERSION` in gait.result numbers the shape:
 
 1. (no `schema_version` key) everything written up to 2026-12-02. It may lack the
    trust verdict (`reliability`, saved before the verdict existed) and the reference's
@@ -21,24 +20,26 @@ from __future__ import annotations
 import pandas as pd
 
 from gait.reference import SPEED_FROM_CADENCE_SOURCE, reference_at
-from gait.reliability import VERDICTS, assess_report
-from gait.result import SUMMARY_SCHEMA_VERSION
+from gait.reliability import RELIABLE, VERDICTS, assess_report
+from gait.result import SUMMARY_SCHEMA_VERSION, AnalysisSummary
 
 CURVE_KEYS = ("thigh_curve_deg", "knee_curve_deg", "values")
 
 
 def upgrade_summary(summary: dict, *, strides: pd.DataFrame, events: pd.DataFrame,
                     frames: pd.DataFrame) -> dict:
-    """`summary` in today's shape (a new dict when anything changes; see the module
-    docstring for what each version lacks). The tables are the analysis' own, as
-    gait.reliability.assess_report needs them."""
+    """`summary` (summary.json's dict) in today's shape (a new dict when anything
+    changes; see the module docstring for what each version lacks). The tables are the
+    analysis' own, as gait.reliability.assess_report needs them."""
     if int(summary.get("schema_version") or 1) >= SUMMARY_SCHEMA_VERSION:
         return summary
     upgraded = dict(summary, schema_version=SUMMARY_SCHEMA_VERSION)
     verdict = upgraded.get("reliability")
     if not (isinstance(verdict, dict) and verdict.get("verdict") in VERDICTS):
-        upgraded["reliability"] = assess_report(upgraded, strides=strides, events=events,
-                                                frames=frames).as_dict()
+        # every other figure the verdict rests on is read as today's summary reads it
+        unassessed = AnalysisSummary.from_json(dict(upgraded, reliability={"verdict": RELIABLE}))
+        upgraded["reliability"] = assess_report(unassessed, strides=strides, events=events,
+                                                frames=frames).as_json()
     kept = upgraded.get("reference")
     if kept and upgraded.get("speed_source") == SPEED_FROM_CADENCE_SOURCE:
         # compared with the reference at the speed read off this very cadence: circular
@@ -46,7 +47,9 @@ def upgrade_summary(summary: dict, *, strides: pd.DataFrame, events: pd.DataFram
             side: [row for row in rows if row.get("metric") != "cadence_spm"]
             for side, rows in (kept.get("comparison") or {}).items()})
     if kept and not all(kept.get(key) for key in CURVE_KEYS):
-        matched = reference_at(float(kept["speed_mps_used"]))
-        upgraded["reference"] = {"values": matched.values, **kept, **matched.curves_as_used(),
+        matched = reference_at(float(kept["speed_mps_used"])).as_used().as_json()
+        upgraded["reference"] = {"values": matched["values"], **kept,
+                                 **{key: matched[key] for key in CURVE_KEYS[:2]},
+                                 "requested_speed_mps": matched["requested_speed_mps"],
                                  "curves_matched_on_opening": True}
     return upgraded

@@ -20,14 +20,13 @@ the frame rate so 30 fps clips are filtered well below their Nyquist frequency.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from gait.filtering import PAD_SAMPLES, butterworth2_lowpass, filtfilt
 from gait.keypoints import LEG_PARTS, SIDES
 from gait.limits import DEFAULT_CUTOFF_HZ
 from gait.posetrack import PoseTrack
+from gait.summary import CleaningReport
 
 DEFAULT_MIN_CONFIDENCE = 0.2
 DEFAULT_MAX_GAP_S = 0.12
@@ -37,29 +36,6 @@ FOOT_PARTS = ("ankle", "heel", "toe")
 # a runner entering from the side): BlazePose still reports it, often with high
 # confidence. Inside this margin it may be a real foot touching the edge.
 OUTSIDE_FRAME_MARGIN = 0.01
-
-
-@dataclass(frozen=True)
-class CleaningReport:
-    """What cleaning did, in numbers a user can read."""
-
-    n_frames: int
-    frames_without_person: int
-    gated_fraction: float
-    swap_repaired_frames: int
-    gap_filled_frames: int
-    unfilled_frames: int
-    cutoff_hz: float
-    foot_outside_frame_frames: int = 0  # frames with a foot keypoint outside the picture
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
-
-    @property
-    def foot_outside_frame_share(self) -> float:
-        """Of the frames with the runner, the share with a foot outside the picture."""
-        seen = self.n_frames - self.frames_without_person
-        return self.foot_outside_frame_frames / seen if seen else 0.0
 
 
 def gate_by_confidence(track: PoseTrack, *, min_confidence: float) -> PoseTrack:

@@ -70,15 +70,15 @@ def labels_for(clips_dir: Path, stem: str) -> Path | None:
 def labels_in_analysis_time(labels: Path, out_dir: Path) -> Path:
     """Labels that count the clip's stored frames at its stored rate, put on the analysis'
     time base: for a clip analysed at another capture rate (stated with --capture-fps, or
-    assumed for slow motion, `summary["slow_motion"]`) a copy whose `fps` is that rate.
+    assumed for slow motion, `summary.slow_motion`) a copy whose `fps` is that rate.
     Events and stride yield are then scored on the analysis' own time base (for an
     assumed rate: under the tool's assumption, and the cadence against the labels' at
     that rate)."""
-    summary = json.loads((out_dir / "summary.json").read_text())
+    summary = read_summary(out_dir)
     data = json.loads(labels.read_text())
-    capture = float(summary["capture_fps"])
-    slowdown = float((summary.get("slow_motion") or {}).get("assumed_factor") or 1.0)
-    stored = (summary.get("video") or {}).get("stored_fps") or capture / slowdown  # --tracks
+    capture = summary.capture_fps
+    slowdown = summary.slow_motion.assumed_factor if summary.slow_motion else 1.0
+    stored = summary.video.stored_fps if summary.video else capture / slowdown  # --tracks
     label_fps = float(data["fps"])
     counts_stored_frames = bool(stored) and abs(label_fps - stored) <= 0.01 * stored
     if not counts_stored_frames or abs(capture - stored) < 0.01 * stored:
@@ -123,17 +123,22 @@ def compare_digitised(angle_files: list[Path], out_dir: Path) -> dict:
     return result
 
 
+def read_summary(out_dir: Path):
+    """The analysis' summary.json as gait.result.AnalysisSummary."""
+    from gait.result import AnalysisSummary
+
+    return AnalysisSummary.from_json(json.loads((out_dir / "summary.json").read_text()))
+
+
 def summarise(out_dir: Path) -> dict:
-    summary = json.loads((out_dir / "summary.json").read_text())
-    per_side = summary.get("per_side", {})
+    summary = read_summary(out_dir)
     return {
-        "cadence_spm": round(summary["cadence_spm"], 1),
-        "near_side": summary.get("near_side"),
-        "strides": {s: per_side.get(s, {}).get("n_strides") for s in ("left", "right")},
-        "strides_dropped": summary.get("strides_dropped"),
-        "reliability": (summary.get("reliability") or {}).get("verdict"),
-        "reliability_reasons": [r.get("id") for r in
-                                (summary.get("reliability") or {}).get("reasons", [])],
+        "cadence_spm": round(summary.cadence_spm, 1),
+        "near_side": summary.near_side,
+        "strides": {s: summary.side(s).n_strides for s in ("left", "right")},
+        "strides_dropped": summary.strides_dropped,
+        "reliability": summary.verdict,
+        "reliability_reasons": [r.id for r in summary.reliability.reasons],
     }
 
 

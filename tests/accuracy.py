@@ -72,7 +72,7 @@ def measure_clip(name: str, folder: Path) -> ClipAccuracy:
     truth = complete_truth_strides(run)
     matched = match_strides(truth, report.strides, tolerance_s=0.1)
     phantoms = phantom_strides(run.strides, report.strides, tolerance_s=0.1)
-    cadence = report.summary["cadence_spm"]
+    cadence = report.summary.cadence_spm
     near, far = run.near_side, "left" if run.near_side == "right" else "right"
     return ClipAccuracy(
         name=name, fps=fps, run=run, report=report, n_true_strides=len(truth),
@@ -131,7 +131,8 @@ def drawn_extension_bias(run: SyntheticRun, side: str) -> float:
 
 
 def measure_outputs(run: SyntheticRun, strides, summary: dict) -> dict:
-    """Compare an analysis (strides table, summary dict) with the truth of `run`.
+    """Compare an analysis (strides table, summary.json's dict: the CLI's file, or
+    `AnalysisSummary.as_json()`; `{}` when the CLI failed) with the truth of `run`.
 
     True strides: complete in the clip and fully in frame (drawn keypoints). Phantoms:
     estimated strides matching no true stride at all (start and end within 0.1 s).

@@ -70,8 +70,8 @@ def slowed():
     report = analyze_track(track.with_arrays(time_s=track.time_s * 4),
                            options=AnalysisOptions(speed_mps=3.5, treadmill=True),
                            capture_fps=15.0)
-    assert report.summary["reliability"]["verdict"] == "not_reliable"
-    assert report.summary["drills"]
+    assert report.summary.reliability.verdict == "not_reliable"
+    assert report.summary.drills
     return state.make_result(report, video_path=None, file_name="slowmo.mp4", athlete="Slow")
 
 
@@ -224,15 +224,15 @@ def test_sample_run_lands_on_results_with_the_real_numbers(sample_app):
     result = _current(at)
     assert result.is_sample and result.video_path is not None and result.video_path.exists()
     summary = result.report.summary
-    near = summary["near_side"]
+    near = summary.near_side
     metrics = {m.label: m.value for m in at.metric}
-    cadence = f"{summary['cadence_spm']:.0f} ± {summary['cadence_ci95_spm']:.0f}"
+    cadence = f"{summary.cadence_spm:.0f} ± {summary.cadence_ci95_spm:.0f}"
     assert metrics["Cadence, steps/min"] == cadence
-    ext = summary["per_side"][near]["peak_thigh_extension_deg"]
-    assert metrics["Peak thigh extension"] == f"{ext['median']:.1f}° ± {ext['ci95']:.1f}°"
+    ext = summary.per_side[near].metrics["peak_thigh_extension_deg"]
+    assert metrics["Peak thigh extension"] == f"{ext.median:.1f}° ± {ext.ci95:.1f}°"
     assert any("synthetic runner" in i.value for i in at.info)
     # the sample has 9° less extension than the reference: drills are suggested
-    assert summary["drills"], "the sample run should trigger drills"
+    assert summary.drills, "the sample run should trigger drills"
     assert len(at.get("video")) == 1
     assert len(at.get("plotly_chart")) == 3
     assert len(at.get("download_button")) == 4
@@ -264,7 +264,7 @@ def test_picking_a_stride_jumps_the_video_to_it(sample_app):
     at = sample_app
     result = _current(at)
     strides = result.report.strides
-    row = strides[strides["side"] == result.report.summary["near_side"]].iloc[3]
+    row = strides[strides["side"] == result.report.summary.near_side].iloc[3]
     at.selectbox(key=f"pick_{result.id}").set_value(f"{row.side}-{row.stride}").run()
     _no_exception(at)
     video = at.get("video")[0].proto
@@ -288,23 +288,23 @@ def test_results_page_shows_summary_strides_drills_and_quality(before):
     at = _app(before, page="app_pages/results.py")
     _no_exception(at)
     summary = before.report.summary
-    near = summary["near_side"]
+    near = summary.near_side
     metrics = {m.label: m.value for m in at.metric}
-    rom = summary["per_side"][near]["thigh_rom_deg"]
-    assert metrics["Thigh range"] == f"{rom['median']:.1f}° ± {rom['ci95']:.1f}°"
-    ref = {r["metric"]: r for r in summary["reference"]["comparison"][near]}
-    diff = ref["peak_thigh_extension_deg"]["difference"]
+    rom = summary.per_side[near].metrics["thigh_rom_deg"]
+    assert metrics["Thigh range"] == f"{rom.median:.1f}° ± {rom.ci95:.1f}°"
+    ref = {r.metric: r for r in summary.reference.comparison[near]}
+    diff = ref["peak_thigh_extension_deg"].difference
     assert f"{diff:+.1f}°".replace("-", "−") in _markdown(at)
     assert f"**Runner:** {before.athlete}" in _markdown(at)
     assert any("No annotated video" in i.value for i in at.info)
     tables = at.dataframe
     assert len(tables) == 2  # strides + medians vs reference
     text = _markdown(at)
-    for drill in summary["drills"]:
-        assert f"**{drill['name']}**" in text
+    for drill in summary.drills:
+        assert f"**{drill.name}**" in text
     messages = [w.value for w in at.warning] + [i.value for i in at.info]
-    for flag in summary["quality"]:
-        assert flag["message"] in messages
+    for flag in summary.quality:
+        assert flag.message in messages
 
 
 def test_results_page_shows_the_verdict_before_the_headline_figures(before):
@@ -312,10 +312,10 @@ def test_results_page_shows_the_verdict_before_the_headline_figures(before):
     _no_exception(at)
     alert, metric, banner = _first_alert_and_metric(at)
     assert alert < metric
-    verdict = before.report.summary["reliability"]
-    assert banner.value.startswith(f"**{VERDICT_LABELS[verdict['verdict']]}**")
-    for reason in verdict["reasons"]:
-        assert reason["message"] in banner.value
+    verdict = before.report.summary.reliability
+    assert banner.value.startswith(f"**{VERDICT_LABELS[verdict.verdict]}**")
+    for reason in verdict.reasons:
+        assert reason.message in banner.value
 
 
 def test_not_reliable_results_show_no_interval_and_no_drills_as_sound(slowed):
@@ -330,13 +330,13 @@ def test_not_reliable_results_show_no_interval_and_no_drills_as_sound(slowed):
     medians = at.dataframe[1].value
     assert not medians.astype(str).apply(lambda c: c.str.contains("±")).any().any()
     assert any("not based on sound numbers" in e.value for e in at.error)
-    drills = slowed.report.summary["drills"]
+    drills = slowed.report.summary.drills
     (folded,) = [e for e in at.expander if "suggestion" in e.label]
     folded_text = "\n".join(m.value for m in folded.markdown)
     for drill in drills:
-        assert f"**{drill['name']}**" in folded_text  # only inside the folded expander
+        assert f"**{drill.name}**" in folded_text  # only inside the folded expander
     outside = [m.value for m in at.markdown if all(m is not f for f in folded.markdown)]
-    assert not any(f"**{drill['name']}**" == v for drill in drills for v in outside)
+    assert not any(f"**{drill.name}**" == v for drill in drills for v in outside)
 
 
 def test_compare_says_which_run_is_not_reliable_and_drops_the_interval(before, slowed):
@@ -369,9 +369,9 @@ def test_compare_lists_the_differences_of_two_runs(before, after):
     _no_exception(at)
     table = at.dataframe[0].value
     row = table[table["measure"].str.startswith("Peak thigh extension")].iloc[0]
-    near = before.report.summary["near_side"]
-    a = before.report.summary["per_side"][near]["peak_thigh_extension_deg"]["median"]
-    b = after.report.summary["per_side"][near]["peak_thigh_extension_deg"]["median"]
+    near = before.report.summary.near_side
+    a = before.report.summary.per_side[near].metrics["peak_thigh_extension_deg"].median
+    b = after.report.summary.per_side[near].metrics["peak_thigh_extension_deg"].median
     assert row["A"] == f"{a:.1f}" and row["B"] == f"{b:.1f}"
     assert row["B − A"] == f"{b - a:+.1f}".replace("-", "−")
     assert b - a > 5  # the synthetic runs differ by 8°
@@ -380,7 +380,7 @@ def test_compare_lists_the_differences_of_two_runs(before, after):
 
 def test_compare_far_leg_choice_warns_about_bias(before, after):
     at = _app(before, after, page="app_pages/compare.py")
-    far = before.report.summary["far_side"]
+    far = before.report.summary.far_side
     at.radio(key="compare_leg_a").set_value(far).run()
     _no_exception(at)
     assert any("far" in i.value and "3–5°" in i.value for i in at.info)

@@ -200,8 +200,8 @@ def test_leaving_analyze_during_the_run_finds_it_on_results(clip, data_dir):
     no_exception(results)
     assert results.title[0].value == "Results"
     result = current(results)
-    assert result.report.summary["video"]["file"] == "my run.mp4"
-    assert result.report.summary["speed_mps"] == pytest.approx(3.3)
+    assert result.report.summary.video.file == "my run.mp4"
+    assert result.report.summary.speed_mps == pytest.approx(3.3)
     assert results.metric and len(results.get("video")) == 1
     assert Path(result.video_path).parent == session_folder(results)
     assert state.PENDING_KEY not in results.session_state
@@ -217,7 +217,7 @@ def test_results_page_shows_still_analysing_then_the_result(clip, data_dir):
     waiting.session_state[state.PENDING_KEY].job.future.result(RUN_TIMEOUT_S)
     waiting.run()  # what the polling fragment's st.rerun() does once the job has ended
     no_exception(waiting)
-    assert current(waiting).report.summary["speed_mps"] == pytest.approx(3.4)
+    assert current(waiting).report.summary.speed_mps == pytest.approx(3.4)
     assert waiting.metric and not any(i.value.startswith("Still") for i in waiting.info)
 
 

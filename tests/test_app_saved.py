@@ -6,6 +6,7 @@ names, and the server-side upload checks. Real engine results, real SQLite store
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -16,8 +17,9 @@ from streamlit.testing.v1 import AppTest
 
 from gait.pipeline import analyze_track
 from gait.reliability import VERDICT_LABELS
-from gait.result import AnalysisOptions
+from gait.result import AnalysisOptions, to_jsonable
 from gait.store import Store
+from gait.summary import Reliability
 from synthetic.render_runner import make_clip
 from synthetic.runner_model import synthesize_run, to_pose_track
 from ui import state
@@ -93,9 +95,9 @@ def test_save_from_results_then_open_the_link_after_a_restart(report, data_dir):
     assert shared.title[0].value == "Shared results"
     assert "**Runner:** Ana" in texts(shared) and "week 1" in texts(shared)
     metrics = {m.label: m.value for m in shared.metric}
-    near = report.summary["near_side"]
-    ext = report.summary["per_side"][near]["peak_thigh_extension_deg"]
-    assert metrics["Peak thigh extension"] == f"{ext['median']:.1f}° ± {ext['ci95']:.1f}°"
+    near = report.summary.near_side
+    ext = report.summary.per_side[near].metrics["peak_thigh_extension_deg"]
+    assert metrics["Peak thigh extension"] == f"{ext.median:.1f}° ± {ext.ci95:.1f}°"
     assert len(shared.get("plotly_chart")) == 3
     assert not shared.get("video")  # no annotated video was kept
     assert not [b for b in shared.button if b.key and b.key.startswith("FormSubmitter")]
@@ -222,20 +224,26 @@ def test_history_shows_trends_and_compares_before_and_after(report, data_dir):
 
 
 def test_an_analysis_saved_before_the_verdict_existed_opens_with_one(report, data_dir):
-    old = dataclasses.replace(report, summary={k: v for k, v in report.summary.items()
-                                               if k != "reliability"})
-    receipt = store_for(data_dir).save(old, athlete_name="Old run")
+    store = store_for(data_dir)
+    receipt = store.save(report, athlete_name="Old run")
+    # as an analysis saved before the verdict existed: its summary.json (version 1, no
+    # schema_version) without "reliability"
+    old = {k: v for k, v in report.summary.as_json().items()
+           if k not in ("reliability", "schema_version")}
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE analyses SET summary_json = ?",
+                             (json.dumps(to_jsonable(old)),))
     at = app(params={"analysis": receipt.token})
     no_exception(at)
-    verdict = report.summary["reliability"]["verdict"]
+    verdict = report.summary.reliability.verdict
     banners = [e.value for kind in ("success", "warning", "error") for e in at.get(kind)]
     assert any(b.startswith(f"**{VERDICT_LABELS[verdict]}**") for b in banners)
     assert at.metric
 
 
 def test_history_and_squad_tables_say_when_an_analysis_is_not_reliable(report, data_dir):
-    unreliable = dataclasses.replace(report, summary={
-        **report.summary, "reliability": {"verdict": "not_reliable", "reasons": []}})
+    unreliable = dataclasses.replace(report, summary=dataclasses.replace(
+        report.summary, reliability=Reliability(verdict="not_reliable", reasons=())))
     store = store_for(data_dir)
     first = store.save(report, athlete_name="Eve", recorded_on=date(2026, 1, 5))
     store.save(unreliable, athlete_token=first.athlete_token, recorded_on=date(2026, 2, 5))

@@ -114,7 +114,9 @@ def test_the_result_module_imports_no_stage_and_its_readers_need_no_pipeline():
     gait_imports = {name for name in imported_modules(ROOT / "gait" / "result.py")
                     if name.startswith("gait")}
     assert {name.rsplit(".", 1)[0] if name.count(".") > 1 else name
-            for name in gait_imports} <= {"gait.limits", "gait.posetrack"}
+            for name in gait_imports} <= {"gait.limits", "gait.posetrack", "gait.summary"}
+    assert not any(name.startswith("gait") for name in
+                   imported_modules(ROOT / "gait" / "summary.py"))  # its records: a leaf
     readers = [ROOT / "gait" / "report.py", ROOT / "gait" / "outputs.py",
                *sorted((ROOT / "gait" / "store").glob("*.py"))]
     assert importers(readers, "gait.pipeline") == []

@@ -52,7 +52,7 @@ def test_save_prints_the_share_path_and_the_store_has_it(clip, tmp_path):
     assert saved.recorded_on == date(2026, 1, 2) and saved.note == "before the block"
     assert set(saved.files) == {"annotated_video"}  # the original clip is not kept
     assert saved.files["annotated_video"].stat().st_size > 10_000
-    assert saved.report.summary["speed_mps"] == pytest.approx(3.5)
+    assert saved.report.summary.speed_mps == pytest.approx(3.5)
     assert len(saved.report.strides) >= 4
     assert list(store.squad()["athlete_name"]) == [name]
     store.close()

@@ -36,9 +36,9 @@ def test_noisy_track_meets_accuracy_targets(fps, direction, treadmill, camera):
     track = to_pose_track(run, noise_px=1.0, swap_probability=0.3, seed=2)
     report = analyze_track(track, capture_fps=fps)
     s = report.summary
-    assert s["direction"] == ("left_to_right" if direction > 0 else "right_to_left")
-    assert s["near_side"] == run.near_side
-    assert abs(s["cadence_spm"] - run.cadence_spm) / run.cadence_spm < 0.01
+    assert s.direction == ("left_to_right" if direction > 0 else "right_to_left")
+    assert s.near_side == run.near_side
+    assert abs(s.cadence_spm - run.cadence_spm) / run.cadence_spm < 0.01
 
     truth = complete_truth_strides(run)
     matched = match_strides(truth, report.strides, tolerance_s=0.1)
@@ -59,7 +59,7 @@ def test_short_pose_gaps_are_filled():
     track = to_pose_track(run, noise_px=1.0, dropout_fraction=0.03, dropout_burst_frames=(1, 3),
                           seed=6)
     report = analyze_track(track, capture_fps=60)
-    assert report.summary["cleaning"]["gap_filled_frames"] >= 0.8 * track.flags[
+    assert report.summary.cleaning.gap_filled_frames >= 0.8 * track.flags[
         "true_dropout"].sum()
     matched = match_strides(complete_truth_strides(run), report.strides, tolerance_s=0.1)
     assert len(matched) >= 0.9 * len(complete_truth_strides(run))
@@ -73,7 +73,7 @@ def test_long_pose_gaps_drop_strides_instead_of_inventing_them():
     report = analyze_track(track, capture_fps=60)
     assert phantom_strides(run.strides, report.strides, tolerance_s=0.1).empty
     assert len(report.strides) < len(complete_truth_strides(run))  # gaps cost strides
-    assert report.summary["cleaning"]["unfilled_frames"] > 0
+    assert report.summary.cleaning.unfilled_frames > 0
 
 
 def _bottom_edge_at(track: PoseTrack, *, legs_below_ground: float) -> PoseTrack:
@@ -98,22 +98,22 @@ def test_feet_outside_the_picture_are_not_timed_and_feet_at_the_edge_are_flagged
     run = _run(60, +1, True, "fixed")
     track = to_pose_track(run, noise_px=1.0, seed=4)
     whole = analyze_track(_bottom_edge_at(track, legs_below_ground=0.15), capture_fps=60)
-    assert whole.summary["cleaning"]["foot_outside_frame_frames"] == 0
-    assert not {"feet_outside_frame", "feet_at_bottom_edge"} & {
-        q["id"] for q in whole.summary["quality"]}
+    assert whole.summary.cleaning.foot_outside_frame_frames == 0
+    assert not {"feet_outside_frame", "feet_at_bottom_edge"} & set(
+        whole.summary.quality_ids)
     assert len(whole.strides) >= 0.9 * len(complete_truth_strides(run))
     at_edge = analyze_track(_bottom_edge_at(track, legs_below_ground=0.02), capture_fps=60)
-    assert "feet_at_bottom_edge" in {q["id"] for q in at_edge.summary["quality"]}
-    assert at_edge.summary["reliability"]["verdict"] != "reliable"
+    assert "feet_at_bottom_edge" in set(at_edge.summary.quality_ids)
+    assert at_edge.summary.reliability.verdict != "reliable"
     # the camera dips for the middle third of the clip: the feet go below the edge and
     # are guessed there
     dipped_y = track.y_px.copy()
     dip = slice(track.n_frames // 3, 2 * track.n_frames // 3)
-    dipped_y[dip] += whole.summary["geometry"]["leg_length_px"]
+    dipped_y[dip] += whole.summary.geometry.leg_length_px
     framed = _bottom_edge_at(track, legs_below_ground=0.15)
     dipped = analyze_track(framed.with_arrays(y_px=dipped_y), capture_fps=60)
-    assert "feet_outside_frame" in {q["id"] for q in dipped.summary["quality"]}
-    assert dipped.summary["strides_dropped"]["foot_not_visible"] > 0
+    assert "feet_outside_frame" in set(dipped.summary.quality_ids)
+    assert dipped.summary.strides_dropped["foot_not_visible"] > 0
     t0, t1 = track.time_s[dip.start], track.time_s[dip.stop - 1]
     assert not ((dipped.strides["end_s"] > t0) & (dipped.strides["start_s"] < t1)).any()
     assert len(dipped.strides) >= 0.4 * len(whole.strides)
@@ -122,10 +122,10 @@ def test_feet_outside_the_picture_are_not_timed_and_feet_at_the_edge_are_flagged
     # picture only near the ground, briefly; gap filling must not bring them back
     shallow_y = track.y_px.copy()
     short = slice(2 * track.n_frames // 5, 3 * track.n_frames // 5)
-    shallow_y[short] += 0.3 * whole.summary["geometry"]["leg_length_px"]
+    shallow_y[short] += 0.3 * whole.summary.geometry.leg_length_px
     shallow = analyze_track(framed.with_arrays(y_px=shallow_y), capture_fps=60)
-    assert "feet_outside_frame" in {q["id"] for q in shallow.summary["quality"]}
-    assert shallow.summary["strides_dropped"]["foot_not_visible"] > 0
+    assert "feet_outside_frame" in set(shallow.summary.quality_ids)
+    assert shallow.summary.strides_dropped["foot_not_visible"] > 0
     t0, t1 = track.time_s[short.start], track.time_s[short.stop - 1]
     assert not ((shallow.strides["end_s"] > t0) & (shallow.strides["start_s"] < t1)).any()
     assert phantom_strides(run.strides, shallow.strides, tolerance_s=0.1).empty
@@ -144,10 +144,10 @@ def test_swaps_are_repaired_and_flagged():
     repaired = report.frames["swap_repaired"].to_numpy()
     assert (repaired[injected]).mean() > 0.9
     assert (repaired[~injected]).mean() < 0.02
-    assert any(q["id"] == "swaps_repaired" for q in report.summary["quality"])
+    assert any(q.id == "swaps_repaired" for q in report.summary.quality)
     near = run.near_side
-    a = clean.summary["per_side"][near]["peak_thigh_extension_deg"]["median"]
-    b = report.summary["per_side"][near]["peak_thigh_extension_deg"]["median"]
+    a = clean.summary.per_side[near].metrics["peak_thigh_extension_deg"].median
+    b = report.summary.per_side[near].metrics["peak_thigh_extension_deg"].median
     assert abs(a - b) < 1.0
 
 
@@ -169,57 +169,57 @@ def test_less_hip_drive_is_measured_and_triggers_drills():
     extension drill (it could be the pose model on a real runner), 18° less does."""
     normal = analyze_track(to_pose_track(_run(60, +1, True, "fixed"), noise_px=1.0),
                            capture_fps=60, options=_options(3.5))
-    near = normal.summary["near_side"]
-    ext_normal = normal.summary["per_side"][near]["peak_thigh_extension_deg"]["median"]
-    ids_normal = {d["id"] for d in normal.summary["drills"]}
+    near = normal.summary.near_side
+    ext_normal = normal.summary.per_side[near].metrics["peak_thigh_extension_deg"].median
+    ids_normal = {d.id for d in normal.summary.drills}
     assert "hip_flexor_stretch" not in ids_normal
     within_bias = analyze_track(
         to_pose_track(_run(60, +1, True, "fixed", thigh_extension_offset_deg=-10),
                       noise_px=1.0), capture_fps=60, options=_options(3.5))
-    ext_within = within_bias.summary["per_side"][near]["peak_thigh_extension_deg"]["median"]
+    ext_within = within_bias.summary.per_side[near].metrics["peak_thigh_extension_deg"].median
     assert 8 < ext_normal - ext_within < 12
-    assert "hip_flexor_stretch" not in {d["id"] for d in within_bias.summary["drills"]}
-    row = {c["metric"]: c for c in within_bias.summary["reference"]["comparison"][near]}[
+    assert "hip_flexor_stretch" not in {d.id for d in within_bias.summary.drills}
+    row = {c.metric: c for c in within_bias.summary.reference.comparison[near]}[
         "peak_thigh_extension_deg"]
-    assert row["difference"] < -5 and row["band"] == "noise"
-    assert "pose model reads extension short" in row["interpretation"]
+    assert row.difference < -5 and row.band == "noise"
+    assert "pose model reads extension short" in row.interpretation
 
     limited = analyze_track(
         to_pose_track(_run(60, +1, True, "fixed", thigh_extension_offset_deg=-18),
                       noise_px=1.0), capture_fps=60, options=_options(3.5))
-    ext_limited = limited.summary["per_side"][near]["peak_thigh_extension_deg"]["median"]
+    ext_limited = limited.summary.per_side[near].metrics["peak_thigh_extension_deg"].median
     assert 15 < ext_normal - ext_limited < 21
-    ids_limited = {d["id"] for d in limited.summary["drills"]}
+    ids_limited = {d.id for d in limited.summary.drills}
     assert {"hip_flexor_stretch", "range_in_movement"} <= ids_limited
     assert "no_glute_activation" in ids_limited
-    row = {c["metric"]: c for c in limited.summary["reference"]["comparison"][near]}[
+    row = {c.metric: c for c in limited.summary.reference.comparison[near]}[
         "peak_thigh_extension_deg"]
-    assert row["difference"] < -13 and row["band"] in ("possible", "likely")
+    assert row.difference < -13 and row.band in ("possible", "likely")
 
 
 def test_asymmetry_is_reported_per_side():
     run = _run(60, +1, True, "fixed", asymmetry_deg=12, asymmetric_side="left")
     report = analyze_track(to_pose_track(run, noise_px=1.0), capture_fps=60)
-    diff = report.summary["symmetry"]["peak_thigh_extension_deg"]["left_minus_right"]
+    diff = report.summary.symmetry["peak_thigh_extension_deg"].left_minus_right
     true = run.strides.groupby("side")["peak_thigh_extension_deg"].median()
     assert diff == pytest.approx(true["left"] - true["right"], abs=2.5)
-    assert any(d["id"] == "single_leg_strength" for d in report.summary["drills"])
+    assert any(d.id == "single_leg_strength" for d in report.summary.drills)
 
 
 def test_user_speed_is_used_and_clamped_outside_reference():
     run = _run(60, +1, True, "fixed")
     report = analyze_track(to_pose_track(run), capture_fps=60, options=_options(5.5))
-    ref = report.summary["reference"]
-    assert report.summary["speed_source"] == "entered by the user"
-    assert ref["clamped"] and ref["speed_mps_used"] == 4.5
-    assert "outside the reference range" in ref["note"]
+    ref = report.summary.reference
+    assert report.summary.speed_source == "entered by the user"
+    assert ref.clamped and ref.speed_mps_used == 4.5
+    assert "outside the reference range" in ref.note
 
 
 def test_estimated_speed_is_labelled():
     run = _run(60, +1, True, "fixed")
     report = analyze_track(to_pose_track(run, noise_px=1.0), capture_fps=60)
-    assert report.summary["speed_source"].startswith("estimated")
-    assert report.summary["speed_mps"] == pytest.approx(run.speed_mps, rel=0.1)
+    assert report.summary.speed_source.startswith("estimated")
+    assert report.summary.speed_mps == pytest.approx(run.speed_mps, rel=0.1)
 
 
 def test_no_person_is_a_clear_error():
@@ -236,7 +236,7 @@ def _options(speed):
 
 
 def _flag_ids(report) -> set[str]:
-    return {q["id"] for q in report.summary["quality"]}
+    return set(report.summary.quality_ids)
 
 
 def test_quality_flags_name_what_limits_the_numbers():

@@ -179,8 +179,8 @@ def test_leg_label_swaps_and_dropped_frames_do_not_break_the_contacts():
                                    y_px=track.y_px[keep], confidence=track.confidence[keep],
                                    flags={})
         report = analyze_track(sparse, capture_fps=15)
-        assert "slow_motion" not in report.summary
-        assert abs(report.summary["cadence_spm"] - run.cadence_spm) < 0.03 * run.cadence_spm
+        assert report.summary.slow_motion is None
+        assert abs(report.summary.cadence_spm - run.cadence_spm) < 0.03 * run.cadence_spm
         assert len(report.strides) >= 6
 
 
@@ -198,8 +198,8 @@ def test_no_stride_is_built_across_a_hole_in_the_frames():
     report = analyze_track(holed, capture_fps=30)
     strides = report.strides
     assert not ((strides["start_s"] < 5.0) & (strides["end_s"] > 5.5)).any()
-    assert report.summary["strides_dropped"]["foot_not_visible"] >= 2
-    assert abs(report.summary["cadence_spm"] - run.cadence_spm) < 0.01 * run.cadence_spm
+    assert report.summary.strides_dropped["foot_not_visible"] >= 2
+    assert abs(report.summary.cadence_spm - run.cadence_spm) < 0.01 * run.cadence_spm
 
 
 def test_a_clip_known_to_play_in_real_time_is_never_taken_for_slow_motion():
@@ -211,7 +211,7 @@ def test_a_clip_known_to_play_in_real_time_is_never_taken_for_slow_motion():
                          seed=4, stride_jitter=0.0, extension_jitter_deg=2.0)
     track = to_pose_track(run, noise_px=1.0, seed=2)
     slowed = track.with_arrays(time_s=track.time_s * 2)  # looks like 2x slow motion
-    assert analyze_track(slowed, capture_fps=60).summary["slow_motion"]["assumed_factor"] == 2
+    assert analyze_track(slowed, capture_fps=60).summary.slow_motion.assumed_factor == 2
     as_recorded = analyze_track(slowed, capture_fps=60,
                                 options=AnalysisOptions(real_time=True)).summary
-    assert "slow_motion" not in as_recorded
+    assert as_recorded.slow_motion is None

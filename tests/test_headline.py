@@ -4,6 +4,7 @@ and comparison table and the HTML report render the same numbers and words."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import html
 import re
 
@@ -13,6 +14,7 @@ from gait.headline import NO_SPEED_REFERENCE, NO_TRUNK_THIGH_REFERENCE, headline
 from gait.metric_catalogue import COMPARED
 from gait.reference import difference_band
 from gait.report import render_html_report
+from gait.result import AnalysisSummary
 from tests.store_writers import small_report
 from ui.text import comparison_table, headline_cards
 
@@ -25,30 +27,30 @@ def report():
 def test_figures_come_from_the_summary_and_its_reference_comparison(report):
     s = report.summary
     top = headline(s)
-    near = s["near_side"]
+    near = s.near_side
     extension = top.angles[0]
     assert extension.metric == "peak_thigh_extension_deg" and extension.side == near
-    assert extension.median == pytest.approx(s["per_side"][near]["peak_thigh_extension_deg"]
-                                             ["median"])
-    row = next(r for r in s["reference"]["comparison"][near]
-               if r["metric"] == "peak_thigh_extension_deg")
-    assert (extension.reference, extension.difference) == (row["reference"], row["difference"])
-    assert extension.band == row["band"] and extension.words == row["interpretation"]
+    assert extension.median == pytest.approx(s.per_side[near].metrics["peak_thigh_extension_deg"]
+                                             .median)
+    row = next(r for r in s.reference.comparison[near]
+               if r.metric == "peak_thigh_extension_deg")
+    assert (extension.reference, extension.difference) == (row.reference, row.difference)
+    assert extension.band == row.band and extension.words == row.interpretation
     trunk_thigh = next(f for f in top.angles if f.metric == "hip_rom_deg")
     assert not trunk_thigh.compared and trunk_thigh.words == NO_TRUNK_THIGH_REFERENCE
     assert [near_figure.metric for near_figure, _ in top.rows] == list(COMPARED)
-    assert top.cadence.median == pytest.approx(s["cadence_spm"])
+    assert top.cadence.median == pytest.approx(s.cadence_spm)
 
 
 def test_an_older_summary_without_bands_gets_them_and_no_speed_means_no_comparison(report):
-    older = copy.deepcopy(report.summary)
+    older = copy.deepcopy(report.summary.as_json())
     for rows in older["reference"]["comparison"].values():
         for row in rows:
             row.pop("band", None)
-    extension = headline(older).angles[0]
+    extension = headline(AnalysisSummary.from_json(older)).angles[0]
     assert extension.band == difference_band("peak_thigh_extension_deg", extension.difference)
-    unknown = copy.deepcopy(report.summary)
-    unknown["reference"]["comparison"] = {}
+    unknown = dataclasses.replace(
+        report.summary, reference=dataclasses.replace(report.summary.reference, comparison={}))
     top = headline(unknown)
     assert not top.angles[0].compared and top.angles[0].words == NO_SPEED_REFERENCE
     assert top.angles[0].median is not None  # the runner's own figure is still shown
@@ -104,30 +106,31 @@ def test_a_cadence_that_gave_the_speed_is_not_compared_with_the_reference(monkey
     run = synthesize_run(fps=60, duration_s=8, seed=3, speed_mps=3.5)
     fresh = analyze_track(to_pose_track(run, noise_px=1.0, seed=3), capture_fps=60.0)
     s = fresh.summary
-    assert s["speed_source"] == SPEED_FROM_CADENCE_SOURCE and s["reference"]
-    assert all(row["metric"] != "cadence_spm"
-               for rows in s["reference"]["comparison"].values() for row in rows)
-    assert any(row["metric"] == "peak_thigh_extension_deg"  # the angles still are
-               for row in s["reference"]["comparison"][s["near_side"]])
+    assert s.speed_source == SPEED_FROM_CADENCE_SOURCE and s.reference
+    assert all(row.metric != "cadence_spm"
+               for rows in s.reference.comparison.values() for row in rows)
+    assert any(row.metric == "peak_thigh_extension_deg"  # the angles still are
+               for row in s.reference.comparison[s.near_side])
     cadence = headline(s).cadence
     assert not cadence.compared and cadence.words == NO_CADENCE_COMPARISON
     assert html.escape(NO_CADENCE_COMPARISON, quote=False) in render_html_report(fresh)
     # a summary saved before (version 1) compared it: the row goes when it is opened
-    old = copy.deepcopy({k: v for k, v in s.items() if k != "schema_version"})
-    near = s["near_side"]
+    old = copy.deepcopy({k: v for k, v in s.as_json().items() if k != "schema_version"})
+    near = s.near_side
     old["reference"]["comparison"][near].append(
-        {"metric": "cadence_spm", "value": s["cadence_spm"], "reference": s["cadence_spm"],
+        {"metric": "cadence_spm", "value": s.cadence_spm, "reference": s.cadence_spm,
          "difference": 0.0, "interpretation": "similar (< 5 %)"})
     opened = upgrade_summary(old, strides=fresh.strides, events=fresh.events,
                              frames=fresh.frames)
-    assert not headline(opened).cadence.compared
-    assert headline(old).cadence.compared  # the input is left as it was
+    assert not headline(AnalysisSummary.from_json(opened)).cadence.compared
+    # the input is left as it was
+    assert headline(AnalysisSummary.from_json(old)).cadence.compared
     # a slow cadence (142 steps/min) reads as the slowest reference speed, whose cadence
     # is 161: no drill may call the runner's cadence low against that reference either
     slow_track = to_pose_track(synthesize_run(fps=60, duration_s=8, seed=3, speed_mps=2.0),
                                noise_px=1.0, seed=3)
     slow_track = slow_track.with_arrays(time_s=slow_track.time_s * 1.1)  # 156 → 142 steps/min
     slow = analyze_track(slow_track, capture_fps=60.0 / 1.1)
-    assert slow.summary["speed_source"] == SPEED_FROM_CADENCE_SOURCE
-    assert slow.summary["cadence_spm"] < 0.95 * slow.summary["reference"]["values"]["cadence_spm"]
-    assert not any("steps/min vs" in drill["finding"] for drill in slow.summary["drills"])
+    assert slow.summary.speed_source == SPEED_FROM_CADENCE_SOURCE
+    assert slow.summary.cadence_spm < 0.95 * slow.summary.reference.values["cadence_spm"]
+    assert not any("steps/min vs" in drill.finding for drill in slow.summary.drills)

@@ -89,8 +89,8 @@ def test_live_strides_match_the_full_analysis(compared, raw_track):
 def test_live_cadence_and_last_stride_agree_with_the_full_analysis(compared):
     live, full = compared
     figures = live.figures
-    assert figures.cadence_spm == pytest.approx(full.summary["cadence_spm"], rel=0.01)
-    assert figures.near_side == full.summary["near_side"]
+    assert figures.cadence_spm == pytest.approx(full.summary.cadence_spm, rel=0.01)
+    assert figures.near_side == full.summary.near_side
     last = figures.last_stride
     assert last["side"] == figures.near_side
     match = full.strides[(full.strides["side"] == last["side"])
@@ -98,7 +98,7 @@ def test_live_cadence_and_last_stride_agree_with_the_full_analysis(compared):
     assert len(match) == 1
     assert last["peak_thigh_extension_deg"] == pytest.approx(
         match["peak_thigh_extension_deg"].iloc[0], abs=0.5)
-    assert figures.reference["speed_mps_used"] == pytest.approx(3.5)
+    assert figures.reference.speed_mps_used == pytest.approx(3.5)
     assert len(figures.trace) > 0 and np.isfinite(figures.trace["thigh_deg"]).mean() > 0.9
 
 

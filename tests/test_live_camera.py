@@ -45,7 +45,7 @@ def test_live_figures_appear_as_strides_happen(streamed):
     assert counts == sorted(counts) and counts[-1] >= 40
     last = figures[-1]
     assert 150 < last.cadence_spm < 200 and last.last_stride is not None
-    assert last.reference["speed_mps_used"] == pytest.approx(3.5)
+    assert last.reference.speed_mps_used == pytest.approx(3.5)
     stats = camera.stats()
     assert stats["frames"] == len(_changed) and stats["latency_ms_median"] > 0
 
@@ -59,10 +59,10 @@ def test_recording_the_last_15_s_gives_a_normal_full_analysis(streamed):
         assert container.streams.video[0].codec_context.name == "h264"
     report = analyze_video(recording, options=OPTIONS)
     assert len(report.strides) >= 30
-    assert report.summary["cadence_spm"] == pytest.approx(figures[-1].cadence_spm, rel=0.02)
-    near = report.summary["near_side"]
+    assert report.summary.cadence_spm == pytest.approx(figures[-1].cadence_spm, rel=0.02)
+    near = report.summary.near_side
     assert near == figures[-1].near_side
-    full = report.summary["per_side"][near]["peak_thigh_extension_deg"]["median"]
+    full = report.summary.per_side[near].metrics["peak_thigh_extension_deg"].median
     live = figures[-1].strides
     live_median = live[live["side"] == near]["peak_thigh_extension_deg"].median()
     assert full == pytest.approx(live_median, abs=1.0)

@@ -43,8 +43,7 @@ def test_the_engine_computes_exactly_the_catalogued_stride_metrics():
     measured = {c for c in report.strides.columns if c.endswith(("_deg", "_s"))
                 or c == "confidence"}
     assert measured - set(STRIDE_TIMES) == set(PER_STRIDE)
-    near = report.summary["per_side"][report.summary["near_side"]]
-    assert set(STRIDE_METRICS) <= set(near)
+    assert set(STRIDE_METRICS) <= set(report.summary.near.metrics)
 
 
 def test_the_app_and_the_report_compare_and_tabulate_the_same_metrics():

@@ -71,14 +71,14 @@ def test_extension_read_short_is_judged_with_the_pose_models_measured_bias():
 def test_compare_reports_difference():
     rows = compare({"peak_thigh_extension_deg": 17.4}, reference_at(3.5))
     (row,) = rows
-    assert row["difference"] == pytest.approx(-9.0, abs=0.1)
+    assert row.difference == pytest.approx(-9.0, abs=0.1)
     # 9° less extension than the marker-based reference is within noise + the pose
     # model's measured under-reading of extension; 9° less flexion is not.
-    assert row["interpretation"].startswith("within measurement noise")
-    assert row["band"] == "noise" and row["noise_band_deg"] > 5
+    assert row.interpretation.startswith("within measurement noise")
+    assert row.band == "noise" and row.noise_band_deg > 5
     (flex,) = compare({"peak_thigh_flexion_deg": 25.4}, reference_at(3.5))
-    assert flex["difference"] == pytest.approx(-9.0, abs=0.1)
-    assert flex["interpretation"].startswith("possible") and flex["band"] == "possible"
+    assert flex.difference == pytest.approx(-9.0, abs=0.1)
+    assert flex.interpretation.startswith("possible") and flex.band == "possible"
 
 
 def test_speed_from_cadence_inverts_table():
@@ -89,28 +89,39 @@ def test_speed_from_cadence_inverts_table():
 def test_a_saved_analysis_keeps_the_reference_it_was_compared_with():
     """The summary keeps the curves used; older summaries (without them) are matched
     again at their speed."""
-    import copy
+    from dataclasses import replace
 
     import numpy as np
 
     from gait.reference import reference_as_used, reference_at
+    from gait.result import AnalysisSummary, to_jsonable
+    from gait.summary_versions import upgrade_summary
     from tests.store_writers import small_report
 
-    summary = small_report().summary
-    kept = summary["reference"]
-    today = reference_at(kept["speed_mps_used"])
+    report = small_report()
+    summary = report.summary
+    kept = summary.reference
+    today = reference_at(kept.speed_mps_used)
     used = reference_as_used(summary)
     np.testing.assert_allclose(used.thigh_curve_deg, today.thigh_curve_deg, atol=1e-3)
     assert used.values["peak_thigh_extension_deg"] == pytest.approx(
         today.values["peak_thigh_extension_deg"])
 
-    changed = copy.deepcopy(summary)  # as if the shipped curves had changed since
-    changed["reference"]["thigh_curve_deg"] = [v + 2.0 for v in kept["thigh_curve_deg"]]
+    changed = replace(summary, reference=replace(  # as if the shipped curves had changed since
+        kept, thigh_curve_deg=tuple(v + 2.0 for v in kept.thigh_curve_deg)))
     np.testing.assert_allclose(reference_as_used(changed).thigh_curve_deg,
                                today.thigh_curve_deg + 2.0, atol=1e-3)
 
-    older = copy.deepcopy(summary)
+    older = to_jsonable(summary.as_json())  # saved before the curves were kept
+    older.pop("schema_version")
     for key in ("thigh_curve_deg", "knee_curve_deg", "requested_speed_mps"):
         older["reference"].pop(key)
-    np.testing.assert_allclose(reference_as_used(older).knee_curve_deg, today.knee_curve_deg)
-    assert reference_as_used({"reference": None}) is None
+    opened = AnalysisSummary.from_json(upgrade_summary(
+        older, strides=report.strides, events=report.events, frames=report.frames))
+    np.testing.assert_allclose(reference_as_used(opened).knee_curve_deg, today.knee_curve_deg,
+                               atol=1e-3)  # kept to 0.001°
+    without_curves = replace(summary, reference=replace(kept, thigh_curve_deg=(),
+                                                        knee_curve_deg=()))
+    np.testing.assert_allclose(reference_as_used(without_curves).knee_curve_deg,
+                               today.knee_curve_deg)
+    assert reference_as_used(replace(summary, reference=None)) is None

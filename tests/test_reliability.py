@@ -3,6 +3,8 @@ tables, then end to end through analyze_track on synthetic tracks."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,7 +13,9 @@ from gait import reliability as rel
 from gait import slow_motion
 from gait.pipeline import analyze_track
 from gait.reliability import assess_reliability
-from gait.result import AnalysisOptions
+from gait.result import AnalysisOptions, AnalysisSummary, summary_json
+from gait.summary import QualityFlag, Reason, Reliability
+from gait.summary_versions import upgrade_summary
 from synthetic.runner_model import synthesize_run, to_pose_track
 
 
@@ -55,22 +59,22 @@ def assess(strides=None, *, events=None, in_view_s=None, cadence_spm=None, captu
 
 
 def ids(result, severity=None) -> list[str]:
-    return [r["id"] for r in result.reasons if severity is None or r["severity"] == severity]
+    return [r.id for r in result.reasons if severity is None or r.severity == severity]
 
 
 def test_steady_running_is_reliable():
     result = assess()
-    assert result.verdict == "reliable" and result.reasons == []
-    assert result.as_dict() == {"verdict": "reliable", "reasons": []}
+    assert result.verdict == "reliable" and result.reasons == ()
+    assert result.as_json() == {"verdict": "reliable", "reasons": []}
 
 
 def test_reasons_are_plain_sentences_and_the_verdict_is_the_worst():
     result = assess(strides_table(5, stride_s=1.4, contact_s=0.45))
     assert result.verdict == "not_reliable"
-    severities = [r["severity"] for r in result.reasons]
+    severities = [r.severity for r in result.reasons]
     assert severities == sorted(severities, key=rel.VERDICTS.index, reverse=True)
     assert {"use_with_care", "not_reliable"} == set(severities)
-    for reason in result.as_dict()["reasons"]:
+    for reason in result.as_json()["reasons"]:
         assert set(reason) == {"id", "severity", "message"}
         assert reason["message"].endswith(".") and len(reason["message"]) > 40
 
@@ -83,7 +87,7 @@ def test_stride_yield_against_the_strides_in_view(in_view_s, verdict):
     assert result.verdict == verdict
     assert ("stride_yield" in ids(result)) == (verdict != "reliable")
     if verdict != "reliable":
-        assert "no toe off: 4" in result.reasons[0]["message"]
+        assert "no toe off: 4" in result.reasons[0].message
 
 
 def test_yield_judged_on_the_better_leg_for_not_reliable():
@@ -111,7 +115,7 @@ def test_thigh_extension_and_flexion_variability():
     assert assess(strides_table(extension_deg=[13, 17])).verdict == "reliable"  # SD 2.1°
     result = assess(strides_table(extension_deg=[8.5, 21.5]))  # SD 6.8°: the lab clip
     assert ids(result) == ["thigh_extension_variable"] and result.verdict == "use_with_care"
-    assert "6.8°" in result.reasons[0]["message"]
+    assert "6.8°" in result.reasons[0].message
     result = assess(strides_table(flexion_deg=[22, 68]))  # SD 24°
     assert ids(result) == ["thigh_flexion_variable"] and result.verdict == "not_reliable"
 
@@ -130,8 +134,8 @@ def test_implausible_contact_times_and_duty_factor():
     assert ids(early, "use_with_care") == ["duty_factor"]
     spread = assess(strides_table(contact_s=[0.2, 0.2, 0.04, 0.22, 0.9]), capture_fps=30.0)
     assert "contact_time_implausible" in ids(spread)
-    assert "0.04 to 0.90 s" in next(r["message"] for r in spread.reasons
-                                    if r["id"] == "contact_time_implausible")
+    assert "0.04 to 0.90 s" in next(r.message for r in spread.reasons
+                                    if r.id == "contact_time_implausible")
 
 
 @pytest.mark.parametrize(("sides", "verdict"), [
@@ -148,8 +152,8 @@ def test_slow_motion_is_checked_even_when_strides_were_found():
     slowed = strides_table(stride_s=1.4, contact_s=0.45)  # a 0.7 s stride played at ½ speed
     result = assess(slowed)
     assert "slow_motion" in ids(result, "not_reliable") and result.verdict == "not_reliable"
-    message = result.reasons[0]["message"]
-    assert result.reasons[0]["id"] == "slow_motion"
+    message = result.reasons[0].message
+    assert result.reasons[0].id == "slow_motion"
     assert "capture rate" in message and "--capture-fps" in message and "2.0×" in message
     stated = assess(slowed, stated_capture_fps=120.0)
     assert "slow_motion" in ids(stated, "use_with_care")
@@ -171,23 +175,37 @@ def test_slow_motion_is_checked_even_when_strides_were_found():
 
 
 def test_quality_flags_that_limit_the_figures():
-    quality = [{"id": "runner_small", "severity": "warning", "message": "Runner small."},
-               {"id": "one_side_view", "severity": "info", "message": "One side."}]
+    quality = (QualityFlag(id="runner_small", severity="warning", message="Runner small."),
+               QualityFlag(id="one_side_view", severity="info", message="One side."))
     result = assess(quality=quality)
     assert ids(result) == ["runner_small"] and result.verdict == "use_with_care"
-    assert result.reasons[0]["message"] == "Runner small."
+    assert result.reasons[0].message == "Runner small."
 
 
-def test_a_saved_verdict_is_kept_and_a_missing_one_is_assessed():
+def test_a_saved_verdict_is_kept_and_a_missing_one_is_assessed(clean_report):
+    """An older summary.json (no schema_version) is brought up to today's shape by
+    gait.summary_versions.upgrade_summary: a saved verdict is kept, a missing one is
+    assessed from the tables. The older summaries are a real one's JSON with the keys
+    the verdict rests on replaced."""
     strides, events = strides_table(5), events_table("lr" * 6)
     frames = pd.DataFrame({"time_s": np.arange(0, 5, 1 / 60), "person_detected": True})
+    today = json.loads(summary_json(clean_report))
+    version_1 = {k: v for k, v in today.items() if k != "schema_version"}
     saved = {"verdict": "reliable", "reasons": []}
-    assert rel.reliability_of({"reliability": saved}, strides=strides, events=events,
-                              frames=frames) is saved
-    old = {"cadence_spm": 171.4, "capture_fps": 60.0, "quality": []}
-    assessed = rel.reliability_of(old, strides=strides, events=events, frames=frames)
+    kept = upgrade_summary(dict(version_1, reliability=saved), strides=strides,
+                           events=events, frames=frames)
+    assert kept["reliability"] is saved
+    assert AnalysisSummary.from_json(kept).reliability == Reliability("reliable", ())
+    # only what the old test summary held: no verdict, options, drops or slow motion
+    old = {k: v for k, v in version_1.items()
+           if k not in ("reliability", "options", "strides_dropped", "slow_motion")}
+    old |= {"cadence_spm": 171.4, "capture_fps": 60.0, "quality": []}
+    upgraded = upgrade_summary(old, strides=strides, events=events, frames=frames)
+    assessed = upgraded["reliability"]
     assert assessed["verdict"] == "use_with_care" and assessed["reasons"][0]["id"] == (
         "few_strides")
+    opened = AnalysisSummary.from_json(upgraded).reliability
+    assert opened.verdict == "use_with_care" and opened.reasons[0].id == "few_strides"
 
 
 def test_stride_period_and_slowdown():
@@ -200,8 +218,8 @@ def test_stride_period_and_slowdown():
     assert slow_motion.apparent_slowdown(1.5, hip_speed_legs_per_s=1.5) == 2
     assert slow_motion.apparent_slowdown(1.5, hip_speed_legs_per_s=4.4) == 2  # 6.6: sprint
     assert slow_motion.apparent_slowdown(1.5, hip_speed_legs_per_s=6.0) is None  # 9 legs
-    line = rel.verdict_line({"verdict": "use_with_care", "reasons": [
-        {"id": "x", "severity": "use_with_care", "message": "First."}]})
+    line = rel.verdict_line(Reliability(verdict="use_with_care", reasons=(
+        Reason(id="x", severity="use_with_care", message="First."),)))
     assert line == "reliability: use_with_care — First."
 
 
@@ -229,26 +247,31 @@ def synthetic_track():
     return to_pose_track(run, noise_px=1.0, seed=2)
 
 
-def test_clean_synthetic_run_is_reliable(synthetic_track):
-    report = analyze_track(synthetic_track, capture_fps=60.0)
-    assert report.summary["reliability"] == {"verdict": "reliable", "reasons": []}
+@pytest.fixture(scope="module")
+def clean_report(synthetic_track):
+    return analyze_track(synthetic_track, capture_fps=60.0)
+
+
+def test_clean_synthetic_run_is_reliable(clean_report):
+    report = clean_report
+    assert report.summary.reliability == Reliability(verdict="reliable", reasons=())
 
 
 @pytest.mark.parametrize("factor", [2, 4])
 def test_slowed_down_playback_is_not_reliable(synthetic_track, factor):
     slowed = synthetic_track.with_arrays(time_s=synthetic_track.time_s * factor)
     report = analyze_track(slowed, capture_fps=60.0 / factor)
-    verdict = report.summary["reliability"]
-    assert verdict["verdict"] == "not_reliable"
-    first = verdict["reasons"][0]
-    assert first["id"] == "slow_motion" and "capture rate" in first["message"]
+    verdict = report.summary.reliability
+    assert verdict.verdict == "not_reliable"
+    first = verdict.reasons[0]
+    assert first.id == "slow_motion" and "capture rate" in first.message
     assert len(report.strides) >= 20
 
 
 def test_a_stated_capture_rate_that_still_looks_slow_asks_to_check_it(synthetic_track):
     slowed = synthetic_track.with_arrays(time_s=synthetic_track.time_s * 2)
     report = analyze_track(slowed, capture_fps=60.0, options=AnalysisOptions(capture_fps=60.0))
-    reasons = {r["id"]: r for r in report.summary["reliability"]["reasons"]}
-    assert reasons["slow_motion"]["severity"] == "use_with_care"
-    assert "check the capture rate" in reasons["slow_motion"]["message"]
-    assert "slow_motion" not in report.summary  # no guessed rate
+    reasons = {r.id: r for r in report.summary.reliability.reasons}
+    assert reasons["slow_motion"].severity == "use_with_care"
+    assert "check the capture rate" in reasons["slow_motion"].message
+    assert report.summary.slow_motion is None  # no guessed rate

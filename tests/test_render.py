@@ -300,6 +300,22 @@ def test_parallel_render_cancelled_leaves_nothing(tmp_path):
     assert multiprocessing.active_children() == []
 
 
+def summary_at(capture_fps: float, *, near_side: str):
+    """An analysis' summary holding what the renderer reads: the capture rate and the
+    near side (the other figures are placeholders)."""
+    from gait.result import AnalysisSummary
+    from gait.summary import CleaningReport, Reliability
+
+    return AnalysisSummary(
+        capture_fps=capture_fps, duration_s=40 / capture_fps, cadence_spm=None,
+        near_side=near_side, far_side="right" if near_side == "left" else "left",
+        direction="left_to_right", treadmill=True, treadmill_source="", speed_mps=None,
+        speed_source="", per_side={}, reliability=Reliability("reliable"),
+        cleaning=CleaningReport(n_frames=40, frames_without_person=0, gated_fraction=0.0,
+                                swap_repaired_frames=0, gap_filled_frames=0,
+                                unfilled_frames=0, cutoff_hz=8.0))
+
+
 def test_a_finished_analysis_is_drawn_at_the_capture_rate_it_was_made_with(tmp_path):
     """write_report_video takes the rate from the result (here a stated 120 fps slow-
     motion clip stored at 30 fps); the caller does not pass it again."""
@@ -312,7 +328,7 @@ def test_a_finished_analysis_is_drawn_at_the_capture_rate_it_was_made_with(tmp_p
     frames = pd.DataFrame({"frame": np.arange(40),
                            **{column: np.full(40, 10.0) for column in REPORT_OVERLAYS}})
     analysis = SimpleNamespace(track=figure_track(real_times), frames=frames, events=None,
-                               strides=None, summary={"capture_fps": 120.0, "near_side": "left"},
+                               strides=None, summary=summary_at(120.0, near_side="left"),
                                video_info=None)
     out = write_report_video(analysis, clip, tmp_path / "a.mp4", workers=1)
     np.testing.assert_allclose(decode(out)[1], np.arange(40) / 120, atol=1e-3)
@@ -335,7 +351,7 @@ def test_the_clip_is_not_probed_again_when_the_result_describes_it(tmp_path, mon
     frames = pd.DataFrame({"frame": np.arange(40),
                            **{column: np.full(40, 10.0) for column in REPORT_OVERLAYS}})
     analysis = SimpleNamespace(track=figure_track(real_times), frames=frames, events=None,
-                               strides=None, summary={"capture_fps": 120.0, "near_side": "left"},
+                               strides=None, summary=summary_at(120.0, near_side="left"),
                                video_info=info)
     probed = []
     monkeypatch.setattr(gait.render, "probe_video",

@@ -16,6 +16,9 @@ from gait import report as report_module
 from gait.pipeline import analyze_track
 from gait.reference import ATTRIBUTION
 from gait.report import render_html_report, write_html_report
+from gait.result import AnalysisSummary
+from gait.summary import ClipFacts
+from gait.summary_versions import upgrade_summary
 
 try:
     from synthetic.runner_model import synthesize_run, to_pose_track
@@ -94,7 +97,10 @@ def gait_report():
     run = synthesize_run(fps=60.0, duration_s=10.0, speed_mps=3.2, stride_jitter=0.01,
                          extension_jitter_deg=2.0, seed=7)
     track = to_pose_track(run, noise_px=1.0, seed=7)
-    result = analyze_track(track, capture_fps=60.0, video={"file": "jane_treadmill.mp4"})
+    video = ClipFacts(file="jane_treadmill.mp4", width_px=track.frame_width_px,
+                      height_px=track.frame_height_px, rotation_deg=0, stored_fps=60.0,
+                      capture_fps=60.0, codec="h264")
+    result = analyze_track(track, capture_fps=60.0, video=video)
     assert len(result.strides) >= 20  # both legs, ~13 strides each in 10 s
     return result
 
@@ -111,9 +117,10 @@ def page_title(tree: Tree) -> str:
 
 
 def with_summary(report, change) -> object:
-    summary = copy.deepcopy(report.summary)
+    """The report with its summary changed by `change`, which edits summary.json's dict."""
+    summary = copy.deepcopy(report.summary.as_json())
     change(summary)
-    return dataclasses.replace(report, summary=summary)
+    return dataclasses.replace(report, summary=AnalysisSummary.from_json(summary))
 
 
 def test_file_is_written_atomically(gait_report, tmp_path, monkeypatch):
@@ -174,7 +181,7 @@ def test_stride_chart_plots_every_stride_of_both_legs(gait_report, page):
         tips = [e["text"] for e in tree.find("title", inside=group)]
         assert tips == [f"{side} stride {int(r.stride)} at {r.start_s:.1f} s: "
                         f"{r.peak_thigh_extension_deg:.1f}°" for r in rows.itertuples()]
-    ref = gait_report.summary["reference"]["values"]["peak_thigh_extension_deg"]
+    ref = gait_report.summary.reference.values["peak_thigh_extension_deg"]
     assert len(tree.find("path", inside=chart, class_="ref-line")) == 1
     assert len(tree.find("polygon", inside=chart, class_="ref-band")) == 1
     assert f"speed-matched reference {ref:.1f}°" in page[0]
@@ -183,7 +190,7 @@ def test_stride_chart_plots_every_stride_of_both_legs(gait_report, page):
 @pytest.mark.parametrize("part", ["thigh", "knee"])
 def test_gait_cycle_charts_show_each_near_stride_mean_and_reference(gait_report, page, part):
     _, tree = page
-    near = gait_report.summary["near_side"]
+    near = gait_report.summary.near_side
     n_near = int((gait_report.strides["side"] == near).sum())
     chart = tree.one("svg", id=f"chart-cycle-{part}")
     assert len(tree.find("path", inside=chart, class_="stride-curve")) == n_near
@@ -231,32 +238,32 @@ def test_user_and_summary_text_is_escaped(gait_report):
 
 def test_headline_cadence_matches_summary(gait_report, page):
     _, tree = page
-    cadence = gait_report.summary["cadence_spm"]
+    cadence = gait_report.summary.cadence_spm
     assert 150 < cadence < 190
     assert tree.one("span", id="headline-cadence")["text"] == str(round(cadence))
     card = tree.one("div", id="card-cadence")["text"]
-    assert f"± {gait_report.summary['cadence_ci95_spm']:.1f}" in card
+    assert f"± {gait_report.summary.cadence_ci95_spm:.1f}" in card
 
 
 def test_headline_compares_near_leg_with_reference(gait_report, page):
     _, tree = page
-    near = gait_report.summary["near_side"]
-    stat = gait_report.summary["per_side"][near]["peak_thigh_extension_deg"]
-    row = next(r for r in gait_report.summary["reference"]["comparison"][near]
-               if r["metric"] == "peak_thigh_extension_deg")
+    near = gait_report.summary.near_side
+    stat = gait_report.summary.per_side[near].metrics["peak_thigh_extension_deg"]
+    row = next(r for r in gait_report.summary.reference.comparison[near]
+               if r.metric == "peak_thigh_extension_deg")
     card = tree.one("div", id="card-extension")["text"]
-    assert f"{stat['median']:.1f}°" in card and f"± {stat['ci95']:.1f}°" in card
-    assert f"Reference {row['reference']:.1f}°" in card
-    assert f"{abs(row['difference']):.1f}°" in card
-    assert row["interpretation"] in card
+    assert f"{stat.median:.1f}°" in card and f"± {stat.ci95:.1f}°" in card
+    assert f"Reference {row.reference:.1f}°" in card
+    assert f"{abs(row.difference):.1f}°" in card
+    assert row.interpretation in card
     speed = tree.one("div", id="card-speed")["text"]
-    assert f"{gait_report.summary['speed_mps']:.1f} m/s" in speed
+    assert f"{gait_report.summary.speed_mps:.1f} m/s" in speed
     assert "estimated" in speed  # speed was not entered by the user: say so
-    assert gait_report.summary["reference"]["note"] in speed
+    assert gait_report.summary.reference.note in speed
 
 
 def test_missing_numbers_show_as_dash(gait_report):
-    near = gait_report.summary["near_side"]
+    near = gait_report.summary.near_side
 
     def blank(summary):
         summary["per_side"][near]["peak_thigh_extension_deg"] = {
@@ -296,17 +303,17 @@ def test_sections_in_order_with_definitions_and_sources(gait_report, page):
     definitions = tree.one("section", id="definitions")["text"]
     assert "not lab hip extension" in definitions and "13–16°" in definitions
     assert tree.one("p", id="attribution")["text"] == ATTRIBUTION
-    for marker in gait_report.summary["elite_markers"]:
-        assert f"{marker['text']} ({marker['source']})" in definitions
+    for marker in gait_report.summary.elite_markers:
+        assert f"{marker.text} ({marker.source})" in definitions
     drills = tree.one("section", id="drills")["text"]
-    for drill in gait_report.summary["drills"]:
+    for drill in gait_report.summary.drills:
         for key in ("name", "finding", "why", "evidence", "evidence_grade", "dosage"):
-            assert drill[key] in drills
-    cleaning = gait_report.summary["cleaning"]
+            assert getattr(drill, key) in drills
+    cleaning = gait_report.summary.cleaning
     quality = tree.one("section", id="quality")["text"]
-    assert f"swapped back in {cleaning['swap_repaired_frames']} frames" in quality
-    for flag in gait_report.summary["quality"]:
-        assert flag["message"] in quality
+    assert f"swapped back in {cleaning.swap_repaired_frames} frames" in quality
+    for flag in gait_report.summary.quality:
+        assert flag.message in quality
 
 
 NOT_RELIABLE = {"verdict": "not_reliable", "reasons": [
@@ -320,11 +327,11 @@ def test_verdict_banner_comes_first_with_every_reason(gait_report, page):
     body = tree.one("body")
     first = next(e for e in tree.elements if e["tag"] == "section")
     assert first["attrs"]["id"] == "reliability"
-    verdict = gait_report.summary["reliability"]["verdict"]
+    verdict = gait_report.summary.reliability.verdict
     assert f"verdict-{verdict}" in first["attrs"]["class"]
     assert body["text"].index(first["text"]) < body["text"].index("Headline figures")
-    for reason in gait_report.summary["reliability"]["reasons"]:
-        assert reason["message"] in first["text"]
+    for reason in gait_report.summary.reliability.reasons:
+        assert reason.message in first["text"]
 
 
 def test_not_reliable_report_gives_no_interval_and_drills_not_as_sound(gait_report):
@@ -351,6 +358,13 @@ def test_not_reliable_report_gives_no_interval_and_drills_not_as_sound(gait_repo
 
 
 def test_report_of_an_analysis_saved_before_the_verdict_still_gets_one(gait_report):
-    tree = parse(render_html_report(with_summary(gait_report, lambda s: s.pop("reliability"))))
+    # saved before the verdict existed: summary.json of version 1 (no schema_version),
+    # brought up to date when it is opened, as the store does
+    saved = {k: v for k, v in copy.deepcopy(gait_report.summary.as_json()).items()
+             if k not in ("reliability", "schema_version")}
+    opened = AnalysisSummary.from_json(upgrade_summary(
+        saved, strides=gait_report.strides, events=gait_report.events,
+        frames=gait_report.frames))
+    tree = parse(render_html_report(dataclasses.replace(gait_report, summary=opened)))
     banner = tree.one("section", id="reliability")
-    assert f"verdict-{gait_report.summary['reliability']['verdict']}" in banner["attrs"]["class"]
+    assert f"verdict-{gait_report.summary.reliability.verdict}" in banner["attrs"]["class"]

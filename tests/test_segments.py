@@ -228,17 +228,17 @@ def assert_same_analysis(serial, parallel, *, frame_s: float) -> None:
         noise_deg = float(a.groupby("side")[column].std().max())
         np.testing.assert_allclose(b[column], a[column], atol=max(ANGLE_FLOOR_DEG, noise_deg),
                                    err_msg=column)
-    flags = [(q["id"], q["severity"]) for q in serial.summary["quality"]]
-    assert [(q["id"], q["severity"]) for q in parallel.summary["quality"]] == flags
-    assert parallel.summary["video"] == serial.summary["video"]  # decode stats, 2nd person
+    flags = [(q.id, q.severity) for q in serial.summary.quality]
+    assert [(q.id, q.severity) for q in parallel.summary.quality] == flags
+    assert parallel.summary.video == serial.summary.video  # decode stats, 2nd person
 
 
 def test_parallel_analysis_matches_serial(serial_and_parallel):
     serial, parallel, calls = serial_and_parallel
-    assert serial.summary["video"]["other_people"]["frames_checked"] == 6
+    assert serial.summary.video.other_people.frames_checked == 6
     for report in (serial, parallel):  # the clip as read, for the renderer (no re-probe)
-        assert report.video_info.capture_fps == report.summary["capture_fps"]
-        assert report.video_info.path.name == report.summary["video"]["file"]
+        assert report.video_info.capture_fps == report.summary.capture_fps
+        assert report.video_info.path.name == report.summary.video.file
     assert_same_analysis(serial, parallel, frame_s=FRAME_S)
     thigh_diff_deg = parallel.frames["near_thigh_deg"] - serial.frames["near_thigh_deg"]
     assert np.mean(np.abs(thigh_diff_deg)) < 0.5
@@ -312,7 +312,7 @@ def test_real_clip_parallel_matches_serial(monkeypatch):
             score_serial, score_parallel)
         assert (score_parallel[foot]["strike_frames"]
                 <= score_serial[foot]["strike_frames"] + 0.5), (score_serial, score_parallel)
-    assert parallel.summary["video"] == serial.summary["video"]
+    assert parallel.summary.video == serial.summary.video
 
 
 def _parallel_inside_a_daemon(path: str) -> bool:

@@ -74,8 +74,8 @@ def test_round_trip_is_exact_and_survives_a_restart(store_url, tmp_path, report)
     pd.testing.assert_frame_equal(saved.report.frames, report.frames)
     pd.testing.assert_frame_equal(saved.report.strides, report.strides)
     pd.testing.assert_frame_equal(saved.report.events, report.events)
-    assert saved.report.summary["cadence_spm"] == pytest.approx(report.summary["cadence_spm"])
-    assert saved.report.summary["drills"] == report.summary["drills"]
+    assert saved.report.summary.cadence_spm == pytest.approx(report.summary.cadence_spm)
+    assert saved.report.summary.drills == report.summary.drills
     assert (saved.athlete.name, saved.note, saved.source_name) == (
         "Ana María", "after 6 weeks of drills", "IMG_0042.MOV")
     assert saved.recorded_on == date(2026, 3, 14) and saved.created_at.tzinfo is not None
@@ -145,10 +145,10 @@ def test_history_is_ordered_by_recording_date_with_key_figures(store, report):
                          recorded_on=date(2026, 1, 1))
     history = store.history(later.athlete_token)
     assert list(history["token"]) == [earlier.token, later.token]
-    near = report.summary["near_side"]
+    near = report.summary.near_side
     assert history[f"peak_thigh_extension_{near}_deg"].iloc[0] == pytest.approx(
-        report.summary["per_side"][near]["peak_thigh_extension_deg"]["median"])
-    assert history["cadence_spm"].iloc[0] == pytest.approx(report.summary["cadence_spm"])
+        report.summary.per_side[near].metrics["peak_thigh_extension_deg"].median)
+    assert history["cadence_spm"].iloc[0] == pytest.approx(report.summary.cadence_spm)
     assert isinstance(history["flags"].iloc[0], list)
 
 
@@ -303,11 +303,11 @@ def test_an_analysis_saved_by_an_earlier_version_still_opens_everywhere(tmp_path
     raw = json.loads(sqlite3.connect(database).execute(
         "SELECT summary_json FROM analyses").fetchone()[0])
     assert "schema_version" not in raw and "thigh_curve_deg" not in raw["reference"]
-    assert summary["schema_version"] == SUMMARY_SCHEMA_VERSION
-    assert summary["reference"]["curves_matched_on_opening"] is True
-    assert len(summary["reference"]["thigh_curve_deg"]) == 100
-    assert summary["reliability"] == raw["reliability"]  # a verdict saved is kept as saved
-    assert reference_as_used(summary).used_speed_mps == summary["reference"]["speed_mps_used"]
+    assert summary.schema_version == SUMMARY_SCHEMA_VERSION
+    assert summary.reference.curves_matched_on_opening is True
+    assert len(summary.reference.thigh_curve_deg) == 100
+    assert summary.reliability.as_json() == raw["reliability"]  # a verdict saved is kept as saved
+    assert reference_as_used(summary).used_speed_mps == summary.reference.speed_mps_used
     assert headline(summary).angles[0].median is not None
     assert len(comparison_table(summary)) == 14
     assert '<table id="medians">' in render_html_report(saved.report)

@@ -227,8 +227,8 @@ def test_an_upgraded_database_keeps_old_analyses_view_only_but_host_deletable(
     with store.engine.connect() as conn:
         assert schema.current_version(conn) == schema.LATEST_VERSION == 3
         assert conn.scalar(select(schema.analyses.c.delete_hash)) is None
-    assert store.load(legacy.token).report.summary["cadence_spm"] == pytest.approx(
-        report.summary["cadence_spm"])
+    assert store.load(legacy.token).report.summary.cadence_spm == pytest.approx(
+        report.summary.cadence_spm)
     for key in (legacy.token, legacy.delete_token):  # even its old key: nothing stored
         assert store.delete(legacy.token, delete_token=key) is False
     assert store.load(legacy.token) is not None and kept.exists()

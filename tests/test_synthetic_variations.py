@@ -211,6 +211,6 @@ def test_one_heldout_clip_through_the_pipeline(tmp_path):
     cfg = replace(heldout_configs()[0], seconds=3.0)
     path, run = make_varied_clip(tmp_path, cfg)
     report = analyze_video(path, options=AnalysisOptions())
-    result = measure_outputs(run, report.strides, report.summary)
+    result = measure_outputs(run, report.strides, report.summary.as_json())
     assert result["near_found"] <= result["near_true"] and result["near_true"] > 0
     assert "cadence_error_pct" in result and "verdict" in result

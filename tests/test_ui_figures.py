@@ -47,7 +47,7 @@ def _trace(fig, name_start: str):
 # --- figures ----------------------------------------------------------------------------------
 
 def test_stride_chart_has_both_legs_reference_band_and_stride_ids(report):
-    near = report.summary["near_side"]
+    near = report.summary.near_side
     ref = reference_at(3.5).values["peak_thigh_extension_deg"]
     fig = figures.stride_chart(report.strides, near_side=near, metric="peak_thigh_extension_deg",
                                title="t", y_title="y", reference_deg=ref)
@@ -59,7 +59,7 @@ def test_stride_chart_has_both_legs_reference_band_and_stride_ids(report):
     assert min(band.y) == pytest.approx(ref - NOISE_DEG)
     assert max(band.y) == pytest.approx(ref + NOISE_DEG)
     assert list(_trace(fig, "speed-matched reference").y) == pytest.approx([ref, ref])
-    assert len(_trace(fig, f"{report.summary['far_side']} (far) leg").x) == len(
+    assert len(_trace(fig, f"{report.summary.far_side} (far) leg").x) == len(
         report.strides) - len(rows)
 
 
@@ -80,7 +80,7 @@ def test_stride_chart_marks_the_picked_stride(report):
 
 
 def test_cycle_chart_shows_every_stride_the_mean_and_the_reference(report):
-    near = report.summary["near_side"]
+    near = report.summary.near_side
     ref = reference_at(3.5)
     fig = figures.cycle_chart(report.frames, report.strides, side=near, near_side=near,
                               part="thigh", reference_curve=ref.thigh_curve_deg,
@@ -113,7 +113,7 @@ def test_mean_curve_hides_samples_most_strides_lack():
 
 
 def test_compare_charts_overlay_both_runs(report):
-    near = report.summary["near_side"]
+    near = report.summary.near_side
     rows = report.strides[report.strides["side"] == near]
     fig = figures.compare_stride_chart([("A", rows), ("B", rows.iloc[:3])],
                                        metric="peak_thigh_extension_deg", title="t", y_title="y",
@@ -131,17 +131,17 @@ def test_compare_charts_overlay_both_runs(report):
 def test_headline_cards_show_summary_values_with_uncertainty(report):
     s = report.summary
     cards = {c.key: c for c in headline_cards(s)}
-    ext = s["per_side"][s["near_side"]]["peak_thigh_extension_deg"]
-    assert cards["thigh_extension"].value == f"{ext['median']:.1f}° ± {ext['ci95']:.1f}°"
-    row = next(r for r in s["reference"]["comparison"][s["near_side"]]
-               if r["metric"] == "peak_thigh_extension_deg")
-    assert cards["thigh_extension"].words == row["interpretation"]
+    ext = s.per_side[s.near_side].metrics["peak_thigh_extension_deg"]
+    assert cards["thigh_extension"].value == f"{ext.median:.1f}° ± {ext.ci95:.1f}°"
+    row = next(r for r in s.reference.comparison[s.near_side]
+               if r.metric == "peak_thigh_extension_deg")
+    assert cards["thigh_extension"].words == row.interpretation
     # the card's colour is the engine's band; this runner has ~8° less extension than
     # the reference, which is within noise + the pose model's measured under-reading
-    assert row["difference"] < -5 and row["band"] == "noise"
+    assert row.difference < -5 and row.band == "noise"
     assert cards["thigh_extension"].colour == "green"
     assert "No reference" in cards["hip_rom"].words
-    assert cards["cadence"].value.startswith(f"{s['cadence_spm']:.0f} ± ")
+    assert cards["cadence"].value.startswith(f"{s.cadence_spm:.0f} ± ")
 
 
 def test_tables_cover_every_stride_and_measure(report):
@@ -282,7 +282,7 @@ def test_failed_run_is_not_cached(report):
 
 def test_session_result_has_its_own_summary_copy(report):
     result = state.make_result(report, video_path=None, file_name="mine.mov", athlete=" Ann ")
-    assert result.report.summary["video"]["file"] == "mine.mov"
-    assert report.summary["video"].get("file") != "mine.mov"  # the shared report is untouched
+    assert result.report.summary.clip_name == "mine.mov"
+    assert report.summary.clip_name != "mine.mov"  # the shared report is untouched
     assert result.athlete == "Ann" and result.label.startswith("Ann · ")
     assert result.report.strides is report.strides

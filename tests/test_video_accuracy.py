@@ -15,8 +15,8 @@ def result(request, tmp_path_factory):
 
 def test_direction_and_near_side(result):
     s = result.report.summary
-    assert s["direction"] == ("left_to_right" if result.run.direction > 0 else "right_to_left")
-    assert s["near_side"] == result.run.near_side
+    assert s.direction == ("left_to_right" if result.run.direction > 0 else "right_to_left")
+    assert s.near_side == result.run.near_side
 
 
 def test_strides_found_without_phantoms(result):

@@ -10,7 +10,7 @@ Conventions:
 - Jobs are keyed by the content of the clip and the options (`ui.service`), so two
   sessions sending the same clip share one job; only sessions that sent those bytes
   ever learn the key.
-- Cancelling is cooperative: the engine calls `Job.report` (its progress callback)
+- Cancelling is cooperative: the engine calls `Job.on_progress` (its progress callback)
   several times a second while it decodes, finds the pose and renders; a job over
   its time budget, or whose sessions are all gone, raises `JobCancelled` there.
 - A private annotated video (the runner's own frames) is never cached: the job
@@ -104,7 +104,7 @@ class Job:
         self.cancel_reason: str | None = None
         self.sessions: set[str] = set()  # sessions waiting for the result, not yet claimed
 
-    def report(self, stage: str, fraction: float, eta_s: float | None) -> None:
+    def on_progress(self, stage: str, fraction: float, eta_s: float | None) -> None:
         """The engine's progress callback: records progress, stops a cancelled job."""
         self.check()
         self.state = (stage, fraction, eta_s)  # one tuple assignment: safe to read anywhere
@@ -214,7 +214,7 @@ class AnalysisJobs:
         try:
             job.deadline_s = time.monotonic() + job.timeout_s
             job.check()  # cancelled while it waited
-            analysis = job.work(job.report)
+            analysis = job.work(job.on_progress)
             self.put(analysis)
             if analysis.private_video and analysis.video_path is not None:
                 with self._lock:

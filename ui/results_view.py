@@ -14,7 +14,7 @@ from gait.reference import (
     NOISE_TEXT,
     reference_as_used,
 )
-from gait.reliability import NOT_RELIABLE, reliability_of
+from gait.reliability import NOT_RELIABLE
 from ui.figures import PLOTLY_CONFIG, cycle_chart, stride_chart
 from ui.sample import SAMPLE_NOTE
 from ui.state import SessionResult
@@ -44,13 +44,11 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
     text already escaped, shown instead of the plain "Runner: name")."""
     report, summary = result.report, result.report.summary
     strides = report.strides
-    near, far = summary["near_side"], summary["far_side"]
-    ref_info = summary.get("reference") or {}
+    near, far = summary.near_side, summary.far_side
     reference = reference_as_used(summary)
     pick_key, chart_key, table_key = (f"{name}_{result.id}" for name in ("pick", "chart", "table"))
-    reliability = reliability_of(summary, strides=strides, events=report.events,
-                                 frames=report.frames)
-    sound = reliability.get("verdict") != NOT_RELIABLE
+    reliability = summary.reliability
+    sound = reliability.verdict != NOT_RELIABLE
 
     render_reliability(reliability)  # the verdict first, above everything else
     if result.is_sample:
@@ -58,7 +56,8 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
     if runner_line or result.athlete:
         st.markdown(runner_line or f"**Runner:** {md_escape(result.athlete)}")
     st.markdown(setup_line(summary))
-    st.caption(ref_info.get("note") or "No reference comparison: the running speed is unknown.")
+    st.caption(summary.reference.note if summary.reference and summary.reference.note
+               else "No reference comparison: the running speed is unknown.")
 
     render_cards(headline_cards(summary, sound=sound))
     st.caption(("± = 95 % uncertainty of the median over strides. " if sound else
@@ -120,8 +119,8 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
                            note=None if measure == "thigh" else NO_TRUNK_THIGH_REFERENCE)
         st.plotly_chart(fig, key=chart_key, on_select=pick_from_chart, selection_mode="points",
                         config=PLOTLY_CONFIG)
-        stats = [f"{side} leg median {num(summary['per_side'][side][metric]['median'])}° "
-                 + (f"± {num(summary['per_side'][side][metric]['ci95'])}°" if sound
+        stats = [f"{side} leg median {num(summary.side(side).figure(metric).median)}° "
+                 + (f"± {num(summary.side(side).figure(metric).ci95)}°" if sound
                     else "(not reliable)") for side in (near, far)]
         st.caption(f"{measure_label}: {'; '.join(stats)}. Tap a point to play that stride. "
                    + (f"The grey band is the reference {NOISE_TEXT} (pose noise)." if ref_value
@@ -171,12 +170,12 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
                "grey: the reference toe-off). Thigh and trunk–thigh: + = knee in front, "
                "− = behind. Knee: 0 = straight.")
     with st.expander("What separates elite runners"):
-        for marker in summary.get("elite_markers") or []:
-            st.markdown(f"- {marker['text']} ({marker['source']})")
+        for marker in summary.elite_markers:
+            st.markdown(f"- {marker.text} ({marker.source})")
 
     # --- drills, quality, strides, downloads ----------------------------------------------------
     st.subheader("Drills")
-    render_drills(summary.get("drills") or [], verdict=reliability.get("verdict"))
+    render_drills(summary.drills, verdict=reliability.verdict)
 
     st.subheader("Quality of this analysis")
     render_quality(summary)

@@ -324,7 +324,7 @@ def _on_cluster(cluster: RayAnalyses, clip: Path, out: Path, key: str,
     logger.info("job %s analysed on the Ray cluster by %s in %.1f s", key[:12],
                 analysed.worker, analysed.seconds)
     report = analysed.report
-    report.summary["video"]["file"] = None
+    report.summary = report.summary.with_clip_name(None)
     if analysed.video is None:
         return report, None
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -337,7 +337,7 @@ def _analyze(clip: Path, options: AnalysisOptions, progress: Progress) -> GaitRe
     from gait.pipeline import analyze_video
 
     report = analyze_video(clip, options=options, progress=progress)
-    report.summary["video"]["file"] = None  # the spool name means nothing to anyone
+    report.summary = report.summary.with_clip_name(None)  # the spool's name means nothing
     return report
 
 

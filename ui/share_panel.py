@@ -152,8 +152,7 @@ def render_share_panel(result: state.SessionResult) -> None:
                                   recorded_on=recorded_on, keep_raw=False,
                                   keep_annotated=keep_annotated,
                                   squad=saved.invite_is_valid())
-            if save_result(result, choices, file_name=(result.report.summary.get("video")
-                                                       or {}).get("file")):
+            if save_result(result, choices, file_name=result.report.summary.clip_name):
                 st.rerun()
 
 

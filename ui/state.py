@@ -16,7 +16,6 @@ finished analysis to the session.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import uuid
 from dataclasses import dataclass
@@ -54,9 +53,7 @@ class SessionResult:
 def make_result(report: GaitReport, *, video_path: Path | None, file_name: str | None,
                 athlete: str | None = None, is_sample: bool = False) -> SessionResult:
     """A session's own copy of a (possibly shared, cached) report."""
-    summary = copy.deepcopy(report.summary)
-    summary.setdefault("video", {})["file"] = file_name
-    own = dataclasses.replace(report, summary=summary)
+    own = dataclasses.replace(report, summary=report.summary.with_clip_name(file_name))
     athlete = (athlete or "").strip() or None
     name = athlete or file_name or "clip"
     created = datetime.now()

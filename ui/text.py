@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gait.headline import TRUNK_THIGH_METRICS, Figure, headline, leg_stat
+from gait.headline import TRUNK_THIGH_METRICS, Figure, headline
 from gait.metric_catalogue import BY_KEY, COMPARED, TABLE_COLUMNS
 from gait.reference import (
     FAR_LEG_LOW_TEXT,
@@ -18,6 +18,7 @@ from gait.reference import (
     interpret_difference_pct,
 )
 from gait.report_parts import finite_or_none
+from gait.result import AnalysisSummary
 
 DASH = "–"
 UNSOUND = "not reliable"  # instead of a ± interval when the verdict is not_reliable
@@ -131,7 +132,7 @@ def _angle_card(figure: Figure, key: str, label: str, sound: bool) -> Card:
                 BY_KEY[figure.metric].definition)
 
 
-def headline_cards(summary: dict, *, sound: bool = True) -> list[Card]:
+def headline_cards(summary: AnalysisSummary, *, sound: bool = True) -> list[Card]:
     """Cadence, near-leg peak thigh extension, thigh and trunk–thigh ranges, symmetry
     (`gait.headline`). `sound` False (verdict not_reliable): "(not reliable)" instead of
     every ±."""
@@ -158,27 +159,26 @@ def headline_cards(summary: dict, *, sound: bool = True) -> list[Card]:
     return cards
 
 
-def setup_line(summary: dict) -> str:
+def setup_line(summary: AnalysisSummary) -> str:
     """How the clip was filmed and which reference it is compared with, in one line."""
-    treadmill = summary.get("treadmill")
-    surface = "treadmill" if treadmill else "overground" if treadmill is not None else DASH
-    speed = finite(summary.get("speed_mps"))
-    speed_text = (f"{speed:.2f} m/s ({speed * 3.6:.1f} km/h), {summary.get('speed_source')}"
+    surface = "treadmill" if summary.treadmill else "overground"
+    speed = finite(summary.speed_mps)
+    speed_text = (f"{speed:.2f} m/s ({speed * 3.6:.1f} km/h), {summary.speed_source}"
                   if speed else "speed unknown")
-    direction = str(summary.get("direction") or DASH).replace("_", " ")
-    return (f"Near (camera-side) leg: **{summary.get('near_side')}** · running {direction} · "
-            f"{surface} ({summary.get('treadmill_source', '')}) · "
-            f"{num(summary.get('capture_fps'), 0)} fps, {num(summary.get('duration_s'))} s · "
+    direction = (summary.direction or DASH).replace("_", " ")
+    return (f"Near (camera-side) leg: **{summary.near_side}** · running {direction} · "
+            f"{surface} ({summary.treadmill_source}) · "
+            f"{num(summary.capture_fps, 0)} fps, {num(summary.duration_s)} s · "
             f"{speed_text}")
 
 
-def cleaning_sentences(summary: dict) -> list[str]:
+def cleaning_sentences(summary: AnalysisSummary) -> list[str]:
     """What the cleaning did, in plain words."""
-    c = summary.get("cleaning") or {}
-    n = int(c.get("n_frames") or 0)
+    c = summary.cleaning
+    n = c.n_frames
     if not n:
         return []
-    out = [f"{n} frames analysed; angles low-pass filtered at {num(c.get('cutoff_hz'), 0)} Hz."]
+    out = [f"{n} frames analysed; angles low-pass filtered at {num(c.cutoff_hz, 0)} Hz."]
     parts = [("frames_without_person", "had no runner detected"),
              ("swap_repaired_frames", "had the left and right legs mixed up by the pose model "
               "and were repaired"),
@@ -187,16 +187,16 @@ def cleaning_sentences(summary: dict) -> list[str]:
              ("foot_outside_frame_frames", "had a foot outside the picture (the pose "
               "model's guess there was ignored)")]
     for field, words in parts:
-        k = int(c.get(field) or 0)
+        k = int(getattr(c, field))
         if k:
             out.append(f"{k} frames ({100 * k / n:.1f} %) {words}.")
-    gated = finite(c.get("gated_fraction"))
+    gated = finite(c.gated_fraction)
     if gated:
         out.append(f"{100 * gated:.1f} % of keypoints were too uncertain and were ignored.")
     return out
 
 
-def comparison_table(summary: dict, *, sound: bool = True) -> pd.DataFrame:
+def comparison_table(summary: AnalysisSummary, *, sound: bool = True) -> pd.DataFrame:
     """Both legs' medians ± ci95 next to the reference (difference for the near leg);
     `sound` False: "(not reliable)" instead of the ±."""
     top = headline(summary, sound=sound)
@@ -240,19 +240,19 @@ def stride_table(strides: pd.DataFrame) -> pd.DataFrame:
     return table.rename(columns=names)
 
 
-def difference_rows(a: dict, b: dict, *, side_a: str, side_b: str,
+def difference_rows(a: AnalysisSummary, b: AnalysisSummary, *, side_a: str, side_b: str,
                     sound: bool = True) -> pd.DataFrame:
     """B − A for each compared measure, with the combined uncertainty and its meaning;
     `sound` False (either analysis not reliable): "not reliable" instead of the ±."""
     rows = []
     for metric in ("cadence_spm", *COMPARED):
         if metric == "cadence_spm":
-            va, vb = finite(a.get("cadence_spm")), finite(b.get("cadence_spm"))
-            ca, cb = finite(a.get("cadence_ci95_spm")), finite(b.get("cadence_ci95_spm"))
+            va, vb = finite(a.cadence_spm), finite(b.cadence_spm)
+            ca, cb = finite(a.cadence_ci95_spm), finite(b.cadence_ci95_spm)
         else:
-            sa, sb = leg_stat(a, side_a, metric), leg_stat(b, side_b, metric)
-            va, vb, ca, cb = (finite(sa.get("median")), finite(sb.get("median")),
-                              finite(sa.get("ci95")), finite(sb.get("ci95")))
+            sa, sb = a.side(side_a).figure(metric), b.side(side_b).figure(metric)
+            va, vb, ca, cb = (finite(sa.median), finite(sb.median), finite(sa.ci95),
+                              finite(sb.ci95))
         unit = metric_unit(metric)
         digits = 0 if metric == "cadence_spm" else 3 if unit == "s" else 1
         diff = None if va is None or vb is None else vb - va

@@ -13,7 +13,8 @@ import streamlit as st
 
 from gait.batch_ray import RayUnavailable
 from gait.reliability import CARE, NOT_RELIABLE, VERDICT_LABELS, verdict_headline
-from gait.result import AnalysisError, AnalysisOptions
+from gait.result import AnalysisError, AnalysisOptions, AnalysisSummary
+from gait.summary import Drill, Reliability
 from gait.video import VideoError
 from ui import service, state
 from ui.jobs import Analysis, Job, JobCancelled, JobRefused
@@ -223,12 +224,11 @@ def render_cards(cards: list[Card]) -> None:
             st.markdown(f":{card.colour}[{card.words}]")
 
 
-def render_reliability(reliability: dict, *, key: str = "reliability") -> None:
+def render_reliability(reliability: Reliability, *, key: str = "reliability") -> None:
     """The verdict first: green / amber / red with what it means and every reason."""
-    verdict = reliability.get("verdict")
-    reasons = reliability.get("reasons") or []
+    verdict = reliability.verdict
     lines = [f"**{VERDICT_LABELS.get(verdict, verdict)}** — {verdict_headline(verdict)}"]
-    lines += [f"- {r.get('message')}" for r in reasons]
+    lines += [f"- {r.message}" for r in reliability.reasons]
     text = "\n".join(lines)
     with st.container(key=f"{key}_{verdict}"):
         if verdict == NOT_RELIABLE:
@@ -239,7 +239,7 @@ def render_reliability(reliability: dict, *, key: str = "reliability") -> None:
             st.success(text, icon="✅")
 
 
-def render_drills(drills: list[dict], *, verdict: str | None = None) -> None:
+def render_drills(drills: tuple[Drill, ...], *, verdict: str | None = None) -> None:
     """Drill cards; behind a clear statement (and folded away) when the verdict is
     not_reliable, with a caveat when it is use_with_care."""
     if not drills:
@@ -257,27 +257,26 @@ def render_drills(drills: list[dict], *, verdict: str | None = None) -> None:
     _drill_cards(drills)
 
 
-def _drill_cards(drills: list[dict]) -> None:
+def _drill_cards(drills: tuple[Drill, ...]) -> None:
     columns = st.columns(2)
     for i, drill in enumerate(drills):
-        with columns[i % 2], st.container(border=True, key=f"drill_{drill['id']}"):
-            st.markdown(f"**{drill['name']}**")
-            st.markdown(f"**Finding:** {drill['finding']}")
-            st.markdown(f"**Why:** {drill['why']}")
-            st.markdown(f"**Evidence** ({drill['evidence_grade']}): {drill['evidence']}")
-            st.markdown(f"**Dose:** {drill['dosage']}")
+        with columns[i % 2], st.container(border=True, key=f"drill_{drill.id}"):
+            st.markdown(f"**{drill.name}**")
+            st.markdown(f"**Finding:** {drill.finding}")
+            st.markdown(f"**Why:** {drill.why}")
+            st.markdown(f"**Evidence** ({drill.evidence_grade}): {drill.evidence}")
+            st.markdown(f"**Dose:** {drill.dosage}")
 
 
-def render_quality(summary: dict) -> None:
+def render_quality(summary: AnalysisSummary) -> None:
     """Quality flags (warnings first) and what the cleaning repaired, in plain words."""
-    flags = summary.get("quality") or []
-    if not flags:
+    if not summary.quality:
         st.success("No quality problem found.")
-    for flag in sorted(flags, key=lambda f: f.get("severity") != "warning"):
-        if flag.get("severity") == "warning":
-            st.warning(flag["message"])
+    for flag in sorted(summary.quality, key=lambda f: f.severity != "warning"):
+        if flag.severity == "warning":
+            st.warning(flag.message)
         else:
-            st.info(flag["message"])
+            st.info(flag.message)
     sentences = cleaning_sentences(summary)
     if sentences:
         st.caption("What was repaired: " + " ".join(sentences))
@@ -290,7 +289,7 @@ def render_downloads(result: state.SessionResult) -> None:
     from gait.result import summary_json
 
     report = result.report
-    name = slug(result.athlete or (report.summary.get("video") or {}).get("file"))
+    name = slug(result.athlete or report.summary.clip_name)
 
     def html() -> bytes:
         return render_html_report(report, athlete=result.athlete).encode("utf-8")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -184,8 +184,9 @@ class Store(InviteMixin):
             "recorded_on": recorded_on or date.today(),
             "note": clean_text(note, max_chars=MAX_NOTE_CHARS),
             "source_name": clean_text(source_name, max_chars=255) or None,
-            "app_version": __version__, "options_json": dumps(summary.get("options") or {}),
-            "summary_json": dumps(summary), "events_json": events_to_json(report.events),
+            "app_version": __version__, "options_json": dumps(asdict(summary.options)),
+            "summary_json": dumps(summary.as_json()),
+            "events_json": events_to_json(report.events),
             "stride_columns_json": dumps(list(report.strides.columns)),
             "n_strides": len(report.strides), **summary_figures(summary),
         }
@@ -205,11 +206,11 @@ class Store(InviteMixin):
                 conn.execute(insert(t.frames).values(
                     analysis_id=analysis_id, format=FRAMES_FORMAT,
                     n_frames=len(report.frames), data=frames_blob))
-                drills = [{"analysis_id": analysis_id, "rank": rank, "drill_id": d.get("id"),
-                           **{k: str(d.get(k) or "") for k in ("name", "finding", "why",
-                                                              "evidence", "evidence_grade",
-                                                              "dosage")}}
-                          for rank, d in enumerate(summary.get("drills") or [], start=1)]
+                drills = [{"analysis_id": analysis_id, "rank": rank, "drill_id": d.id,
+                           "name": d.name, "finding": d.finding, "why": d.why,
+                           "evidence": d.evidence, "evidence_grade": d.evidence_grade,
+                           "dosage": d.dosage}
+                          for rank, d in enumerate(summary.drills, start=1)]
                 if drills:
                     conn.execute(insert(t.drills), drills)
                 if workshop_id is not None:

@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from gait.result import GaitReport, to_jsonable
+from gait.result import AnalysisSummary, GaitReport, to_jsonable
 from gait.store.schema import STRIDE_COLUMNS
 from gait.summary_versions import upgrade_summary
 
@@ -94,29 +94,24 @@ def report_from_rows(*, summary_json: str, strides: list[dict], stride_columns_j
     frames, events = frames_from_blob(frames_blob), events_from_json(events_json)
     summary = upgrade_summary(json.loads(summary_json), strides=table, events=events,
                               frames=frames)
-    return GaitReport(summary=summary, strides=table, frames=frames, events=events, track=None)
+    return GaitReport(summary=AnalysisSummary.from_json(summary), strides=table, frames=frames,
+                      events=events, track=None)
 
 
-def summary_figures(summary: dict) -> dict:
+def summary_figures(summary: AnalysisSummary) -> dict:
     """The denormalised figures the history and squad tables sort and plot by."""
-    per_side = summary.get("per_side") or {}
-
-    def median(side: str) -> float | None:
-        return ((per_side.get(side) or {}).get("peak_thigh_extension_deg") or {}).get("median")
-
-    reference = summary.get("reference") or {}
+    extension = "peak_thigh_extension_deg"
+    symmetry = summary.symmetry.get(extension)
     return {
-        "speed_mps": summary.get("speed_mps"),
-        "cadence_spm": summary.get("cadence_spm"),
-        "near_side": summary.get("near_side") or "",
-        "peak_thigh_extension_left_deg": median("left"),
-        "peak_thigh_extension_right_deg": median("right"),
-        "thigh_extension_left_minus_right_deg": ((summary.get("symmetry") or {}).get(
-            "peak_thigh_extension_deg") or {}).get("left_minus_right"),
-        "reference_peak_thigh_extension_deg": (reference.get("values") or {}).get(
-            "peak_thigh_extension_deg"),
+        "speed_mps": summary.speed_mps,
+        "cadence_spm": summary.cadence_spm,
+        "near_side": summary.near_side,
+        "peak_thigh_extension_left_deg": summary.side("left").median(extension),
+        "peak_thigh_extension_right_deg": summary.side("right").median(extension),
+        "thigh_extension_left_minus_right_deg": symmetry.left_minus_right if symmetry else None,
+        "reference_peak_thigh_extension_deg": summary.reference.values.get(extension)
+        if summary.reference else None,
         # the trust verdict (unless "reliable") leads the quality flag codes
-        "flags_json": dumps([v for v in [(summary.get("reliability") or {}).get("verdict")]
-                             if v and v != "reliable"]
-                            + [f.get("id") for f in summary.get("quality") or []]),
+        "flags_json": dumps([v for v in [summary.verdict] if v != "reliable"]
+                            + list(summary.quality_ids)),
     }
