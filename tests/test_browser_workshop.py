@@ -5,6 +5,7 @@ deletes everything. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 
@@ -55,6 +56,7 @@ def participant_upload(join_link: str, nickname: str, clip, errors: list) -> Non
 
 
 def test_participants_upload_at_once_and_the_board_shows_them(tmp_path, clips):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     data_dir = tmp_path / "data"
@@ -92,6 +94,13 @@ def test_participants_upload_at_once_and_the_board_shows_them(tmp_path, clips):
         board.wait_for_function(
             "() => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
             ".some(e => e.innerText.trim() === '3')", timeout=30_000)
+        # the chart is drawn after the count: wait until it shows every runner, then check
+        with contextlib.suppress(PlaywrightTimeout):  # the assertions below say what is missing
+            board.wait_for_function(
+                "names => { const chart = document.querySelector('.js-plotly-plot');"
+                " const text = chart ? chart.innerText : '';"
+                " return names.every(name => text.includes(name)); }",
+                arg=list(NICKNAMES), timeout=30_000)
         chart_text = board.locator(".js-plotly-plot").first.inner_text()
         for nickname in NICKNAMES:
             assert nickname in chart_text  # "<b>" shown as text, not as markup
