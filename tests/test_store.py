@@ -311,3 +311,36 @@ def test_an_analysis_saved_by_an_earlier_version_still_opens_everywhere(tmp_path
     assert headline(summary).angles[0].median is not None
     assert len(comparison_table(summary)) == 14
     assert '<table id="medians">' in render_html_report(saved.report)
+
+
+def test_analyses_saved_before_the_verdict_get_it_in_the_lists(tmp_path):
+    """The history and squad lists show an analysis' flags with its trust verdict first.
+    An analysis saved before the verdict existed had none: opening that database with
+    today's code (schema v4) puts the verdict its summary gets today into the lists,
+    and leaves a saved verdict alone."""
+    import gzip
+
+    database = tmp_path / "before_the_verdict.sqlite3"
+    database.write_bytes(gzip.decompress(SAVED_BY_F8795F5.read_bytes()))
+    with sqlite3.connect(database) as conn:  # as written before the verdict existed
+        summary = json.loads(conn.execute("SELECT summary_json FROM analyses").fetchone()[0])
+        verdict = summary.pop("reliability")["verdict"]
+        conn.execute("UPDATE analyses SET summary_json = ?, flags_json = ?",
+                     (json.dumps(summary), json.dumps([q["id"] for q in summary["quality"]])))
+        assert max(v for (v,) in conn.execute(
+            "SELECT version FROM hipdrive_schema_version")) == 3
+    assert verdict == "use_with_care"
+    store = Store(f"sqlite:///{database}", files_dir=tmp_path / "files")
+    saved = store.load(F8795F5_TOKEN)
+    history = store.history(saved.athlete.token)
+    store.close()
+    flags = history["flags"].iloc[0]
+    assert flags[0] == verdict == saved.report.summary.verdict
+    assert flags[1:] == [q["id"] for q in summary["quality"]]
+
+    kept = tmp_path / "with_its_verdict.sqlite3"  # the fixture as saved: not rewritten
+    kept.write_bytes(gzip.decompress(SAVED_BY_F8795F5.read_bytes()))
+    before = sqlite3.connect(kept).execute("SELECT flags_json FROM analyses").fetchone()[0]
+    Store(f"sqlite:///{kept}", files_dir=tmp_path / "files2").close()
+    after = sqlite3.connect(kept).execute("SELECT flags_json FROM analyses").fetchone()[0]
+    assert after == before

@@ -30,6 +30,7 @@ from sqlalchemy import (
     inspect,
     select,
     text,
+    update,
 )
 from sqlalchemy.engine import Connection
 
@@ -185,10 +186,36 @@ def _v3_delete_keys_and_throttle(conn: Connection) -> None:
     metadata.create_all(conn, tables=[passcode_throttle])
 
 
+def _v4_verdict_in_the_lists(conn: Connection) -> None:
+    """Analyses saved before the trust verdict existed have none in their list flags
+    (`flags_json`, read by the history and squad tables): give them the verdict their
+    summary gets when it opens today (gait.summary_versions), so the lists warn about
+    them too. Rows with a saved verdict are left as they are."""
+    import json
+
+    from gait.reliability import VERDICTS
+    from gait.store.serialize import report_from_rows, summary_figures
+
+    for row in conn.execute(select(analyses.c.id, analyses.c.summary_json,
+                                   analyses.c.stride_columns_json, analyses.c.events_json)):
+        saved = json.loads(row.summary_json).get("reliability")
+        if isinstance(saved, dict) and saved.get("verdict") in VERDICTS:
+            continue
+        report = report_from_rows(
+            summary_json=row.summary_json, stride_columns_json=row.stride_columns_json,
+            events_json=row.events_json,
+            strides=[dict(r._mapping) for r in conn.execute(
+                select(strides).where(strides.c.analysis_id == row.id))],
+            frames_blob=conn.scalar(select(frames.c.data).where(frames.c.analysis_id == row.id)))
+        conn.execute(update(analyses).where(analyses.c.id == row.id).values(
+            flags_json=summary_figures(report.summary)["flags_json"]))
+
+
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _create_v1),
     (2, _create_v2_workshops),
     (3, _v3_delete_keys_and_throttle),
+    (4, _v4_verdict_in_the_lists),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
 ADVISORY_LOCK_ID = 0x41D12_1FE  # any constant shared by all HipDrive processes
