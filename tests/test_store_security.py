@@ -212,7 +212,7 @@ def downgrade_to_v2(store: Store) -> None:
         conn.execute(text("ALTER TABLE analyses DROP COLUMN delete_hash"))
         conn.execute(text("DROP TABLE passcode_throttle"))
         conn.execute(delete(schema.schema_version).where(schema.schema_version.c.version
-                                                         == 3))
+                                                         > 2))
 
 
 def test_an_upgraded_database_keeps_old_analyses_view_only_but_host_deletable(
@@ -223,9 +223,9 @@ def test_an_upgraded_database_keeps_old_analyses_view_only_but_host_deletable(
     downgrade_to_v2(old)
     old.close()
 
-    store = Store(url, files_dir=tmp_path / "files")  # the new HipDrive opens it: v3
+    store = Store(url, files_dir=tmp_path / "files")  # the new HipDrive opens it: v4
     with store.engine.connect() as conn:
-        assert schema.current_version(conn) == schema.LATEST_VERSION == 3
+        assert schema.current_version(conn) == schema.LATEST_VERSION == 4
         assert conn.scalar(select(schema.analyses.c.delete_hash)) is None
     assert store.load(legacy.token).report.summary.cadence_spm == pytest.approx(
         report.summary.cadence_spm)
