@@ -169,7 +169,7 @@ def reference_at(speed_mps: float) -> Reference:
     return Reference(float(speed_mps), used, used != speed_mps, thigh_at, knee_at, values)
 
 
-# summary["speed_source"] when the speed was read off the reference's cadence-speed
+# `AnalysisSummary.speed_source` when the speed was read off the reference's cadence-speed
 # relation: the cadence then matches the reference by construction and is not compared.
 SPEED_FROM_CADENCE_SOURCE = "estimated from cadence (rough)"
 
