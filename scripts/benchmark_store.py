@@ -76,7 +76,7 @@ def main() -> None:
         store.load(receipt.token)
         load_s.append(time.perf_counter() - started)
     started = time.perf_counter()
-    store.history(tokens[0].athlete_token)
+    history = store.history(tokens[0].athlete_token)
     history_s = time.perf_counter() - started
     started = time.perf_counter()
     squad = store.squad()
@@ -89,12 +89,15 @@ def main() -> None:
                                for w in range(args.writers)])
     parallel_s = time.perf_counter() - started  # includes the workers' start-up
 
-    size = (tmp / "bench.sqlite3").stat().st_size if url.startswith("sqlite") else None
-    print(f"backend {store.backend}; {args.analyses} analyses of {args.seconds:.0f} s "
+    backend = store.backend
+    store.close()  # the last connection's close writes SQLite's log back into the file
+    size = sum(path.stat().st_size for path in tmp.glob("bench.sqlite3*")) \
+        if url.startswith("sqlite") else None
+    print(f"backend {backend}; {args.analyses} analyses of {args.seconds:.0f} s "
           f"({len(report.frames)} frames, {len(report.strides)} strides each)")
     print(f"save    median {1000 * statistics.median(save_s):6.1f} ms")
     print(f"load    median {1000 * statistics.median(load_s):6.1f} ms (open a share link)")
-    print(f"history {1000 * history_s:6.1f} ms ({args.analyses // 20} analyses)")
+    print(f"history {1000 * history_s:6.1f} ms ({len(history)} analyses)")
     print(f"squad   {1000 * squad_s:6.1f} ms ({len(squad)} athletes)")
     print(f"{args.writers} writers x {per_writer} saves at once: {parallel_s:.1f} s in all "
           "(with process start-up), every save landed")
@@ -102,7 +105,6 @@ def main() -> None:
         total = args.analyses + args.writers * per_writer
         print(f"database {size / 1e6:.1f} MB for {total} analyses = {size / 1e3 / total:.0f} kB "
               "per analysis")
-    store.close()
 
 
 if __name__ == "__main__":
