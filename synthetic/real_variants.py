@@ -24,6 +24,10 @@ valid, so the same labels score HipDrive under that condition:
 - `feet_at_edge`: less cut away (`FEET_AT_EDGE_FRACTION`): the edge runs through the
   soles of the feet on the ground. The pose model squeezes such a foot into the picture;
   a correct analysis at least flags that the feet come down at the edge.
+- `low_light`: a dim room: the picture darkened to a fifth of its light (in linear
+  light, then back to the clip's gamma), sensor noise added (σ `LOW_LIGHT_NOISE` grey
+  levels, fixed seed) and compressed at crf `LOW_LIGHT_CRF`, as a phone films a
+  treadmill in a dark garage.
 - `slow_motion_2x`: the same frames stored at half the rate, so the clip plays 2× slower
   than it was filmed (a slow-motion export without its capture rate). Analysed once
   without and once with the capture rate stated.
@@ -55,6 +59,10 @@ LOW_QUALITY_CRF = 33
 SMALL_AND_HARD_CRF = 35
 FEET_CUT_FRACTION = 0.12  # of the picture's height, cut from the bottom: feet out
 FEET_AT_EDGE_FRACTION = 0.05  # … the edge through the soles of the feet on the ground
+LOW_LIGHT_GAIN = 0.2  # of the light (linear), a dim room
+LOW_LIGHT_NOISE = 6.0  # grey levels (SD) of sensor noise on the darkened picture
+LOW_LIGHT_CRF = 28
+GAMMA = 2.2
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,14 @@ def _downscaled(picture: np.ndarray, factor: int) -> np.ndarray:
     return blocks.astype(np.float32).mean(axis=(1, 3)).round().astype(np.uint8)
 
 
+def _low_light(picture: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The picture as filmed in a dim room: less light, then sensor noise."""
+    linear = (picture.astype(np.float32) / 255.0) ** GAMMA * LOW_LIGHT_GAIN
+    dark = 255.0 * linear ** (1 / GAMMA)
+    noisy = dark + rng.normal(0.0, LOW_LIGHT_NOISE, size=picture.shape)
+    return np.clip(noisy, 0, 255).round().astype(np.uint8)
+
+
 def _labels_for(labels: dict, *, clip_name: str, mirrored: bool, note: str,
                 fps: float | None) -> dict:
     """The labels, for the derived clip. A mirrored runner faces the other way and so
@@ -150,6 +166,7 @@ def make_variants(clip: Path, out_dir: Path) -> list[Variant]:
         return Variant(name, path, label_file, cli_args, expect)
 
     kept = [i for i in range(len(pictures)) if i % DROP_EVERY_NTH != DROP_EVERY_NTH - 1]
+    rng = np.random.default_rng(7)
     slow = out_dir / f"{clip.stem}__slow_motion_2x.mp4"
     return [
         variant("mirrored", lambda p: write_clip(p, (pic[:, ::-1] for pic in pictures), times_s,
@@ -178,6 +195,9 @@ def make_variants(clip: Path, out_dir: Path) -> list[Variant]:
             times_s, rate=rate),
             expect="the feet_at_bottom_edge flag", note="Bottom of the picture cut away a "
             "little (the edge through the soles)."),
+        variant("low_light", lambda p: write_clip(
+            p, (_low_light(pic, rng) for pic in pictures), times_s, rate=rate,
+            crf=LOW_LIGHT_CRF), note="Darkened to a fifth of the light, noise, crf 28."),
         variant("slow_motion_2x", lambda p: write_clip(p, pictures, 2 * times_s, rate=rate / 2),
                 labels_fps=rate / 2 if labels is not None else None,
                 expect="not_reliable: slow motion (or refused)",

@@ -27,8 +27,8 @@ def test_variants_carry_the_labels_over(tmp_path):
     (tmp_path / "run.events.json").write_text(json.dumps(labels))
     variants = {v.name: v for v in make_variants(clip, tmp_path / "out")}
     assert set(variants) == {"mirrored", "panning", "dropped_frames", "low_quality",
-                             "small_and_hard", "feet_cut_off", "feet_at_edge", "slow_motion_2x",
-                             "slow_motion_2x_rate_given"}
+                             "small_and_hard", "feet_cut_off", "feet_at_edge", "low_light",
+                             "slow_motion_2x", "slow_motion_2x_rate_given"}
     read = {name: json.loads(v.labels.read_text()) for name, v in variants.items()}
     with av.open(str(variants["mirrored"].clip)) as container:
         first = next(container.decode(video=0)).to_ndarray(format="rgb24").astype(int)
@@ -56,3 +56,6 @@ def test_variants_carry_the_labels_over(tmp_path):
     assert size == (64, 48)
     _, size = _times_and_size(variants["small_and_hard"].clip)
     assert size == (42, 32)
+    with av.open(str(variants["low_light"].clip)) as container:  # darker, same size
+        dark = next(container.decode(video=0)).to_ndarray(format="rgb24").astype(float)
+    assert dark.shape == original.shape and dark.mean() < 0.7 * original.mean()
