@@ -132,8 +132,6 @@ def reference_as_used(summary: AnalysisSummary) -> Reference | None:
     kept = summary.reference
     if kept is None:
         return None
-    if not (kept.thigh_curve_deg and kept.knee_curve_deg and kept.values):
-        return reference_at(kept.speed_mps_used)
     return Reference(requested_speed_mps=kept.requested_speed_mps or kept.speed_mps_used,
                      used_speed_mps=kept.speed_mps_used, clamped=kept.clamped,
                      thigh_curve_deg=np.asarray(kept.thigh_curve_deg, dtype=float),

@@ -281,8 +281,6 @@ class GaitReport:
     video_info: VideoInfo | None = field(default=None, repr=False)
 
 
-
-
 def to_jsonable(value):
     """Recursively convert numpy scalars/arrays and NaN/inf (→ None) for JSON."""
     if isinstance(value, dict):
