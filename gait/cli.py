@@ -90,7 +90,7 @@ def _number(text: str) -> float:
 
 
 def _workers(text: str) -> int:
-    """A whole number of processes from 1 to 64."""
+    """A whole number of threads from 1 to 64."""
     if not text.strip().isdigit() or not 1 <= int(text) <= 64:
         raise argparse.ArgumentTypeError(f"{text!r}: give a whole number from 1 to 64")
     return int(text)
@@ -117,8 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
     analyze.add_argument("--quiet", action="store_true", help="no progress bar")
     analyze.add_argument("--workers", type=_workers, metavar="N",
-                         help="processes for this clip (default: $HIPDRIVE_ANALYSIS_WORKERS "
-                              "or the CPUs, at most 4; 1: one process)")
+                         help="threads (cores) for this clip (default: "
+                              "$HIPDRIVE_ANALYSIS_WORKERS or the CPUs, at most 4; 1: one)")
     saving = analyze.add_argument_group(
         "saving", "save into the HipDrive database (HIPDRIVE_DATABASE_URL, default SQLite in "
         "HIPDRIVE_DATA_DIR) and print the share link path")

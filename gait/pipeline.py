@@ -246,8 +246,8 @@ def analyze_video(path: str | Path, *, options: AnalysisOptions = DEFAULT_OPTION
                   progress: Progress | None = None, workers: int | None = None) -> GaitReport:
     """Decode the clip, find the pose in every frame and analyse it.
 
-    `workers`: processes for the pose stage (`gait.segments`); None = the default
-    (`gait.segments.default_workers()`), 1 = serial in this process. Short clips are
+    `workers`: threads for the pose stage (`gait.segments`); None = the default
+    (`gait.segments.default_workers()`), 1 = serial in this thread. Short clips are
     always done serially.
     """
     from gait.people import FrameSampler, look_for_other_people

@@ -1,15 +1,16 @@
 """Annotated video: skeleton, live angle read-outs, stride counter and event flashes.
 
-Writes browser-playable H.264 MP4 with PyAV (libx264, yuv420p, preset veryfast,
-crf 23, `+faststart`). Frames are re-decoded with `gait.video.iter_frames`, so they
-are upright and carry the same real times (seconds) as the pose track: frame i of
-the clip is row i of the track and of `overlays`. Output timestamps are those real
-times, so a variable-frame-rate clip stays variable and a slow-motion clip plays
-back in real time. The output's long side is at most MAX_LONG_SIDE_PX (browsers and
-phones play it smoothly; frames are scaled while decoding, and the overlays drawn at
-the output size so lines and text keep their size); smaller odd frame sizes are padded
-by one black pixel row/column (H.264 in yuv420p needs even sizes). Long clips are
-rendered by segments in parallel processes and joined (`gait.render_segments`).
+Writes browser-playable H.264 MP4 with PyAV (libx264, yuv420p, preset veryfast with the
+cheapest sub-pixel and motion search (X264_PARAMS), crf 23, `+faststart`). Frames are
+re-decoded with `gait.video.iter_frames`, so they are upright and carry the same real
+times (seconds) as the pose track: frame i of the clip is row i of the track and of
+`overlays`. Output timestamps are those real times, so a variable-frame-rate clip stays
+variable and a slow-motion clip plays back in real time. The output's long side is at
+most MAX_LONG_SIDE_PX (browsers and phones play it smoothly; frames are scaled while
+decoding, and the overlays drawn at the output size so lines and text keep their size);
+smaller odd frame sizes are padded by one black pixel row/column (H.264 in yuv420p needs
+even sizes). Long clips are rendered by segments on parallel threads and joined
+(`gait.render_segments`).
 
 Colours: the runner's left side orange, right side blue; the near side is drawn
 bright and thick, the far side dim and thin. Drawing is on RGB arrays.
@@ -155,21 +156,29 @@ def scaled_track(track: PoseTrack, *, width_px: int, height_px: int) -> PoseTrac
                              frame_width_px=width_px, frame_height_px=height_px)
 
 
+# Sub-pixel refinement 1 and diamond motion search instead of veryfast's 2 and hexagon:
+# measured on 600-frame clips (rendered 720p and portrait, a real treadmill clip),
+# 20–25 % less x264 CPU time for 6–10 % larger files at the same quality (PSNR within
+# 0.13 dB at the same crf).
+X264_PARAMS = "subme=1:me=dia"
+
+
 def open_h264(path: Path, *, format_name: str, capture_fps: float | Fraction,
               size_px: tuple[int, int], b_frames: bool = True,
               options: dict[str, str] | None = None, threads: int | None = None,
               crf: int = 23):
-    """(container, stream) writing H.264 yuv420p, preset veryfast, quality `crf`,
-    timestamps in TIME_BASE: the one H.264 writer (annotated videos, live recordings).
-    Without `b_frames`, decode order = display order (segments join simply). `threads`:
-    encoder threads (None: x264's choice, about 1.5 per CPU)."""
+    """(container, stream) writing H.264 yuv420p, preset veryfast with X264_PARAMS,
+    quality `crf`, timestamps in TIME_BASE: the one H.264 writer (annotated videos, live
+    recordings). Without `b_frames`, decode order = display order (segments join
+    simply). `threads`: encoder threads (None: x264's choice, about 1.5 per CPU)."""
     container = av.open(str(path), "w", format=format_name, options=options or {})
     stream = container.add_stream("libx264", rate=Fraction(capture_fps).limit_denominator(1001))
     stream.width, stream.height = size_px
     stream.pix_fmt = "yuv420p"
     stream.codec_context.time_base = TIME_BASE  # fine enough for any real time
     stream.time_base = TIME_BASE
-    stream.options = {"preset": "veryfast", "crf": str(crf), **({} if b_frames else {"bf": "0"}),
+    stream.options = {"preset": "veryfast", "x264-params": X264_PARAMS, "crf": str(crf),
+                      **({} if b_frames else {"bf": "0"}),
                       **({} if threads is None else {"threads": str(threads)})}
     return container, stream
 
@@ -227,8 +236,8 @@ def write_annotated_video(
     the track was made with so that times match; `info` (the clip as the analysis
     probed it, at that rate) spares a second probe of the file. Progress is reported as
     `progress("render", fraction_done, eta_s)`. Nothing is left at `out_path` (or
-    beside it) if writing fails. `workers`: processes (`gait.segments.default_workers`
-    when None; 1 = in this process); long clips are rendered by segments in parallel
+    beside it) if writing fails. `workers`: threads (`gait.segments.default_workers`
+    when None; 1 = in this thread); long clips are rendered by segments in parallel
     (`gait.render_segments`).
     """
     from gait.render_segments import render_parallel

@@ -1,20 +1,19 @@
-"""The annotated video rendered by segments in parallel processes and joined.
+"""The annotated video rendered by segments on parallel threads and joined.
 
 Each segment [start, stop) of the clip's frames (`gait.segment_decode`: the frames,
 indices and times of the serial decode) is decoded, drawn and encoded (libx264 with the
-serial render's settings but no B-frames, so each segment's packets are in display
-order and the segments join without touching decode timestamps) into a NUT file, which
-keeps the TIME_BASE timestamps exactly. The calling process renders the first segment
-itself (`gait.segment_workers`). The joined MP4 gets every packet in order (`+faststart`):
-its frame count and timestamps equal the serial render's, and each segment starts with a
-keyframe, so nothing is duplicated or missing at a seam. All segment files are deleted,
-whatever happens.
+serial render's settings but no B-frames, so each segment's packets are in display order
+and the segments join without touching decode timestamps) into a NUT file, which keeps
+the TIME_BASE timestamps exactly. The calling thread renders the first segment itself, a
+thread each other one (`gait.segment_workers`). The joined MP4 gets every packet in
+order (`+faststart`): its frame count and timestamps equal the serial render's, and each
+segment starts with a keyframe, so nothing is duplicated or missing at a seam. All
+segment files are deleted, whatever happens.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,14 +27,13 @@ from gait.limits import ClipLimits
 from gait.progress import Progress
 from gait.render import TIME_BASE, Scene, encode_frames, open_h264
 from gait.segment_decode import ClipFrames, NeedSerial, iter_segment, scan_clip_frames
-from gait.segment_workers import can_start_workers, run_segments, serve
+from gait.segment_workers import run_segments
 from gait.segments import plan_segments, usable_cpus
 from gait.video import DecodeStats, VideoInfo
 
 log = logging.getLogger(__name__)
 
-MIN_RENDER_SEGMENT_FRAMES = 120  # a worker starts in ~0.7 s (no MediaPipe)
-RENDER_HEAD_START_FRAMES = 60  # the parent starts at once; a worker ~0.7 s later
+MIN_RENDER_SEGMENT_FRAMES = 120  # shorter segments do not pay for their encoder's set-up
 
 
 @dataclass(frozen=True)
@@ -76,11 +74,6 @@ def _render_work(job: RenderJob, on_frame: Callable[[int], None]) -> tuple[int, 
         for packet in stream.encode():
             container.mux(packet)
     return n_done, job.segment_path
-
-
-def _render_worker(jobs: multiprocessing.Queue, messages: multiprocessing.Queue) -> None:
-    """Entry point of a worker process (module level, so "spawn" can find it)."""
-    serve(jobs, messages, _render_work)
 
 
 def output_pts(clip: ClipFrames, info: VideoInfo) -> np.ndarray:
@@ -126,21 +119,21 @@ def join_segments(paths: list[Path], out_path: Path) -> int:
 
 def render_parallel(video_path: str | Path, out_path: Path, *, info: VideoInfo, scene: Scene,
                     workers: int, progress: Progress | None) -> bool:
-    """Render the annotated clip to `out_path` by segments in up to `workers` processes;
+    """Render the annotated clip to `out_path` by segments in up to `workers` threads;
     False (nothing written) when the clip is better rendered serially (short, or not
     splittable exactly)."""
-    if workers < 2 or not can_start_workers():
+    if workers < 2:
         return False
     try:
         clip = scan_clip_frames(video_path)
     except NeedSerial:
         return False
     bounds = plan_segments(clip.n_frames, workers, min_frames=MIN_RENDER_SEGMENT_FRAMES,
-                           head_start_frames=RENDER_HEAD_START_FRAMES)
+                           head_start_frames=0)
     if len(bounds) < 2:
         return False
     pts = output_pts(clip, info)
-    # x264 would start ~1.5 threads per CPU in every process; a share of the CPUs each
+    # x264 would start ~1.5 threads per CPU for every segment; a share of the CPUs each
     # measured ~5 % faster on 2 cores (6.0 vs 6.3 s for a 10 s 720p clip).
     encoder_threads = max(1, usable_cpus() // len(bounds))
     jobs = [RenderJob(segment=k, start=start, stop=stop,
@@ -150,8 +143,8 @@ def render_parallel(video_path: str | Path, out_path: Path, *, info: VideoInfo, 
                       encoder_threads=encoder_threads)
             for k, (start, stop) in enumerate(bounds)]
     try:
-        paths = run_segments(jobs, first=_render_work, target=_render_worker,
-                             n_frames=clip.n_frames, stage="render", progress=progress)
+        paths = run_segments(jobs, work=_render_work, n_frames=clip.n_frames, stage="render",
+                             progress=progress)
         join_segments(paths, out_path)
     except NeedSerial as exc:
         log.info("Serial render of %s: %s", Path(video_path).name, exc)

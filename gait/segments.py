@@ -1,22 +1,20 @@
 """One clip's pose extraction on several cores, by time segments.
 
-The clip's frames [0, n) are cut into consecutive half-open segments. The calling
-process runs the first segment itself (its MediaPipe is already loaded); each other
-segment runs in its own process (multiprocessing "spawn": MediaPipe is not fork-safe,
-and the app calls this from a server thread) with its own estimator
-(`gait.roi.mediapipe_roi_pose()`, as the serial path). MediaPipe tracks from frame to
-frame, so a segment after the first starts WARMUP_FRAMES early and drops those frames.
-The first segment is made longer by about the frames a new process needs to start
-(STARTUP_FRAMES; fewer when the caller has not loaded MediaPipe yet either, as in a
-fresh `gait analyze`), so that all finish together. The parent stitches the per-frame arrays
-into one raw `PoseTrack` whose frames, indices and times are exactly the serial
-`iter_frames`' (see `gait.segment_decode`), with the decoding statistics, the
-repeated-frame flags (the first frame of a segment is compared with the frame before
-it, decoded as warm-up) and the frames sampled for the second-person check.
+The clip's frames [0, n) are cut into consecutive half-open segments. The calling thread
+runs the first segment itself; each other segment runs in a thread of its own
+(`gait.segment_workers`: MediaPipe, PyAV and OpenCV release the GIL) with its own
+estimator (`gait.roi.mediapipe_roi_pose()`, as the serial path). MediaPipe tracks from
+frame to frame, so a segment after the first starts WARMUP_FRAMES early and drops those
+frames; the first segment is made longer by about as many frames, so that all finish
+together. The caller stitches the per-frame arrays into one raw `PoseTrack` whose
+frames, indices and times are exactly the serial `iter_frames`' (see
+`gait.segment_decode`), with the decoding statistics, the repeated-frame flags (the
+first frame of a segment is compared with the frame before it, decoded as warm-up) and
+the frames sampled for the second-person check.
 
 Progress, cancellation and errors: `progress("pose", fraction, eta_s)` is called from
 the calling thread with the overall fraction; whatever it raises (or Ctrl-C) stops the
-worker processes and propagates. A `VideoError` in a worker reaches the caller as the
+other threads and propagates. A `VideoError` in another thread reaches the caller as the
 same `VideoError`. Clips that cannot be split with that guarantee, or are too short for
 it to pay (under MIN_SEGMENT_FRAMES per segment), are left to the serial path
 (`extract_pose_parallel` returns None).
@@ -25,9 +23,7 @@ it to pay (under MIN_SEGMENT_FRAMES per segment), are left to the serial path
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +38,7 @@ from gait.pose import PoseEstimator, picture_change, repeated_frames
 from gait.posetrack import PoseTrack
 from gait.progress import Progress
 from gait.segment_decode import ClipFrames, NeedSerial, iter_segment, scan_clip_frames
-from gait.segment_workers import can_start_workers, run_segments, serve
+from gait.segment_workers import run_segments
 from gait.video import DecodeStats, VideoInfo
 
 log = logging.getLogger(__name__)
@@ -50,13 +46,11 @@ log = logging.getLogger(__name__)
 WORKERS_ENV = "HIPDRIVE_ANALYSIS_WORKERS"
 MAX_DEFAULT_WORKERS = 4
 WARMUP_FRAMES = 30  # frames a later segment starts early for the tracker to settle
-STARTUP_FRAMES = 100  # ≈ 2.3 s to start a process and load MediaPipe, at ~45 frames/s
-COLD_STARTUP_FRAMES = 25  # the same less the caller's own MediaPipe import (≈ 1.7 s)
-MIN_SEGMENT_FRAMES = 200  # shorter segments do not pay for a process start
+MIN_SEGMENT_FRAMES = 200  # shorter segments do not pay for their warm-up and set-up
 
 
 def default_workers(environ: dict[str, str] | None = None) -> int:
-    """Processes for one analysis: $HIPDRIVE_ANALYSIS_WORKERS when it is a whole number
+    """Threads for one analysis: $HIPDRIVE_ANALYSIS_WORKERS when it is a whole number
     ≥ 1, else the CPUs this process may use (`os.sched_getaffinity`), at most
     MAX_DEFAULT_WORKERS."""
     env = os.environ if environ is None else environ
@@ -64,7 +58,7 @@ def default_workers(environ: dict[str, str] | None = None) -> int:
     if text:
         if text.isdigit() and int(text) >= 1:
             return int(text)
-        log.warning("Ignoring %s=%r: give a whole number of processes, 1 or more.",
+        log.warning("Ignoring %s=%r: give a whole number of threads, 1 or more.",
                     WORKERS_ENV, text)
     return max(1, min(usable_cpus(), MAX_DEFAULT_WORKERS))
 
@@ -86,13 +80,10 @@ def plan_segments(n_frames: int, workers: int, *, min_frames: int | None = None,
                   head_start_frames: int | None = None) -> list[tuple[int, int]]:
     """Consecutive [start, stop) frame ranges covering [0, n_frames): at most `workers`,
     none shorter than `min_frames`; the first longer by about `head_start_frames` ×
-    (k − 1) / k, the work each other segment loses to its process start and warm-up
-    (defaults: MIN_SEGMENT_FRAMES; WARMUP_FRAMES + STARTUP_FRAMES when this process has
-    MediaPipe loaded already, else WARMUP_FRAMES + COLD_STARTUP_FRAMES)."""
+    (k − 1) / k, the work each other segment spends on its warm-up (defaults:
+    MIN_SEGMENT_FRAMES, WARMUP_FRAMES)."""
     min_frames = MIN_SEGMENT_FRAMES if min_frames is None else min_frames
-    if head_start_frames is None:
-        warm = "mediapipe" in sys.modules
-        head_start_frames = WARMUP_FRAMES + (STARTUP_FRAMES if warm else COLD_STARTUP_FRAMES)
+    head_start_frames = WARMUP_FRAMES if head_start_frames is None else head_start_frames
     k = max(1, min(workers, n_frames // max(min_frames, 1)))
     if k < 2:
         return [(0, n_frames)]
@@ -178,11 +169,6 @@ def _pose_work(job: PoseJob, on_frame: Callable[[int], None]) -> tuple[int, Pose
     return len(segment.pts), segment
 
 
-def _pose_worker(jobs: multiprocessing.Queue, messages: multiprocessing.Queue) -> None:
-    """Entry point of a worker process (module level, so "spawn" can find it)."""
-    serve(jobs, messages, _pose_work)
-
-
 def _stitch(segments: list[PoseSegment], *, info: VideoInfo, limits: ClipLimits
             ) -> tuple[PoseTrack, DecodeStats, FrameSampler]:
     """One raw track from the segments in order (see the module docstring)."""
@@ -227,10 +213,10 @@ def extract_pose_parallel(path: str | Path, *, info: VideoInfo, workers: int,
                           progress: Progress | None = None, limits: ClipLimits | None = None,
                           ) -> tuple[PoseTrack, DecodeStats, FrameSampler] | None:
     """The raw pose track, decoding statistics and second-person samples of the clip,
-    using up to `workers` processes; None when the clip should be done serially
+    using up to `workers` threads; None when the clip should be done serially
     (too short, or not splittable exactly: see the module docstring)."""
     limits = limits or ClipLimits.from_env()
-    if workers < 2 or not can_start_workers():
+    if workers < 2:
         return None
     try:
         clip = scan_clip_frames(path)
@@ -244,8 +230,8 @@ def extract_pose_parallel(path: str | Path, *, info: VideoInfo, workers: int,
                     info=info, clip=clip, limits=limits)
             for k, (start, stop) in enumerate(bounds)]
     try:
-        segments = run_segments(jobs, first=_pose_work, target=_pose_worker,
-                                n_frames=clip.n_frames, stage="pose", progress=progress)
+        segments = run_segments(jobs, work=_pose_work, n_frames=clip.n_frames, stage="pose",
+                                progress=progress)
         stitched = _stitch(segments, info=info, limits=limits)
     except NeedSerial as exc:
         log.info("Serial pose extraction for %s: %s", Path(path).name, exc)

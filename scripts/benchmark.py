@@ -3,8 +3,7 @@
 1. one clip: the bare serial decode + MediaPipe loop, the analysis without and with the
    annotated video (`gait analyze`, default workers: every CPU, at most 4) and with
    `--workers 1`, on a rendered 720p 60 fps clip and a 1080×1920 portrait 60 fps clip;
-2. memory: peak RSS of the analysis (parent + its largest worker) on a 10 s and a 60 s
-   clip;
+2. memory: peak RSS of the analysis on a 10 s and a 60 s clip;
 3. a batch of 6 clips: `gait batch` serial (`--jobs 1`), `--jobs 2`, and on a local Ray
    with 2 worker CPUs (`--ray local --jobs 2`).
 
@@ -87,6 +86,13 @@ def measure(kind: str, path: Path, repeat: int) -> dict:
     return best
 
 
+def _rss(result: dict) -> str:
+    """Peak resident memory of the analysis process (and of its largest child process,
+    if it started any: the segments are threads, so normally none)."""
+    child = result["largest_child_mb"]
+    return f"{result['parent_mb']:.0f} MB" + (f" (+ child {child:.0f} MB)" if child else "")
+
+
 def render(folder: Path, name: str, *, seconds: float, frame_size: tuple[int, int],
            body_height_px: float, seed: int = 7) -> Path:
     sys.path.insert(0, str(ROOT))
@@ -104,7 +110,7 @@ def single_clips(tmp: Path, seconds: float, repeat: int) -> None:
                     body_height_px=1100)]
     print(f"\n### One clip ({seconds:g} s, 60 fps), {os.cpu_count()} CPUs, best of {repeat}\n")
     print("| clip | bare serial loop | analysis, no video (1 process) | analysis, no video "
-          "| ratio | analysis + video | ratio | peak RSS parent / largest worker |")
+          "| ratio | analysis + video | ratio | peak RSS |")
     print("|---|---|---|---|---|---|---|---|")
     for clip in clips:
         bare = measure("bare", clip, repeat)
@@ -115,20 +121,18 @@ def single_clips(tmp: Path, seconds: float, repeat: int) -> None:
         print(f"| {clip.stem} | {b:.1f} s ({bare['frames'] / b:.0f} fps) | "
               f"{serial['seconds']:.1f} s | {plain['seconds']:.1f} s | "
               f"{plain['seconds'] / b:.2f}× | {video['seconds']:.1f} s | "
-              f"{video['seconds'] / b:.2f}× | {video['parent_mb']:.0f} / "
-              f"{video['largest_child_mb']:.0f} MB |")
+              f"{video['seconds'] / b:.2f}× | {_rss(video)} |")
 
 
 def memory(tmp: Path) -> None:
     print("\n### Memory with clip length (720p 60 fps, analysis + video)\n")
-    print("| clip | seconds | peak RSS parent | largest worker |")
-    print("|---|---|---|---|")
+    print("| clip | seconds | peak RSS |")
+    print("|---|---|---|")
     for seconds in (10.0, 60.0):
         clip = render(tmp, f"mem-{seconds:g}s", seconds=seconds, frame_size=(1280, 720),
                       body_height_px=560)
         result = measure("analysis+video", clip, 1)
-        print(f"| {seconds:g} s | {result['seconds']:.1f} s | {result['parent_mb']:.0f} MB | "
-              f"{result['largest_child_mb']:.0f} MB |")
+        print(f"| {seconds:g} s | {result['seconds']:.1f} s | {_rss(result)} |")
 
 
 def batch(tmp: Path) -> None:

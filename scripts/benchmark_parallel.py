@@ -5,9 +5,9 @@ the bare serial decode + MediaPipe loop, `analyze_video` with workers=1 and work
 and the same followed by the annotated video (`write_report_video`, same workers); then
 peak memory of a 10 s and a 60 s clip (workers=2, with the video). Each measurement
 runs in a fresh subprocess; peak memory is the largest sum of the RSS of that process and
-its worker processes, sampled every 20 ms from /proc (also printed: getrusage's own and
-largest-child peaks) and the CPU time of the process and its children. Best of
-`--repeat` runs (the machine may be busy).
+any child processes (the segments are threads, so normally none), sampled every 20 ms
+from /proc (also printed: getrusage's own and largest-child peaks) and the CPU time of
+the process and its children. Best of `--repeat` runs (the machine may be busy).
 
     .venv/bin/python scripts/benchmark_parallel.py [--seconds 10] [--repeat 3]
         [--clips DIR] [--skip-memory]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -172,8 +173,9 @@ def test_short_clips_and_one_worker_stay_serial(tmp_path):
     info = probe_video(path)
     assert extract_pose_parallel(path, info=info, workers=2) is None  # 150 frames each
     long_path = write_clip(tmp_path / "long.mp4", n_frames=900)
+    before = set(threading.enumerate())
     assert extract_pose_parallel(long_path, info=probe_video(long_path), workers=1) is None
-    assert multiprocessing.active_children() == []
+    assert segment_threads(before) == []
 
 
 # -- with MediaPipe and worker processes --------------------------------------------------
@@ -192,9 +194,16 @@ ANGLES = ["peak_thigh_extension_deg", "peak_thigh_flexion_deg", "peak_hip_extens
           "thigh_at_strike_deg", "knee_at_strike_deg"]
 
 
-class NoWorkers:
-    def __init__(self, *args, **kwargs):
-        raise AssertionError("workers=1 must not start worker processes")
+def no_segments(*args, **kwargs):
+    raise AssertionError("workers=1 must not run segments on threads")
+
+
+def segment_threads(besides=frozenset()) -> list[str]:
+    """Names of the pose segment threads (`gait.segment_workers`) alive now, but for those
+    in `besides` (threads that were running before: an app test's background job may
+    still be analysing when a later test starts)."""
+    return [t.name for t in threading.enumerate()
+            if t.name.startswith("hipdrive-pose-") and t not in besides]
 
 
 @pytest.fixture(scope="module")
@@ -210,11 +219,12 @@ def serial_and_parallel(clip_8s):
     from gait.pipeline import analyze_video
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("gait.segment_workers._Workers", NoWorkers)  # workers=1: today's serial path
+        patch.setattr("gait.segments.run_segments", no_segments)  # workers=1: the serial path
         serial = analyze_video(clip_8s, workers=1)
     calls = []
+    before = set(threading.enumerate())
     parallel = analyze_video(clip_8s, workers=2, progress=lambda *a: calls.append(a))
-    return serial, parallel, calls
+    return serial, parallel, calls, segment_threads(before)
 
 
 def assert_same_analysis(serial, parallel, *, frame_s: float) -> None:
@@ -234,7 +244,7 @@ def assert_same_analysis(serial, parallel, *, frame_s: float) -> None:
 
 
 def test_parallel_analysis_matches_serial(serial_and_parallel):
-    serial, parallel, calls = serial_and_parallel
+    serial, parallel, calls, threads_left = serial_and_parallel
     assert serial.summary.video.other_people.frames_checked == 6
     for report in (serial, parallel):  # the clip as read, for the renderer (no re-probe)
         assert report.video_info.capture_fps == report.summary.capture_fps
@@ -244,18 +254,19 @@ def test_parallel_analysis_matches_serial(serial_and_parallel):
     assert np.mean(np.abs(thigh_diff_deg)) < 0.5
     pose = [fraction for stage, fraction, _ in calls if stage == "pose"]
     assert pose[0] == 0.0 and pose[-1] == 1.0 and pose == sorted(pose) and len(pose) > 3
-    assert multiprocessing.active_children() == []
+    assert threads_left == []
 
 
 def test_video_error_in_a_worker_reaches_the_caller(clip_8s):
     limits = ClipLimits(max_duration_s=6.0)  # as if the metadata had lied: found decoding
+    before = set(threading.enumerate())
     with pytest.raises(VideoError) as serial_error:  # only the worker's segment is too late
         list(iter_frames(clip_8s, info=probe_video(clip_8s), limits=limits))
     with pytest.raises(VideoError) as parallel_error:
         extract_pose_parallel(clip_8s, info=probe_video(clip_8s), workers=2, limits=limits)
     assert str(parallel_error.value) == str(serial_error.value)
     assert "6 s long" in str(parallel_error.value)
-    assert multiprocessing.active_children() == []
+    assert segment_threads(before) == []
 
 
 class JobCancelled(Exception):
@@ -264,20 +275,18 @@ class JobCancelled(Exception):
 
 @pytest.mark.parametrize("stop_with", [JobCancelled, KeyboardInterrupt])
 def test_a_raising_progress_callback_stops_the_workers(clip_8s, stop_with):
-    seen_pids = []
+    seen = []
+    before = set(threading.enumerate())
 
     def cancel(stage, fraction, eta_s):
-        seen_pids.extend(p.pid for p in multiprocessing.active_children())
+        seen.extend(segment_threads(before))
         if fraction > 0.1:
             raise stop_with()
 
     with pytest.raises(stop_with):
         extract_pose_parallel(clip_8s, info=probe_video(clip_8s), workers=2, progress=cancel)
-    assert seen_pids  # a worker was running when the job was cancelled
-    assert multiprocessing.active_children() == []
-    for pid in set(seen_pids):
-        with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)  # gone, and reaped
+    assert "hipdrive-pose-1" in seen  # the other segment was running when cancelled
+    assert segment_threads(before) == []  # and has stopped before the call returned
 
 
 @pytest.mark.skipif(not REAL.is_dir(), reason="real clips not available")
@@ -316,11 +325,12 @@ def test_real_clip_parallel_matches_serial(monkeypatch):
 
 
 def _parallel_inside_a_daemon(path: str) -> bool:
-    return extract_pose_parallel(path, info=probe_video(path), workers=2) is None
+    return extract_pose_parallel(path, info=probe_video(path), workers=2) is not None
 
 
-def test_inside_a_daemonic_pool_worker_it_stays_serial(tmp_path):
-    """multiprocessing.Pool's workers are daemonic and may not start processes."""
+def test_inside_a_daemonic_pool_worker_it_still_runs_in_parallel(tmp_path):
+    """multiprocessing.Pool's workers are daemonic and may not start processes; the
+    segments are threads, so they run there too."""
     path = write_clip(tmp_path / "long.mp4", n_frames=900)
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         assert pool.apply(_parallel_inside_a_daemon, (str(path),))
