@@ -16,7 +16,7 @@ Streamlit sessions.
   Folders of a process that stopped are removed by the next one.
 
 Limits (environment): HIPDRIVE_MAX_PARALLEL jobs at once (default: the CPUs divided by
-the processes one analysis uses, HIPDRIVE_ANALYSIS_WORKERS; 8 with HIPDRIVE_RAY_ADDRESS),
+the threads one analysis uses, HIPDRIVE_ANALYSIS_WORKERS; 8 with HIPDRIVE_RAY_ADDRESS),
 HIPDRIVE_MAX_QUEUED waiting (default 4), HIPDRIVE_JOB_TIMEOUT_S per job (default
 600), HIPDRIVE_SESSION_GRACE_S (default 120).
 """
@@ -94,7 +94,7 @@ def _env_number(name: str, default: float) -> float:
 
 def _default_parallel() -> int:
     """Jobs at once: with Ray, 8 in flight (the cluster does the work); here, the CPUs
-    divided by the processes one analysis uses (gait.segments.default_workers)."""
+    divided by the threads one analysis uses (gait.segments.default_workers)."""
     if os.environ.get("HIPDRIVE_RAY_ADDRESS", "").strip():
         return 8
     return max(1, len(os.sched_getaffinity(0)) // default_workers())
