@@ -29,8 +29,8 @@ FILMING_GUIDE = """
 - **60 fps or more** (120–240 fps slow motion is better — then give the capture rate below).
 - **10–20 s** of steady running, **at least 7 strides per leg**; on a treadmill after a few
   minutes of warm-up.
-- **Good light**, from behind or beside the camera (a dim, grainy picture moves foot strikes
-  by ~2 frames); shorts and shoes that contrast with the background.
+- **Good light**, from behind or beside the camera (in a dim, grainy picture some strides
+  cannot be timed); shorts and shoes that contrast with the background.
 """
 TABLE_ROW_PX = 35  # st.dataframe row height: tables shown whole use (rows + 1) × this + 3
 POLL_S = 0.25  # how often a waiting page shows the job's progress
