@@ -41,7 +41,7 @@ ATTRIBUTION = (
 NOISE_DEG = 5.0
 LIKELY_DEG = 10.0
 # The far leg, seen through the near one, reads less thigh extension than it has (held-out
-# synthetic set: 2.9° low; dev clips: 3.3–4.3°; README "Far leg").
+# synthetic set: 3.0° low; dev clips: 3.1–4.3°; README "Far leg").
 FAR_LEG_LOW_DEG = (3.0, 5.0)
 # The same numbers as words, for every sentence that quotes them
 NOISE_TEXT = f"± {NOISE_DEG:g}°"
