@@ -8,7 +8,6 @@ pose on a PoseTrack (so synthetic tracks can be analysed without a video);
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +38,7 @@ from gait.reference import (
     reference_at,
     speed_from_cadence,
 )
-from gait.reliability import assess_reliability, assess_report
+from gait.reliability import assess_reliability
 from gait.result import (
     DEFAULT_OPTIONS,
     AnalysisError,
@@ -137,23 +136,14 @@ def _apparent_slowdown(clean: PoseTrack) -> float | None:
     return apparent_slowdown(period, hip_speed_legs_per_s=_hip_speed_legs_per_s(clean))
 
 
-def _analyze_slowed_clip(raw: PoseTrack, *, options: AnalysisOptions, capture_fps: float,
-                         video: ClipFacts | None, slowdown: float) -> GaitReport:
-    """Analyse a clip whose steps look `slowdown`× too slow (slow motion played back at
-    the stored rate, no capture rate given) as if captured `slowdown`× faster; the
-    verdict says the times rest on that guess."""
-    report = analyze_track(raw.with_arrays(time_s=raw.time_s / slowdown), options=options,
-                           capture_fps=capture_fps * slowdown, video=video)
-    summary = replace(report.summary, slow_motion=SlowMotion(
-        assumed_factor=slowdown, assumed_capture_fps=round(capture_fps * slowdown, 3)))
-    report.summary = replace(summary, reliability=assess_report(
-        summary, strides=report.strides, events=report.events, frames=report.frames))
-    return report
-
-
 def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
-                  capture_fps: float, video: ClipFacts | None = None) -> GaitReport:
-    """Analyse a raw pose track (after pose estimation)."""
+                  capture_fps: float, video: ClipFacts | None = None,
+                  assumed_slowdown: float | None = None) -> GaitReport:
+    """Analyse a raw pose track (after pose estimation). A clip whose steps look some
+    factor too slow (slow motion played back at the stored rate, no capture rate given)
+    is analysed again with its times divided by that factor, as if captured that much
+    faster (`assumed_slowdown`); its summary and verdict say the times rest on that
+    guess."""
     detected = ~np.isnan(raw.x_px).all(axis=1)
     seen_s = float(detected.sum()) * (raw.median_frame_interval_s if raw.n_frames > 1 else 0.0)
     if seen_s < MIN_PERSON_VISIBLE_S:
@@ -161,11 +151,12 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
             f"No runner was found in {100 * (1 - detected.mean()) if raw.n_frames else 100:.0f} %"
             " of the frames. Film from the side with the whole body in view, in good light.")
     clean, cleaning = clean_track(raw, cutoff_hz=options.cutoff_hz)
-    slowdown = (None if options.capture_fps or options.real_time
+    slowdown = (None if options.capture_fps or options.real_time or assumed_slowdown
                 else _apparent_slowdown(clean))
     if slowdown:  # a slow-motion clip: analyse at the guessed rate, verdict not reliable
-        return _analyze_slowed_clip(raw, options=options, capture_fps=capture_fps,
-                                    video=video, slowdown=slowdown)
+        return analyze_track(raw.with_arrays(time_s=raw.time_s / slowdown), options=options,
+                             capture_fps=capture_fps * slowdown, video=video,
+                             assumed_slowdown=slowdown)
     geometry = detect_geometry(clean, treadmill=options.treadmill)
     angles = compute_angles(clean, direction=geometry.direction)
     events, skipped_contacts = detect_events(clean, leg_length_px=geometry.leg_length_px,
@@ -234,10 +225,13 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
                                direction_agreement=geometry.direction_agreement,
                                hip_travel_leg_lengths=geometry.hip_travel_leg_lengths,
                                far_to_near_thigh_length=geometry.camera_side_on_ratio),
+        slow_motion=SlowMotion(assumed_factor=assumed_slowdown,
+                               assumed_capture_fps=round(capture_fps, 3))
+        if assumed_slowdown else None,
         reliability=assess_reliability(
             strides=strides, events=events, in_view_s=seen_s, cadence_spm=cadence,
             capture_fps=capture_fps, stated_capture_fps=options.capture_fps,
-            quality=tuple(flags), strides_dropped=dropped,
+            quality=tuple(flags), strides_dropped=dropped, assumed_slowdown=assumed_slowdown,
             hip_speed_legs_per_s=_hip_speed_legs_per_s(clean)))
     return GaitReport(summary=summary, strides=strides, frames=frames, events=events, track=clean)
 
