@@ -102,17 +102,24 @@ def live_board() -> None:
     except StoreError:
         st.warning("The database is not reachable right now; retrying…")
         return
-    spread = room_spread(table)
-    if spread is None:
+    if table.empty:
         st.info("Waiting for the first result…")
         return
+    spread = room_spread(table)
     lead, room, count = st.columns(3)
-    lead.metric(f"Most hip drive: {md_escape(spread['leader'])}",
-                f"{spread['leader_deg']:.1f}°")
-    room.metric("Room median", f"{spread['median_deg']:.1f}°",
-                help="Peak thigh extension of the near leg, degrees behind vertical (2D).")
-    count.metric("Runners", f"{spread['n']}",
-                 help=f"Range {spread['min_deg']:.1f}–{spread['max_deg']:.1f}°")
+    if spread is None:
+        lead.metric("Most hip drive", "—", help="No reliable result yet.")
+        room.metric("Room median", "—", help="No reliable result yet.")
+    else:
+        lead.metric(f"Most hip drive: {md_escape(spread['leader'])}",
+                    f"{spread['leader_deg']:.1f}°")
+        room.metric("Room median", f"{spread['median_deg']:.1f}°",
+                    help="Peak thigh extension of the near leg, degrees behind vertical "
+                         "(2D), over the results that are not \"not reliable\". Range "
+                         f"{spread['min_deg']:.1f}–{spread['max_deg']:.1f}°.")
+    count.metric("Runners", f"{len(table)}",
+                 help="Results on the board; those marked (not reliable) do not count "
+                      "for the leader or the median.")
     st.plotly_chart(hip_drive_board(table), key="board_hip", config=PLOTLY_CONFIG)
     st.plotly_chart(cadence_board(table), key="board_cadence", config=PLOTLY_CONFIG)
     st.caption("Orange: each runner's median over strides; grey: the reference of "

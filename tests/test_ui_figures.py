@@ -7,6 +7,7 @@ import math
 import threading
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from gait.pipeline import analyze_track
@@ -286,3 +287,20 @@ def test_session_result_has_its_own_summary_copy(report):
     assert report.summary.clip_name != "mine.mov"  # the shared report is untouched
     assert result.athlete == "Ann" and result.label.startswith("Ann · ")
     assert result.report.strides is report.strides
+
+
+def test_a_not_reliable_result_never_leads_the_workshop_board():
+    """The projected board: a result the engine called "not reliable" is named so on the
+    charts and counts for neither the leader nor the room median."""
+    from ui.board_figures import NOT_RELIABLE_LABEL, hip_drive_board, room_spread
+
+    table = pd.DataFrame({
+        "nickname": ["Ada", "Tiny", "Ben"], "peak_thigh_extension_near_deg": [20.0, 34.6, 18.0],
+        "reference_peak_thigh_extension_deg": [25.0, 25.0, 25.0],
+        "verdict": ["reliable", "not_reliable", "use_with_care"]})
+    spread = room_spread(table)
+    assert spread["leader"] == "Ada" and spread["leader_deg"] == 20.0
+    assert spread["median_deg"] == 19.0 and spread["max_deg"] == 20.0
+    names = [y for trace in hip_drive_board(table).data for y in (trace.y or [])]
+    assert "Tiny" + NOT_RELIABLE_LABEL in names and "Ada" in names
+    assert room_spread(table[table["verdict"] == "not_reliable"]) is None

@@ -2,7 +2,8 @@
 
 Input: gait.store.workshops.board(). Each runner is a row; their speed-matched
 reference is a grey tick with a ± NOISE_DEG band (runners ran at different speeds).
-Nicknames are HTML-escaped: Plotly would otherwise read tags in them.
+Nicknames are HTML-escaped: Plotly would otherwise read tags in them. A result whose
+verdict is "not reliable" is named so on the charts and never leads the room.
 """
 
 from __future__ import annotations
@@ -25,14 +26,19 @@ def _ranked(table: pd.DataFrame, column: str) -> pd.DataFrame:
     return ranked.sort_values("value", ascending=True, na_position="first")
 
 
-def _labels(names: pd.Series) -> list[str]:
-    return [html.escape(str(n)) for n in names]
+NOT_RELIABLE_LABEL = " (not reliable)"
+
+
+def _labels(table: pd.DataFrame) -> list[str]:
+    verdicts = table["verdict"] if "verdict" in table else pd.Series(None, index=table.index)
+    return [html.escape(str(n)) + (NOT_RELIABLE_LABEL if v == "not_reliable" else "")
+            for n, v in zip(table["nickname"], verdicts, strict=True)]
 
 
 def _figure(table: pd.DataFrame, *, value: str, reference: str, band: float | None,
             title: str, x_title: str, digits: int) -> go.Figure:
     ranked = _ranked(table, value)
-    names = _labels(ranked["nickname"])
+    names = _labels(ranked)
     ref = pd.to_numeric(ranked[reference], errors="coerce").to_numpy(dtype=float)
     fig = go.Figure()
     fig.add_trace(go.Scatter(
@@ -71,8 +77,11 @@ def cadence_board(table: pd.DataFrame) -> go.Figure:
 
 
 def room_spread(table: pd.DataFrame) -> dict | None:
-    """Median and range of the room's peak thigh extension, and the leader."""
+    """Median and range of the room's peak thigh extension, and the leader, over the
+    results that are not "not reliable" (None when there is none)."""
     values = pd.to_numeric(table["peak_thigh_extension_near_deg"], errors="coerce")
+    if "verdict" in table:
+        values = values.where(table["verdict"] != "not_reliable")
     if values.notna().sum() == 0:
         return None
     best = values.idxmax()

@@ -28,7 +28,8 @@ from gait.store.rows import delete_analysis_rows
 
 BOARD_COLUMNS = ("token", "nickname", "created_at", "near_side",
                  "peak_thigh_extension_near_deg", "cadence_spm",
-                 "reference_peak_thigh_extension_deg", "reference_cadence_spm", "speed_mps")
+                 "reference_peak_thigh_extension_deg", "reference_cadence_spm", "speed_mps",
+                 "verdict")
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ def board(store: Store, workshop_id: int) -> pd.DataFrame:
         row["reference_cadence_spm"] = (  # none when the speed was read off the cadence
             None if summary.get("speed_source") == SPEED_FROM_CADENCE_SOURCE
             else (reference.get("values") or {}).get("cadence_spm"))
+        row["verdict"] = (summary.get("reliability") or {}).get("verdict")
     return pd.DataFrame(rows, columns=list(BOARD_COLUMNS))
 
 
