@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -252,7 +253,9 @@ def write_annotated_video(
                                      height_px=size_px[1] if scaled else info.height_px),
                   overlays=overlays, events=events, near_side=near_side, strides=strides,
                   size_px=size_px, decode_size_px=size_px if scaled else None)
-    tmp_path = out_path.with_name(f".{out_path.stem}.{os.getpid()}.partial.mp4")
+    # per process and thread: two analyses in one app process may render the same clip
+    tmp_path = out_path.with_name(
+        f".{out_path.stem}.{os.getpid()}.{threading.get_ident()}.partial.mp4")
     try:
         if not render_parallel(video_path, tmp_path, info=info, scene=scene,
                                workers=resolve_workers(workers), progress=progress):

@@ -97,7 +97,6 @@ def plan_segments(n_frames: int, workers: int, *, min_frames: int | None = None,
 class PoseJob:
     """One segment's work: frames [start, stop) of the clip, after `warmup` frames."""
 
-    segment: int
     start: int
     stop: int
     warmup: int
@@ -226,7 +225,7 @@ def extract_pose_parallel(path: str | Path, *, info: VideoInfo, workers: int,
     bounds = plan_segments(clip.n_frames, workers)
     if len(bounds) < 2:
         return None
-    jobs = [PoseJob(segment=k, start=start, stop=stop, warmup=WARMUP_FRAMES if k else 0,
+    jobs = [PoseJob(start=start, stop=stop, warmup=WARMUP_FRAMES if k else 0,
                     info=info, clip=clip, limits=limits)
             for k, (start, stop) in enumerate(bounds)]
     try:

@@ -72,7 +72,7 @@ def segmented_in_process(path: Path, *, workers: int, min_frames: int, warmup: i
     limits = ClipLimits.from_env()
     bounds = plan_segments(clip.n_frames, workers, min_frames=min_frames, head_start_frames=30)
     assert len(bounds) == workers
-    segments = [run_pose_segment(PoseJob(segment=k, start=a, stop=b, warmup=warmup if k else 0,
+    segments = [run_pose_segment(PoseJob(start=a, stop=b, warmup=warmup if k else 0,
                                          info=info, clip=clip, limits=limits),
                                  PictureEstimator())
                 for k, (a, b) in enumerate(bounds)]

@@ -30,9 +30,8 @@ NOT_RELIABLE_LABEL = " (not reliable)"
 
 
 def _labels(table: pd.DataFrame) -> list[str]:
-    verdicts = table["verdict"] if "verdict" in table else pd.Series(None, index=table.index)
     return [html.escape(str(n)) + (NOT_RELIABLE_LABEL if v == "not_reliable" else "")
-            for n, v in zip(table["nickname"], verdicts, strict=True)]
+            for n, v in zip(table["nickname"], table["verdict"], strict=True)]
 
 
 def _figure(table: pd.DataFrame, *, value: str, reference: str, band: float | None,
@@ -80,8 +79,7 @@ def room_spread(table: pd.DataFrame) -> dict | None:
     """Median and range of the room's peak thigh extension, and the leader, over the
     results that are not "not reliable" (None when there is none)."""
     values = pd.to_numeric(table["peak_thigh_extension_near_deg"], errors="coerce")
-    if "verdict" in table:
-        values = values.where(table["verdict"] != "not_reliable")
+    values = values.where(table["verdict"] != "not_reliable")
     if values.notna().sum() == 0:
         return None
     best = values.idxmax()
