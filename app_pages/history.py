@@ -7,7 +7,7 @@ saved from this browser tab, or — for the coach, after the passcode — any sq
 
 import streamlit as st
 
-from gait.reference import FAR_LEG_LOW_TEXT, NOISE_TEXT
+from gait.reference import FAR_LEG_LOW_TEXT, noise_band_text
 from gait.store import StoreError
 from ui import saved, state
 from ui.figures import PLOTLY_CONFIG
@@ -56,7 +56,8 @@ left.plotly_chart(cadence_trend(history), key="trend_cadence", config=PLOTLY_CON
 right.plotly_chart(symmetry_trend(history), key="trend_symmetry", config=PLOTLY_CONFIG)
 st.caption("Peak thigh extension = how far the thigh swings behind vertical (2D, not lab "
            "hip extension; see Method). Grey: the reference of experienced runners at each "
-           f"run's speed {NOISE_TEXT} measurement noise. Symmetry from one side view carries the "
+           f"run's speed {noise_band_text('peak_thigh_extension_deg')} measurement noise (wider "
+           "below: the pose model reads extension short). Symmetry from one side view carries the "
            "near/far bias: film both directions to compare legs.")
 
 st.subheader("Before and after")

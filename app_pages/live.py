@@ -13,10 +13,10 @@ from urllib.parse import urlparse
 import streamlit as st
 
 from gait.live_camera import LiveCamera
-from gait.reference import NOISE_TEXT
+from gait.reference import noise_band_text
 from ui import saved
 from ui.figures import PLOTLY_CONFIG
-from ui.inputs import SPEED_UNITS, InputError, build_options
+from ui.inputs import SPEED_UNITS, TREADMILL_CHOICES, InputError, build_options
 from ui.live_figures import thigh_trace
 from ui.live_slots import live_needs_passcode, live_slots, max_live_sessions
 from ui.share_panel import SaveChoices, save_result
@@ -70,7 +70,8 @@ with st.expander("Treadmill speed (for the speed-matched reference)", expanded=F
     speed_unit = right.selectbox("Unit", SPEED_UNITS, key="live_speed_unit")
 try:
     options = build_options(speed_text=speed_text, speed_unit=speed_unit,
-                            surface="Treadmill", height_cm=None, capture_fps=None)
+                            surface=TREADMILL_CHOICES[0],  # detected: nobody was asked
+                            height_cm=None, capture_fps=None)
 except InputError as exc:
     st.error(str(exc), icon="⚠️")
     st.stop()
@@ -113,10 +114,12 @@ def live_figures() -> None:
              ("°" if last else ""),
              help="Last stride: degrees the near thigh goes behind vertical (2D, not lab "
                   "hip extension).")
-    c.caption(f"last stride · reference {num(ref.get('peak_thigh_extension_deg'))}° {NOISE_TEXT}")
-    d.metric("Hip range", num(last.get("thigh_rom_deg")) + ("°" if last else ""),
+    c.caption(f"last stride · reference {num(ref.get('peak_thigh_extension_deg'))}° "
+              f"{noise_band_text('peak_thigh_extension_deg')}")
+    d.metric("Thigh range", num(last.get("thigh_rom_deg")) + ("°" if last else ""),
              help="Last stride: the near thigh's range of motion (front to back).")
-    d.caption(f"last stride · reference {num(ref.get('thigh_rom_deg'))}° {NOISE_TEXT}")
+    d.caption(f"last stride · reference {num(ref.get('thigh_rom_deg'))}° "
+              f"{noise_band_text('thigh_rom_deg')}")
     if figures.message:
         st.info(figures.message)
     st.plotly_chart(thigh_trace(figures.trace, near_side=figures.near_side,

@@ -8,7 +8,7 @@ presenter's key: keep it off the projector's address bar if the room must not cl
 import segno
 import streamlit as st
 
-from gait.reference import NOISE_TEXT
+from gait.reference import noise_band_text
 from gait.store import StoreError
 from gait.store.workshops import board, close_workshop, create_workshop, find_workshop
 from ui import saved
@@ -123,7 +123,9 @@ def live_board() -> None:
     st.plotly_chart(hip_drive_board(table), key="board_hip", config=PLOTLY_CONFIG)
     st.plotly_chart(cadence_board(table), key="board_cadence", config=PLOTLY_CONFIG)
     st.caption("Orange: each runner's median over strides; grey: the reference of "
-               f"experienced runners at their speed {NOISE_TEXT} (measurement noise). A 2D thigh "
+               f"experienced runners at their speed {noise_band_text('peak_thigh_extension_deg')} "
+               "(measurement noise; wider below, where the pose model reads extension short). "
+               "A 2D thigh "
                "angle from a phone, not lab hip extension.")
 
 

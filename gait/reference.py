@@ -178,6 +178,21 @@ def speed_from_cadence(cadence: float) -> tuple[float, bool]:
     return speed, not CADENCE_SPM[0] <= cadence <= CADENCE_SPM[-1]
 
 
+def noise_band_limits_deg(metric: str) -> tuple[float, float]:
+    """(below, above): how far under and over the reference value a runner's value is
+    still called measurement noise. On the side that means less extension the band also
+    holds the pose model's under-reading of extension (EXTENSION_POSE_BIAS_DEG)."""
+    sign = LESS_EXTENSION_SIGN.get(metric, 0)
+    wide = NOISE_DEG + EXTENSION_POSE_BIAS_DEG
+    return (wide if sign < 0 else NOISE_DEG, wide if sign > 0 else NOISE_DEG)
+
+
+def noise_band_text(metric: str) -> str:
+    """The noise band of `metric` in words: "± 5°", or "−13° / +5°" where it is lopsided."""
+    below, above = noise_band_limits_deg(metric)
+    return NOISE_TEXT if below == above else f"−{below:g}° / +{above:g}°"
+
+
 def noise_band_deg(metric: str, difference_deg: float) -> float:
     """Differences smaller than this (°) are called measurement noise. For extension
     read short of the reference the band also holds the pose model's known

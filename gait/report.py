@@ -18,8 +18,10 @@ from gait.headline import TRUNK_THIGH_METRICS, Figure, Headline, headline
 from gait.metric_catalogue import BY_KEY, CATALOGUE, TABLE_COLUMNS
 from gait.reference import (
     ATTRIBUTION,
+    EXTENSION_POSE_BIAS_DEG,
     LIKELY_DEG,
     NOISE_DEG,
+    noise_band_limits_deg,
     reference_as_used,
 )
 from gait.reliability import NOT_RELIABLE
@@ -139,7 +141,8 @@ def _charts(report: GaitReport) -> tuple[str, str]:
     near, far = s.near_side, s.far_side
     r = reference_as_used(s)
     strides = stride_extension_chart(
-        report.strides, near=near, far=far, band_deg=NOISE_DEG,
+        report.strides, near=near, far=far,
+        band_deg=noise_band_limits_deg("peak_thigh_extension_deg"),
         reference_deg=None if r is None else finite_or_none(
             r.values.get("peak_thigh_extension_deg")))
     label = None if r is None else f"reference at {r.used_speed_mps:.1f} m/s"
@@ -188,8 +191,12 @@ def _definitions(summary: AnalysisSummary) -> str:
         "<h3>How to read differences</h3><p>Markerless pose estimation is accurate to "
         "roughly 4–16° for hip and knee angles (Stenum 2021, Young 2023 and others), so a "
         f"difference under {NOISE_DEG:.0f}° is within measurement noise, {NOISE_DEG:.0f}–"
-        f"{LIKELY_DEG:.0f}° is possible and over {LIKELY_DEG:.0f}° is likely real. The far "
-        "leg is often hidden and less certain.</p>"
+        f"{LIKELY_DEG:.0f}° is possible and over {LIKELY_DEG:.0f}° is likely real. Against "
+        "two human digitisers on a real clip the pose model read the thigh at toe-off "
+        f"{EXTENSION_POSE_BIAS_DEG:.0f}° short of its real extension, so less extension than "
+        f"the reference is only called possible beyond {NOISE_DEG + EXTENSION_POSE_BIAS_DEG:.0f}° "
+        "(the lower side of the chart's band). The far leg is often hidden and less "
+        "certain.</p>"
         f'<h3>Reference</h3><p id="attribution">{_e(attribution)}</p>'
         "<p>Compared at your speed (interpolated between 2.5, 3.5 and 4.5 m/s, never "
         "extrapolated): experienced runners, not one elite athlete.</p>"

@@ -218,9 +218,10 @@ NEAR, FAR, REF, MEAN = "#1f5fa8", "#9db9dc", "#666666", "#0b2f6b"
 
 
 def stride_extension_chart(strides: pd.DataFrame, *, near: str, far: str,
-                           reference_deg: float | None, band_deg: float) -> str:
+                           reference_deg: float | None,
+                           band_deg: tuple[float, float]) -> str:
     """Peak thigh extension per stride against time, both legs, with the reference
-    value as a dashed line and a ± `band_deg` band. Returns a <figure>."""
+    value as a dashed line and a band `band_deg` = (below, above) it. Returns a <figure>."""
     lines = []
     for side in (far, near):  # near leg drawn on top
         rows = strides[strides["side"] == side].sort_values("start_s")
@@ -237,12 +238,15 @@ def stride_extension_chart(strides: pd.DataFrame, *, near: str, far: str,
     legend = [LegendItem(f"{near} (near) leg", NEAR, 2.5),
               LegendItem(f"{far} (far) leg", FAR, 2.5)]
     if reference_deg is not None and math.isfinite(reference_deg):
-        bands.append(Band(xs, [reference_deg - band_deg] * 2, [reference_deg + band_deg] * 2,
+        below, above = band_deg
+        bands.append(Band(xs, [reference_deg - below] * 2, [reference_deg + above] * 2,
                           css_class="ref-band"))
         lines.insert(0, Line(xs, [reference_deg] * 2, color=REF, dash="6 4",
                              css_class="ref-line"))
         legend += [LegendItem(f"speed-matched reference {reference_deg:.1f}°", REF, 1.5, "6 4"),
-                   LegendItem(f"reference ± {band_deg:.0f}° (measurement noise)", "#888888",
+                   LegendItem(f"reference −{below:.0f}° / +{above:.0f}° (measurement noise)"
+                              if below != above else
+                              f"reference ± {below:.0f}° (measurement noise)", "#888888",
                               opacity=0.3, band=True)]
     svg = line_chart(lines, bands=bands, title="Peak thigh extension per stride",
                      x_label="time in the clip (s), start of each stride",

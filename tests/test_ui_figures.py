@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from gait.pipeline import analyze_track
-from gait.reference import NOISE_DEG, reference_at
+from gait.reference import EXTENSION_POSE_BIAS_DEG, NOISE_DEG, reference_at
 from gait.result import AnalysisOptions, OptionError
 from gait.strides import normalise_stride
 from synthetic.runner_model import synthesize_run, to_pose_track
@@ -56,12 +56,58 @@ def test_stride_chart_has_both_legs_reference_band_and_stride_ids(report):
     rows = report.strides[report.strides["side"] == near].sort_values("start_s")
     assert list(near_trace.y) == pytest.approx(rows["peak_thigh_extension_deg"].tolist())
     assert [list(c) for c in near_trace.customdata] == [[near, s] for s in rows["stride"]]
-    band = _trace(fig, "reference ±")
-    assert min(band.y) == pytest.approx(ref - NOISE_DEG)
+    # less extension than the reference is noise down to NOISE + the pose model's bias
+    # (the results card says the same), more extension only up to NOISE
+    band = _trace(fig, "reference −13° / +5°")
+    assert min(band.y) == pytest.approx(ref - NOISE_DEG - EXTENSION_POSE_BIAS_DEG)
     assert max(band.y) == pytest.approx(ref + NOISE_DEG)
     assert list(_trace(fig, "speed-matched reference").y) == pytest.approx([ref, ref])
     assert len(_trace(fig, f"{report.summary.far_side} (far) leg").x) == len(
         report.strides) - len(rows)
+
+
+def test_a_metric_the_pose_bias_does_not_shorten_gets_an_even_band(report):
+    fig = figures.stride_chart(report.strides, near_side="left", metric="peak_thigh_flexion_deg",
+                               title="t", y_title="y", reference_deg=30.0)
+    band = _trace(fig, "reference ±")
+    assert (min(band.y), max(band.y)) == pytest.approx((30.0 - NOISE_DEG, 30.0 + NOISE_DEG))
+
+
+def test_board_history_and_live_bands_are_as_lopsided_as_the_cards(report):
+    from ui.board_figures import hip_drive_board
+    from ui.history_figures import symmetry_trend, thigh_extension_trend
+    from ui.live_figures import thigh_trace
+
+    wide = NOISE_DEG + EXTENSION_POSE_BIAS_DEG
+    board = hip_drive_board(pd.DataFrame({
+        "nickname": ["a"], "verdict": ["reliable"], "peak_thigh_extension_near_deg": [15.0],
+        "reference_peak_thigh_extension_deg": [26.0], "cadence_spm": [170.0],
+        "reference_cadence_spm": [171.0]}))
+    ref_tick = _trace(board, "reference at their speed")
+    assert (ref_tick.error_x.valueminus, ref_tick.error_x.value) == (wide, NOISE_DEG)
+    one_run = pd.DataFrame({
+        "recorded_on": [pd.Timestamp("2026-11-30").date()],
+        "created_at": [pd.Timestamp("2026-12-01 17:42:09")], "near_side": ["left"],
+        "reference_peak_thigh_extension_deg": [26.0], "peak_thigh_extension_left_deg": [20.0],
+        "peak_thigh_extension_right_deg": [18.0], "thigh_extension_left_minus_right_deg": [2.0]})
+    trend = thigh_extension_trend(one_run)
+    band = _trace(trend, "reference −")
+    assert (min(band.y), max(band.y)) == pytest.approx((26.0 - wide, 26.0 + NOISE_DEG))
+    # one run still shows its band (it has width) and the axis shows days, not seconds
+    assert max(band.x) - min(band.x) >= pd.Timedelta(hours=24)
+    assert trend.layout.xaxis.tickformat == "%d %b %Y"
+    symmetry = symmetry_trend(one_run)
+    assert max(symmetry.data[0].x) - min(symmetry.data[0].x) >= pd.Timedelta(hours=24)
+    live = thigh_trace(pd.DataFrame({"time_s": [0.0], "thigh_deg": [0.0]}), near_side="left",
+                       reference_values={"peak_thigh_extension_deg": 26.0,
+                                         "peak_thigh_flexion_deg": 34.0})
+    rects = sorted((s.y0, s.y1) for s in live.layout.shapes if s.type == "rect")
+    # the thigh trace is signed (extension < 0): less extension lies above -26
+    assert rects[0] == pytest.approx((-26.0 - NOISE_DEG, -26.0 + wide))
+    assert rects[1] == pytest.approx((34.0 - NOISE_DEG, 34.0 + NOISE_DEG))
+    unknown_side = thigh_trace(pd.DataFrame({"time_s": [], "thigh_deg": []}), near_side=None,
+                               reference_values=None)
+    assert unknown_side.layout.title.text.startswith("Near thigh angle")  # not "near (near)"
 
 
 def test_stride_chart_without_reference_draws_no_band_and_says_why(report):
@@ -187,6 +233,8 @@ def test_slug_never_yields_a_path():
 @pytest.mark.parametrize(("text", "unit", "mps"), [
     ("12", "km/h", 12 / 3.6), ("5:00", "min/km", 1000 / 300), ("3,5", "m/s", 3.5),
     ("8", "mph", 8 * 1609.344 / 3600), ("8:03", "min/mile", 1609.344 / 483), ("", "km/h", None),
+    # minutes:seconds is a pace whatever the unit box says (the placeholder shows "5:00")
+    ("5:00", "km/h", 1000 / 300), ("5:00", "m/s", 1000 / 300), ("8:03", "mph", 1609.344 / 483),
 ])
 def test_speed_and_pace_are_parsed(text, unit, mps):
     assert parse_speed(text, unit) == (None if mps is None else pytest.approx(mps))

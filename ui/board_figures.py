@@ -1,7 +1,8 @@
 """Pure Plotly figures for a workshop board (no Streamlit), big enough for a projector.
 
 Input: gait.store.workshops.board(). Each runner is a row; their speed-matched
-reference is a grey tick with a ± NOISE_DEG band (runners ran at different speeds).
+reference is a grey tick with its noise band (gait.reference.noise_band_limits_deg;
+runners ran at different speeds).
 Nicknames are HTML-escaped: Plotly would otherwise read tags in them. A result whose
 verdict is "not reliable" is named so on the charts and never leads the room.
 """
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from gait.reference import NOISE_DEG
+from gait.reference import noise_band_limits_deg, noise_band_text
 from ui.figures import REF_COLOUR
 
 RUNNER_COLOUR = "#e8590c"
@@ -34,19 +35,22 @@ def _labels(table: pd.DataFrame) -> list[str]:
             for n, v in zip(table["nickname"], table["verdict"], strict=True)]
 
 
-def _figure(table: pd.DataFrame, *, value: str, reference: str, band: float | None,
+def _figure(table: pd.DataFrame, *, value: str, reference: str, band_metric: str | None,
             title: str, x_title: str, digits: int) -> go.Figure:
+    """band_metric: draw the reference's noise band of this metric (None: no band)."""
+    below, above = noise_band_limits_deg(band_metric) if band_metric else (0.0, 0.0)
     ranked = _ranked(table, value)
     names = _labels(ranked)
     ref = pd.to_numeric(ranked[reference], errors="coerce").to_numpy(dtype=float)
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=ref, y=names, mode="markers", name="reference at their speed"
-        + (f" ± {band:.0f}°" if band else ""),
+        + (f" {noise_band_text(band_metric)}" if band_metric else ""),
         marker={"symbol": "line-ns-open", "size": 26, "color": REF_COLOUR,
                 "line": {"width": 3}},
-        error_x={"type": "constant", "value": band, "color": "rgba(108,117,125,0.35)",
-                 "thickness": 14, "width": 0} if band else None,
+        error_x={"type": "constant", "symmetric": False, "value": above,
+                 "valueminus": below, "color": "rgba(108,117,125,0.35)",
+                 "thickness": 14, "width": 0} if band_metric else None,
         hoverinfo="skip"))
     fig.add_trace(go.Scatter(
         x=ranked["value"], y=names, mode="markers+text", name="runner",
@@ -65,13 +69,14 @@ def _figure(table: pd.DataFrame, *, value: str, reference: str, band: float | No
 
 def hip_drive_board(table: pd.DataFrame) -> go.Figure:
     return _figure(table, value="peak_thigh_extension_near_deg",
-                   reference="reference_peak_thigh_extension_deg", band=NOISE_DEG,
+                   reference="reference_peak_thigh_extension_deg",
+                   band_metric="peak_thigh_extension_deg",
                    title="Hip drive: peak thigh extension (near leg)",
                    x_title="degrees behind vertical", digits=1)
 
 
 def cadence_board(table: pd.DataFrame) -> go.Figure:
-    return _figure(table, value="cadence_spm", reference="reference_cadence_spm", band=None,
+    return _figure(table, value="cadence_spm", reference="reference_cadence_spm", band_metric=None,
                    title="Cadence", x_title="steps/min", digits=0)
 
 

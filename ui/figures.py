@@ -1,8 +1,9 @@
 """Pure Plotly figure builders for the Results and Compare pages (no Streamlit).
 
 Colours follow the annotated video: the runner's left leg orange, right leg blue;
-the far leg is drawn fainter. The reference is grey: a dashed line and a ± NOISE_DEG band
-(the measurement-noise band of gait.reference.NOISE_DEG). Stride points carry
+the far leg is drawn fainter. The reference is grey: a dashed line and the band within
+which a difference is measurement noise (gait.reference: ± NOISE_DEG, wider on the side
+where the pose model reads extension short). Stride points carry
 `customdata = [side, stride]` so a click can pick a stride.
 """
 
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from gait.reference import NOISE_DEG
+from gait.reference import NOISE_DEG, noise_band_limits_deg, noise_band_text
 from gait.strides import normalise_stride
 
 LEG_COLOURS = {"left": "#e8590c", "right": "#1c7ed6"}
@@ -56,19 +57,20 @@ def leg_name(side: str, near_side: str) -> str:
 
 
 def stride_chart(strides: pd.DataFrame, *, near_side: str, metric: str, title: str,
-                 y_title: str, reference_deg: float | None, band_deg: float = NOISE_DEG,
+                 y_title: str, reference_deg: float | None,
                  selected: tuple[str, int] | None = None, note: str | None = None) -> go.Figure:
     """One point per stride (x = stride start in the clip) for each leg, the near leg on
-    top, with the reference value and its ± band when there is one."""
+    top, with the reference value and its noise band (`metric`'s) when there is one."""
     fig = go.Figure()
     x_all = strides["start_s"].to_numpy(float)
     x0, x1 = (float(x_all.min()), float(x_all.max())) if len(x_all) else (0.0, 1.0)
     pad = max(0.3, 0.03 * (x1 - x0))
     xr = np.array([x0 - pad, x1 + pad])
     if reference_deg is not None and np.isfinite(reference_deg):
-        fig.add_trace(_band_trace(xr, xr * 0 + reference_deg - band_deg,
-                                  xr * 0 + reference_deg + band_deg,
-                                  f"reference ± {band_deg:.0f}° (pose noise)"))
+        below, above = noise_band_limits_deg(metric)
+        fig.add_trace(_band_trace(xr, xr * 0 + reference_deg - below,
+                                  xr * 0 + reference_deg + above,
+                                  f"reference {noise_band_text(metric)} (pose noise)"))
         fig.add_trace(go.Scatter(x=xr, y=[reference_deg] * 2, mode="lines",
                                  line={"color": REF_COLOUR, "dash": "dash", "width": 2},
                                  name=f"speed-matched reference {reference_deg:.1f}°",
@@ -189,17 +191,17 @@ def cycle_chart(frames: pd.DataFrame, strides: pd.DataFrame, *, side: str, near_
 
 
 def compare_stride_chart(entries: list[tuple[str, pd.DataFrame]], *, metric: str, title: str,
-                         y_title: str, reference_deg: float | None,
-                         band_deg: float = NOISE_DEG) -> go.Figure:
+                         y_title: str, reference_deg: float | None) -> go.Figure:
     """Per-stride values of several analyses (each already filtered to one leg),
-    x = stride number, with the first analysis's reference."""
+    x = stride number, with the first analysis's reference and its noise band."""
     fig = go.Figure()
     n = max((len(rows) for _, rows in entries), default=1)
     xr = np.array([0.5, n + 0.5])
     if reference_deg is not None and np.isfinite(reference_deg):
-        fig.add_trace(_band_trace(xr, xr * 0 + reference_deg - band_deg,
-                                  xr * 0 + reference_deg + band_deg,
-                                  f"reference ± {band_deg:.0f}°"))
+        below, above = noise_band_limits_deg(metric)
+        fig.add_trace(_band_trace(xr, xr * 0 + reference_deg - below,
+                                  xr * 0 + reference_deg + above,
+                                  f"reference {noise_band_text(metric)}"))
         fig.add_trace(go.Scatter(x=xr, y=[reference_deg] * 2, mode="lines", hoverinfo="skip",
                                  line={"color": REF_COLOUR, "dash": "dash", "width": 2},
                                  name=f"reference (A) {reference_deg:.1f}°"))

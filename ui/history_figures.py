@@ -8,13 +8,13 @@ figure: Plotly would interpret HTML in it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from gait.reference import FAR_LEG_LOW_TEXT, NOISE_DEG
+from gait.reference import FAR_LEG_LOW_TEXT, NOISE_DEG, noise_band_limits_deg, noise_band_text
 from ui.figures import LEG_COLOURS, REF_COLOUR, _band_trace, _layout
 
 
@@ -24,19 +24,43 @@ def trend_x(history: pd.DataFrame) -> np.ndarray:
                     dtype=object)
 
 
+def _band_x(x: np.ndarray, *values: np.ndarray) -> tuple[np.ndarray, ...]:
+    """x and `values` extended by half a day at both ends, so that a band over the runs
+    shows even when there is only one run (a band over one x has no width)."""
+    if len(x) == 0:
+        return (x, *values)
+    half_day = timedelta(hours=12)
+    xs = np.concatenate([[x[0] - half_day], x, [x[-1] + half_day]])
+    return (xs, *(np.concatenate([[v[0]], v, [v[-1]]]) for v in values))
+
+
+def _dated(fig: go.Figure, x: np.ndarray) -> go.Figure:
+    """Ticks show the day filmed (never the time of day it was saved); a day per tick
+    over a fortnight or less, and a day's room either side."""
+    if len(x) == 0:
+        return fig
+    span = max(x) - min(x)
+    fig.update_xaxes(tickformat="%d %b %Y", range=[min(x) - timedelta(days=1),
+                                                   max(x) + timedelta(days=1)],
+                     dtick=86_400_000 if span <= timedelta(days=14) else None)
+    return fig
+
+
 def _values(history: pd.DataFrame, column: str) -> np.ndarray:
     return pd.to_numeric(history[column], errors="coerce").to_numpy(dtype=float)
 
 
 def thigh_extension_trend(history: pd.DataFrame) -> go.Figure:
-    """Peak thigh extension per leg (stride medians) with the speed-matched reference
-    ± 5° at each run; near-leg points filled, far-leg points hollow."""
+    """Peak thigh extension per leg (stride medians) with the speed-matched reference and
+    its noise band at each run; near-leg points filled, far-leg points hollow."""
     x = trend_x(history)
     fig = go.Figure()
     ref = _values(history, "reference_peak_thigh_extension_deg")
     if np.isfinite(ref).any():
-        fig.add_trace(_band_trace(x, ref - NOISE_DEG, ref + NOISE_DEG,
-                                  name=f"reference ± {NOISE_DEG:.0f}°"))
+        below, above = noise_band_limits_deg("peak_thigh_extension_deg")
+        band_x, low, high = _band_x(x, ref - below, ref + above)
+        fig.add_trace(_band_trace(band_x, low, high,
+                                  name=f"reference {noise_band_text('peak_thigh_extension_deg')}"))
         fig.add_trace(go.Scatter(x=x, y=ref, mode="lines", name="reference (speed-matched)",
                                  line={"color": REF_COLOUR, "dash": "dash"}))
     for side in ("left", "right"):
@@ -49,28 +73,29 @@ def thigh_extension_trend(history: pd.DataFrame) -> go.Figure:
             customdata=np.where(near, "near leg", f"far leg (reads {FAR_LEG_LOW_TEXT} low)"),
             hovertemplate="%{x|%Y-%m-%d}: %{y:.1f}° (%{customdata})<extra>" + side +
                           " leg</extra>"))
-    return _layout(fig, title="Peak thigh extension per run (median over strides)",
-                   x_title="filmed on", y_title="degrees behind vertical", height=400)
+    return _dated(_layout(fig, title="Peak thigh extension per run (median over strides)",
+                          x_title="filmed on", y_title="degrees behind vertical", height=400), x)
 
 
 def cadence_trend(history: pd.DataFrame) -> go.Figure:
+    x = trend_x(history)
     fig = go.Figure(go.Scatter(
-        x=trend_x(history), y=_values(history, "cadence_spm"), mode="lines+markers",
+        x=x, y=_values(history, "cadence_spm"), mode="lines+markers",
         name="cadence", line={"color": "#495057"}, marker={"size": 9},
         hovertemplate="%{x|%Y-%m-%d}: %{y:.0f} steps/min<extra></extra>"))
-    return _layout(fig, title="Cadence per run", x_title="filmed on", y_title="steps/min",
-                   height=320)
+    return _dated(_layout(fig, title="Cadence per run", x_title="filmed on",
+                          y_title="steps/min", height=320), x)
 
 
 def symmetry_trend(history: pd.DataFrame) -> go.Figure:
     """Left − right peak thigh extension, with the ± 5° measurement-noise band."""
     x = trend_x(history)
-    zero = np.zeros(len(x))
+    band_x, low, high = _band_x(x, np.full(len(x), -NOISE_DEG), np.full(len(x), NOISE_DEG))
     fig = go.Figure([
-        _band_trace(x, zero - NOISE_DEG, zero + NOISE_DEG, name=f"± {NOISE_DEG:.0f}° noise"),
+        _band_trace(band_x, low, high, name=f"± {NOISE_DEG:.0f}° noise"),
         go.Scatter(x=x, y=_values(history, "thigh_extension_left_minus_right_deg"),
                    mode="lines+markers", name="left − right", line={"color": "#7048e8"},
                    marker={"size": 9},
                    hovertemplate="%{x|%Y-%m-%d}: %{y:+.1f}°<extra></extra>")])
-    return _layout(fig, title="Symmetry: left − right peak thigh extension",
-                   x_title="filmed on", y_title="degrees", height=320)
+    return _dated(_layout(fig, title="Symmetry: left − right peak thigh extension",
+                          x_title="filmed on", y_title="degrees", height=320), x)

@@ -36,12 +36,16 @@ def _minutes(text: str) -> float:
 
 
 def parse_speed(text: str | None, unit: str) -> float | None:
-    """Speed in m/s from a speed or pace in `unit`; None when the box is empty."""
+    """Speed in m/s from a speed or pace in `unit`; None when the box is empty. A
+    minutes:seconds text is always a pace: per mile with mph, else per km (the box's
+    example "5:00" must work whatever unit is chosen)."""
     text = (text or "").strip().replace(",", ".")
     if not text:
         return None
     if unit not in SPEED_UNITS:
         raise InputError(f"Unknown unit {unit!r}.")
+    if ":" in text and not unit.startswith("min/"):
+        unit = "min/mile" if unit == "mph" else "min/km"
     try:
         value = _minutes(text) if unit.startswith("min/") else float(text)
     except ValueError:

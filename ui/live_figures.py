@@ -1,5 +1,6 @@
 """Pure Plotly figure for the live page: the near leg's thigh angle as a scrolling
-trace, with the speed-matched reference's peak extension and flexion ± NOISE_DEG as bands.
+trace, with the speed-matched reference's peak extension and flexion and their noise bands
+(gait.reference.noise_band_limits_deg).
 Big type for a projector."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from gait.reference import NOISE_DEG
+from gait.reference import noise_band_limits_deg, noise_band_text
 from ui.figures import BAND_FILL, LEG_COLOURS, REF_COLOUR
 
 TRACE_S = 10.0
@@ -30,19 +31,23 @@ def thigh_trace(trace: pd.DataFrame, *, near_side: str | None,
         value = (reference_values or {}).get(key)
         if value is None:
             continue
-        fig.add_hrect(y0=sign * value - NOISE_DEG, y1=sign * value + NOISE_DEG,
+        # the trace is the signed thigh angle: extension is negative, so the band flips
+        below, above = noise_band_limits_deg(key)
+        lower, upper = (below, above) if sign > 0 else (above, below)
+        fig.add_hrect(y0=sign * value - lower, y1=sign * value + upper,
                       fillcolor=BAND_FILL, line_width=0)
         fig.add_hline(y=sign * value, line={"color": REF_COLOUR, "dash": "dash"},
-                      annotation_text=f"{label} ± {NOISE_DEG:.0f}°",
+                      annotation_text=f"{label} {noise_band_text(key)}",
                       annotation_font={"size": 16})
     fig.add_trace(go.Scatter(x=x, y=recent["thigh_deg"] if len(recent) else [],
                              mode="lines", line={"width": 5,
                                                  "color": LEG_COLOURS.get(near_side or "",
                                                                           "#1c7ed6")},
                              name="thigh angle", hoverinfo="skip"))
+    leg = f"{near_side} (near)" if near_side else "Near"
     fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 50, "b": 10},
-                      title={"text": f"{near_side or 'near'} (near) thigh angle, last "
-                                     f"{TRACE_S:.0f} s", "font": {"size": 24}, "x": 0},
+                      title={"text": f"{leg} thigh angle, last {TRACE_S:.0f} s",
+                             "font": {"size": 24}, "x": 0},
                       font={"size": 18}, showlegend=False, plot_bgcolor="white")
     fig.update_xaxes(range=x_range, title="seconds ago", gridcolor="#ddd")
     fig.update_yaxes(range=[-45, 55], title="° (+ in front, − behind)", gridcolor="#ddd")

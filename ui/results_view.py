@@ -12,8 +12,11 @@ from gait.reference import (
     LIKELY_DEG,
     NOISE_DEG,
     NOISE_TEXT,
+    noise_band_text,
     reference_as_used,
 )
+
+EXTENSION_BAND_TEXT = noise_band_text("peak_thigh_extension_deg")
 from gait.reliability import NOT_RELIABLE
 from ui.figures import PLOTLY_CONFIG, cycle_chart, stride_chart
 from ui.sample import SAMPLE_NOTE
@@ -109,6 +112,8 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
 
     picked = st.session_state[pick_key]
     selected = (picked.split("-")[0], int(picked.split("-")[1])) if picked else None
+    video = result.video_path
+    has_video = video is not None and Path(video).exists()
     chart_col, video_col = st.columns([3, 2])
     with chart_col:
         ref_value = (reference.values["peak_thigh_extension_deg"]
@@ -122,14 +127,16 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
         stats = [f"{side} leg median {num(summary.side(side).figure(metric).median)}° "
                  + (f"± {num(summary.side(side).figure(metric).ci95)}°" if sound
                     else "(not reliable)") for side in (near, far)]
-        st.caption(f"{measure_label}: {'; '.join(stats)}. Tap a point to play that stride. "
-                   + (f"The grey band is the reference {NOISE_TEXT} (pose noise)." if ref_value
+        st.caption(f"{measure_label}: {'; '.join(stats)}. "
+                   + ("Tap a point to play that stride. " if has_video
+                      else "Tap a point to mark that stride. ")
+                   + (f"The grey band is the reference {EXTENSION_BAND_TEXT} (pose noise; wider "
+                      "below, where the pose model reads extension short)." if ref_value
                       else NO_TRUNK_THIGH_REFERENCE if measure != "thigh" else ""))
     with video_col:
-        st.selectbox("Jump the video to a stride", stride_keys, format_func=stride_label,
-                     key=pick_key)
-        video = result.video_path
-        if video is not None and Path(video).exists():
+        st.selectbox("Jump the video to a stride" if has_video else "Mark a stride on the chart",
+                     stride_keys, format_func=stride_label, key=pick_key)
+        if has_video:
             row = None
             if selected:
                 row = strides[(strides["side"] == selected[0])
@@ -143,7 +150,8 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
                           f"{row.end_s:.2f} s; the player jumps in whole seconds)."
                           if row is not None else ""))
         else:
-            st.info("No annotated video for this analysis.")
+            st.info("No annotated video for this analysis (it was not kept when it was saved, "
+                    "or was analysed without one).")
 
     # --- gait cycle ------------------------------------------------------------------------------
     st.subheader("Over the gait cycle")
