@@ -18,7 +18,7 @@ from gait.reference import (
 )
 from gait.slow_motion import SLOW_MOTION_STRIDE_S
 from ui.paths import REPO_DIR
-from ui.text import accuracy_markdown
+from ui.text import ACCURACY_IN_SHORT, accuracy_markdown
 
 st.title("Method")
 st.markdown(
@@ -86,10 +86,12 @@ st.markdown(
     "± interval is shown and the drills are marked as not based on sound numbers.")
 
 st.header("Measured accuracy")
+st.markdown(ACCURACY_IN_SHORT)
 accuracy = accuracy_markdown(REPO_DIR / "README.md" if (REPO_DIR / "README.md").exists()
                              else Path(__file__).resolve().parents[1] / "ui" / "README.md")
 if accuracy:
-    st.markdown(accuracy)
+    with st.expander("Every measurement, clip by clip (from the README)"):
+        st.markdown(accuracy)
 else:
     st.info("The accuracy table is not in this copy of the README yet; "
             "`scripts/accuracy.py` measures it on synthetic clips with known truth.")

@@ -5,6 +5,8 @@ everything it collected. The board's address (`/?board=<host token>`) is the
 presenter's key: keep it off the projector's address bar if the room must not close it.
 """
 
+import os
+
 import segno
 import streamlit as st
 
@@ -88,6 +90,11 @@ with text_col:
     st.markdown(f"## {md_escape(workshop.name)}")
     st.markdown("**Join:** scan the code, or open")
     st.code(join_link, language=None)
+    if saved.listens_only_locally() and not os.environ.get("HIPDRIVE_PUBLIC_URL"):
+        st.warning("This app listens on this laptop only (server address "
+                   f"{st.get_option('server.address')}), so phones cannot open the link. "
+                   "Restart it with `bash scripts/run-app.sh --server.address 0.0.0.0` "
+                   "for the room's Wi-Fi.", icon="📵")
     st.caption("Film a friend from the side for 10–20 s, upload under a nickname, and "
                "your result appears here. Phones must be on the same network (Wi-Fi) as "
                "this laptop; if the link does not open on a phone, set "

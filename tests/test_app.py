@@ -9,6 +9,7 @@ tracks with known motion — no stubs.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import av
@@ -26,7 +27,7 @@ from gait.video import VideoError, probe_video
 from synthetic.runner_model import synthesize_run, to_pose_track
 from ui import state
 from ui.service import analysis_jobs
-from ui.text import readme_section
+from ui.text import ACCURACY_IN_SHORT, readme_section
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 SAMPLE_TIMEOUT_S = 600
@@ -409,5 +410,10 @@ def test_method_page_has_definitions_attribution_accuracy_and_limits():
     if accuracy:
         table_row = next(line for line in accuracy.splitlines() if line.startswith("| "))
         assert table_row in text
+        # the plain summary above it quotes only figures the README measured
+        assert ACCURACY_IN_SHORT in text
+        figures = re.findall(r"\*\*([^*]*\d[^*]*)\*\*", ACCURACY_IN_SHORT)
+        assert len(figures) >= 8
+        assert [f for f in figures if f not in accuracy] == []
     else:
         assert any("accuracy table" in i.value for i in at.info)

@@ -85,3 +85,18 @@ def test_an_unknown_board_link_offers_to_start_one():
     no_exception(at)
     assert at.title[0].value == "Workshop"
     assert "not found" in texts(at)
+
+
+def test_a_server_listening_on_this_laptop_only_says_phones_cannot_join(monkeypatch):
+    from streamlit import config
+
+    monkeypatch.delenv("HIPDRIVE_PUBLIC_URL", raising=False)
+    assert not any("phones cannot open" in w.value for w in start().warning)
+    before = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")
+    try:
+        at = start()
+    finally:
+        config.set_option("server.address", before)
+    assert any("phones cannot open the link" in w.value and "0.0.0.0" in w.value
+               for w in at.warning)

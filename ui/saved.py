@@ -97,6 +97,12 @@ def room_link(path: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+def listens_only_locally() -> bool:
+    """True when this server was started to listen on a loopback address only
+    (`--server.address 127.0.0.1`): then no other device can open its links."""
+    return (st.get_option("server.address") or "").strip("[]") in LOOPBACK_HOSTS
+
+
 def local_network_address() -> str | None:
     """This machine's address on its default route (a UDP socket's local end after
     connect(): nothing is sent), or None without a network."""
