@@ -86,7 +86,9 @@ slots.register(camera)
 from streamlit_webrtc import WebRtcMode, webrtc_streamer  # noqa: E402 — logs on import
 
 st.markdown(BIG_TYPE, unsafe_allow_html=True)  # our own CSS, no user text
-video_col, figures_col = st.columns([3, 2])
+# Half the width for the camera: at 3/5 of a 1920 px projector the 4:3 picture pushed its
+# own Stop button and the Record button below the fold.
+video_col, figures_col = st.columns(2)
 with video_col:
     context = webrtc_streamer(
         key="live", mode=WebRtcMode.SENDRECV, rtc_configuration={"iceServers": []},
@@ -97,6 +99,23 @@ with video_col:
         translations={"start": "Start the camera", "stop": "Stop"})
     st.caption("Side-on, the whole body in view, a runner on a treadmill or jogging "
                "across the room. Left leg orange, right leg blue; the near leg bright.")
+    # Not disabled before frames arrive: only the figures fragment reruns while the camera
+    # runs, so a disabled state would stick.
+    if st.button("Record the last 15 s and analyse them", type="primary", key="live_record"):
+        with tempfile.TemporaryDirectory(prefix="hipdrive-live-") as tmp:
+            clip = camera.write_recording(Path(tmp) / "live.mp4")
+            data = clip.read_bytes() if clip else None
+        if data is None:
+            st.error("Nothing recorded yet: start the camera first.", icon="⚠️")
+        else:
+            # recorded by this camera in real time: its uneven frame times are not slow motion
+            result = run_analysis(data, options=replace(options, real_time=True),
+                                  file_name="live recording.mp4")
+            if result is not None:
+                save_result(result, SaveChoices(
+                    save=True, athlete="", note="live recording", recorded_on=date.today(),
+                    keep_raw=False, keep_annotated=False, squad=False))
+                st.switch_page("app_pages/results.py")
 
 
 @st.fragment(run_every=REFRESH_S)
@@ -136,23 +155,6 @@ def live_figures() -> None:
 with figures_col:
     live_figures()
 
-# Not disabled before frames arrive: only the figures fragment reruns while the camera
-# runs, so a disabled state would stick.
-if st.button("Record the last 15 s and analyse them", type="primary", key="live_record"):
-    with tempfile.TemporaryDirectory(prefix="hipdrive-live-") as tmp:
-        clip = camera.write_recording(Path(tmp) / "live.mp4")
-        data = clip.read_bytes() if clip else None
-    if data is None:
-        st.error("Nothing recorded yet: start the camera first.", icon="⚠️")
-    else:
-        # recorded by this camera in real time: its uneven frame times are not slow motion
-        result = run_analysis(data, options=replace(options, real_time=True),
-                              file_name="live recording.mp4")
-        if result is not None:
-            save_result(result, SaveChoices(
-                save=True, athlete="", note="live recording", recorded_on=date.today(),
-                keep_raw=False, keep_annotated=False, squad=False))
-            st.switch_page("app_pages/results.py")
 st.caption("Recording keeps the last 15 s in this server's memory only; the analysis is "
            "saved like an upload (share link, no video kept). "
            + ("Camera running." if context.state.playing else ""))

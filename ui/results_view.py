@@ -15,8 +15,6 @@ from gait.reference import (
     noise_band_text,
     reference_as_used,
 )
-
-EXTENSION_BAND_TEXT = noise_band_text("peak_thigh_extension_deg")
 from gait.reliability import NOT_RELIABLE
 from ui.figures import PLOTLY_CONFIG, cycle_chart, stride_chart
 from ui.sample import SAMPLE_NOTE
@@ -40,6 +38,8 @@ from ui.widgets import (
     render_quality,
     render_reliability,
 )
+
+EXTENSION_BAND_TEXT = noise_band_text("peak_thigh_extension_deg")
 
 
 def render_results(result: SessionResult, *, runner_line: str | None = None) -> None:
