@@ -218,8 +218,9 @@ def test_history_shows_trends_and_compares_before_and_after(report, data_dir):
     at.button(key="history_compare").click().run()
     no_exception(at)
     kept = at.session_state[state.RESULTS_KEY]
-    assert len(kept) == 2 and {r.label for r in kept} == {"Dana · 2026-01-05",
-                                                          "Dana · 2026-03-05"}
+    # the notes come along: two runs filmed the same day stay apart in Compare
+    assert len(kept) == 2 and {r.label for r in kept} == {"Dana · 2026-01-05 · before",
+                                                          "Dana · 2026-03-05 · after"}
     assert at.title[0].value == "Compare two runs"
 
 

@@ -79,7 +79,9 @@ class Pending:
 def from_saved(found: SavedAnalysis) -> SessionResult:
     """A saved analysis as a (read-only) session result."""
     return SessionResult(
-        id=f"saved-{found.token[:12]}", label=f"{found.athlete.name} · {found.recorded_on}",
+        id=f"saved-{found.token[:12]}",
+        label=" · ".join(filter(None, (found.athlete.name, str(found.recorded_on),
+                                        found.note.strip()[:40]))),
         report=found.report, video_path=found.files.get("annotated_video"),
         athlete=found.athlete.name, shared=True,
         saved=SaveReceipt(token=found.token, athlete_token=found.athlete.token,

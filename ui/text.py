@@ -86,13 +86,14 @@ def interpretation(metric: str, difference, reference) -> str:
 
 
 def progress_text(stage: str, fraction: float, eta_s: float | None) -> tuple[float, str]:
-    """Overall bar value (0–1) and its text for an engine progress report."""
+    """Overall bar value (0–1) and its text for an engine progress report. The text's
+    percentage is the bar's (the whole analysis), the time left is the stage's."""
     start, end = STAGE_SPANS.get(stage, (0.0, 1.0))
     fraction = min(max(fraction, 0.0), 1.0)
     overall = start + (end - start) * fraction
-    text = f"{STAGE_NAMES.get(stage, stage)} · {100 * fraction:.0f} %"
+    text = f"{STAGE_NAMES.get(stage, stage)} · {100 * overall:.0f} % done"
     if eta_s is not None and fraction < 1:
-        text += f" · about {max(eta_s, 1):.0f} s left"
+        text += f" · this step about {max(eta_s, 1):.0f} s more"
     return overall, text
 
 
