@@ -128,11 +128,11 @@ def _medians_table(top: Headline) -> str:
         rows.append(f'<tr><td class="l">{escape(name)} ({unit})</td><td>{cells[0]}</td>'
                     f"<td>{cells[1]}</td><td>{_num(near_figure.reference, d)}</td>"
                     f"<td>{'+' if diff is not None and diff > 0 else ''}{_num(diff, d)}"
-                    f'</td><td class="l {cls}">{escape(words or DASH)}</td></tr>')
+                    f'</td><td class="l words {cls}">{escape(words or DASH)}</td></tr>')
     interval = "± 95 % interval" if top.sound else f"({UNSOUND}: no interval)"
     return ('<div class="scroll"><table id="medians"><thead><tr><th class="l">Median '
             f"{interval}</th><th>{_e(top.near_side)} (near)</th><th>{_e(top.far_side)} "
-            "(far)</th><th>Reference</th><th>Near − ref</th><th class=\"l\">Meaning</th>"
+            "(far)</th><th>Reference</th><th>Near&nbsp;−&nbsp;ref</th><th class=\"l\">Meaning</th>"
             f'</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
 
 
