@@ -114,6 +114,9 @@ def test_a_cadence_that_gave_the_speed_is_not_compared_with_the_reference(monkey
     cadence = headline(s).cadence
     assert not cadence.compared and cadence.words == NO_CADENCE_COMPARISON
     assert html.escape(NO_CADENCE_COMPARISON, quote=False) in render_html_report(fresh)
+    from ui.text import headline_cards  # the app's card: "not compared", not "no reference"
+    card = next(c for c in headline_cards(s, sound=True) if c.key == "cadence")
+    assert card.detail == "not compared" and card.words == NO_CADENCE_COMPARISON
     # a summary saved before (version 1) compared it: the row goes when it is opened
     old = copy.deepcopy({k: v for k, v in s.as_json().items() if k != "schema_version"})
     near = s.near_side

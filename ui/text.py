@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gait.headline import TRUNK_THIGH_METRICS, Figure, headline
+from gait.headline import NO_CADENCE_COMPARISON, TRUNK_THIGH_METRICS, Figure, headline
 from gait.metric_catalogue import BY_KEY, COMPARED, TABLE_COLUMNS
 from gait.reference import (
     FAR_LEG_LOW_TEXT,
@@ -142,7 +142,8 @@ def headline_cards(summary: AnalysisSummary, *, sound: bool = True) -> list[Card
     cards = [Card(
         "cadence", "Cadence, steps/min", num(cadence.median, 0) + _pm(cadence.ci95, sound, 0, ""),
         (f"{signed(cadence.difference, 0)} vs reference {num(cadence.reference, 0)}"
-         if cadence.compared else "no reference"),
+         if cadence.compared else "not compared" if cadence.words == NO_CADENCE_COMPARISON
+         else "no reference"),
         cadence.words, "gray", BY_KEY["cadence_spm"].definition)]
     labels = {"peak_thigh_extension_deg": ("thigh_extension", "Peak thigh extension"),
               "thigh_rom_deg": ("thigh_rom", "Thigh range"),
