@@ -89,7 +89,8 @@ def test_the_headline_cards_carry_the_figures_of_the_headline(report):
     assert cards["thigh_extension"].words == extension.words
     assert {"noise": "green", "possible": "orange", "likely": "red"}[extension.band] == \
         cards["thigh_extension"].colour
-    assert "(not reliable)" in headline_cards(report.summary, sound=False)[1].value
+    unsound = headline_cards(report.summary, sound=False)[1]
+    assert "±" not in unsound.value and unsound.detail.startswith("not reliable · ")
 
 
 def test_a_cadence_that_gave_the_speed_is_not_compared_with_the_reference(monkeypatch):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -111,10 +111,18 @@ class Card:
 
 
 def _pm(ci: float | None, sound: bool, digits: int = 1, unit: str = "°") -> str:
-    """' ± 1.2°', or ' (not reliable)' when the figures are not sound."""
+    """' ± 1.2°', or nothing when the figures are not sound (the card's detail line then
+    starts with "not reliable": in the big value it was cut off in narrow columns)."""
     if not sound:
-        return f" ({UNSOUND})"
+        return ""
     return f" ± {ci:.{digits}f}{unit}" if ci is not None else ""
+
+
+def _unsound(cards: list[Card], sound: bool) -> list[Card]:
+    """Cards of a not-reliable analysis say so first on their detail line."""
+    if sound:
+        return cards
+    return [replace(card, detail=f"{UNSOUND} · {card.detail}") for card in cards]
 
 
 BAND_COLOURS = {"noise": "green", "possible": "orange", "likely": "red"}
@@ -135,8 +143,8 @@ def _angle_card(figure: Figure, key: str, label: str, sound: bool) -> Card:
 
 def headline_cards(summary: AnalysisSummary, *, sound: bool = True) -> list[Card]:
     """Cadence, near-leg peak thigh extension, thigh and trunk–thigh ranges, symmetry
-    (`gait.headline`). `sound` False (verdict not_reliable): "(not reliable)" instead of
-    every ±."""
+    (`gait.headline`). `sound` False (verdict not_reliable): no ±, and every detail line
+    starts with "not reliable"."""
     top = headline(summary, sound=sound)
     cadence = top.cadence
     cards = [Card(
@@ -158,7 +166,7 @@ def headline_cards(summary: AnalysisSummary, *, sound: bool = True) -> list[Card
         BAND_COLOURS.get(sym.band, "gray"), "Left minus right median peak thigh extension. "
         f"From one side view the far leg reads {FAR_LEG_LOW_TEXT} low: film a pass in each "
         "direction to compare legs."))
-    return cards
+    return _unsound(cards, sound)
 
 
 def setup_line(summary: AnalysisSummary) -> str:
