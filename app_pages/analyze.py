@@ -82,9 +82,18 @@ analyze = go_col.button("Analyze my clip", type="primary", key="analyze",
                         disabled=uploaded is None, width="stretch")
 sample = sample_col.button("Try the sample run", key="sample", width="stretch",
                            help="Analyses a built-in synthetic runner: results without filming.")
-st.caption("Your clip is analysed on this server and deleted right after (unless you save "
-           "and tick “keep my original video”). Unsaved results stay in this browser tab "
-           "only; their annotated video is deleted when you remove them or close the tab.")
+if workshop_id is not None:
+    st.caption("Your clip is analysed on this server and deleted right after. The results "
+               "are saved for the room's board until the host closes the workshop.")
+elif invited:
+    st.caption("Your clip is analysed on this server and deleted right after (unless you "
+               "tick “keep my original video”). The results are saved into your coach's "
+               "squad.")
+else:
+    st.caption("Your clip is analysed on this server and deleted right after (unless you "
+               "save and tick “keep my original video”). Unsaved results stay in this "
+               "browser tab only; their annotated video is deleted when you remove them or "
+               "close the tab.")
 
 result = None
 if analyze and uploaded is not None:

@@ -89,6 +89,6 @@ if len(tokens) < 2:
     st.caption("Save a second analysis to compare before and after.")
 
 st.subheader("Every analysis")
-table = history_table(history, link=lambda tok: saved.absolute_link(f"/?analysis={tok}"))
+table = history_table(history, link=lambda tok: saved.room_link(f"/?analysis={tok}"))
 st.dataframe(table, hide_index=True, key="history_table", column_config={
     "open": st.column_config.LinkColumn("open", display_text="open ↗")})

@@ -118,6 +118,14 @@ with video_col:
                 st.switch_page("app_pages/results.py")
 
 
+def reference_caption(reference_values: dict, metric: str) -> str:
+    """Under a live card: the reference and its noise band, or why there is none."""
+    value = reference_values.get(metric)
+    if value is None:
+        return "last stride · no reference yet: it is speed-matched once strides are found"
+    return f"last stride · reference {num(value)}° {noise_band_text(metric)}"
+
+
 @st.fragment(run_every=REFRESH_S)
 def live_figures() -> None:
     figures = camera.figures()
@@ -133,12 +141,10 @@ def live_figures() -> None:
              ("°" if last else ""),
              help="Last stride: degrees the near thigh goes behind vertical (2D, not lab "
                   "hip extension).")
-    c.caption(f"last stride · reference {num(ref.get('peak_thigh_extension_deg'))}° "
-              f"{noise_band_text('peak_thigh_extension_deg')}")
+    c.caption(reference_caption(ref, "peak_thigh_extension_deg"))
     d.metric("Thigh range", num(last.get("thigh_rom_deg")) + ("°" if last else ""),
              help="Last stride: the near thigh's range of motion (front to back).")
-    d.caption(f"last stride · reference {num(ref.get('thigh_rom_deg'))}° "
-              f"{noise_band_text('thigh_rom_deg')}")
+    d.caption(reference_caption(ref, "thigh_rom_deg"))
     if figures.message:
         st.info(figures.message)
     st.plotly_chart(thigh_trace(figures.trace, near_side=figures.near_side,

@@ -115,8 +115,9 @@ st.markdown(f"""
 st.header("Privacy")
 st.markdown(
     "Your clip is analysed on this server and deleted right after the analysis. The "
-    "annotated video is kept in the server's cache under a name derived from the clip's "
-    "content. Your results live in this browser tab's session only, unless you save "
+    "annotated video (your own frames) is never shared between visitors: it lives in a "
+    "folder of this browser tab and is deleted when you remove the analysis or close the "
+    "tab. Your results live in this browser tab's session only, unless you save "
     "them (the save box, a squad invite or a workshop, which always saves): saved "
     "results are kept in this server's database until deleted with their delete link, "
     "or with the workshop when its host closes it. Nothing is sent anywhere else, and "

@@ -47,7 +47,8 @@ result = pick_result("Analysis", key=PICK_KEY, default=state.current())
 state.set_current(result.id)
 if result.saved is not None:
     share_col, note_col = st.columns([3, 2])
-    share_col.code(saved.absolute_link(result.saved.share_path), language=None)
+    with share_col:
+        saved.show_link(result.saved.share_path)
     note_col.caption("Saved: this link opens these results in any browser. History link "
                      "and delete: under “Save and share” at the bottom.")
 render_results(result)

@@ -38,7 +38,7 @@ except StoreError:
 st.subheader("Invite link")
 st.markdown("Send this link to your athletes: they upload a clip under their name and it "
             "appears here. It does not give access to this page.")
-st.code(saved.absolute_link(f"/?invite={invite}"), language=None)
+saved.show_link(f"/?invite={invite}")
 with st.expander("Make a new invite link"):
     st.markdown("The current link stops working (for example if it was posted publicly). "
                 "Saved analyses are not affected.")
@@ -57,8 +57,8 @@ if squad.empty:
             "link (or when you save with `gait analyze … --save --athlete NAME`).")
 else:
     table = squad_table(
-        squad, analysis_link=lambda tok: saved.absolute_link(f"/?analysis={tok}"),
-        history_link=lambda tok: saved.absolute_link(f"/?athlete={tok}"))
+        squad, analysis_link=lambda tok: saved.room_link(f"/?analysis={tok}"),
+        history_link=lambda tok: saved.room_link(f"/?athlete={tok}"))
     st.dataframe(table, hide_index=True, key="squad_table", column_config={
         "athlete": st.column_config.TextColumn(pinned=True),
         "latest analysis": st.column_config.LinkColumn(display_text="open ↗"),

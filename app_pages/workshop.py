@@ -97,8 +97,7 @@ with text_col:
                    "for the room's Wi-Fi.", icon="📵")
     st.caption("Film a friend from the side for 10–20 s, upload under a nickname, and "
                "your result appears here. Phones must be on the same network (Wi-Fi) as "
-               "this laptop; if the link does not open on a phone, set "
-               "HIPDRIVE_PUBLIC_URL to an address they can reach.")
+               "this laptop.")
 
 
 @st.fragment(run_every=REFRESH_S)
@@ -118,8 +117,14 @@ def live_board() -> None:
         lead.metric("Most hip drive", "—", help="No reliable result yet.")
         room.metric("Room median", "—", help="No reliable result yet.")
     else:
-        lead.metric(f"Most hip drive: {md_escape(spread['leader'])}",
-                    f"{spread['leader_deg']:.1f}°")
+        versus = spread["leader_vs_reference_deg"]
+        lead.metric(f"Most hip drive for their speed: {md_escape(spread['leader'])}"
+                    if versus is not None else f"Most hip drive: {md_escape(spread['leader'])}",
+                    f"{spread['leader_deg']:.1f}°",
+                    delta=None if versus is None else f"{versus:+.1f}° vs reference",
+                    help="Peak thigh extension of the near leg; the leader goes furthest "
+                         "beyond the reference at their own speed (faster running extends "
+                         "more).")
         room.metric("Room median", f"{spread['median_deg']:.1f}°",
                     help="Peak thigh extension of the near leg, degrees behind vertical "
                          "(2D), over the results that are not \"not reliable\". Range "

@@ -96,6 +96,7 @@ def _workers(text: str) -> int:
     return int(text)
 
 
+CAPTURE_FPS_HINT = "the capture rate: --capture-fps N"
 OPTION_FLAGS = {"speed_mps": "--speed", "height_m": "--height", "capture_fps": "--capture-fps"}
 
 
@@ -213,8 +214,18 @@ def _options(args: argparse.Namespace):
         raise AnalysisError(f"{flag}: {err}" if flag else str(err)) from None
 
 
+def final_line(reliability) -> str:
+    """The verdict line (`gait.reliability.verdict_line`), with the flag that fixes a
+    slowed-down clip when that is among the reasons."""
+    from gait.reliability import CAPTURE_RATE_REASONS, verdict_line
+
+    line = verdict_line(reliability)
+    if any(reason.id in CAPTURE_RATE_REASONS for reason in reliability.reasons):
+        line += f" ({CAPTURE_FPS_HINT})"
+    return line
+
+
 def run_analyze(args: argparse.Namespace) -> int:
-    from gait.reliability import verdict_line
 
     _check_args(args)
     options = _options(args)
@@ -239,7 +250,7 @@ def run_analyze(args: argparse.Namespace) -> int:
         print(f"saved: {receipt.share_path}")
         print(f"athlete history: {receipt.history_path}")
         print(f"delete link (keep it private): {receipt.delete_path}")
-    print(verdict_line(s.reliability))  # last: read it first
+    print(final_line(s.reliability))  # last: read it first
     return 0
 
 
@@ -316,7 +327,7 @@ def _sigterm_stops_the_run() -> Iterator[None]:
 
 def main(argv: list[str] | None = None) -> int:
     from gait.limits import ClipLimitsError
-    from gait.result import AnalysisError
+    from gait.result import AnalysisError, SlowMotionError
     from gait.store.errors import StoreError
     from gait.video import VideoError
 
@@ -335,7 +346,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: the host's limits are misconfigured: {exc}", file=sys.stderr)
         return 2
     except (VideoError, AnalysisError, StoreError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        hint = f" ({CAPTURE_FPS_HINT})" if isinstance(exc, SlowMotionError) else ""
+        print(f"error: {exc}{hint}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"error: cannot read or write a file ({exc.strerror or exc}: "

@@ -9,7 +9,7 @@ coaching convention. Sources: HipDrive reference notes (shared/reference).
 
 from __future__ import annotations
 
-from gait.reference import LIKELY_DEG, NOISE_DEG, noise_band_deg
+from gait.reference import FAR_LEG_LOW_TEXT, LIKELY_DEG, NOISE_DEG, noise_band_deg
 from gait.summary import Drill
 
 
@@ -19,7 +19,9 @@ def _num(value) -> float | None:
 
 def suggest_drills(*, near_medians: dict, reference_values: dict, cadence_spm: float | None,
                    thigh_extension_asymmetry_deg: float | None) -> list[Drill]:
-    """Drills for a runner's near-leg medians against the speed-matched reference."""
+    """Drills for a runner's near-leg medians against the speed-matched reference.
+    `thigh_extension_asymmetry_deg`: left − right with the far leg's low reading allowed
+    for (`gait.reference.far_leg_allowed_deg`)."""
     drills: list[Drill] = []
     ext = _num(near_medians.get("peak_thigh_extension_deg"))
     ref_ext = reference_values.get("peak_thigh_extension_deg")
@@ -83,8 +85,10 @@ def suggest_drills(*, near_medians: dict, reference_values: dict, cadence_spm: f
         drills.append(Drill(
             "single_leg_strength", f"Single-leg work on the {weaker} side (split squat, "
             "single-leg RDL)",
-            f"Peak thigh extension differs by {abs(thigh_extension_asymmetry_deg):.0f}° between "
-            f"legs (> {LIKELY_DEG:g}°, likely real; far-leg values are less certain).",
+            "Peak thigh extension differs between legs by "
+            f"{abs(thigh_extension_asymmetry_deg):.0f}° once the far leg's {FAR_LEG_LOW_TEXT} "
+            f"low reading is allowed for (> {LIKELY_DEG:g}°, likely real; far-leg values are "
+            "less certain).",
             "A side-to-side difference this large is worth checking with a coach or physio.",
             "No trial links 2D thigh-angle asymmetry to a drill; coaching convention.",
             "coaching convention", "2–3 × 8 per side, 2 times a week [M]"))

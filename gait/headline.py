@@ -17,8 +17,11 @@ from typing import TYPE_CHECKING
 
 from gait.metric_catalogue import BY_KEY, COMPARED
 from gait.reference import (
+    FAR_LEG_LOW_TEXT,
+    MIN_STRIDES_TO_COMPARE,
     SPEED_FROM_CADENCE_SOURCE,
     difference_band,
+    far_leg_allowed_deg,
     interpret_difference_deg,
     interpret_difference_pct,
 )
@@ -31,6 +34,8 @@ HEADLINE_ANGLES = ("peak_thigh_extension_deg", "thigh_rom_deg", "hip_rom_deg")
 TRUNK_THIGH_METRICS = ("peak_hip_extension_deg", "peak_hip_flexion_deg", "hip_rom_deg")
 NO_TRUNK_THIGH_REFERENCE = "No reference data exist for this angle."
 NO_SPEED_REFERENCE = "No reference: the running speed is unknown."
+TOO_FEW_TO_COMPARE = "Not compared: fewer than 2 strides were found."
+FAR_LEG_ALLOWED_WORDS = f", after allowing for the far leg reading {FAR_LEG_LOW_TEXT} low"
 NO_CADENCE_COMPARISON = ("The running speed was estimated from this cadence, so the cadence "
                          "is not compared with the reference's.")
 
@@ -56,7 +61,8 @@ class Figure:
 @dataclass(frozen=True)
 class Symmetry:
     """Left − right median peak thigh extension (°), its 95 % interval from both legs'
-    intervals, its band and words; and the contact-time symmetry index (%)."""
+    intervals, its band and words (judged after allowing for the far leg's low reading,
+    `gait.reference.far_leg_allowed_deg`); and the contact-time symmetry index (%)."""
 
     difference_deg: float | None
     ci95_deg: float | None
@@ -91,8 +97,29 @@ def difference_words(metric: str, difference: float | None, reference: float | N
     return interpret_difference_pct(100 * d / ref) if ref else ""
 
 
-def figure(summary: AnalysisSummary, side: str, metric: str) -> Figure:
-    """One leg's figure for `metric`, with its reference comparison when there is one."""
+def within_uncertainty_words(ci95: float, unit: str) -> str:
+    """The words for a difference no larger than its 95 % interval."""
+    digits = 0 if unit == "steps/min" else 3 if unit == "s" else 1
+    return f"no clear difference: within the uncertainty (± {ci95:.{digits}f} {unit})"
+
+
+def _why_not_compared(summary: AnalysisSummary, side: str, metric: str) -> str:
+    if metric in TRUNK_THIGH_METRICS:
+        return NO_TRUNK_THIGH_REFERENCE
+    if metric == "cadence_spm" and summary.speed_source == SPEED_FROM_CADENCE_SOURCE:
+        return NO_CADENCE_COMPARISON
+    if summary.reference is None:
+        return NO_SPEED_REFERENCE
+    n_strides = (sum(summary.side(s).n_strides for s in (summary.near_side, summary.far_side))
+                 if metric == "cadence_spm" else summary.side(side).n_strides)
+    if n_strides < MIN_STRIDES_TO_COMPARE:
+        return TOO_FEW_TO_COMPARE
+    return ""
+
+
+def figure(summary: AnalysisSummary, side: str, metric: str, *, sound: bool = True) -> Figure:
+    """One leg's figure for `metric`, with its reference comparison when there is one.
+    `sound` False: the words never quote an uncertainty."""
     if metric == "cadence_spm":
         median, ci95 = (finite_or_none(summary.cadence_spm),
                         finite_or_none(summary.cadence_ci95_spm))
@@ -103,14 +130,14 @@ def figure(summary: AnalysisSummary, side: str, metric: str) -> Figure:
     reference = finite_or_none(row.reference) if row else None
     difference = finite_or_none(row.difference) if row else None
     if row is None or reference is None or difference is None:
-        words = (NO_TRUNK_THIGH_REFERENCE if metric in TRUNK_THIGH_METRICS
-                 else NO_CADENCE_COMPARISON if metric == "cadence_spm"
-                 and summary.speed_source == SPEED_FROM_CADENCE_SOURCE
-                 else NO_SPEED_REFERENCE)
-        return Figure(metric, side, median, ci95, words=words)
+        return Figure(metric, side, median, ci95, words=_why_not_compared(summary, side, metric))
     angle = BY_KEY[metric].unit == "°"
     band = (row.band or difference_band(metric, difference)) if angle else ""
     words = row.interpretation or difference_words(metric, difference, reference)
+    if sound and not angle and ci95 is not None and abs(difference) <= ci95:
+        # a time or cadence within its own ± of the reference is not called different
+        # (angle bands already hold the pose model's noise)
+        words = within_uncertainty_words(ci95, BY_KEY[metric].unit)
     return Figure(metric, side, median, ci95, reference, difference, band, words)
 
 
@@ -120,11 +147,13 @@ def symmetry(summary: AnalysisSummary, near: str, far: str) -> Symmetry:
     diff = finite_or_none(thigh.left_minus_right) if thigh else None
     cis = [finite_or_none(summary.side(side).figure("peak_thigh_extension_deg").ci95)
            for side in (near, far)]
+    judged = None if diff is None else far_leg_allowed_deg(diff, near_side=near)
     return Symmetry(
         difference_deg=diff,
         ci95_deg=math.hypot(*cis) if None not in cis else None,
-        band="" if diff is None else difference_band("", diff),
-        words="" if diff is None else interpret_difference_deg(diff),
+        band="" if judged is None else difference_band("", judged),
+        words="" if judged is None else (interpret_difference_deg(judged)
+                                         + FAR_LEG_ALLOWED_WORDS),
         contact_time_index_pct=finite_or_none(contact.symmetry_index_pct) if contact else None)
 
 
@@ -133,8 +162,9 @@ def headline(summary: AnalysisSummary, *, sound: bool = True) -> Headline:
     near, far = summary.near_side, summary.far_side
     return Headline(
         near_side=near, far_side=far, sound=sound,
-        cadence=figure(summary, near, "cadence_spm"),
-        angles=tuple(figure(summary, near, metric) for metric in HEADLINE_ANGLES),
+        cadence=figure(summary, near, "cadence_spm", sound=sound),
+        angles=tuple(figure(summary, near, metric, sound=sound) for metric in HEADLINE_ANGLES),
         symmetry=symmetry(summary, near, far),
-        rows=tuple((figure(summary, near, metric), figure(summary, far, metric))
+        rows=tuple((figure(summary, near, metric, sound=sound),
+                    figure(summary, far, metric, sound=sound))
                    for metric in COMPARED))

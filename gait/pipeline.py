@@ -33,18 +33,21 @@ from gait.progress import Progress
 from gait.quality import FEET_OUTSIDE_SHARE, quality_flags
 from gait.reference import (
     ELITE_MARKERS,
+    MIN_STRIDES_TO_COMPARE,
     SPEED_FROM_CADENCE_SOURCE,
     compare,
+    far_leg_allowed_deg,
     reference_at,
     speed_from_cadence,
 )
-from gait.reliability import assess_reliability
+from gait.reliability import GIVE_CAPTURE_RATE, assess_reliability
 from gait.result import (
     DEFAULT_OPTIONS,
     AnalysisError,
     AnalysisOptions,
     AnalysisSummary,
     GaitReport,
+    SlowMotionError,
 )
 from gait.slow_motion import apparent_slowdown, slowdown_from_strikes, stride_period_s
 from gait.strides import build_strides
@@ -98,10 +101,9 @@ def _raise_if_slow_motion(events: pd.DataFrame) -> None:
     stride, the clip is most likely slow motion stored at a lower playback rate."""
     factor = slowdown_from_strikes(events)
     if factor is not None:
-        raise AnalysisError(
+        raise SlowMotionError(
             f"The steps look about {factor:.0f}× slower than running: this seems to be a "
-            "slow-motion clip. Give its real capture rate (e.g. --capture-fps 240, or the "
-            "capture-rate box in the app) and analyse it again.")
+            f"slow-motion clip. {GIVE_CAPTURE_RATE}")
 
 
 def _raise_if_feet_cut_off(cleaning: CleaningReport) -> None:
@@ -175,23 +177,34 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
     reference = reference_at(speed) if speed else None
     per_side = side_summary(strides)
     sym = symmetry(per_side)
-    near_medians = {m: per_side[geometry.near_side].median(m) for m in STRIDE_METRICS}
+    # a leg (or the cadence) is compared with the reference only from at least
+    # MIN_STRIDES_TO_COMPARE strides: one stride is no figure to judge a runner by
+    compared_sides = [side for side in SIDES
+                      if per_side[side].n_strides >= MIN_STRIDES_TO_COMPARE]
+    near_medians = ({m: per_side[geometry.near_side].median(m) for m in STRIDE_METRICS}
+                    if geometry.near_side in compared_sides else {})
     # a speed read off the cadence makes the reference's cadence equal the runner's by
     # construction: it is then neither compared nor used for drills
+    cadence_compared = (speed_source != SPEED_FROM_CADENCE_SOURCE
+                        and len(strides) >= MIN_STRIDES_TO_COMPARE)
     compared_values = {k: v for k, v in (reference.values if reference else {}).items()
-                       if k != "cadence_spm" or speed_source != SPEED_FROM_CADENCE_SOURCE}
+                       if k != "cadence_spm" or cadence_compared}
     comparison = {}
     if reference:
         for side in SIDES:
-            medians = {m: per_side[side].median(m) for m in STRIDE_METRICS}
+            medians = ({m: per_side[side].median(m) for m in STRIDE_METRICS}
+                       if side in compared_sides else {})
             if "cadence_spm" in compared_values:
                 medians["cadence_spm"] = cadence
             comparison[side] = compare(medians, reference)
     drills = suggest_drills(
         near_medians=near_medians, reference_values=compared_values,
-        cadence_spm=cadence,
-        thigh_extension_asymmetry_deg=(sym["peak_thigh_extension_deg"].left_minus_right
-                                       if "peak_thigh_extension_deg" in sym else None))
+        cadence_spm=cadence if cadence_compared else None,
+        thigh_extension_asymmetry_deg=(
+            far_leg_allowed_deg(sym["peak_thigh_extension_deg"].left_minus_right,
+                                near_side=geometry.near_side)
+            if "peak_thigh_extension_deg" in sym and len(compared_sides) == len(SIDES)
+            else None))
     far_conf = float(np.nanmean([raw.conf(f"{geometry.far_side}_{p}").mean()
                                  for p in ("hip", "knee", "ankle")]))
     duration = float(raw.time_s[-1] - raw.time_s[0]) if raw.n_frames > 1 else 0.0

@@ -40,6 +40,8 @@ ATTRIBUTION = (
 # (markerless 2D hip/knee error 4–16°, Stenum 2021, Young 2023 and others).
 NOISE_DEG = 5.0
 LIKELY_DEG = 10.0
+# a leg (or the cadence) is compared with the reference from this many strides on
+MIN_STRIDES_TO_COMPARE = 2
 # The far leg, seen through the near one, reads less thigh extension than it has (held-out
 # synthetic set: 3.0° low; dev clips: 3.1–4.3°; README "Far leg").
 FAR_LEG_LOW_DEG = (3.0, 5.0)
@@ -185,6 +187,17 @@ def noise_band_limits_deg(metric: str) -> tuple[float, float]:
     sign = LESS_EXTENSION_SIGN.get(metric, 0)
     wide = NOISE_DEG + EXTENSION_POSE_BIAS_DEG
     return (wide if sign < 0 else NOISE_DEG, wide if sign > 0 else NOISE_DEG)
+
+
+def far_leg_allowed_deg(left_minus_right_deg: float, *, near_side: str) -> float:
+    """Left − right peak thigh extension with the far leg's low reading allowed for
+    (FAR_LEG_LOW_DEG): a far leg reading lower by up to the bias's top is no difference;
+    a far leg reading higher is at least the bias's bottom further apart. Signed as
+    left − right; what is left is what the band and drills judge."""
+    near_minus_far = left_minus_right_deg if near_side == "left" else -left_minus_right_deg
+    low, high = FAR_LEG_LOW_DEG
+    allowed = max(0.0, near_minus_far - high) if near_minus_far > 0 else near_minus_far - low
+    return allowed if near_side == "left" else -allowed
 
 
 def noise_band_text(metric: str) -> str:

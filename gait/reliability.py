@@ -151,7 +151,8 @@ def _stride_yield(legs: dict[str, pd.DataFrame], *, in_view_s: float, cadence_sp
         why = f" Left out ({', '.join(parts)})." if parts else ""
     return [_reason(
         "stride_yield", severity,
-        f"Only {found} of about {expected:.0f} strides per leg in view were found "
+        f"Only {found} of about {expected:.{1 if expected < 10 else 0}f} strides per leg in "
+        "view were found "
         f"({100 * share[worst_side]:.0f} % on the {worst_side} leg), so the figures rest on "
         f"a selection of strides.{why} Keep the feet in view, film side-on in good light, "
         "with shoes that contrast with the ground.")]
@@ -257,6 +258,12 @@ def _alternation(events: pd.DataFrame) -> list[Reason]:
         "side-on with both feet in view; shorts and shoes of different colours help.")]
 
 
+# Surface-neutral: the CLI adds its flag and the app its box (CAPTURE_RATE_REASONS)
+GIVE_CAPTURE_RATE = ("Give its real capture rate, the frame rate it was filmed at (phones film "
+                     "slow motion at 120 or 240 frames/s), and analyse it again.")
+CAPTURE_RATE_REASONS = frozenset({"slow_motion"})  # reasons whose fix is the capture rate
+
+
 def _slow_motion(strides: pd.DataFrame, *, cadence_spm: float,
                  stated_capture_fps: float | None, assumed_slowdown: float | None,
                  hip_speed_legs_per_s: float | None) -> list[Reason]:
@@ -266,9 +273,7 @@ def _slow_motion(strides: pd.DataFrame, *, cadence_spm: float,
             f"The steps look about {assumed_slowdown:.0f}× slower than running: this seems to "
             "be slow-motion playback. HipDrive assumed it was filmed "
             f"{assumed_slowdown:.0f}× faster than it plays, so every time, the cadence and the "
-            "speed rest on that guess. Give its real capture rate, the frame rate it was filmed "
-            "at (--capture-fps N, or the capture-rate box in the app; phones film slow motion "
-            "at 120 or 240 frames/s), and analyse it again.")]
+            f"speed rest on that guess. {GIVE_CAPTURE_RATE}")]
     if len(strides) < MIN_STRIDES_FOR_SPREAD:  # one long "stride" is more likely a missed
         return []  # foot strike than slow motion
     stride_s = _median(strides.get("stride_time_s", []))
@@ -295,8 +300,7 @@ def _slow_motion(strides: pd.DataFrame, *, cadence_spm: float,
         "slow_motion", NOT_RELIABLE,
         f"The steps look about {factor:.1f}× slower than running ({stride_s:.2f} s per "
         "stride): this seems to be slow-motion playback, so every time, the cadence and the "
-        "filtering are off. Give the clip's real capture rate (e.g. --capture-fps 240, or the "
-        "capture-rate box in the app) and analyse it again.")]
+        f"filtering are off. {GIVE_CAPTURE_RATE}")]
 
 
 def _quality(quality: tuple[QualityFlag, ...]) -> list[Reason]:

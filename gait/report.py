@@ -32,6 +32,7 @@ from gait.report_parts import (
     drills_section,
     finite_or_none,
     quality_section,
+    rates_text,
     reliability_banner,
 )
 from gait.report_parts import esc as _e
@@ -67,7 +68,7 @@ def _angle_card(figure: Figure, ident: str, *, sound: bool) -> str:
     elif figure.metric in TRUNK_THIGH_METRICS:
         lines.append("No reference exists for the trunk–thigh angle.")
     else:
-        lines.append("No reference (running speed unknown).")
+        lines.append(escape(figure.words))
     value, ci = _num(figure.median), _num(figure.ci95)
     return _card(f"{escape(name)}, {escape(figure.side)} (near) leg, median",
                  f"{value}°" if value != DASH else DASH,
@@ -102,8 +103,7 @@ def _headline(summary: AnalysisSummary, *, sound: bool) -> str:
     setup = (f"Near (camera-side) leg: <b>{_e(near)}</b> · running "
              f"{_e((summary.direction or DASH).replace('_', ' '))} · "
              f"{'treadmill' if summary.treadmill else 'overground'}"
-             f" ({_e(summary.treadmill_source)}) · {_num(summary.capture_fps, 0)}"
-             f" fps, {_num(summary.duration_s)} s")
+             f" ({_e(summary.treadmill_source)}) · {_e(rates_text(summary))}")
     cards.append(_card("Running speed", f"{_num(summary.speed_mps)}"
                        '<span class="unit"> m/s</span>', None,
                        [f"{escape(src)}{tag}",

@@ -74,6 +74,22 @@ def num(value, digits: int = 1) -> str:
     return DASH if v is None else f"{v:.{digits}f}"
 
 
+def rates_text(summary: AnalysisSummary) -> str:
+    """The clip's frame rate and length; for slow motion, the file's rate and length
+    apart from the capture rate the times rest on (given by the user, or assumed)."""
+    stored = finite_or_none(summary.video.stored_fps) if summary.video else None
+    capture, duration = finite_or_none(summary.capture_fps), finite_or_none(summary.duration_s)
+    if not (stored and capture and duration) or capture < 1.05 * stored:
+        return f"{num(capture, 0)} fps, {num(duration)} s"
+    factor = capture / stored
+    played = f"the file plays at {num(stored, 0)} fps for {num(duration * factor)} s"
+    if summary.options.capture_fps:
+        return (f"filmed at {num(capture, 0)} fps (the rate you gave; {played}): "
+                f"{num(duration)} s of running")
+    return (f"{played}; analysed as {factor:.0f}× slow motion (assumed, not given): "
+            f"{num(capture, 0)} fps, {num(duration)} s of running")
+
+
 def esc(value) -> str:
     return escape(DASH if value is None else str(value))
 

@@ -58,6 +58,11 @@ class AnalysisError(Exception):
     """The clip was read but cannot be analysed; the message says what to do."""
 
 
+class SlowMotionError(AnalysisError):
+    """No stride was found and the steps look slowed down: the fix is the clip's capture
+    rate (each surface says where to give it)."""
+
+
 class OptionError(AnalysisError):
     """An option the user gave is out of range or not a number; the message says which
     and what to give instead; `field` is the AnalysisOptions field."""

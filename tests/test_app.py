@@ -325,6 +325,8 @@ def test_not_reliable_results_show_no_interval_and_no_drills_as_sound(slowed):
     alert, metric, banner = _first_alert_and_metric(at)
     assert alert < metric and isinstance(banner, Error)
     assert banner.value.startswith("**Not reliable**") and "capture rate" in banner.value
+    assert "*Capture rate of a slow-motion clip*" in banner.value  # the app's own box,
+    assert "--capture-fps" not in banner.value  # not the command line's flag
     assert at.metric and all("±" not in m.value for m in at.metric)
     # said on each card's detail line (in the big value it was cut off at 1280 px)
     flagged = [c.value for c in at.caption if c.value.startswith("not reliable · ")]

@@ -386,5 +386,34 @@ def test_room_links_reach_the_presenters_machine_from_phones(monkeypatch):
     monkeypatch.setattr(saved_ui, "local_network_address", lambda: None)  # no network
     assert saved_ui.room_link("/?workshop=T") == "http://localhost:8501/?workshop=T"
     monkeypatch.setattr(saved_ui, "local_network_address", lambda: "192.168.1.20")
+    assert not saved_ui.only_this_computer(saved_ui.room_link("/?analysis=T"))
+    monkeypatch.setattr(saved_ui, "listens_only_locally", lambda: True)  # LAN cannot reach it
+    assert saved_ui.only_this_computer(saved_ui.room_link("/?analysis=T"))
+    monkeypatch.setattr(saved_ui, "listens_only_locally", lambda: False)
     monkeypatch.setenv("HIPDRIVE_PUBLIC_URL", "http://localhost:8501")  # configured: kept
     assert saved_ui.room_link("/?workshop=T") == "http://localhost:8501/?workshop=T"
+
+
+def test_links_for_others_point_at_the_network_address_not_localhost(monkeypatch):
+    """A coach who opened the app as localhost gets an invite link the squad can open
+    (this machine's network address), and is warned when there is none."""
+    import ui.saved as saved_ui
+
+    def squad_page() -> AppTest:
+        at = app(page="app_pages/squad.py")
+        at.text_input(key="coach_passcode").set_value(PASSCODE)
+        at.button(key="FormSubmitter:coach_login-Unlock").click().run()
+        no_exception(at)
+        return at
+
+    monkeypatch.setenv("HIPDRIVE_COACH_PASSCODE", PASSCODE)
+    monkeypatch.delenv("HIPDRIVE_PUBLIC_URL", raising=False)
+    monkeypatch.setattr(saved_ui, "absolute_link", lambda path: "http://localhost:8501" + path)
+    monkeypatch.setattr(saved_ui, "local_network_address", lambda: "192.168.1.20")
+    at = squad_page()
+    invite = next(c.value for c in at.code if "invite=" in c.value)
+    assert invite.startswith("http://192.168.1.20:8501/?invite=")
+    assert not any(saved_ui.ONLY_THIS_COMPUTER in c.value for c in at.caption)
+    monkeypatch.setattr(saved_ui, "local_network_address", lambda: None)
+    at = squad_page()
+    assert any(saved_ui.ONLY_THIS_COMPUTER in c.value for c in at.caption)

@@ -186,3 +186,19 @@ def test_an_analysis_that_does_not_save_never_loads_the_database_layer(tmp_path)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, timeout=600)
     assert proc.stdout.strip().splitlines()[-1] == "0 False", proc.stderr
+
+
+def test_a_slowed_clip_without_strides_is_told_the_flag_that_fixes_it(monkeypatch, capsys):
+    """The engine's slow-motion refusal is worded for every surface; the command line adds
+    its own flag (the app adds its box)."""
+    from gait import cli
+    from gait.result import SlowMotionError
+
+    def refuse(_args):
+        raise SlowMotionError("The steps look about 2× slower than running: give its real "
+                              "capture rate.")
+
+    monkeypatch.setattr(cli, "run_analyze", refuse)
+    assert cli.main(["analyze", "clip.mp4", "--out", "out"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: The steps look") and err.endswith("--capture-fps N)")

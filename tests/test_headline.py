@@ -10,13 +10,21 @@ import re
 
 import pytest
 
-from gait.headline import NO_SPEED_REFERENCE, NO_TRUNK_THIGH_REFERENCE, headline
+from gait.headline import (
+    NO_SPEED_REFERENCE,
+    NO_TRUNK_THIGH_REFERENCE,
+    TOO_FEW_TO_COMPARE,
+    headline,
+)
 from gait.metric_catalogue import COMPARED
-from gait.reference import difference_band
+from gait.pipeline import analyze_track
+from gait.reference import MIN_STRIDES_TO_COMPARE, difference_band
 from gait.report import render_html_report
-from gait.result import AnalysisSummary
+from gait.result import AnalysisOptions, AnalysisSummary
+from gait.summary import ClipFacts
 from tests.store_writers import small_report
-from ui.text import comparison_table, headline_cards
+from tests.test_real_tracks import load_recorded
+from ui.text import comparison_table, headline_cards, setup_line
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +57,7 @@ def test_an_older_summary_without_bands_gets_them_and_no_speed_means_no_comparis
             row.pop("band", None)
     extension = headline(AnalysisSummary.from_json(older)).angles[0]
     assert extension.band == difference_band("peak_thigh_extension_deg", extension.difference)
-    unknown = dataclasses.replace(
-        report.summary, reference=dataclasses.replace(report.summary.reference, comparison={}))
+    unknown = dataclasses.replace(report.summary, reference=None)  # as with no speed
     top = headline(unknown)
     assert not top.angles[0].compared and top.angles[0].words == NO_SPEED_REFERENCE
     assert top.angles[0].median is not None  # the runner's own figure is still shown
@@ -138,3 +145,62 @@ def test_a_cadence_that_gave_the_speed_is_not_compared_with_the_reference(monkey
     assert slow.summary.speed_source == SPEED_FROM_CADENCE_SOURCE
     assert slow.summary.cadence_spm < 0.95 * slow.summary.reference.values["cadence_spm"]
     assert not any("steps/min vs" in drill.finding for drill in slow.summary.drills)
+
+
+def test_a_leg_with_fewer_than_two_strides_is_not_compared_and_says_so():
+    """The small runner's track clip analysed at the 30 fps the user gave (not slowed):
+    one stride in all. The reference is still speed-matched, but neither leg nor the
+    cadence is compared with it, no drill rests on that one stride, and the cards say
+    "not compared" with the reason rather than "the running speed is unknown"."""
+    track, _ = load_recorded("ht_track_fixedcam_smallsubject")
+    analysed = analyze_track(track, options=AnalysisOptions(capture_fps=30.0),
+                             capture_fps=30.0)
+    s = analysed.summary
+    assert s.reference is not None and len(analysed.strides) < MIN_STRIDES_TO_COMPARE
+    assert all(not rows for rows in s.reference.comparison.values())
+    assert {d.id for d in s.drills} == {"no_glute_activation"}
+    top = headline(s)
+    assert top.cadence.words == TOO_FEW_TO_COMPARE
+    assert top.angles[0].words == TOO_FEW_TO_COMPARE
+    cards = {card.key: card for card in headline_cards(s)}
+    assert cards["cadence"].detail.endswith("not compared")
+    assert cards["thigh_extension"].detail.endswith("not compared")
+    assert NO_SPEED_REFERENCE not in render_html_report(analysed)
+
+
+def test_setup_line_tells_the_file_rate_from_the_assumed_capture_rate():
+    """A clip that plays at 30 fps for 6.1 s and was taken as 2× slow motion: the line
+    gives both, and says the 60 fps was assumed; the rate the user gave is called so."""
+    track, fps = load_recorded("ht_track_fixedcam_smallsubject")
+    assumed = analyze_track(track, capture_fps=fps,
+                            video=ClipFacts(file=None, stored_fps=fps, capture_fps=fps))
+    line = setup_line(assumed.summary)
+    assert "the file plays at 30 fps for 6.1 s" in line
+    assert "2× slow motion (assumed, not given): 60 fps, 3.1 s of running" in line
+    given = dataclasses.replace(assumed.summary, slow_motion=None,
+                                options=AnalysisOptions(capture_fps=60.0))
+    assert ("filmed at 60 fps (the rate you gave; the file plays at 30 fps for 6.1 s): "
+            "3.1 s of running") in setup_line(given)
+    as_filmed = dataclasses.replace(given, capture_fps=fps, duration_s=6.1)
+    assert "· 30 fps, 6.1 s ·" in setup_line(as_filmed)
+
+
+def test_a_time_within_its_own_interval_of_the_reference_is_not_called_different(report):
+    """Contact time 12 % over the reference but with a ± larger than that difference:
+    no clear difference (a percentage band alone would say "clearly different"); a not
+    reliable analysis quotes no ± in its words."""
+    s = report.summary
+    near = s.near_side
+    ci95 = s.side(near).figure("contact_time_s").ci95
+    reference = 4 * ci95  # the runner is reference + ci95 / 2: 12.5 % over
+    rows = tuple(dataclasses.replace(row, reference=reference, difference=ci95 / 2,
+                                     interpretation="clearly different (> 10 %)")
+                 if row.metric == "contact_time_s" else row
+                 for row in s.reference.comparison[near])
+    changed = dataclasses.replace(s, reference=dataclasses.replace(
+        s.reference, comparison={**s.reference.comparison, near: rows}))
+    contact = next(n for n, _ in headline(changed).rows if n.metric == "contact_time_s")
+    assert contact.words.startswith("no clear difference: within the uncertainty (± ")
+    unsound = next(n for n, _ in headline(changed, sound=False).rows
+                   if n.metric == "contact_time_s")
+    assert unsound.words == "clearly different (> 10 %)"

@@ -64,6 +64,10 @@ def test_stride_chart_has_both_legs_reference_band_and_stride_ids(report):
     assert list(_trace(fig, "speed-matched reference").y) == pytest.approx([ref, ref])
     assert len(_trace(fig, f"{report.summary.far_side} (far) leg").x) == len(
         report.strides) - len(rows)
+    # the chart shows where the band ends: room above and below it and every stride
+    low, high = fig.layout.yaxis.range
+    values = report.strides["peak_thigh_extension_deg"]
+    assert low < min(min(band.y), values.min()) - 2 and high > max(max(band.y), values.max()) + 2
 
 
 def test_a_metric_the_pose_bias_does_not_shorten_gets_an_even_band(report):
@@ -353,3 +357,7 @@ def test_a_not_reliable_result_never_leads_the_workshop_board():
     names = [y for trace in hip_drive_board(table).data for y in (trace.y or [])]
     assert "Tiny" + NOT_RELIABLE_LABEL in names and "Ada" in names
     assert room_spread(table[table["verdict"] == "not_reliable"]) is None
+    # the leader goes furthest beyond the reference at their own speed, not furthest back
+    paced = table.assign(reference_peak_thigh_extension_deg=[25.0, 25.0, 15.0])
+    assert room_spread(paced)["leader"] == "Ben"
+    assert room_spread(paced)["leader_vs_reference_deg"] == 3.0

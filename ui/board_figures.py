@@ -82,12 +82,17 @@ def cadence_board(table: pd.DataFrame) -> go.Figure:
 
 def room_spread(table: pd.DataFrame) -> dict | None:
     """Median and range of the room's peak thigh extension, and the leader, over the
-    results that are not "not reliable" (None when there is none)."""
+    results that are not "not reliable" (None when there is none). The leader has the
+    most extension for their speed (over their speed-matched reference: faster runners
+    extend more); a room without any reference falls back to the most extension
+    (`leader_vs_reference_deg` None)."""
     values = pd.to_numeric(table["peak_thigh_extension_near_deg"], errors="coerce")
     values = values.where(table["verdict"] != "not_reliable")
     if values.notna().sum() == 0:
         return None
-    best = values.idxmax()
+    over = values - pd.to_numeric(table["reference_peak_thigh_extension_deg"], errors="coerce")
+    best = over.idxmax() if over.notna().any() else values.idxmax()
     return {"n": int(values.notna().sum()), "median_deg": float(values.median()),
             "min_deg": float(values.min()), "max_deg": float(values.max()),
-            "leader": str(table.loc[best, "nickname"]), "leader_deg": float(values[best])}
+            "leader": str(table.loc[best, "nickname"]), "leader_deg": float(values[best]),
+            "leader_vs_reference_deg": float(over[best]) if pd.notna(over[best]) else None}

@@ -52,6 +52,31 @@ def _band_trace(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, name: str,
                       mode="lines", name=name, hoverinfo="skip")
 
 
+def _reference_band(fig: go.Figure, xr: np.ndarray, metric: str, reference_deg: float,
+                    name: str) -> tuple[float, float]:
+    """The reference's noise band (`metric`'s, lopsided where the pose model reads
+    extension short) with thin edge lines, so it reads as a band even when it fills
+    the height; returns its (low, high) in degrees."""
+    below, above = noise_band_limits_deg(metric)
+    low, high = reference_deg - below, reference_deg + above
+    fig.add_trace(_band_trace(xr, xr * 0 + low, xr * 0 + high, name))
+    for edge in (low, high):
+        fig.add_trace(go.Scatter(x=xr, y=[edge] * 2, mode="lines", showlegend=False,
+                                 line={"color": REF_COLOUR, "width": 0.8}, opacity=0.6,
+                                 hoverinfo="skip"))
+    return low, high
+
+
+def _y_range_around(values: np.ndarray, low: float, high: float) -> list[float]:
+    """A y range holding every value and the band with room above and below (a band
+    that fills the whole chart hides where it ends)."""
+    finite = values[np.isfinite(values)]
+    lo = float(min(low, finite.min())) if len(finite) else low
+    hi = float(max(high, finite.max())) if len(finite) else high
+    pad = max(3.0, 0.15 * (hi - lo))
+    return [lo - pad, hi + pad]
+
+
 def leg_name(side: str, near_side: str) -> str:
     return f"{side} ({'near' if side == near_side else 'far'}) leg"
 
@@ -66,11 +91,10 @@ def stride_chart(strides: pd.DataFrame, *, near_side: str, metric: str, title: s
     x0, x1 = (float(x_all.min()), float(x_all.max())) if len(x_all) else (0.0, 1.0)
     pad = max(0.3, 0.03 * (x1 - x0))
     xr = np.array([x0 - pad, x1 + pad])
+    band = None
     if reference_deg is not None and np.isfinite(reference_deg):
-        below, above = noise_band_limits_deg(metric)
-        fig.add_trace(_band_trace(xr, xr * 0 + reference_deg - below,
-                                  xr * 0 + reference_deg + above,
-                                  f"reference {noise_band_text(metric)} (pose noise)"))
+        band = _reference_band(fig, xr, metric, reference_deg,
+                               f"reference {noise_band_text(metric)} (pose noise)")
         fig.add_trace(go.Scatter(x=xr, y=[reference_deg] * 2, mode="lines",
                                  line={"color": REF_COLOUR, "dash": "dash", "width": 2},
                                  name=f"speed-matched reference {reference_deg:.1f}°",
@@ -98,6 +122,8 @@ def stride_chart(strides: pd.DataFrame, *, near_side: str, metric: str, title: s
         fig.add_annotation(text=note, xref="paper", yref="paper", x=0, y=1.0, showarrow=False,
                            xanchor="left", yanchor="bottom", font={"size": 11, "color": "#555"})
     fig.update_xaxes(range=list(xr))
+    if band is not None:
+        fig.update_yaxes(range=_y_range_around(strides[metric].to_numpy(float), *band))
     return _layout(fig, title=title, x_title="stride start in the clip (s)", y_title=y_title)
 
 
@@ -197,11 +223,10 @@ def compare_stride_chart(entries: list[tuple[str, pd.DataFrame]], *, metric: str
     fig = go.Figure()
     n = max((len(rows) for _, rows in entries), default=1)
     xr = np.array([0.5, n + 0.5])
+    band = None
     if reference_deg is not None and np.isfinite(reference_deg):
-        below, above = noise_band_limits_deg(metric)
-        fig.add_trace(_band_trace(xr, xr * 0 + reference_deg - below,
-                                  xr * 0 + reference_deg + above,
-                                  f"reference {noise_band_text(metric)}"))
+        band = _reference_band(fig, xr, metric, reference_deg,
+                               f"reference {noise_band_text(metric)}")
         fig.add_trace(go.Scatter(x=xr, y=[reference_deg] * 2, mode="lines", hoverinfo="skip",
                                  line={"color": REF_COLOUR, "dash": "dash", "width": 2},
                                  name=f"reference (A) {reference_deg:.1f}°"))
@@ -212,6 +237,9 @@ def compare_stride_chart(entries: list[tuple[str, pd.DataFrame]], *, metric: str
             line={"color": colour, "width": 2}, marker={"size": 8},
             hovertemplate=f"{label}<br>stride %{{x}}: %{{y:.1f}}°<extra></extra>"))
     fig.update_xaxes(range=list(xr), dtick=1 if n <= 20 else None)
+    if band is not None:
+        values = np.concatenate([rows[metric].to_numpy(float) for _, rows in entries] or [[]])
+        fig.update_yaxes(range=_y_range_around(values, *band))
     return _layout(fig, title=title, x_title="stride number", y_title=y_title)
 
 

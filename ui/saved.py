@@ -82,19 +82,42 @@ LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 def room_link(path: str) -> str:
-    """A link for other devices in the room (the workshop QR code). The presenter opens
-    the app on `localhost` (the camera needs it), which phones cannot reach: then the
-    host becomes this machine's address on the local network (no packet is sent to
-    find it). HIPDRIVE_PUBLIC_URL, when set, wins."""
+    """A link for other devices (the workshop QR code, share, history and invite links).
+    The host often opens the app on `localhost` (the camera needs it), which other
+    devices cannot reach: then the host becomes this machine's address on the local
+    network (no packet is sent to find it). HIPDRIVE_PUBLIC_URL, when set, wins; a
+    server that listens on a loopback address only keeps its local link
+    (`only_this_computer` says so)."""
     link = absolute_link(path)
     parts = urlsplit(link)
-    if os.environ.get("HIPDRIVE_PUBLIC_URL") or parts.hostname not in LOOPBACK_HOSTS:
+    if (os.environ.get("HIPDRIVE_PUBLIC_URL") or parts.hostname not in LOOPBACK_HOSTS
+            or listens_only_locally()):
         return link
     lan_ip = local_network_address()
     if lan_ip is None:
         return link
     netloc = lan_ip + (f":{parts.port}" if parts.port else "")
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def only_this_computer(link: str) -> bool:
+    """True when `link` points at a loopback host: no other device can open it."""
+    return urlsplit(link).hostname in LOOPBACK_HOSTS
+
+
+ONLY_THIS_COMPUTER = ("This link points at this computer (localhost), so other devices "
+                      "cannot open it. To share it, whoever runs HipDrive starts it on a "
+                      "network others can reach (same Wi-Fi, or a public address: README, "
+                      "“Hosting for a squad”).")
+
+
+def show_link(path: str) -> None:
+    """A link for others (`room_link`) to copy, with a warning when it can only open on
+    this computer."""
+    link = room_link(path)
+    st.code(link, language=None)
+    if only_this_computer(link):
+        st.caption(ONLY_THIS_COMPUTER)
 
 
 def listens_only_locally() -> bool:

@@ -58,7 +58,8 @@ def render_save_options(*, athlete: str, squad: bool, workshop_id: int | None = 
     save = st.checkbox("Save it and get a share link", value=forced, key="save_choice",
                        disabled=forced,
                        help="Saved results get a private link you can send; nothing is "
-                            "public. Unsaved results stay in this browser tab only.")
+                            "public." + ("" if forced else " Unsaved results stay in this "
+                                         "browser tab only."))
     if not (save or forced):
         st.caption("Not saved: the results stay in this browser tab only and nothing about "
                    "your run is kept on the server once you close it. You can still save "
@@ -70,9 +71,11 @@ def render_save_options(*, athlete: str, squad: bool, workshop_id: int | None = 
                                 max_value=date.today(), format="YYYY-MM-DD")
     note = st.text_input("Note (optional)", key="save_note", max_chars=200,
                          placeholder="e.g. after 6 weeks of drills")
-    keep_raw = st.checkbox("Also keep my original video", value=False, key="keep_raw")
-    keep_annotated = st.checkbox("Also keep the annotated video", value=False,
-                                 key="keep_annotated")
+    keep_raw = keep_annotated = False
+    if workshop_id is None:  # a workshop keeps no video (its banner says so)
+        keep_raw = st.checkbox("Also keep my original video", value=False, key="keep_raw")
+        keep_annotated = st.checkbox("Also keep the annotated video", value=False,
+                                     key="keep_annotated")
     st.caption(PRIVACY_NOTE)
     return SaveChoices(save=True, athlete=athlete, note=note,
                        recorded_on=recorded_on or date.today(), keep_raw=keep_raw,
@@ -142,7 +145,7 @@ def render_share_panel(result: state.SessionResult) -> None:
         athlete = st.text_input("Runner's name", value=result.athlete or "", max_chars=80,
                                 key=f"{key}_name")
         note = st.text_input("A note for this run", max_chars=200, key=f"{key}_note")
-        recorded_on = st.date_input("Day it was filmed", value=date.today(), max_value=date.today(),
+        recorded_on = st.date_input("Filmed on", value=date.today(), max_value=date.today(),
                                     format="YYYY-MM-DD", key=f"{key}_date")
         keep_annotated = st.checkbox("Keep the annotated video too", value=False,
                                      disabled=result.video_path is None, key=f"{key}_keep")
@@ -161,14 +164,14 @@ def render_links(share_path: str, history_path: str | None, *,
     """The links of a save. The delete link is shown only to whoever saved, in this tab:
     the database keeps only a hash of it."""
     st.success("Saved. Anyone with this link can open these results (read-only):")
-    st.code(saved.absolute_link(share_path), language=None)
+    saved.show_link(share_path)
     if history_path is None:
         st.caption("Saved into your coach's squad. Your coach can send you your history "
                    "link (all your runs, with trends).")
     else:
         st.markdown("Your **history** link (every analysis saved under this name, with "
                     "trends) — keep it for next time:")
-        st.code(saved.absolute_link(history_path), language=None)
+        saved.show_link(history_path)
     if delete_path is not None:
         st.markdown("Your **delete link** — for you only: whoever has it can delete this "
                     "analysis. Keep it if you may want to delete the analysis later: it "

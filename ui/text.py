@@ -10,14 +10,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from gait.headline import NO_CADENCE_COMPARISON, TRUNK_THIGH_METRICS, Figure, headline
+from gait.headline import (
+    NO_SPEED_REFERENCE,
+    TRUNK_THIGH_METRICS,
+    Figure,
+    headline,
+    within_uncertainty_words,
+)
 from gait.metric_catalogue import BY_KEY, COMPARED, TABLE_COLUMNS
 from gait.reference import (
     FAR_LEG_LOW_TEXT,
     interpret_difference_deg,
     interpret_difference_pct,
 )
-from gait.report_parts import finite_or_none
+from gait.report_parts import finite_or_none, rates_text
 from gait.result import AnalysisSummary
 
 DASH = "–"
@@ -136,7 +142,8 @@ def _angle_card(figure: Figure, key: str, label: str, sound: bool) -> Card:
                   f"{num(figure.reference)}°")
         return Card(key, label, value, detail, figure.words,
                     BAND_COLOURS.get(figure.band, "gray"), BY_KEY[figure.metric].definition)
-    kind = "2D hip angle" if figure.metric in TRUNK_THIGH_METRICS else "no reference"
+    kind = ("2D hip angle" if figure.metric in TRUNK_THIGH_METRICS
+            else "no reference" if figure.words == NO_SPEED_REFERENCE else "not compared")
     return Card(key, label, value, f"{leg} · {kind}", figure.words, "gray",
                 BY_KEY[figure.metric].definition)
 
@@ -150,8 +157,8 @@ def headline_cards(summary: AnalysisSummary, *, sound: bool = True) -> list[Card
     cards = [Card(
         "cadence", "Cadence, steps/min", num(cadence.median, 0) + _pm(cadence.ci95, sound, 0, ""),
         (f"{signed(cadence.difference, 0)} vs reference {num(cadence.reference, 0)}"
-         if cadence.compared else "not compared" if cadence.words == NO_CADENCE_COMPARISON
-         else "no reference"),
+         if cadence.compared else "no reference" if cadence.words == NO_SPEED_REFERENCE
+         else "not compared"),
         cadence.words, "gray", BY_KEY["cadence_spm"].definition)]
     labels = {"peak_thigh_extension_deg": ("thigh_extension", "Peak thigh extension"),
               "thigh_rom_deg": ("thigh_rom", "Thigh range"),
@@ -162,7 +169,7 @@ def headline_cards(summary: AnalysisSummary, *, sound: bool = True) -> list[Card
         "symmetry", "Left − right",
         signed(sym.difference_deg, 1, "°") + _pm(sym.ci95_deg, sound),
         f"peak thigh extension · far leg: {top.far_side}",
-        f"{sym.words or DASH}; the far leg reads {FAR_LEG_LOW_TEXT} low",
+        sym.words or DASH,
         BAND_COLOURS.get(sym.band, "gray"), "Left minus right median peak thigh extension. "
         f"From one side view the far leg reads {FAR_LEG_LOW_TEXT} low: film a pass in each "
         "direction to compare legs."))
@@ -177,9 +184,9 @@ def setup_line(summary: AnalysisSummary) -> str:
                   if speed else "speed unknown")
     direction = (summary.direction or DASH).replace("_", " ")
     return (f"Near (camera-side) leg: **{summary.near_side}** · running {direction} · "
-            f"{surface} ({summary.treadmill_source}) · "
-            f"{num(summary.capture_fps, 0)} fps, {num(summary.duration_s)} s · "
+            f"{surface} ({summary.treadmill_source}) · {rates_text(summary)} · "
             f"{speed_text}")
+
 
 
 def cleaning_sentences(summary: AnalysisSummary) -> list[str]:
@@ -270,7 +277,10 @@ def difference_rows(a: AnalysisSummary, b: AnalysisSummary, *, side_a: str, side
         rows.append({"measure": f"{metric_name(metric)} ({unit})", "A": num(va, digits),
                      "B": num(vb, digits), "B − A": signed(diff, digits),
                      "± (95 %)": num(combined, digits) if sound else UNSOUND,
-                     "meaning": interpretation(metric, diff, va)})
+                     "meaning": (within_uncertainty_words(combined, unit)
+                                 if sound and diff is not None and combined is not None
+                                 and abs(diff) <= combined
+                                 else interpretation(metric, diff, va))})
     return pd.DataFrame(rows)
 
 

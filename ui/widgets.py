@@ -12,8 +12,14 @@ from typing import BinaryIO
 import streamlit as st
 
 from gait.batch_ray import RayUnavailable
-from gait.reliability import CARE, NOT_RELIABLE, VERDICT_LABELS, verdict_headline
-from gait.result import AnalysisError, AnalysisOptions, AnalysisSummary
+from gait.reliability import (
+    CAPTURE_RATE_REASONS,
+    CARE,
+    NOT_RELIABLE,
+    VERDICT_LABELS,
+    verdict_headline,
+)
+from gait.result import AnalysisError, AnalysisOptions, AnalysisSummary, SlowMotionError
 from gait.summary import Drill, Reliability
 from gait.video import VideoError
 from ui import service, state
@@ -32,6 +38,8 @@ FILMING_GUIDE = """
 - **Good light**, from behind or beside the camera (in a dim, grainy picture some strides
   cannot be timed); shorts and shoes that contrast with the background.
 """
+CAPTURE_RATE_WHERE = ("In HipDrive: **Analyze** → *Optional: speed, height, slow motion* → "
+                      "*Capture rate of a slow-motion clip*.")
 TABLE_ROW_PX = 35  # st.dataframe row height: tables shown whole use (rows + 1) × this + 3
 POLL_S = 0.25  # how often a waiting page shows the job's progress
 DISK_ERROR = ("Sorry — the server could not store your clip for the analysis (its disk may "
@@ -177,7 +185,8 @@ def _show_failure(exc: BaseException, file_name: str | None) -> None:
                  "again in a few minutes; if it keeps happening, tell the person who runs "
                  "this HipDrive (the reason is in the server log).", icon="⚠️")
     elif isinstance(exc, VideoError | AnalysisError):
-        st.error(str(exc), icon="⚠️")
+        where = f" {CAPTURE_RATE_WHERE}" if isinstance(exc, SlowMotionError) else ""
+        st.error(f"{exc}{where}", icon="⚠️")
         st.info(FILMING_TIPS)
     else:
         logger.error("analysis failed", exc_info=exc)
@@ -229,7 +238,8 @@ def render_reliability(reliability: Reliability, *, key: str = "reliability") ->
     """The verdict first: green / amber / red with what it means and every reason."""
     verdict = reliability.verdict
     lines = [f"**{VERDICT_LABELS.get(verdict, verdict)}** — {verdict_headline(verdict)}"]
-    lines += [f"- {r.message}" for r in reliability.reasons]
+    lines += [f"- {r.message}" + (f" {CAPTURE_RATE_WHERE}" if r.id in CAPTURE_RATE_REASONS else "")
+              for r in reliability.reasons]
     text = "\n".join(lines)
     with st.container(key=f"{key}_{verdict}"):
         if verdict == NOT_RELIABLE:
