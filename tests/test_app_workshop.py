@@ -46,7 +46,7 @@ def test_start_a_workshop_then_results_arrive_on_the_board(data_dir):
     at.run()
     no_exception(at)
     labels = [m.label for m in at.metric]
-    assert labels[0].startswith("Most hip drive: ")
+    assert labels[0].startswith("Most hip drive for their speed: ")
     assert "<b>" not in labels[0] and ":red[" not in labels[0]
     assert dict(zip(labels, (m.value for m in at.metric), strict=True))["Runners"] == "2"
     charts = at.get("plotly_chart")
