@@ -91,4 +91,5 @@ if len(tokens) < 2:
 st.subheader("Every analysis")
 table = history_table(history, link=lambda tok: saved.room_link(f"/?analysis={tok}"))
 st.dataframe(table, hide_index=True, key="history_table", column_config={
-    "open": st.column_config.LinkColumn("open", display_text="open ↗")})
+    "open": st.column_config.LinkColumn("open", display_text="open ↗"),
+    "flags": st.column_config.TextColumn(width="medium")})

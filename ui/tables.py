@@ -64,7 +64,6 @@ def _figures(rows: pd.DataFrame) -> dict[str, pd.Series]:
         "near leg": near,
         "speed (km/h)": (rows["speed_mps"].astype(float) * 3.6).round(1),
         "strides": rows["n_strides"],
-        "flags": rows["flags"].map(flag_text),
     }
 
 
@@ -73,7 +72,9 @@ def history_table(history: pd.DataFrame, *, link: Callable[[str], str]) -> pd.Da
     rows = history.iloc[::-1]
     return safe_text_columns(pd.DataFrame({"filmed on": rows["recorded_on"].astype(str),
                                            "open": rows["token"].map(link),
-                                           "note": rows["note"], **_figures(rows)}))
+                                           "note": rows["note"],
+                                           "flags": rows["flags"].map(flag_text),
+                                           **_figures(rows)}))
 
 
 def squad_table(squad: pd.DataFrame, *, analysis_link: Callable[[str], str],
@@ -83,5 +84,6 @@ def squad_table(squad: pd.DataFrame, *, analysis_link: Callable[[str], str],
         "athlete": squad["athlete_name"], "latest": squad["recorded_on"].astype(str),
         "latest analysis": squad["token"].map(analysis_link),
         "history": squad["athlete_token"].map(history_link),
-        "analyses": squad["n_analyses"], **_figures(squad),
+        "analyses": squad["n_analyses"], "flags": squad["flags"].map(flag_text),
+        **_figures(squad),
     }).reset_index(drop=True))
