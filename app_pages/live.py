@@ -87,9 +87,12 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer  # noqa: E402 — logs 
 
 st.markdown(BIG_TYPE, unsafe_allow_html=True)  # our own CSS, no user text
 # Half the width for the camera: at 3/5 of a 1920 px projector the 4:3 picture pushed its
-# own Stop button and the Record button below the fold.
+# own Stop button and the Record button below the fold. The Record button sits above the
+# picture (a slot filled after the camera is set up), where no picture size can push it
+# off a 1080 px projector.
 video_col, figures_col = st.columns(2)
 with video_col:
+    record_slot = st.container()
     context = webrtc_streamer(
         key="live", mode=WebRtcMode.SENDRECV, rtc_configuration={"iceServers": []},
         media_stream_constraints={"video": {"width": {"ideal": 640},
@@ -101,7 +104,8 @@ with video_col:
                "across the room. Left leg orange, right leg blue; the near leg bright.")
     # Not disabled before frames arrive: only the figures fragment reruns while the camera
     # runs, so a disabled state would stick.
-    if st.button("Record the last 15 s and analyse them", type="primary", key="live_record"):
+    if record_slot.button("Record the last 15 s and analyse them", type="primary",
+                          key="live_record"):
         with tempfile.TemporaryDirectory(prefix="hipdrive-live-") as tmp:
             clip = camera.write_recording(Path(tmp) / "live.mp4")
             data = clip.read_bytes() if clip else None
