@@ -70,21 +70,9 @@ after = col_b.selectbox("After", tokens, index=len(tokens) - 1, format_func=labe
                         key="history_b")
 if st.button("Compare before and after", type="primary", key="history_compare",
              disabled=before == after or len(tokens) < 2):
-    try:
-        pair = [store.load(before), store.load(after)]
-    except StoreError:
-        st.error("The database is not reachable right now; try again in a minute.",
-                 icon="⚠️")
-        st.stop()
-    if None in pair:
-        st.error("One of these analyses was just deleted; pick another.")
-    else:
-        results = [state.from_saved(found) for found in pair]
-        for result in results:
-            if state.get_result(result.id) is None:
-                state.add_result(result)
-        st.session_state["compare_a"], st.session_state["compare_b"] = (r.id for r in results)
-        st.switch_page("app_pages/compare.py")
+    problem = state.open_saved_in_compare(store, before, after)
+    if problem:
+        st.error(problem, icon="⚠️")
 if len(tokens) < 2:
     st.caption("Save a second analysis to compare before and after.")
 

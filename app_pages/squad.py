@@ -7,7 +7,7 @@ import streamlit as st
 
 from gait.reference import FAR_LEG_LOW_TEXT
 from gait.store import StoreError
-from ui import saved
+from ui import saved, state
 from ui.tables import squad_table
 
 st.title("Squad")
@@ -68,6 +68,23 @@ else:
                "medians; ext. = peak thigh extension (degrees behind vertical, 2D); the "
                "reference is experienced runners at that run's speed. The far leg reads "
                f"{FAR_LEG_LOW_TEXT} low: compare each athlete's near leg.")
+
+if len(squad) >= 2:
+    st.subheader("Compare two athletes")
+    latest = {row.token: f"{row.athlete_name} · {row.recorded_on}"
+              for row in squad.itertuples()}
+    tokens = list(latest)
+    col_a, col_b = st.columns(2)
+    first = col_a.selectbox("A", tokens, index=0, format_func=latest.get, key="squad_a")
+    second = col_b.selectbox("B", tokens, index=1, format_func=latest.get, key="squad_b")
+    if st.button("Compare their latest analyses", key="squad_compare",
+                 disabled=first == second):
+        problem = state.open_saved_in_compare(store, first, second)
+        if problem:
+            st.error(problem, icon="⚠️")
+    st.caption("Each athlete's near leg is compared (the far leg reads "
+               f"{FAR_LEG_LOW_TEXT} low); runs at different speeds differ for that reason "
+               "too: each is shown against the reference at its own speed.")
 
 with st.expander("Delete a saved analysis"):
     st.markdown("Paste the analysis's link (or its token), e.g. when an athlete asks for "

@@ -224,6 +224,23 @@ def test_history_shows_trends_and_compares_before_and_after(report, data_dir):
     assert at.title[0].value == "Compare two runs"
 
 
+def test_the_coach_compares_two_athletes_latest_analyses(report, data_dir, monkeypatch):
+    monkeypatch.setenv("HIPDRIVE_COACH_PASSCODE", PASSCODE)
+    store = store_for(data_dir)
+    store.save(report, athlete_name="Cleo", squad=True, recorded_on=date(2026, 1, 5))
+    store.save(report, athlete_name="Dev", squad=True, recorded_on=date(2026, 2, 5))
+    at = app(page="app_pages/squad.py")
+    at.text_input(key="coach_passcode").set_value(PASSCODE)
+    at.button(key="FormSubmitter:coach_login-Unlock").click().run()
+    no_exception(at)
+    assert at.selectbox(key="squad_a").value != at.selectbox(key="squad_b").value
+    at.button(key="squad_compare").click().run()
+    no_exception(at)
+    assert at.title[0].value == "Compare two runs"
+    kept = at.session_state[state.RESULTS_KEY]
+    assert {r.athlete for r in kept} == {"Cleo", "Dev"}
+
+
 def test_an_analysis_saved_before_the_verdict_existed_opens_with_one(report, data_dir):
     store = store_for(data_dir)
     receipt = store.save(report, athlete_name="Old run")
