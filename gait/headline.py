@@ -100,7 +100,8 @@ def difference_words(metric: str, difference: float | None, reference: float | N
 def within_uncertainty_words(ci95: float, unit: str) -> str:
     """The words for a difference no larger than its 95 % interval."""
     digits = 0 if unit == "steps/min" else 3 if unit == "s" else 1
-    return f"no clear difference: within the uncertainty (± {ci95:.{digits}f} {unit})"
+    space = "" if unit == "°" else " "
+    return f"no clear difference: within the uncertainty (± {ci95:.{digits}f}{space}{unit})"
 
 
 def _why_not_compared(summary: AnalysisSummary, side: str, metric: str) -> str:

@@ -204,3 +204,24 @@ def test_a_time_within_its_own_interval_of_the_reference_is_not_called_different
     unsound = next(n for n, _ in headline(changed, sound=False).rows
                    if n.metric == "contact_time_s")
     assert unsound.words == "clearly different (> 10 %)"
+
+
+def test_compare_calls_no_difference_within_the_runs_own_uncertainty(report):
+    """Compare (B − A): contact time 12 % longer but within the two runs' combined ±:
+    "no clear difference"; an angle inside the pose noise keeps its noise words."""
+    from gait.summary import MetricFigure, SideFigures
+    from ui.text import difference_rows
+
+    a = report.summary
+    near = a.near_side
+    figures = dict(a.side(near).metrics)
+    contact = figures["contact_time_s"]
+    figures["contact_time_s"] = MetricFigure(contact.median * 1.12, contact.sd,
+                                             0.2 * contact.median)
+    b = dataclasses.replace(a, per_side={**a.per_side, near: SideFigures(
+        a.side(near).n_strides, figures)})
+    rows = difference_rows(a, b, side_a=near, side_b=near).set_index("measure")
+    assert rows.loc["Ground contact time (s)", "meaning"].startswith("no clear difference")
+    assert rows.loc["Peak thigh extension (°)", "meaning"].startswith("within measurement noise")
+    unsound = difference_rows(a, b, side_a=near, side_b=near, sound=False).set_index("measure")
+    assert unsound.loc["Ground contact time (s)", "meaning"] == "clearly different (> 10 %)"

@@ -60,10 +60,14 @@ def _figure(table: pd.DataFrame, *, value: str, reference: str, band_metric: str
     fig.update_layout(
         title={"text": title, "font": {"size": 26}, "x": 0},
         height=max(320, 70 * len(ranked) + 140), font=FONT, showlegend=True,
-        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"},
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom",
+                "font": FONT},
         margin={"l": 10, "r": 40, "t": 60, "b": 10}, plot_bgcolor="white")
-    fig.update_xaxes(title=x_title, gridcolor="#ddd", zeroline=False)
-    fig.update_yaxes(automargin=True)
+    # explicit sizes: the app's chart theme would otherwise shrink axis text to ~12 px,
+    # unreadable from the back of a room
+    fig.update_xaxes(title={"text": x_title, "font": FONT}, tickfont=FONT, gridcolor="#ddd",
+                     zeroline=False)
+    fig.update_yaxes(automargin=True, tickfont={"size": 24})
     return fig
 
 

@@ -277,11 +277,19 @@ def difference_rows(a: AnalysisSummary, b: AnalysisSummary, *, side_a: str, side
         rows.append({"measure": f"{metric_name(metric)} ({unit})", "A": num(va, digits),
                      "B": num(vb, digits), "B − A": signed(diff, digits),
                      "± (95 %)": num(combined, digits) if sound else UNSOUND,
-                     "meaning": (within_uncertainty_words(combined, unit)
-                                 if sound and diff is not None and combined is not None
-                                 and abs(diff) <= combined
-                                 else interpretation(metric, diff, va))})
+                     "meaning": _meaning(metric, diff, va, combined if sound else None)})
     return pd.DataFrame(rows)
+
+
+def _meaning(metric: str, difference, reference, ci95: float | None) -> str:
+    """The band of B − A in words; a difference the band calls real but that lies within
+    its own 95 % interval is "no clear difference" instead."""
+    words = interpretation(metric, difference, reference)
+    d = finite(difference)
+    if (d is not None and ci95 is not None and abs(d) <= ci95
+            and not words.startswith(("within measurement noise", "similar"))):
+        return within_uncertainty_words(ci95, metric_unit(metric))
+    return words
 
 
 def readme_section(readme_text: str, marker: str = "ACCURACY") -> str:
