@@ -9,7 +9,7 @@ from ui import saved, state
 from ui.results_view import render_results
 from ui.share_panel import render_share_panel
 from ui.text import md_escape, progress_text
-from ui.widgets import collect_pending, pick_result
+from ui.widgets import collect_pending, numbers_ready, pick_result
 
 PICK_KEY = "results_pick"
 POLL_S = 1.0
@@ -20,7 +20,7 @@ def still_analysing() -> None:
     """Progress of this session's analysis in flight, polled every POLL_S; once it has
     ended, the whole page reruns and collects it."""
     record = state.pending()
-    if record is None or record.job.done:
+    if record is None or numbers_ready(record):
         st.rerun()
     st.info(f"Still analysing {md_escape(record.file_name or 'your clip')}… you can stay "
             "here or open other pages: the result will be waiting for you.", icon="⏳")
@@ -30,10 +30,10 @@ def still_analysing() -> None:
 
 st.title("Results")
 record = state.pending()
-if record is not None and record.job.done:
+if record is not None and numbers_ready(record):
     if (collected := collect_pending()) is not None:
         st.session_state[PICK_KEY] = collected.id  # show the new result first
-elif record is not None:
+elif record is not None and record.result_id is None:
     still_analysing()
     if not state.results():
         st.stop()

@@ -25,7 +25,7 @@ from gait.reliability import VERDICT_LABELS
 from gait.result import AnalysisOptions
 from gait.video import VideoError, probe_video
 from synthetic.runner_model import synthesize_run, to_pose_track
-from ui import state
+from ui import service, state
 from ui.service import analysis_jobs
 from ui.text import ACCURACY_IN_SHORT, readme_section
 
@@ -110,11 +110,21 @@ def _click_sample(at: AppTest) -> AppTest:
     at.button(key="sample").click()
     at.run(timeout=SAMPLE_TIMEOUT_S)
     _no_exception(at)
+    _wait_for_the_video(at)
     fresh = AppTest.from_file(APP, default_timeout=60)
-    for key in (state.RESULTS_KEY, state.CURRENT_KEY):
+    for key in (state.RESULTS_KEY, state.CURRENT_KEY, state.PENDING_KEY, service.TOKEN_KEY):
         if key in at.session_state:
             fresh.session_state[key] = at.session_state[key]
     return fresh.switch_page("app_pages/results.py").run()
+
+
+def _wait_for_the_video(at: AppTest) -> None:
+    """The numbers come first; the annotated video follows from the same job, and the
+    page collects it on its next run once the job has ended."""
+    kept = at.session_state  # AppTest's session state has no .get()
+    record = kept[state.PENDING_KEY] if state.PENDING_KEY in kept else None  # noqa: SIM401
+    if record is not None:
+        record.job.future.result(timeout=SAMPLE_TIMEOUT_S)
 
 
 @pytest.fixture(scope="module")
@@ -420,3 +430,65 @@ def test_method_page_has_definitions_attribution_accuracy_and_limits():
         assert [f for f in figures if f not in accuracy] == []
     else:
         assert any("accuracy table" in i.value for i in at.info)
+
+
+def _video_in_the_making(report, tmp_path: Path, key: str):
+    """An AppTest on Results whose session has a job with its numbers ready and its
+    video held back until the returned event is set."""
+    import threading
+
+    from ui.jobs import Analysis, Numbers
+
+    video = tmp_path / f"{key}.mp4"
+    release = threading.Event()
+    numbers = Numbers()
+
+    def work(progress):
+        numbers.report = report
+        while not release.wait(0.02):
+            progress("render", 0.4, 3.0)
+        video.write_bytes(b"\0" * 64)  # stands in for the MP4: only its path matters here
+        return Analysis(key, report, video, private_video=True)
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    token = key.ljust(32, "t")
+    at.session_state[service.TOKEN_KEY] = token
+    job = analysis_jobs().submit(key, work, session=token, numbers=numbers)
+    at.session_state[state.PENDING_KEY] = state.Pending(job=job, file_name="run.mp4")
+    at.switch_page("app_pages/results.py").run()
+    _no_exception(at)
+    return at, job, release
+
+
+def test_the_numbers_show_while_the_annotated_video_is_still_being_made(before, tmp_path):
+    """A job whose numbers exist but whose video is still being made: Results shows the
+    figures at once with the video's progress (not "Still analysing"); once the job
+    ends, the next run attaches the video to that same result."""
+    at, job, release = _video_in_the_making(before.report, tmp_path, "numbers-first")
+    shown = _current(at)
+    assert shown.video_path is None and not job.done
+    assert "Still analysing" not in _markdown(at) + "".join(i.value for i in at.info)
+    assert any(m.label == "Cadence, steps/min" for m in at.metric)
+    assert any("Making the annotated video" in p.proto.text for p in at.get("progress"))
+    release.set()
+    job.future.result(timeout=30)
+    at.run()
+    _no_exception(at)
+    kept = _current(at)
+    assert kept.id == shown.id and kept.video_path is not None and kept.video_path.exists()
+    assert state.PENDING_KEY not in at.session_state
+
+
+def test_a_result_removed_before_its_video_is_made_never_gets_it(before, tmp_path):
+    at, job, release = _video_in_the_making(before.report, tmp_path, "removed-early")
+    shown = _current(at)
+    at.button(key=f"remove_{shown.id}").click().run()
+    release.set()
+    job.future.result(timeout=30)
+    at.run()
+    _no_exception(at)
+    assert not at.session_state[state.RESULTS_KEY]
+    folder = service.instance_dir(analysis_jobs()) / at.session_state[service.TOKEN_KEY]
+    assert not folder.exists() or not list(folder.rglob("*.mp4"))  # claimed, then deleted
+    assert not (tmp_path / "removed-early.mp4").exists()  # and the job's copy went too
+    assert state.PENDING_KEY not in at.session_state

@@ -70,7 +70,21 @@ def analyse(clip: Path, *, speed: str = "", save: bool = False, keep_annotated: 
     at.run()
     at.button(key="analyze").click().run(timeout=RUN_TIMEOUT_S)
     no_exception(at)
-    return at
+    return with_the_video(at)
+
+
+def with_the_video(at: AppTest) -> AppTest:
+    """The numbers come first and the annotated video follows from the same job: wait
+    for it, then the same session on Results, which collects it (as a runner who stays
+    on the page)."""
+    kept = at.session_state  # AppTest's session state has no .get()
+    record = kept[state.PENDING_KEY] if state.PENDING_KEY in kept else None  # noqa: SIM401
+    if record is None:
+        return at
+    record.job.future.result(timeout=RUN_TIMEOUT_S)
+    collected = on_results(at)
+    no_exception(collected)
+    return collected
 
 
 def on_results(at: AppTest) -> AppTest:

@@ -89,13 +89,25 @@ class Analysis:
     private_video: bool = False
 
 
+class Numbers:
+    """Where a job's work puts its report as soon as the numbers exist, before the
+    annotated video is made (one attribute assignment: safe to read from any thread)."""
+
+    def __init__(self) -> None:
+        self.report: GaitReport | None = None
+
+
 class Job:
-    """An analysis in the worker pool; `state` is its latest progress report."""
+    """An analysis in the worker pool; `state` is its latest progress report and
+    `numbers.report` its report once the numbers exist (the video may still be in
+    the making)."""
 
     def __init__(self, key: str, work: Callable[[Progress], Analysis], *,
-                 timeout_s: float, cleanup: Callable[[], None] | None = None) -> None:
+                 timeout_s: float, cleanup: Callable[[], None] | None = None,
+                 numbers: Numbers | None = None) -> None:
         self.key = key
         self.work = work
+        self.numbers = numbers or Numbers()
         self.cleanup = cleanup  # run when the job ends, however (even cancelled unstarted)
         self.timeout_s = timeout_s
         self.state: tuple[str, float, float | None] = ("queue", 0.0, None)
@@ -186,9 +198,11 @@ class AnalysisJobs:
 
     # --- jobs ---------------------------------------------------------------------------
     def submit(self, key: str, work: Callable[[Progress], Analysis], *,
-               session: str | None = None, cleanup: Callable[[], None] | None = None) -> Job:
+               session: str | None = None, cleanup: Callable[[], None] | None = None,
+               numbers: Numbers | None = None) -> Job:
         """The unfinished job for `key` (joined), or a new one running `work(progress)`
-        and then `cleanup()`, however it ends.
+        and then `cleanup()`, however it ends; `work` may put its report in `numbers`
+        before it makes the video (a joined job keeps its own).
 
         Raises AlreadyRunning if `session` has another unfinished job, Busy if the
         pool and its waiting line are full. `job.work is work` tells the caller
@@ -201,7 +215,8 @@ class AnalysisJobs:
             if job is None:
                 if len(self._running) >= self.max_parallel + self.max_queued:
                     raise Busy()
-                job = Job(key, work, timeout_s=self.timeout_s, cleanup=cleanup)
+                job = Job(key, work, timeout_s=self.timeout_s, cleanup=cleanup,
+                          numbers=numbers)
                 self._running[key] = job
                 job.future = self._pool.submit(self._run_job, job)
             if session:

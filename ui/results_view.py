@@ -37,6 +37,7 @@ from ui.widgets import (
     render_drills,
     render_quality,
     render_reliability,
+    video_in_making,
 )
 
 EXTENSION_BAND_TEXT = noise_band_text("peak_thigh_extension_deg")
@@ -149,7 +150,7 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
                        + (f"Looping {start}–{end} s around the stride ({row.start_s:.2f}–"
                           f"{row.end_s:.2f} s; the player jumps in whole seconds)."
                           if row is not None else ""))
-        else:
+        elif not video_in_making(result.id):
             st.info("No annotated video for this analysis (it was not kept when it was saved, "
                     "or was analysed without one).")
 

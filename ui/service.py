@@ -56,6 +56,7 @@ from ui.jobs import (
     AnalysisJobs,
     Job,
     JobCancelled,
+    Numbers,
     Progress,
 )
 from ui.paths import SESSIONS, private_dir, sessions_root, sub_dir
@@ -279,6 +280,7 @@ def start_analysis(spool: Spool, *, options: AnalysisOptions, session: str,
                  else instance_dir(store) / "jobs" / f"{uuid.uuid4().hex}.mp4")
 
     cluster = ray_analyses()
+    numbers = Numbers()
 
     def work(progress: Progress) -> Analysis:
         if cluster is not None:
@@ -287,6 +289,7 @@ def start_analysis(spool: Spool, *, options: AnalysisOptions, session: str,
                             private_video=not shared_video)
         cached = store.get(key)  # the report may be cached without a video
         report = cached.report if cached is not None else _analyze(clip, options, progress)
+        numbers.report = report  # the page can show the numbers while the video is made
         video = _render_video(clip, video_out, key, report, progress)
         return Analysis(key=key, report=report, video_path=video,
                         private_video=not shared_video)
@@ -296,7 +299,7 @@ def start_analysis(spool: Spool, *, options: AnalysisOptions, session: str,
             clip.unlink(missing_ok=True)
 
     try:
-        job = store.submit(key, work, session=session, cleanup=cleanup)
+        job = store.submit(key, work, session=session, cleanup=cleanup, numbers=numbers)
     except BaseException:
         cleanup()
         raise

@@ -66,7 +66,9 @@ def make_result(report: GaitReport, *, video_path: Path | None, file_name: str |
 class Pending:
     """An analysis this session started and has not collected yet. `save` (the
     Analyze page's SaveChoices, or None) is applied when it is collected; `raw_clip`
-    is the spooled upload, kept only while "keep my original video" needs it."""
+    is the spooled upload, kept only while "keep my original video" needs it. With
+    `result_id`, the numbers are already that result and the annotated video is still
+    being made."""
 
     job: Job
     file_name: str | None
@@ -74,6 +76,7 @@ class Pending:
     is_sample: bool = False
     save: object | None = None
     raw_clip: Path | None = None
+    result_id: str | None = None  # set once its numbers are shown: only the video is awaited
 
 
 def from_saved(found: SavedAnalysis) -> SessionResult:

@@ -24,6 +24,7 @@ from gait.summary import Drill, Reliability
 from gait.video import VideoError
 from ui import service, state
 from ui.jobs import Analysis, Job, JobCancelled, JobRefused
+from ui.paths import discard_session_file
 from ui.text import Card, cleaning_sentences, md_escape, progress_text, slug
 
 logger = logging.getLogger(__name__)
@@ -124,21 +125,65 @@ def wait_for_pending(progress: ProgressDisplay | None = None) -> state.SessionRe
     if record is None:
         return None
     progress = progress or ProgressDisplay()
-    while not record.job.done:
+    while not numbers_ready(record):
         progress(*record.job.state)
         time.sleep(POLL_S)
     progress.clear()
     return collect_pending()
 
 
-def collect_pending(*, show_errors: bool = True) -> state.SessionResult | None:
-    """Attach this session's finished analysis (if any) to the session and return it;
-    show why it failed (if `show_errors`). None while it still runs."""
+def numbers_ready(record: state.Pending) -> bool:
+    """Whether `record` has something to collect: its job ended, or its numbers exist
+    while the annotated video is still being made (unless the save keeps that video:
+    then the whole job is awaited)."""
+    if record.job.done:
+        return True
+    if record.result_id is not None:
+        return False  # the numbers are shown already; only the video is awaited
+    keeps_video = bool(getattr(record.save, "save", False)
+                       and getattr(record.save, "keep_annotated", False))
+    return record.job.numbers.report is not None and not keeps_video
+
+
+def video_in_making(result_id: str) -> bool:
+    """On a result's page: when its annotated video is still being made, show how far
+    it is (the page reruns, and collects the video, once it is made) and say True."""
     record = state.pending()
-    if record is None or not record.job.done:
+    if record is None or record.result_id != result_id or record.job.done:
+        return False
+    _video_progress()
+    return True
+
+
+@st.fragment(run_every=1.0)
+def _video_progress() -> None:
+    record = state.pending()
+    if record is None or record.job.done:
+        st.rerun()  # the whole page: it collects the video
+    value, text = progress_text(*record.job.state)
+    st.progress(min(max(value, 0.0), 1.0), text=f"Making the annotated video · {text}")
+    st.caption("The numbers are ready; the video follows in a moment.")
+
+
+def collect_pending(*, show_errors: bool = True) -> state.SessionResult | None:
+    """Attach this session's analysis to the session once its numbers are ready and
+    return the new result; attach its annotated video once that is made (returning
+    None: no new result). Show why it failed (if `show_errors`). None while it runs."""
+    record = state.pending()
+    if record is None or not numbers_ready(record):
         return None
-    state.set_pending(None)
+    if record.result_id is not None:
+        state.set_pending(None)
+        _attach_video(record)
+        return None
     job = record.job
+    if not job.done:  # the numbers first; the same record then waits for the video
+        result = _attach(record, Analysis(job.key, job.numbers.report, None),
+                         service.session_token(), claim=False)
+        state.set_pending(dataclasses.replace(record, result_id=result.id, save=None,
+                                              raw_clip=None))
+        return result
+    state.set_pending(None)
     try:
         analysis = job.future.result()
     except Exception as exc:  # noqa: BLE001 — shown as a message, never as a traceback
@@ -150,12 +195,14 @@ def collect_pending(*, show_errors: bool = True) -> state.SessionResult | None:
     return _attach(record, analysis, service.session_token())
 
 
-def _attach(record: state.Pending, analysis: Analysis,
-            token: str) -> state.SessionResult | None:
+def _attach(record: state.Pending, analysis: Analysis, token: str, *,
+            claim: bool = True) -> state.SessionResult | None:
+    """`analysis` as this session's new result, saved if the record asks; `claim`
+    False: its video is collected later (`_attach_video`)."""
     result = state.make_result(analysis.report, video_path=None, file_name=record.file_name,
                                athlete=record.athlete, is_sample=record.is_sample)
     video = analysis.video_path
-    if record.job is not None:
+    if record.job is not None and claim:
         store = service.analysis_jobs()
         video = store.claim_video(record.job, token,
                                   service.session_dir(store, token) / f"{result.id}.mp4")
@@ -173,6 +220,24 @@ def _attach(record: state.Pending, analysis: Analysis,
             if record.raw_clip is not None:
                 record.raw_clip.unlink(missing_ok=True)
     return result
+
+
+def _attach_video(record: state.Pending) -> None:
+    """The finished job's annotated video onto the result its numbers became (if the
+    runner still keeps that result; a video that failed leaves the result without)."""
+    store = service.analysis_jobs()
+    token = service.session_token(store)
+    try:
+        video = store.claim_video(record.job, token,
+                                  service.session_dir(store, token) / f"{record.result_id}.mp4")
+    except Exception:  # noqa: BLE001 — the numbers stand; the video is only missing
+        logger.exception("annotated video of job %s not collected", record.job.key[:12])
+        return
+    result = state.get_result(record.result_id)
+    if result is None:  # removed meanwhile: its video goes too
+        discard_session_file(video)
+        return
+    state.replace_result(dataclasses.replace(result, video_path=video))
 
 
 def _show_failure(exc: BaseException, file_name: str | None) -> None:
@@ -201,7 +266,9 @@ def render_pending_notice() -> None:
     record = state.pending()
     if record is None:
         return
-    if not record.job.done:
+    if record.result_id is not None and not record.job.done:
+        st.caption("The annotated video of your last clip is still being made (see Results).")
+    elif not numbers_ready(record):
         st.info("Your previous clip is still being analysed: see its progress on Results.",
                 icon="⏳")
         st.page_link("app_pages/results.py", label="Go to Results", icon="📈")
