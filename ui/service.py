@@ -277,7 +277,7 @@ def start_analysis(spool: Spool, *, options: AnalysisOptions, session: str,
         except OSError:
             shutil.copyfile(spool.path, clip)
     video_out = (sub_dir("sample") / f"annotated-{key}.mp4" if shared_video
-                 else instance_dir(store) / "jobs" / f"{uuid.uuid4().hex}.mp4")
+                 else private_dir(instance_dir(store) / "jobs") / f"{uuid.uuid4().hex}.mp4")
 
     cluster = ray_analyses()
     numbers = Numbers()
