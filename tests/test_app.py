@@ -469,7 +469,8 @@ def test_the_numbers_show_while_the_annotated_video_is_still_being_made(before, 
     assert shown.video_path is None and not job.done
     assert "Still analysing" not in _markdown(at) + "".join(i.value for i in at.info)
     assert any(m.label == "Cadence, steps/min" for m in at.metric)
-    assert any("Making the annotated video" in p.proto.text for p in at.get("progress"))
+    assert any("annotated video" in p.proto.text for p in at.get("progress"))
+    assert any("The numbers are ready" in c.value for c in at.caption)
     release.set()
     job.future.result(timeout=30)
     at.run()

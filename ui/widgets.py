@@ -161,7 +161,7 @@ def _video_progress() -> None:
     if record is None or record.job.done:
         st.rerun()  # the whole page: it collects the video
     value, text = progress_text(*record.job.state)
-    st.progress(min(max(value, 0.0), 1.0), text=f"Making the annotated video · {text}")
+    st.progress(min(max(value, 0.0), 1.0), text=text)  # "Drawing the annotated video · …"
     st.caption("The numbers are ready; the video follows in a moment.")
 
 
