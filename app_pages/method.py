@@ -13,6 +13,7 @@ from gait.reference import (
     EXTENSION_POSE_BIAS_DEG,
     FAR_LEG_LOW_TEXT,
     LIKELY_DEG,
+    MIN_STRIDES_TO_COMPARE,
     NOISE_DEG,
     REFERENCE_SPEEDS_MPS,
 )
@@ -56,7 +57,11 @@ st.markdown(
     f"and knee in published comparisons, so a difference from the reference below "
     f"{NOISE_DEG:.0f}° is called *within measurement noise*, {NOISE_DEG:.0f}–{LIKELY_DEG:.0f}° "
     f"a *possible* difference and over {LIKELY_DEG:.0f}° *likely real*. Each median comes "
-    "with a 95 % interval over strides.")
+    "with a 95 % interval over strides. Times and cadence are compared in per cent (under 5 % "
+    "similar, over 10 % clearly different), but never called different while the reference "
+    "lies within their own 95 % interval. A leg (or the cadence) is compared only from at "
+    f"least {MIN_STRIDES_TO_COMPARE} strides. Left − right is judged after allowing for the "
+    f"far leg reading {FAR_LEG_LOW_TEXT} low.")
 st.markdown(
     "**Extension reads short on real runners.** The reference comes from markers on the real "
     "hip joint and knee. On real clips, two people who placed the hip joint centre, knee and "
