@@ -25,7 +25,7 @@ from pathlib import Path
 import streamlit as st
 
 from gait.result import GaitReport
-from gait.store import SavedAnalysis, SaveReceipt
+from gait.store import SavedAnalysis, SaveReceipt, Store, StoreError
 from ui.jobs import Job
 from ui.paths import discard_session_file
 
@@ -146,11 +146,9 @@ def set_current(result_id: str) -> None:
     st.session_state[CURRENT_KEY] = result_id
 
 
-def open_saved_in_compare(store, token_a: str, token_b: str) -> str | None:
+def open_saved_in_compare(store: Store, token_a: str, token_b: str) -> str | None:
     """Load two saved analyses into this session and go to Compare (A, B); or the
     message to show when the database cannot be reached or one was just deleted."""
-    from gait.store import StoreError
-
     try:
         pair = [store.load(token_a), store.load(token_b)]
     except StoreError:
