@@ -493,3 +493,24 @@ def test_a_result_removed_before_its_video_is_made_never_gets_it(before, tmp_pat
     assert not folder.exists() or not list(folder.rglob("*.mp4"))  # claimed, then deleted
     assert not (tmp_path / "removed-early.mp4").exists()  # and the job's copy went too
     assert state.PENDING_KEY not in at.session_state
+
+
+def test_a_new_clip_waits_for_the_previous_clips_video_instead_of_being_refused(
+        before, tmp_path, sample_app):
+    """One job per session: while the last clip's video is still being made, the next
+    analysis waits the few seconds for it (and collects it) rather than saying "your
+    previous clip is still being analysed"."""
+    import threading
+
+    at, job, release = _video_in_the_making(before.report, tmp_path, "previous-video")
+    first = _current(at)
+    threading.Timer(1.0, release.set).start()
+    at.switch_page("app_pages/analyze.py").run()
+    at.button(key="sample").click()
+    at.run(timeout=SAMPLE_TIMEOUT_S)
+    _no_exception(at)
+    assert job.done
+    assert not any("still being analysed" in w.value for w in at.warning)
+    kept = {r.id: r for r in at.session_state[state.RESULTS_KEY]}
+    assert kept[first.id].video_path is not None  # the earlier clip got its video
+    assert any(r.is_sample for r in kept.values())

@@ -75,8 +75,9 @@ def run_analysis(clip: bytes | BinaryIO | Path, *, options: AnalysisOptions,
     The job is recorded in the session first (`state.Pending`): if the runner leaves
     the page meanwhile, Results shows its progress and collects it. `save` (the
     Analyze page's SaveChoices) is applied once the result is in."""
-    collect_pending(show_errors=False)  # a finished earlier run first, so it is not lost
     progress = progress or ProgressDisplay()
+    _finish_earlier_video(progress)
+    collect_pending(show_errors=False)  # a finished earlier run first, so it is not lost
     store = service.analysis_jobs()
     token = service.session_token(store)
     keep_raw = bool(getattr(save, "save", False) and getattr(save, "keep_raw", False))
@@ -110,6 +111,18 @@ def run_analysis(clip: bytes | BinaryIO | Path, *, options: AnalysisOptions,
         return _attach(record, started, token)
     state.set_pending(record)
     return wait_for_pending(progress)
+
+
+def _finish_earlier_video(progress: ProgressDisplay) -> None:
+    """The previous clip's numbers are shown but its video is still being made: a
+    session runs one job at a time, so wait for it (seconds) rather than refuse."""
+    record = state.pending()
+    if record is None or record.result_id is None:
+        return
+    while not record.job.done:
+        progress(*record.job.state)
+        time.sleep(POLL_S)
+    progress.clear()
 
 
 def _drop_spool(spool) -> None:
