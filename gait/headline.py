@@ -62,7 +62,8 @@ class Figure:
 class Symmetry:
     """Left − right median peak thigh extension (°), its 95 % interval from both legs'
     intervals, its band and words (judged after allowing for the far leg's low reading,
-    `gait.reference.far_leg_allowed_deg`); and the contact-time symmetry index (%)."""
+    `gait.reference.far_leg_allowed_deg`, and only from 2+ strides per leg); and the
+    contact-time symmetry index (%)."""
 
     difference_deg: float | None
     ci95_deg: float | None
@@ -149,12 +150,13 @@ def symmetry(summary: AnalysisSummary, near: str, far: str) -> Symmetry:
     cis = [finite_or_none(summary.side(side).figure("peak_thigh_extension_deg").ci95)
            for side in (near, far)]
     judged = None if diff is None else far_leg_allowed_deg(diff, near_side=near)
+    few = min(summary.side(side).n_strides for side in (near, far)) < MIN_STRIDES_TO_COMPARE
     return Symmetry(
         difference_deg=diff,
         ci95_deg=math.hypot(*cis) if None not in cis else None,
-        band="" if judged is None else difference_band("", judged),
-        words="" if judged is None else (interpret_difference_deg(judged)
-                                         + FAR_LEG_ALLOWED_WORDS),
+        band="" if judged is None or few else difference_band("", judged),
+        words=("" if judged is None else TOO_FEW_TO_COMPARE if few
+               else interpret_difference_deg(judged) + FAR_LEG_ALLOWED_WORDS),
         contact_time_index_pct=finite_or_none(contact.symmetry_index_pct) if contact else None)
 
 

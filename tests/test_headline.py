@@ -225,3 +225,16 @@ def test_compare_calls_no_difference_within_the_runs_own_uncertainty(report):
     assert rows.loc["Peak thigh extension (°)", "meaning"].startswith("within measurement noise")
     unsound = difference_rows(a, b, side_a=near, side_b=near, sound=False).set_index("measure")
     assert unsound.loc["Ground contact time (s)", "meaning"] == "clearly different (> 10 %)"
+
+
+def test_left_minus_right_from_a_single_stride_is_not_judged(report):
+    from gait.summary import SideFigures
+
+    s = report.summary
+    far = s.far_side
+    one = dataclasses.replace(s, per_side={**s.per_side, far: SideFigures(
+        1, dict(s.side(far).metrics))})
+    sym = headline(one).symmetry
+    assert sym.difference_deg is not None  # the number is still shown
+    assert sym.words == TOO_FEW_TO_COMPARE and sym.band == ""
+    assert headline(s).symmetry.words.endswith("after allowing for the far leg reading 3–5° low")
