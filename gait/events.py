@@ -152,14 +152,15 @@ def contact_brackets(forward_px: np.ndarray, time_s: np.ndarray, *, leg_length_p
         first = int(earlier[-1])
         if first >= (2 * usual) // 3:
             pairs.insert(0, (max(first - usual, 0), first))
-    if pairs and len(peaks) and peaks[-1] > pairs[-1][0]:
-        # The clip ends during the last contact: its trough is not in the clip. Its
-        # strike can still close a stride, so bracket it by the usual bracket length
-        # when the clip holds at least the first two thirds of that.
+    if pairs:
+        # The clip ends during the last contacts: their troughs are not in the clip (the
+        # rear foot is still going back at the end, so no trough stands out there). A
+        # strike can still close a stride, so each peak after the last bracketed one is
+        # bracketed by the usual length when the clip holds its first two thirds.
         usual = int(np.median([t - p for p, t in pairs]))
-        last = int(peaks[-1])
-        if len(forward_px) - 1 - last >= (2 * usual) // 3:
-            pairs.append((last, min(last + usual, len(forward_px) - 1)))
+        for last in peaks[peaks > pairs[-1][0]]:
+            if len(forward_px) - 1 - last >= (2 * usual) // 3:
+                pairs.append((int(last), min(int(last) + usual, len(forward_px) - 1)))
     return pairs
 
 

@@ -46,6 +46,23 @@ def test_contacts_cut_by_the_clip_edges_are_bracketed_when_most_of_them_is_in_vi
     assert contact_brackets(x2, t2, leg_length_px=300)[-1][1] <= len(t2) - 1
 
 
+def test_every_contact_the_clip_ends_during_is_bracketed_not_only_the_last():
+    """Near the clip's end the rear foot is still going back, so its last troughs are
+    not in the clip. The contact before the last (forward peak at 2.93 s, 0.9 s before
+    the end) still gets a bracket, so its strike can close a stride; the last peak
+    (3.63 s, 0.2 s before the end) has too little of its contact in view for one."""
+    t, x = forward_signal(3.84, phase=0.2)  # forward peaks at 0.13 + 0.7 k s
+    rear = x.copy()
+    tail = t > 3.0
+    rear[tail] = x[np.argmax(tail)] - 400 * (t[tail] - 3.0)  # still going back at the end
+    peaks = t[prominent_peaks(x, min_prominence=100, min_distance=30)]
+    assert np.round(peaks[-2:], 2).tolist() == [2.93, 3.63]
+    brackets = contact_brackets(x, t, leg_length_px=300, rear_px=rear)
+    starts = [round(float(t[p]), 2) for p, _ in brackets]
+    assert starts[-1] == 2.93
+    assert brackets[-1][1] <= len(t) - 1
+
+
 def test_a_walking_or_standing_person_gives_no_contacts():
     t = np.arange(0, 5, 1 / FPS)
     still = np.random.default_rng(3).normal(0, 3.0, len(t))
