@@ -83,8 +83,9 @@ if len(squad) >= 2:
         if problem:
             st.error(problem, icon="⚠️")
     st.caption("Each athlete's near leg is compared (the far leg reads "
-               f"{FAR_LEG_LOW_TEXT} low); runs at different speeds differ for that reason "
-               "too: each is shown against the reference at its own speed.")
+               f"{FAR_LEG_LOW_TEXT} low). Compare draws A's speed-matched reference; "
+               "runs at different speeds also differ for that reason (faster running "
+               "extends more).")
 
 with st.expander("Delete a saved analysis"):
     st.markdown("Paste the analysis's link (or its token), e.g. when an athlete asks for "

@@ -155,7 +155,7 @@ def symmetry(summary: AnalysisSummary, near: str, far: str) -> Symmetry:
         difference_deg=diff,
         ci95_deg=math.hypot(*cis) if None not in cis else None,
         band="" if judged is None or few else difference_band("", judged),
-        words=("" if judged is None else TOO_FEW_TO_COMPARE if few
+        words=(TOO_FEW_TO_COMPARE if few else "" if judged is None
                else interpret_difference_deg(judged) + FAR_LEG_ALLOWED_WORDS),
         contact_time_index_pct=finite_or_none(contact.symmetry_index_pct) if contact else None)
 

@@ -215,6 +215,7 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
         dropped_strides=dropped,
         repeated_frame_share=float(np.mean(raw.flags.get("repeated_frame", False))),
         frames_lost_to_damage=video.frames_lost_to_damage if video else 0,
+        stored_fps=video.stored_fps if video else None,
         decoding_stopped_early=bool(video and video.decoding_stopped_early),
         other_people=video.other_people if video else None,
         feet_bottom_margin_foot_lengths=feet_bottom_margin(clean))

@@ -32,13 +32,16 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
                   repeated_frame_share: float = 0.0, frames_lost_to_damage: int = 0,
                   decoding_stopped_early: bool = False,
                   other_people: OtherPeople | None = None,
-                  feet_bottom_margin_foot_lengths: float = float("nan")) -> list[QualityFlag]:
+                  feet_bottom_margin_foot_lengths: float = float("nan"),
+                  stored_fps: float | None = None) -> list[QualityFlag]:
     """All flags that apply, most important first. `repeated_frame_share`: fraction of
     frames that repeat the previous picture; `frames_lost_to_damage`: damaged packets
     skipped and frames the decoder marked corrupt; `decoding_stopped_early`: the file
     could not be decoded past some point; `other_people`: what gait.people's check
     found; `feet_bottom_margin_foot_lengths`: how far
-    above the picture's bottom the feet come down (gait.feet.feet_bottom_margin)."""
+    above the picture's bottom the feet come down (gait.feet.feet_bottom_margin);
+    `stored_fps`: the file's own rate when it differs from `capture_fps` (slow motion:
+    times and rates are then per second of running)."""
     flags: list[QualityFlag] = []
     if other_people and other_people.frames_with_others >= MIN_FRAMES_WITH_OTHERS:
         flags.append(QualityFlag(
@@ -55,13 +58,17 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
             f"The video file is damaged: {frames_lost_to_damage} frame(s) could not be read"
             f"{end}. Strides there are missing and events near the damage may be off. Export "
             "the clip again from the phone (or copy it again) and upload the new file."))
+    slowed = bool(stored_fps) and capture_fps > 1.05 * stored_fps
     distinct_fps = capture_fps * (1.0 - repeated_frame_share)
     if repeated_frame_share > REPEATED_FRAMES_SHARE:
         flags.append(QualityFlag(
             "repeated_frames", "warning",
             f"{100 * repeated_frame_share:.0f} % of the frames repeat the picture before them: "
             f"the clip holds only about {distinct_fps:.0f} different pictures per second "
-            f"although it plays at {capture_fps:.0f} frames/s (converted from a lower frame "
+            + (f"of running, although the file plays at {stored_fps:.0f} frames/s "
+               f"({capture_fps:.0f} per second of running, as analysed; converted from a lower "
+               if slowed else f"although it plays at {capture_fps:.0f} frames/s (converted "
+               "from a lower ") + "frame "
             "rate, or slowed down by repeating frames). Events and contact times are only as "
             "precise as those pictures. Upload the original recording from the phone."))
         capture_fps = distinct_fps
@@ -69,7 +76,8 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
         frame_ms = 1000.0 / capture_fps
         flags.append(QualityFlag(
             "low_frame_rate", "warning",
-            f"{capture_fps:.0f} pictures per second: each is {frame_ms:.0f} ms apart, so contact "
+            f"{capture_fps:.0f} pictures per second{' of running' if slowed else ''}: each "
+            f"is {frame_ms:.0f} ms apart, so contact "
             "times are uncertain by about one frame. Film at 60 fps or more (120–240 is "
             "better)."))
     few = {s: n for s, n in strides_per_side.items() if n < MIN_STRIDES_PER_SIDE}
@@ -82,7 +90,7 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
     if duration_s < SHORT_CLIP_S:
         flags.append(QualityFlag(
             "short_clip", "info",
-            f"The clip is {duration_s:.1f} s long; 10–20 s gives enough strides."))
+            f"The clip holds {duration_s:.1f} s of running; 10–20 s gives enough strides."))
     side_on = 0.8 <= geometry.camera_side_on_ratio <= 1.25 if np.isfinite(
         geometry.camera_side_on_ratio) else False
     if not side_on or geometry.direction_agreement < 0.75:

@@ -151,9 +151,9 @@ def _stride_yield(legs: dict[str, pd.DataFrame], *, in_view_s: float, cadence_sp
         why = f" Left out ({', '.join(parts)})." if parts else ""
     return [_reason(
         "stride_yield", severity,
-        f"Only {found} of about {expected:.{1 if expected < 10 else 0}f} strides per leg in "
-        "view were found "
-        f"({100 * share[worst_side]:.0f} % on the {worst_side} leg), so the figures rest on "
+        f"{found} strides were found, of about {expected:.{1 if expected < 10 else 0}f} per "
+        f"leg in view ({100 * share[worst_side]:.0f} % on the {worst_side} leg), so the "
+        "figures rest on "
         f"a selection of strides.{why} Keep the feet in view, film side-on in good light, "
         "with shoes that contrast with the ground.")]
 

@@ -177,6 +177,11 @@ def test_setup_line_tells_the_file_rate_from_the_assumed_capture_rate():
     line = setup_line(assumed.summary)
     assert "the file plays at 30 fps for 6.1 s" in line
     assert "2× slow motion (assumed, not given): 60 fps, 3.1 s of running" in line
+    # the quality notes speak of the same two rates, not of a file "playing at 60"
+    notes = {flag.id: flag.message for flag in assumed.summary.quality}
+    assert "although the file plays at 30 frames/s (60 per second of running" in notes[
+        "repeated_frames"]
+    assert notes["short_clip"].startswith("The clip holds 3.1 s of running")
     given = dataclasses.replace(assumed.summary, slow_motion=None,
                                 options=AnalysisOptions(capture_fps=60.0))
     assert ("filmed at 60 fps (the rate you gave; the file plays at 30 fps for 6.1 s): "

@@ -356,6 +356,10 @@ def test_a_not_reliable_result_never_leads_the_workshop_board():
     assert spread["median_deg"] == 19.0 and spread["max_deg"] == 20.0
     names = [y for trace in hip_drive_board(table).data for y in (trace.y or [])]
     assert "Tiny" + NOT_RELIABLE_LABEL in names and "Ada" in names
+    # drawn at the bottom, grey and hollow: the highest value must not look like the leader
+    runners = next(t for t in hip_drive_board(table).data if t.name == "runner")
+    assert list(runners.y) == ["Tiny" + NOT_RELIABLE_LABEL, "Ben", "Ada"]
+    assert list(runners.marker.symbol) == ["circle-open", "circle", "circle"]
     assert room_spread(table[table["verdict"] == "not_reliable"]) is None
     # the leader goes furthest beyond the reference at their own speed, not furthest back
     paced = table.assign(reference_peak_thigh_extension_deg=[25.0, 25.0, 15.0])

@@ -19,12 +19,16 @@ from gait.reference import noise_band_limits_deg, noise_band_text
 from ui.figures import REF_COLOUR
 
 RUNNER_COLOUR = "#e8590c"
+UNSOUND_COLOUR = "#adb5bd"  # a "not reliable" result: grey and hollow
 FONT = {"size": 20}
 
 
 def _ranked(table: pd.DataFrame, column: str) -> pd.DataFrame:
-    ranked = table.assign(value=pd.to_numeric(table[column], errors="coerce"))
-    return ranked.sort_values("value", ascending=True, na_position="first")
+    """Bottom to top: results called "not reliable" first (they never lead, and must
+    not look as if they did), then by value, the highest at the top."""
+    ranked = table.assign(value=pd.to_numeric(table[column], errors="coerce"),
+                          sound=table["verdict"] != "not_reliable")
+    return ranked.sort_values(["sound", "value"], ascending=True, na_position="first")
 
 
 NOT_RELIABLE_LABEL = " (not reliable)"
@@ -54,7 +58,11 @@ def _figure(table: pd.DataFrame, *, value: str, reference: str, band_metric: str
         hoverinfo="skip"))
     fig.add_trace(go.Scatter(
         x=ranked["value"], y=names, mode="markers+text", name="runner",
-        marker={"size": 22, "color": RUNNER_COLOUR},
+        marker={"size": 22, "color": [RUNNER_COLOUR if sound else UNSOUND_COLOUR
+                                      for sound in ranked["sound"]],
+                "symbol": ["circle" if sound else "circle-open" for sound in ranked["sound"]],
+                "line": {"width": 3, "color": [RUNNER_COLOUR if sound else UNSOUND_COLOUR
+                                               for sound in ranked["sound"]]}},
         text=[f"{v:.{digits}f}" if np.isfinite(v) else "" for v in ranked["value"]],
         textposition="middle right", textfont=FONT, hoverinfo="skip"))
     fig.update_layout(

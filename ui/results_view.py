@@ -192,7 +192,9 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
     st.subheader("Strides")
     st.dataframe(stride_table(strides), key=table_key, on_select=pick_from_table,
                  selection_mode="single-row", hide_index=True)
-    st.caption("Select a row to jump the video to that stride. Confidence below ~0.6: treat "
+    st.caption(("Select a row to jump the video to that stride. " if has_video
+                else "Select a row to mark that stride on the chart. ")
+               + "Confidence below ~0.6: treat "
                "the stride with caution.")
     with st.expander("All measures vs the reference"):
         medians = comparison_table(summary, sound=sound)

@@ -25,12 +25,16 @@ from gait.store.analyses import DEFAULT_ATHLETE, MAX_NAME_CHARS, clean_text, squ
 from ui import saved, state
 from ui.service import safe_suffix
 from ui.text import md_escape
+from ui.widgets import video_being_made
 
 logger = logging.getLogger(__name__)
 PRIVACY_NOTE = ("Saved: the figures, stride table and pose landmarks (no images), so the "
                 "link can show the results. Your videos are **not** kept unless you tick "
                 "them; whoever has the share link can view the analysis (and watch and "
                 "download any video you kept); deleting it needs your owner's link.")
+WORKSHOP_PRIVACY_NOTE = ("Saved for the room's board: the figures, stride table and pose "
+                         "landmarks (no images, no video), deleted when the host closes "
+                         "the workshop.")
 DB_ERROR = ("Sorry — the analysis could not be saved (the database is not reachable). "
             "Your results are still here in this tab; try saving again in a minute.")
 DB_UNREACHABLE = "The database is not reachable right now; try again in a minute."
@@ -76,7 +80,7 @@ def render_save_options(*, athlete: str, squad: bool, workshop_id: int | None = 
         keep_raw = st.checkbox("Also keep my original video", value=False, key="keep_raw")
         keep_annotated = st.checkbox("Also keep the annotated video", value=False,
                                      key="keep_annotated")
-    st.caption(PRIVACY_NOTE)
+    st.caption(WORKSHOP_PRIVACY_NOTE if workshop_id is not None else PRIVACY_NOTE)
     return SaveChoices(save=True, athlete=athlete, note=note,
                        recorded_on=recorded_on or date.today(), keep_raw=keep_raw,
                        keep_annotated=keep_annotated, squad=squad, workshop_id=workshop_id)
@@ -147,8 +151,16 @@ def render_share_panel(result: state.SessionResult) -> None:
         note = st.text_input("A note for this run", max_chars=200, key=f"{key}_note")
         recorded_on = st.date_input("Filmed on", value=date.today(), max_value=date.today(),
                                     format="YYYY-MM-DD", key=f"{key}_date")
-        keep_annotated = st.checkbox("Keep the annotated video too", value=False,
-                                     disabled=result.video_path is None, key=f"{key}_keep")
+        making = video_being_made(result.id)
+        keep_annotated = st.checkbox(
+            "Keep the annotated video too", value=False, disabled=result.video_path is None,
+            key=f"{key}_keep",
+            help=("The video is still being made: wait a few seconds to keep it."
+                  if making else None if result.video_path else
+                  "This analysis has no annotated video."))
+        if making:
+            st.caption("The annotated video is still being made: to keep it with the "
+                       "analysis, save once it has appeared above (a few seconds).")
         st.caption(PRIVACY_NOTE + " (The original clip was deleted after the analysis.)")
         if st.form_submit_button("Save", type="primary"):
             choices = SaveChoices(save=True, athlete=athlete, note=note,

@@ -120,7 +120,10 @@ def _finish_earlier_video(progress: ProgressDisplay) -> None:
     if record is None or record.result_id is None:
         return
     while not record.job.done:
-        progress(*record.job.state)
+        stage, fraction, eta_s = record.job.state
+        value, text = progress_text(stage, fraction, eta_s)
+        progress.bar.progress(min(max(value, 0.0), 1.0),
+                              text=f"First finishing your previous clip's video · {text}")
         time.sleep(POLL_S)
     progress.clear()
 
@@ -158,11 +161,16 @@ def numbers_ready(record: state.Pending) -> bool:
     return record.job.numbers.report is not None and not keeps_video
 
 
+def video_being_made(result_id: str) -> bool:
+    """Whether this session's result `result_id` still waits for its annotated video."""
+    record = state.pending()
+    return record is not None and record.result_id == result_id and not record.job.done
+
+
 def video_in_making(result_id: str) -> bool:
     """On a result's page: when its annotated video is still being made, show how far
     it is (the page reruns, and collects the video, once it is made) and say True."""
-    record = state.pending()
-    if record is None or record.result_id != result_id or record.job.done:
+    if not video_being_made(result_id):
         return False
     _video_progress()
     return True
@@ -400,5 +408,7 @@ def render_downloads(result: state.SessionResult) -> None:
         columns[3].download_button("Annotated video (MP4)", Path(video).read_bytes,
                                    file_name=f"hipdrive_{name}_annotated.mp4",
                                    mime="video/mp4", key="dl_mp4")
+    elif video_being_made(result.id):
+        columns[3].caption("The annotated video is still being made (a few seconds).")
     else:
         columns[3].caption("No annotated video for this analysis.")
