@@ -9,7 +9,8 @@ import streamlit as st
 
 from gait.reference import FAR_LEG_LOW_TEXT, noise_band_text
 from gait.store import StoreError
-from ui import saved, state
+from ui import saved
+from ui.compare_saved import render_pair_picker
 from ui.figures import PLOTLY_CONFIG
 from ui.history_figures import cadence_trend, symmetry_trend, thigh_extension_trend
 from ui.tables import history_table
@@ -63,17 +64,9 @@ st.caption("Peak thigh extension = how far the thigh swings behind vertical (2D,
 st.subheader("Before and after")
 labels = {row.token: f"{row.recorded_on} · {row.note or 'no note'}"
           for row in history.itertuples()}
-tokens = list(labels)
-col_a, col_b = st.columns(2)
-before = col_a.selectbox("Before", tokens, index=0, format_func=labels.get, key="history_a")
-after = col_b.selectbox("After", tokens, index=len(tokens) - 1, format_func=labels.get,
-                        key="history_b")
-if st.button("Compare before and after", type="primary", key="history_compare",
-             disabled=before == after or len(tokens) < 2):
-    problem = state.open_saved_in_compare(store, before, after)
-    if problem:
-        st.error(problem, icon="⚠️")
-if len(tokens) < 2:
+render_pair_picker(store, labels, names=("Before", "After"), key="history",
+                   button="Compare before and after", b_index=len(labels) - 1, primary=True)
+if len(labels) < 2:
     st.caption("Save a second analysis to compare before and after.")
 
 st.subheader("Every analysis")

@@ -7,7 +7,8 @@ import streamlit as st
 
 from gait.reference import FAR_LEG_LOW_TEXT
 from gait.store import StoreError
-from ui import saved, state
+from ui import saved
+from ui.compare_saved import render_pair_picker
 from ui.tables import squad_table
 
 st.title("Squad")
@@ -73,15 +74,8 @@ if len(squad) >= 2:
     st.subheader("Compare two athletes")
     latest = {row.token: f"{row.athlete_name} · {row.recorded_on}"
               for row in squad.itertuples()}
-    tokens = list(latest)
-    col_a, col_b = st.columns(2)
-    first = col_a.selectbox("A", tokens, index=0, format_func=latest.get, key="squad_a")
-    second = col_b.selectbox("B", tokens, index=1, format_func=latest.get, key="squad_b")
-    if st.button("Compare their latest analyses", key="squad_compare",
-                 disabled=first == second):
-        problem = state.open_saved_in_compare(store, first, second)
-        if problem:
-            st.error(problem, icon="⚠️")
+    render_pair_picker(store, latest, names=("A", "B"), key="squad",
+                       button="Compare their latest analyses", b_index=1)
     st.caption("Each athlete's near leg is compared (the far leg reads "
                f"{FAR_LEG_LOW_TEXT} low). Compare draws A's speed-matched reference; "
                "runs at different speeds also differ for that reason (faster running "

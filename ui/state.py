@@ -25,7 +25,7 @@ from pathlib import Path
 import streamlit as st
 
 from gait.result import GaitReport
-from gait.store import SavedAnalysis, SaveReceipt, Store, StoreError
+from gait.store import SavedAnalysis, SaveReceipt
 from ui.jobs import Job
 from ui.paths import discard_session_file
 
@@ -144,21 +144,3 @@ def current() -> SessionResult | None:
 
 def set_current(result_id: str) -> None:
     st.session_state[CURRENT_KEY] = result_id
-
-
-def open_saved_in_compare(store: Store, token_a: str, token_b: str) -> str | None:
-    """Load two saved analyses into this session and go to Compare (A, B); or the
-    message to show when the database cannot be reached or one was just deleted."""
-    try:
-        pair = [store.load(token_a), store.load(token_b)]
-    except StoreError:
-        return "The database is not reachable right now; try again in a minute."
-    if None in pair:
-        return "One of these analyses was just deleted; pick another."
-    results = [from_saved(found) for found in pair]
-    for result in results:
-        if get_result(result.id) is None:
-            add_result(result)
-    st.session_state["compare_a"], st.session_state["compare_b"] = (r.id for r in results)
-    st.switch_page("app_pages/compare.py")
-    return None
