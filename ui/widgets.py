@@ -24,7 +24,6 @@ from gait.summary import Drill, Reliability
 from gait.video import VideoError
 from ui import service, state
 from ui.jobs import Analysis, Job, JobCancelled, JobRefused
-from ui.paths import discard_session_file
 from ui.text import Card, cleaning_sentences, md_escape, progress_text, slug
 
 logger = logging.getLogger(__name__)
@@ -248,15 +247,16 @@ def _attach_video(record: state.Pending) -> None:
     runner still keeps that result; a video that failed leaves the result without)."""
     store = service.analysis_jobs()
     token = service.session_token(store)
+    own_copy = service.session_dir(store, token) / f"{record.result_id}.mp4"
     try:
-        video = store.claim_video(record.job, token,
-                                  service.session_dir(store, token) / f"{record.result_id}.mp4")
+        video = store.claim_video(record.job, token, own_copy)
     except Exception:  # noqa: BLE001 — the numbers stand; the video is only missing
         logger.exception("annotated video of job %s not collected", record.job.key[:12])
         return
     result = state.get_result(record.result_id)
-    if result is None:  # removed meanwhile: its video goes too
-        discard_session_file(video)
+    if result is None:  # removed meanwhile: this session's own copy goes too (a shared
+        if video == own_copy:  # video, such as the sample's, is not this session's)
+            own_copy.unlink(missing_ok=True)
         return
     state.replace_result(dataclasses.replace(result, video_path=video))
 
