@@ -7,6 +7,7 @@ import numpy as np
 from gait.kinematics import Geometry
 from gait.people import MIN_FRAMES_WITH_OTHERS
 from gait.reference import FAR_LEG_LOW_TEXT
+from gait.slow_motion import analysed_faster_than_stored
 from gait.strides import DROP_REASONS
 from gait.summary import CleaningReport, OtherPeople, QualityFlag
 
@@ -58,19 +59,19 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
             f"The video file is damaged: {frames_lost_to_damage} frame(s) could not be read"
             f"{end}. Strides there are missing and events near the damage may be off. Export "
             "the clip again from the phone (or copy it again) and upload the new file."))
-    slowed = bool(stored_fps) and capture_fps > 1.05 * stored_fps
+    slowed = analysed_faster_than_stored(capture_fps=capture_fps, stored_fps=stored_fps)
     distinct_fps = capture_fps * (1.0 - repeated_frame_share)
     if repeated_frame_share > REPEATED_FRAMES_SHARE:
+        rates = (f"per second of running, although the file plays at {stored_fps:.0f} "
+                 f"frames/s ({capture_fps:.0f} per second of running, as analysed;"
+                 if slowed else f"per second although it plays at {capture_fps:.0f} frames/s (")
         flags.append(QualityFlag(
             "repeated_frames", "warning",
             f"{100 * repeated_frame_share:.0f} % of the frames repeat the picture before them: "
-            f"the clip holds only about {distinct_fps:.0f} different pictures per second "
-            + (f"of running, although the file plays at {stored_fps:.0f} frames/s "
-               f"({capture_fps:.0f} per second of running, as analysed; converted from a lower "
-               if slowed else f"although it plays at {capture_fps:.0f} frames/s (converted "
-               "from a lower ") + "frame "
-            "rate, or slowed down by repeating frames). Events and contact times are only as "
-            "precise as those pictures. Upload the original recording from the phone."))
+            f"the clip holds only about {distinct_fps:.0f} different pictures {rates} "
+            "converted from a lower frame rate, or slowed down by repeating frames). Events "
+            "and contact times are only as precise as those pictures. Upload the original "
+            "recording from the phone."))
         capture_fps = distinct_fps
     if capture_fps < MIN_FPS_FOR_CONTACT:
         frame_ms = 1000.0 / capture_fps

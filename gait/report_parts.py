@@ -11,6 +11,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from gait.reliability import NOT_RELIABLE, RELIABLE, VERDICT_LABELS, verdict_headline
+from gait.slow_motion import analysed_faster_than_stored
 from gait.summary import Reliability
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def rates_text(summary: AnalysisSummary) -> str:
     apart from the capture rate the times rest on (given by the user, or assumed)."""
     stored = finite_or_none(summary.video.stored_fps) if summary.video else None
     capture, duration = finite_or_none(summary.capture_fps), finite_or_none(summary.duration_s)
-    if not (stored and capture and duration) or capture < 1.05 * stored:
+    if not duration or not analysed_faster_than_stored(capture_fps=capture, stored_fps=stored):
         return f"{num(capture, 0)} fps, {num(duration)} s"
     factor = capture / stored
     played = f"the file plays at {num(stored, 0)} fps for {num(duration * factor)} s"

@@ -27,6 +27,13 @@ MAX_RUNNING_DUTY_FACTOR = 0.50  # contact / stride time; walking is above
 MAX_STRIDE_LEG_LENGTHS = 8.0
 
 
+def analysed_faster_than_stored(*, capture_fps: float | None,
+                                stored_fps: float | None) -> bool:
+    """Whether the times rest on a capture rate above the file's own (slow motion,
+    given or assumed): then rates and lengths are per second of running, not of file."""
+    return bool(capture_fps and stored_fps) and capture_fps > 1.05 * stored_fps
+
+
 def looks_slowed(*, stride_s: float, contact_s: float | None, cadence_spm: float) -> bool:
     """Median stride over SLOW_MOTION_STRIDE_S, or cadence under SLOW_MOTION_CADENCE_SPM
     with contacts over SLOW_MOTION_CONTACT_S in running proportions (duty ≤ 0.5)."""
