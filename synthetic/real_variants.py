@@ -13,6 +13,11 @@ valid, so the same labels score HipDrive under that condition:
 - `dropped_frames`: every 5th frame left out, the others keep their own timestamps
   (a busy phone, or a variable frame rate); labels stay in the original frame numbers
   (their time is frame / original rate).
+- `resampled_25fps`: the clip as a 25 fps camera would have filmed it: for every 1/25 s
+  the picture nearest in time (so a picture's time is off by up to half an original
+  frame), stamped at a steady 25 fps. The labels move to the new frame numbers: a strike
+  to the first kept picture at or after the labelled one (the first touching picture
+  left), a toe-off to the last kept one at or before it.
 - `low_quality`: half the size and strong compression (crf 33), like a clip sent
   through a messaging app.
 - `small_and_hard`: a third of the size and very strong compression (crf 35): what is left
@@ -55,6 +60,7 @@ PAN_WINDOW_FRACTION = 0.9  # the moving window's size, of the picture's
 PAN_WINDOW_LOW = 0.8  # where the window sits between the top (0) and the bottom (1): the
 # feet are near the bottom of a running clip and must stay in view
 DROP_EVERY_NTH = 5
+RESAMPLED_RATE = 25.0  # fps: a European camera's rate
 LOW_QUALITY_CRF = 33
 SMALL_AND_HARD_CRF = 35
 FEET_CUT_FRACTION = 0.12  # of the picture's height, cut from the bottom: feet out
@@ -126,6 +132,31 @@ def _low_light(picture: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(noisy, 0, 255).round().astype(np.uint8)
 
 
+def _nearest_pictures(times_s: np.ndarray, rate: float, new_rate: float) -> np.ndarray:
+    """For a steady `new_rate` over the clip, the index of the picture nearest each new
+    frame's time (pictures assumed at `rate`)."""
+    n_new = int(np.floor(times_s[-1] * new_rate + 1e-9)) + 1
+    return np.minimum(np.round(np.arange(n_new) * rate / new_rate).astype(int),
+                      len(times_s) - 1)
+
+
+def _resampled_labels(labels: dict, kept: np.ndarray, new_rate: float) -> dict:
+    """Labels in the resampled clip's frame numbers: a strike (the first touching
+    picture) moves to the first kept picture at or after it, a toe-off (the last touching
+    one) to the last kept picture at or before it."""
+    events = []
+    for event in labels["events"]:
+        if event["event"] == "strike":
+            new_frame = int(np.searchsorted(kept, event["frame"], side="left"))
+        else:
+            new_frame = int(np.searchsorted(kept, event["frame"], side="right")) - 1
+        if 0 <= new_frame < len(kept):
+            events.append(dict(event, frame=new_frame, time_s=round(new_frame / new_rate, 4)))
+    notes = labels.get("notes", "").replace(
+        "events unchanged", f"events moved to the {new_rate:g} fps frame numbers")
+    return dict(labels, events=events, fps=new_rate, n_frames=len(kept), notes=notes)
+
+
 def _labels_for(labels: dict, *, clip_name: str, mirrored: bool, note: str,
                 fps: float | None) -> dict:
     """The labels, for the derived clip. A mirrored runner faces the other way and so
@@ -155,17 +186,19 @@ def make_variants(clip: Path, out_dir: Path) -> list[Variant]:
     def variant(name: str, make: Callable[[Path], None], *, mirrored: bool = False,
                 labels_fps: float | None = None,
                 cli_args: tuple[str, ...] = (), expect: str = "",
-                note: str = "") -> Variant:
+                relabel: Callable[[dict], dict] | None = None, note: str = "") -> Variant:
         path = out_dir / f"{clip.stem}__{name}.mp4"
         make(path)
         label_file = None
         if labels is not None:
             label_file = path.with_suffix(".events.json")
-            label_file.write_text(json.dumps(_labels_for(
-                labels, clip_name=path.name, mirrored=mirrored, note=note, fps=labels_fps)))
+            carried = _labels_for(labels, clip_name=path.name, mirrored=mirrored, note=note,
+                                  fps=labels_fps)
+            label_file.write_text(json.dumps(relabel(carried) if relabel else carried))
         return Variant(name, path, label_file, cli_args, expect)
 
     kept = [i for i in range(len(pictures)) if i % DROP_EVERY_NTH != DROP_EVERY_NTH - 1]
+    at_25fps = _nearest_pictures(times_s, rate, RESAMPLED_RATE)
     rng = np.random.default_rng(7)
     slow = out_dir / f"{clip.stem}__slow_motion_2x.mp4"
     return [
@@ -179,6 +212,11 @@ def make_variants(clip: Path, out_dir: Path) -> list[Variant]:
             p, (pictures[i] for i in kept), times_s[kept],
             rate=rate * (DROP_EVERY_NTH - 1) / DROP_EVERY_NTH),
             note=f"Every {DROP_EVERY_NTH}th frame left out; times kept."),
+        variant("resampled_25fps", lambda p: write_clip(
+            p, (pictures[i] for i in at_25fps), np.arange(len(at_25fps)) / RESAMPLED_RATE,
+            rate=RESAMPLED_RATE),
+            relabel=lambda lab: _resampled_labels(lab, at_25fps, RESAMPLED_RATE),
+            note=f"Resampled to a steady {RESAMPLED_RATE:g} fps (nearest pictures)."),
         variant("low_quality", lambda p: write_clip(
             p, (_downscaled(pic, 2) for pic in pictures), times_s, rate=rate, crf=LOW_QUALITY_CRF),
             note="Half size, crf 33."),

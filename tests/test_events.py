@@ -172,7 +172,14 @@ def test_the_stance_foot_is_the_front_one_until_the_swinging_foot_passes_it():
     from gait.events import stance_foot
 
     front = np.array([50, 60, 40, 15, 0, 10, 30, 55, 70.0])  # landing, passed at index 4
-    is_front = stance_foot(front, 1, 7)
+    rear = np.array([-80, -90, -60, -30, -2, -10, -25, -35, -40.0])
+    is_front = stance_foot(front, rear, 1, 7)
+    assert is_front[:5].all() and not is_front[5:].any()
+    # both ankles near the stance foot for two frames after the feet meet (the pose model
+    # at 25 fps on a real clip): the front-most foot keeps falling, the gap does not
+    front = np.array([60, 94, 78, 32, -29, -40, -48, -18, 30.0])
+    rear = np.array([-140, -143, -137, -77, -30, -51, -55, -78, -108.0])
+    is_front = stance_foot(front, rear, 1, 8)
     assert is_front[:5].all() and not is_front[5:].any()
 
 

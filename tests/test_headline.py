@@ -148,11 +148,18 @@ def test_a_cadence_that_gave_the_speed_is_not_compared_with_the_reference(monkey
 
 
 def test_a_leg_with_fewer_than_two_strides_is_not_compared_and_says_so():
-    """The small runner's track clip analysed at the 30 fps the user gave (not slowed):
-    one stride in all. The reference is still speed-matched, but neither leg nor the
-    cadence is compared with it, no drill rests on that one stride, and the cards say
-    "not compared" with the reason rather than "the running speed is unknown"."""
+    """The small runner's track clip analysed at the 30 fps the user gave (not slowed),
+    its first 3.3 s: one stride in all. The reference is still speed-matched, but
+    neither leg nor the cadence is compared with it, no drill rests on that one stride,
+    and the cards say "not compared" with the reason rather than "the running speed is
+    unknown". (The whole clip gave one stride until the stance-foot change of 2026-12-03
+    found a second.)"""
     track, _ = load_recorded("ht_track_fixedcam_smallsubject")
+    first = track.time_s < 3.3
+    track = track.with_arrays(
+        time_s=track.time_s[first], x_px=track.x_px[first], y_px=track.y_px[first],
+        confidence=track.confidence[first],
+        flags={name: flag[first] for name, flag in track.flags.items()})
     analysed = analyze_track(track, options=AnalysisOptions(capture_fps=30.0),
                              capture_fps=30.0)
     s = analysed.summary

@@ -68,11 +68,11 @@ def test_real_treadmill_strides_and_events_match_the_labels(treadmill):
     assert report.summary.near_side == labels["near_side"] == "left"
     assert report.summary.direction == "right_to_left"
     score = score_against_labels(report.strides, labels)
-    for foot, min_found in (("near", 13), ("far", 15)):
+    for foot, min_found in (("near", 14), ("far", 15)):
         s = score[foot]
         assert s["found"] >= min_found, (foot, s)
         assert s["unmatched"] <= 2, (foot, s)
-        assert s["strike_frames"] <= 1.2, (foot, s)
+        assert s["strike_frames"] <= 1.0, (foot, s)  # the issue's target (was 1.27 far)
         assert s["toe_off_frames"] <= 0.6, (foot, s)
         assert s["contact_s"] <= 0.045, (foot, s)
     label_cadence = labels["derived"]["cadence_spm"]
@@ -111,7 +111,8 @@ def test_small_runner_on_a_track_is_found_and_its_slowed_playback_is_stated():
     assert s.slow_motion.assumed_factor == 2.0
     # the issue asked for 160–200 steps/min; the runner slows while crossing (20 → 24
     # file frames per step between the feet's forward peaks: 160 steps/min over all
-    # steps in view at 2×), and the complete strides, later in the run, give ~157
+    # steps in view at 2×), and the complete strides, later in the run, give ~159 (the
+    # labels: 158.5)
     assert 150 <= s.cadence_spm <= 200
     # ~3 strides per leg are in view; the right leg's first (the runner entering the
     # frame: feet not seen, an impossible 87° thigh extension) is left out with a reason

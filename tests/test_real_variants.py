@@ -23,12 +23,15 @@ def test_variants_carry_the_labels_over(tmp_path):
     clip = write_clip(tmp_path / "run.mp4", pictures, np.arange(10) / 30, rate=30)
     labels = {"clip": "run.mp4", "fps": 30.0, "facing": "left", "near_side": "left",
               "events": [{"foot": "near", "event": "strike", "frame": 4, "time_s": 0.1333,
+                          "confidence": "sure"},
+                         {"foot": "far", "event": "toe_off", "frame": 3, "time_s": 0.1,
                           "confidence": "sure"}]}
     (tmp_path / "run.events.json").write_text(json.dumps(labels))
     variants = {v.name: v for v in make_variants(clip, tmp_path / "out")}
     assert set(variants) == {"mirrored", "panning", "dropped_frames", "low_quality",
                              "small_and_hard", "feet_cut_off", "feet_at_edge", "low_light",
-                             "slow_motion_2x", "slow_motion_2x_rate_given"}
+                             "slow_motion_2x", "slow_motion_2x_rate_given",
+                             "resampled_25fps"}
     read = {name: json.loads(v.labels.read_text()) for name, v in variants.items()}
     with av.open(str(variants["mirrored"].clip)) as container:
         first = next(container.decode(video=0)).to_ndarray(format="rgb24").astype(int)
@@ -36,7 +39,16 @@ def test_variants_carry_the_labels_over(tmp_path):
         original = next(container.decode(video=0)).to_ndarray(format="rgb24").astype(int)
     assert np.abs(first - original[:, ::-1]).mean() < 0.3 * np.abs(first - original).mean()
     for name, data in read.items():
-        assert data["events"] == labels["events"], name  # the same frames, always
+        if name != "resampled_25fps":
+            assert data["events"] == labels["events"], name  # the same frames
+    # 25 fps: the nearest of the 30 fps pictures 0 1 2 4 5 6 7 8, stamped steadily; the
+    # strike (first touching, picture 4) is new frame 3, the toe-off (last touching,
+    # picture 3, not kept) the last kept picture before it, new frame 2
+    times, _ = _times_and_size(variants["resampled_25fps"].clip)
+    assert len(times) == 8 and np.allclose(np.diff(times), 1 / 25, atol=2e-3)
+    assert read["resampled_25fps"]["fps"] == 25.0
+    assert [(e["event"], e["frame"]) for e in read["resampled_25fps"]["events"]] == [
+        ("strike", 3), ("toe_off", 2)]
     # mirrored: faces the other way, so the camera sees the other side
     assert (read["mirrored"]["facing"], read["mirrored"]["near_side"]) == ("right", "right")
     assert read["panning"]["near_side"] == "left"
