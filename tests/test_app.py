@@ -364,6 +364,7 @@ def test_compare_says_which_run_is_not_reliable_and_drops_the_interval(before, s
 def test_results_picker_switches_between_session_results(before, after):
     at = _app(before, after, page="app_pages/results.py")
     assert at.selectbox(key="results_pick").value == after.id  # newest first
+    assert "keeps your last 8 analyses" in at.selectbox(key="results_pick").help
     assert f"**Runner:** {after.athlete}" in _markdown(at)
     at.selectbox(key="results_pick").set_value(before.id).run()
     _no_exception(at)

@@ -154,6 +154,17 @@ def test_cycle_chart_shows_every_stride_the_mean_and_the_reference(report):
     assert len(toe_lines) == 3  # foot strike, mean toe-off, reference toe-off
 
 
+def test_cycle_chart_of_a_leg_without_strides_says_so(report):
+    near = report.summary.near_side
+    none = report.strides.iloc[0:0]
+    fig = figures.cycle_chart(report.frames, none, side=near, near_side=near, part="thigh")
+    assert not [t for t in fig.data if t.legendgroup == "strides"]
+    assert figures.NO_STRIDE_OF_THIS_LEG in [a.text for a in fig.layout.annotations]
+    fig = figures.cycle_chart(report.frames, report.strides, side=near, near_side=near,
+                              part="thigh")
+    assert figures.NO_STRIDE_OF_THIS_LEG not in [a.text for a in fig.layout.annotations]
+
+
 def test_mean_curve_hides_samples_most_strides_lack():
     stack = np.array([[1.0, 2.0, np.nan], [3.0, np.nan, np.nan], [5.0, 4.0, 7.0],
                       [7.0, np.nan, np.nan]])

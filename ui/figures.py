@@ -186,6 +186,10 @@ def _event_lines(fig: go.Figure, toe_off_pct: float | None, ref_toe_off_pct: flo
         fig.add_vline(x=ref_toe_off_pct, line={"color": REF_COLOUR, "dash": "dash", "width": 1})
 
 
+NO_STRIDE_OF_THIS_LEG = ("No complete stride of this leg was found, so there is no curve "
+                         "to draw:<br>“Quality of this analysis” below says why.")
+
+
 def cycle_chart(frames: pd.DataFrame, strides: pd.DataFrame, *, side: str, near_side: str,
                 part: str, reference_curve: np.ndarray | None = None,
                 reference_label: str = "reference", reference_toe_off_pct: float | None = None,
@@ -207,6 +211,9 @@ def cycle_chart(frames: pd.DataFrame, strides: pd.DataFrame, *, side: str, near_
                                  line={"color": colour, "width": 4},
                                  hovertemplate="mean<br>%{x:.0f} %: %{y:.1f}°<extra></extra>"))
     _event_lines(fig, mean_toe_off_pct(strides, side), reference_toe_off_pct)
+    if not len(stack):
+        fig.add_annotation(text=NO_STRIDE_OF_THIS_LEG, xref="paper", yref="paper", x=0.5,
+                           y=0.5, showarrow=False, font={"size": 15, "color": "#555"})
     if note:
         fig.add_annotation(text=note, xref="paper", yref="paper", x=0, y=1.0, showarrow=False,
                            xanchor="left", yanchor="bottom", font={"size": 11, "color": "#555"})

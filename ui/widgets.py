@@ -298,6 +298,11 @@ def render_pending_notice() -> None:
         st.page_link("app_pages/results.py", label="See the results", icon="📈")
 
 
+KEPT_IN_THIS_TAB = (f"This tab keeps your last {state.MAX_RESULTS} analyses; an older one "
+                    "is dropped (with its unsaved video) when a newer one arrives. Save one "
+                    "to keep it.")
+
+
 def pick_result(label: str, *, key: str, default: state.SessionResult | None = None
                 ) -> state.SessionResult | None:
     """A select box over this session's results (newest first)."""
@@ -308,7 +313,8 @@ def pick_result(label: str, *, key: str, default: state.SessionResult | None = N
     labels = {r.id: r.label for r in kept}
     if st.session_state.get(key) not in ids:
         st.session_state[key] = (default or kept[0]).id
-    chosen = st.selectbox(label, ids, format_func=labels.get, key=key)
+    chosen = st.selectbox(label, ids, format_func=labels.get, key=key,
+                          help=KEPT_IN_THIS_TAB)
     return state.get_result(chosen)
 
 
