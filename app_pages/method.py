@@ -36,6 +36,13 @@ st.markdown(
     "invisible from the side, and at peak extension an uncorrected thigh angle overstates "
     "pelvis-relative hip extension by about 13–16°. So each angle is reported under its own "
     "name: *thigh* (against vertical) and *trunk–thigh* (against the shoulder→hip line).")
+st.markdown(
+    "**Vertical** means the true vertical where the picture shows it: straight vertical edges "
+    "behind the runner (walls, door frames, poles) are found on a few frames, and when they "
+    "agree that the camera was rolled or tilted, thigh, shank and trunk angles are measured "
+    "against them at the runner's position (the quality notes say by how much, from 0.5°). "
+    "On rendered clips the roll was found within 0.15°. Without such edges the picture's "
+    "own vertical is used: level the phone.")
 st.markdown("\n".join(f"- **{m.name}** ({m.unit}): {m.definition}" for m in CATALOGUE))
 st.markdown(
     "A video **cannot** measure muscle activity (\"glute activation\"), forces, pelvic tilt or "

@@ -58,7 +58,7 @@ class FrameSampler:
             yield frame
 
 
-def _runner_box(track: PoseTrack, index: int) -> tuple[float, float, float, float] | None:
+def runner_box(track: PoseTrack, index: int) -> tuple[float, float, float, float] | None:
     """(x0, y0, x1, y1) of the runner's keypoints in frame `index`, or None."""
     if index >= track.n_frames:
         return None
@@ -89,7 +89,7 @@ def look_for_other_people(sampler: FrameSampler, track: PoseTrack,
     `detector` must treat each image on its own (still-image mode)."""
     checked = others = 0
     for index, (step, rgb) in sorted(sampler.kept.items()):
-        box = _runner_box(track, index)
+        box = runner_box(track, index)
         if box is None:
             continue
         checked += 1

@@ -19,6 +19,7 @@ from gait.events import detect_events
 from gait.feet import feet_bottom_margin
 from gait.keypoints import SIDES
 from gait.kinematics import compute_angles, detect_geometry, estimate_speed_mps, pixels_per_metre
+from gait.level import levelled
 from gait.metrics import (
     STRIDE_METRICS,
     cadence_spm,
@@ -160,7 +161,8 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
                              capture_fps=capture_fps * slowdown, video=video,
                              assumed_slowdown=slowdown)
     geometry = detect_geometry(clean, treadmill=options.treadmill)
-    angles = compute_angles(clean, direction=geometry.direction)
+    level = levelled(clean, video.true_vertical) if video and video.true_vertical else None
+    angles = compute_angles(level[0] if level else clean, direction=geometry.direction)
     events, skipped_contacts = detect_events(clean, leg_length_px=geometry.leg_length_px,
                                              direction=geometry.direction)
     frames = _frames_table(raw, clean, angles, geometry.near_side)
@@ -218,7 +220,8 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
         stored_fps=video.stored_fps if video else None,
         decoding_stopped_early=bool(video and video.decoding_stopped_early),
         other_people=video.other_people if video else None,
-        feet_bottom_margin_foot_lengths=feet_bottom_margin(clean))
+        feet_bottom_margin_foot_lengths=feet_bottom_margin(clean),
+        levelled_by_deg=level[1] if level else None)
     stride_times = strides["stride_time_s"].to_numpy()
     summary = AnalysisSummary(
         software=Software(name="hipdrive", version=__version__), video=video,
@@ -238,7 +241,8 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
         geometry=GeometryFacts(leg_length_px=geometry.leg_length_px,
                                direction_agreement=geometry.direction_agreement,
                                hip_travel_leg_lengths=geometry.hip_travel_leg_lengths,
-                               far_to_near_thigh_length=geometry.camera_side_on_ratio),
+                               far_to_near_thigh_length=geometry.camera_side_on_ratio,
+                               levelled_by_deg=round(level[1], 2) if level else None),
         slow_motion=SlowMotion(assumed_factor=assumed_slowdown,
                                assumed_capture_fps=round(capture_fps, 3))
         if assumed_slowdown else None,
@@ -258,6 +262,7 @@ def analyze_video(path: str | Path, *, options: AnalysisOptions = DEFAULT_OPTION
     (`gait.segments.default_workers()`), 1 = serial in this thread. Short clips are
     always done serially.
     """
+    from gait.level import estimate_true_vertical
     from gait.people import FrameSampler, look_for_other_people
     from gait.pose import MediaPipePose, extract_pose
     from gait.roi import mediapipe_roi_pose
@@ -279,6 +284,7 @@ def analyze_video(path: str | Path, *, options: AnalysisOptions = DEFAULT_OPTION
                                progress=progress)
     with MediaPipePose(static_image_mode=True) as detector:
         people = look_for_other_people(sampler, raw, detector)
+    true_vertical = estimate_true_vertical(sampler, raw)
     if progress:
         progress("analysis", 1.0, 0.0)
     video = ClipFacts(file=Path(path).name, width_px=info.width_px, height_px=info.height_px,
@@ -286,7 +292,8 @@ def analyze_video(path: str | Path, *, options: AnalysisOptions = DEFAULT_OPTION
                       capture_fps=info.capture_fps, codec=info.codec,
                       damaged_packets=decoding.damaged_packets,
                       corrupt_frames=decoding.corrupt_frames,
-                      decoding_stopped_early=decoding.stopped_early, other_people=people)
+                      decoding_stopped_early=decoding.stopped_early, other_people=people,
+                      true_vertical=true_vertical)
     report = analyze_track(raw, options=options, capture_fps=info.capture_fps, video=video)
     report.video_info = info.at_capture_rate(report.summary.capture_fps)
     return report

@@ -25,6 +25,7 @@ FEET_EDGE_MARGIN_FOOT_LENGTHS = 0.5
 # Below this height (head to toe, in the clip's own pixels) one pixel of keypoint error is
 # 2°+ on the thigh (~0.25 H long): angles are too coarse to compare with a reference.
 MIN_RUNNER_HEIGHT_PX = 100.0
+LEVELLED_NOTE_DEG = 0.5  # a smaller levelling is not worth a note
 
 
 def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: dict[str, int],
@@ -34,7 +35,8 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
                   decoding_stopped_early: bool = False,
                   other_people: OtherPeople | None = None,
                   feet_bottom_margin_foot_lengths: float = float("nan"),
-                  stored_fps: float | None = None) -> list[QualityFlag]:
+                  stored_fps: float | None = None,
+                  levelled_by_deg: float | None = None) -> list[QualityFlag]:
     """All flags that apply, most important first. `repeated_frame_share`: fraction of
     frames that repeat the previous picture; `frames_lost_to_damage`: damaged packets
     skipped and frames the decoder marked corrupt; `decoding_stopped_early`: the file
@@ -42,7 +44,8 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
     found; `feet_bottom_margin_foot_lengths`: how far
     above the picture's bottom the feet come down (gait.feet.feet_bottom_margin);
     `stored_fps`: the file's own rate when it differs from `capture_fps` (slow motion:
-    times and rates are then per second of running)."""
+    times and rates are then per second of running); `levelled_by_deg`: the lean of the
+    true vertical at the runner that angles were corrected by (gait.level)."""
     flags: list[QualityFlag] = []
     if other_people and other_people.frames_with_others >= MIN_FRAMES_WITH_OTHERS:
         flags.append(QualityFlag(
@@ -150,6 +153,15 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
             "the ground, the pose model squeezes the foot into the picture and foot strikes "
             "come early (1–2 frames on a real clip with its bottom cut). Leave some ground "
             "below the feet: tilt the camera down a little or step back."))
+    if levelled_by_deg is not None and abs(levelled_by_deg) >= LEVELLED_NOTE_DEG:
+        flags.append(QualityFlag(
+            "picture_levelled", "info",
+            f"The camera was not level: where the runner is, straight vertical edges behind "
+            f"them run {abs(levelled_by_deg):.1f}° off the picture's vertical (their lower ends "
+            f"to the {'right' if levelled_by_deg > 0 else 'left'}). Thigh, shank and trunk angles "
+            "were measured against those edges, the true vertical; a picture's vertical "
+            f"would have shifted them by {abs(levelled_by_deg):.1f}°. Level the phone (or "
+            "check the annotated video's background) if that looks wrong."))
     n_dropped = sum(dropped_strides.values())
     if n_dropped:
         reasons = "; ".join(f"{n} because {DROP_REASONS[reason]}"

@@ -275,6 +275,20 @@ class OtherPeople(FlatRecord):
 
 
 @dataclass(frozen=True)
+class TrueVertical(FlatRecord):
+    """Where "down" really is in the picture (`gait.level`): the vanishing point of the
+    background's vertical edges, homogeneous (x, y, w) in pixels of the upright frame
+    (w = 0: the edges are parallel, the picture is only rolled), how many edges it rests
+    on and their length (picture heights, summed over the sampled frames)."""
+
+    vanishing_x: float
+    vanishing_y: float
+    vanishing_w: float
+    segments: int
+    edge_length_heights: float
+
+
+@dataclass(frozen=True)
 class ClipFacts:
     """The clip as decoded: file name, upright size, rotation, rates and what was damaged.
     Stored rate = the file's; capture rate = real frames per second. A pose track
@@ -291,6 +305,7 @@ class ClipFacts:
     corrupt_frames: int = 0
     decoding_stopped_early: bool = False
     other_people: OtherPeople | None = None
+    true_vertical: TrueVertical | None = None
 
     @property
     def frames_lost_to_damage(self) -> int:
@@ -303,15 +318,18 @@ class ClipFacts:
             return None
         known = _known(cls, data)
         people = known.pop("other_people", None)
-        return cls(**known, other_people=OtherPeople.from_json(people) if people else None)
+        vertical = known.pop("true_vertical", None)
+        return cls(**known, other_people=OtherPeople.from_json(people) if people else None,
+                   true_vertical=TrueVertical.from_json(vertical) if vertical else None)
 
     def as_json(self) -> dict:
         """The fields known (a name-only record gives {"file": …})."""
         if self.width_px is None:
             return {"file": self.file}
         out = asdict(self)
-        if self.other_people is None:
-            out.pop("other_people")
+        for optional in ("other_people", "true_vertical"):
+            if out[optional] is None:
+                out.pop(optional)
         return out
 
 
@@ -325,6 +343,10 @@ class GeometryFacts:
     direction_agreement: float | None = None
     hip_travel_leg_lengths: float | None = None
     far_to_near_thigh_length: float | None = None
+    # the true vertical's lean at the runner's pelvis that the angles were corrected by
+    # (median over frames, deg, + = down points to the picture's right; `gait.level`),
+    # None when the picture was not levelled
+    levelled_by_deg: float | None = None
 
     @classmethod
     def from_json(cls, data: Mapping | None) -> GeometryFacts:

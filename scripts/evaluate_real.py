@@ -96,14 +96,28 @@ def score_events(labels: Path, out_dir: Path, scorer: Path) -> dict:
 
 
 def compare_digitised(angle_files: list[Path], out_dir: Path) -> dict:
-    """Near thigh angle (HipDrive) minus the mean of the digitisers', per frame kind."""
+    """Near thigh angle (HipDrive) minus the mean of the digitisers', per frame kind.
+    The digitisers measured against the picture's vertical; when HipDrive levelled the
+    picture (`gait.level`), their angles are levelled the same way at their own hip
+    point, so that only where the joints were placed differs."""
+    import numpy as np
     import pandas as pd
 
+    from gait.level import lean_deg
+
     frames = pd.read_csv(out_dir / "frames.csv", usecols=["frame", "near_thigh_deg"])
+    summary = read_summary(out_dir)
+    vertical = summary.video.true_vertical if summary.video else None
+    levelled = summary.geometry.levelled_by_deg is not None and vertical is not None
+    direction = 1 if summary.direction == "left_to_right" else -1
     by_frame: dict[tuple[int, str], list[float]] = {}
     for path in angle_files:
         for f in json.loads(path.read_text())["frames"]:
-            by_frame.setdefault((f["frame"], f["kind"]), []).append(f["thigh_deg"])
+            thigh = f["thigh_deg"]
+            if levelled:
+                hip_x, hip_y = f["points_px"]["hip"]
+                thigh -= direction * float(lean_deg(vertical, np.array(hip_x), np.array(hip_y)))
+            by_frame.setdefault((f["frame"], f["kind"]), []).append(thigh)
     result: dict[str, dict] = {}
     for kind in sorted({k for _, k in by_frame}):
         diffs, spread = [], []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import threading
@@ -321,7 +322,12 @@ def test_real_clip_parallel_matches_serial(monkeypatch):
             score_serial, score_parallel)
         assert (score_parallel[foot]["strike_frames"]
                 <= score_serial[foot]["strike_frames"] + 0.5), (score_serial, score_parallel)
-    assert parallel.summary.video == serial.summary.video
+    # decode stats and the second-person check are the same; the true vertical's fit
+    # rests on edges outside the runner's box, which moves with the pose noise
+    assert (dataclasses.replace(parallel.summary.video, true_vertical=None)
+            == dataclasses.replace(serial.summary.video, true_vertical=None))
+    assert parallel.summary.geometry.levelled_by_deg == pytest.approx(
+        serial.summary.geometry.levelled_by_deg, abs=0.1)
 
 
 def _parallel_inside_a_daemon(path: str) -> bool:

@@ -32,6 +32,8 @@ FILMING_GUIDE = """
 - **Side-on**: camera perpendicular to the running direction, **fixed** (tripod or propped
   up), at about **hip height**, the whole body in view and filling at least half the frame,
   with **some ground below the feet** (feet cut by the edge cannot be timed).
+- **Level** the phone; a straight wall edge, door frame or pole in view lets HipDrive
+  correct a slightly rolled camera.
 - **60 fps or more** (120–240 fps slow motion is better — then give the capture rate below).
 - **10–20 s** of steady running, **at least 7 strides per leg**; on a treadmill after a few
   minutes of warm-up.
