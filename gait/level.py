@@ -42,6 +42,7 @@ MIN_INLIER_SEGMENTS = 4
 MIN_SPREAD_FRACTION = 0.1  # the inlier edges' midpoints span at least this × width
 MAX_CORRECTION_DEG = 6.0
 CONVERGING_GAIN = 1.3
+LEVELLED_NOTE_DEG = 0.5  # a smaller levelling gets no quality note and no plumb line
 RUNNER_MARGIN = 0.15  # of the runner's box height, added around it before masking
 
 
@@ -153,14 +154,17 @@ def fit_true_vertical(segments: np.ndarray, *, width_px: int, height_px: int
                         segments=len(kept), edge_length_heights=round(edge_heights, 2))
 
 
+def pelvis_xy_px(track: PoseTrack) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame, x and y (px) of the mid-point of the two hips."""
+    return tuple(0.5 * (coords[:, track.column("left_hip")] + coords[:, track.column("right_hip")])
+                 for coords in (track.x_px, track.y_px))
+
+
 def levelled(track: PoseTrack, vertical: TrueVertical) -> tuple[PoseTrack, float] | None:
     """The track with each frame turned about its pelvis by the true vertical's lean
     there, and the median lean (deg); None when that exceeds MAX_CORRECTION_DEG (more
     likely slanted things in view than a camera roll) or no pelvis is seen."""
-    pelvis_x = 0.5 * (track.x_px[:, track.column("left_hip")]
-                      + track.x_px[:, track.column("right_hip")])
-    pelvis_y = 0.5 * (track.y_px[:, track.column("left_hip")]
-                      + track.y_px[:, track.column("right_hip")])
+    pelvis_x, pelvis_y = pelvis_xy_px(track)
     lean = lean_deg(vertical, pelvis_x, pelvis_y)
     if not np.isfinite(lean).any() or abs(np.nanmedian(lean)) > MAX_CORRECTION_DEG:
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from gait.kinematics import Geometry
+from gait.level import LEVELLED_NOTE_DEG
 from gait.people import MIN_FRAMES_WITH_OTHERS
 from gait.reference import FAR_LEG_LOW_TEXT
 from gait.slow_motion import analysed_faster_than_stored
@@ -25,7 +26,6 @@ FEET_EDGE_MARGIN_FOOT_LENGTHS = 0.5
 # Below this height (head to toe, in the clip's own pixels) one pixel of keypoint error is
 # 2°+ on the thigh (~0.25 H long): angles are too coarse to compare with a reference.
 MIN_RUNNER_HEIGHT_PX = 100.0
-LEVELLED_NOTE_DEG = 0.5  # a smaller levelling is not worth a note
 
 
 def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: dict[str, int],
@@ -160,8 +160,9 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
             f"them run {abs(levelled_by_deg):.1f}° off the picture's vertical (their lower ends "
             f"to the {'right' if levelled_by_deg > 0 else 'left'}). Thigh, shank and trunk angles "
             "were measured against those edges, the true vertical; a picture's vertical "
-            f"would have shifted them by {abs(levelled_by_deg):.1f}°. Level the phone (or "
-            "check the annotated video's background) if that looks wrong."))
+            f"would have shifted them by {abs(levelled_by_deg):.1f}°. The dashed white line in "
+            "the annotated video shows that vertical: if it does not match the background, "
+            "level the phone and film again."))
     n_dropped = sum(dropped_strides.values())
     if n_dropped:
         reasons = "; ".join(f"{n} because {DROP_REASONS[reason]}"

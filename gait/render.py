@@ -31,6 +31,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
+from gait.level import LEVELLED_NOTE_DEG, lean_deg, pelvis_xy_px
 from gait.posetrack import PoseTrack
 from gait.progress import Progress, ProgressThrottle
 from gait.render_draw import (  # noqa: F401 — the colours and labels are gait.render's API
@@ -46,6 +47,7 @@ from gait.render_draw import (  # noqa: F401 — the colours and labels are gait
     _point,
     draw_flash,
     draw_panel,
+    draw_plumb_line,
     draw_skeleton,
 )
 from gait.video import VideoInfo, iter_frames, probe_video
@@ -93,8 +95,11 @@ class _Annotator:
 
     def __init__(self, *, track: PoseTrack, overlays: pd.DataFrame | None,
                  events: pd.DataFrame | None, near_side: str, style: FrameStyle,
-                 strides: pd.DataFrame | None = None) -> None:
+                 strides: pd.DataFrame | None = None,
+                 plumb_lean_deg: np.ndarray | None = None) -> None:
         self.track = track
+        self.plumb_lean_deg = plumb_lean_deg
+        self.pelvis_px = pelvis_xy_px(track)
         self.near_side = near_side
         self.style = style
         self.readouts = _overlay_arrays(overlays, track.n_frames)
@@ -118,6 +123,9 @@ class _Annotator:
 
     def draw(self, canvas: np.ndarray, i: int, time_s: float) -> None:
         track = self.track
+        if self.plumb_lean_deg is not None and i < min(track.n_frames, len(self.plumb_lean_deg)):
+            draw_plumb_line(canvas, (float(self.pelvis_px[0][i]), float(self.pelvis_px[1][i])),
+                            float(self.plumb_lean_deg[i]), style=self.style)
         if i < track.n_frames:
             draw_skeleton(canvas, track.x_px[i], track.y_px[i], keypoints=track.keypoints,
                           near_side=self.near_side, style=self.style)
@@ -222,6 +230,7 @@ def write_annotated_video(
     progress: Progress | None = None,
     strides: pd.DataFrame | None = None,
     workers: int | None = None,
+    plumb_lean_deg: np.ndarray | None = None,
 ) -> Path:
     """Write the annotated clip to `out_path` (H.264 MP4) and return its path.
 
@@ -239,7 +248,8 @@ def write_annotated_video(
     `progress("render", fraction_done, eta_s)`. Nothing is left at `out_path` (or
     beside it) if writing fails. `workers`: threads (`gait.segments.default_workers`
     when None; 1 = in this thread); long clips are rendered by segments in parallel
-    (`gait.render_segments`).
+    (`gait.render_segments`). `plumb_lean_deg` (per frame, deg, + = lower end to the
+    right): a dashed line through the pelvis along the true vertical (`gait.level`).
     """
     from gait.render_segments import render_parallel
     from gait.segments import resolve_workers
@@ -252,7 +262,8 @@ def write_annotated_video(
     scene = Scene(track=scaled_track(track, width_px=size_px[0] if scaled else info.width_px,
                                      height_px=size_px[1] if scaled else info.height_px),
                   overlays=overlays, events=events, near_side=near_side, strides=strides,
-                  size_px=size_px, decode_size_px=size_px if scaled else None)
+                  size_px=size_px, decode_size_px=size_px if scaled else None,
+                  plumb_lean_deg=plumb_lean_deg)
     # per process and thread: two analyses in one app process may render the same clip
     tmp_path = out_path.with_name(
         f".{out_path.stem}.{os.getpid()}.{threading.get_ident()}.partial.mp4")
@@ -280,11 +291,12 @@ class Scene:
     strides: pd.DataFrame | None
     size_px: tuple[int, int]
     decode_size_px: tuple[int, int] | None
+    plumb_lean_deg: np.ndarray | None = None  # per frame: the true vertical's lean
 
     def annotator(self) -> _Annotator:
         return _Annotator(track=self.track, overlays=self.overlays, events=self.events,
                           near_side=self.near_side, style=FrameStyle(*self.size_px),
-                          strides=self.strides)
+                          strides=self.strides, plumb_lean_deg=self.plumb_lean_deg)
 
 
 def _render_serial(video_path: str | Path, out_path: Path, *, info, scene: Scene,
@@ -319,7 +331,19 @@ def write_report_video(report, video_path: str | Path, out_path: str | Path, *,
         video_path, out_path, track=report.track,
         overlays=report.frames.set_index("frame")[REPORT_OVERLAYS], events=report.events,
         capture_fps=capture_fps, info=info, near_side=report.summary.near_side,
-        progress=progress, strides=report.strides, workers=workers)
+        progress=progress, strides=report.strides, workers=workers,
+        plumb_lean_deg=plumb_line_leans(report))
+
+
+def plumb_line_leans(report) -> np.ndarray | None:
+    """Per frame, the lean of the true vertical at the runner's pelvis when the analysis
+    levelled the picture enough to say so in its quality notes (else None: no line)."""
+    summary = report.summary
+    levelled_by = summary.geometry.levelled_by_deg
+    vertical = summary.video.true_vertical if summary.video else None
+    if vertical is None or levelled_by is None or abs(levelled_by) < LEVELLED_NOTE_DEG:
+        return None
+    return lean_deg(vertical, *pelvis_xy_px(report.track))
 
 
 def _same_file(a: str | Path, b: str | Path) -> bool:

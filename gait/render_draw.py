@@ -20,6 +20,9 @@ FAR_DIM = 0.5  # brightness factor of the far side
 TEXT_RGB = (255, 255, 255)
 FLASH_RGB = (255, 235, 60)
 FLASH_S = 0.2  # how long an event label stays up, real seconds
+PLUMB_RGB = (255, 255, 255)
+PLUMB_HALF_LENGTH = 0.45  # of the picture's height, each way from the pelvis
+PLUMB_DASH_PX = 12
 # Read-outs drawn when the column is in `overlays`, in this order.
 OVERLAY_LABELS: dict[str, str] = {
     "near_thigh_deg": "Thigh",
@@ -159,3 +162,21 @@ def draw_flash(rgb: np.ndarray, event: str, side: str, foot_xy: tuple[int, int] 
                 style.text_thickness + 1, cv2.LINE_AA)
     if foot_xy is not None:
         cv2.circle(rgb, foot_xy, style.joint_px * 5, FLASH_RGB, style.line_px, cv2.LINE_AA)
+
+
+def draw_plumb_line(rgb: np.ndarray, pelvis_xy: tuple[float, float], lean_deg: float, *,
+                    style: FrameStyle) -> None:
+    """A dashed white line through the pelvis along the true vertical (`gait.level`),
+    leaning `lean_deg` (+ = its lower end to the right), so that a levelled picture
+    shows what the angles were measured against."""
+    centre = _point(*pelvis_xy)
+    if centre is None or not math.isfinite(lean_deg):
+        return
+    half = PLUMB_HALF_LENGTH * rgb.shape[0]
+    down = np.array([math.sin(math.radians(lean_deg)), math.cos(math.radians(lean_deg))])
+    thickness = max(1, style.line_px // 2)
+    for start in np.arange(-half, half, 2 * PLUMB_DASH_PX):
+        a = np.asarray(centre) + start * down
+        b = np.asarray(centre) + min(start + PLUMB_DASH_PX, half) * down
+        cv2.line(rgb, (round(a[0]), round(a[1])), (round(b[0]), round(b[1])), PLUMB_RGB,
+                 thickness, cv2.LINE_AA)

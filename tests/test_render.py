@@ -370,3 +370,30 @@ def test_the_clip_is_not_probed_again_when_the_result_describes_it(tmp_path, mon
     out = write_report_video(analysis, copy, tmp_path / "b.mp4", workers=1)
     np.testing.assert_allclose(decode(out)[1], np.arange(40) / 120, atol=1e-3)
     assert len(probed) == 1
+
+
+def test_a_levelled_picture_shows_the_true_vertical_through_the_pelvis(tmp_path):
+    """`plumb_lean_deg` draws a dashed white line through the pelvis along the true
+    vertical: bright pixels lie along the leaning line (above the head, where nothing
+    else is drawn), not along the picture's vertical; without it nothing is there."""
+    clip = write_grey_clip(tmp_path / "in.mp4", n_frames=10, width_px=640, height_px=480)
+    times = np.arange(10) / 30
+    track = figure_track(times, width_px=640, height_px=480, offset_px=(140, 200))
+    pelvis = np.array([180.0 + 140, 110.0 + 200])
+    lean = 12.0
+    kw = {"track": track, "overlays": None, "events": None, "near_side": "left"}
+    plain = decode(write_annotated_video(clip, tmp_path / "plain.mp4", **kw))[0]
+    plumb = decode(write_annotated_video(clip, tmp_path / "plumb.mp4", **kw,
+                                         plumb_lean_deg=np.full(10, lean)))[0]
+
+    def brightness_along(rgb, lean_deg):  # mean of the brightest pixel near each point
+        up = -np.array([np.sin(np.radians(lean_deg)), np.cos(np.radians(lean_deg))])
+        values = []
+        for distance in range(130, 200, 4):  # above the figure's head
+            x, y = np.round(pelvis + distance * up).astype(int)
+            values.append(rgb[y - 2:y + 3, x - 2:x + 3].max())
+        return float(np.mean(values))
+
+    assert brightness_along(plain[5], lean) < GREY + 15
+    assert brightness_along(plumb[5], lean) > 150
+    assert brightness_along(plumb[5], 0.0) < GREY + 15
