@@ -22,6 +22,7 @@ REFRESH_S = 3
 BIG_TYPE = """<style>
 [data-testid="stMetricValue"] { font-size: 3.2rem; }
 [data-testid="stMetricLabel"] p { font-size: 1.3rem; }
+[data-testid="stCode"] code { font-size: 1.5rem; }
 </style>"""
 
 st.title("Workshop")

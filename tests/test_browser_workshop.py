@@ -72,7 +72,10 @@ def test_participants_upload_at_once_and_the_board_shows_them(tmp_path, clips):
         board.get_by_role("button", name="Start a workshop").click()
         board.get_by_test_id("join-qr").locator("svg").wait_for(timeout=60_000)
         board.get_by_text("Waiting for the first result").wait_for(timeout=30_000)
-        join = board.locator("code", has_text="/?workshop=").first.inner_text().strip()
+        join_code = board.locator("code", has_text="/?workshop=").first
+        join = join_code.inner_text().strip()
+        # readable from the back of the room (Streamlit's code blocks are 14 px)
+        assert float(join_code.evaluate("e => getComputedStyle(e).fontSize")[:-2]) >= 20
         port = url.rsplit(":", 1)[1]
         # the presenter is on 127.0.0.1; phones get this machine's network address
         lan = local_network_address()
