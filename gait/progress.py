@@ -16,26 +16,35 @@ class ProgressThrottle:
     """Reports `progress(stage, fraction_done, eta_s)` at most every PROGRESS_INTERVAL_S.
 
     `n_total` is the expected number of items (frames); fractions are capped at 1.
-    The ETA is None until the first item is done (or when `n_total` is unknown).
+    The ETA comes from the rate since the first item reported done, so the time before
+    it (loading the pose model, opening the file) does not inflate it; it is None until
+    a second report shows progress (or when `n_total` is unknown).
     """
 
-    def __init__(self, progress: Progress | None, stage: str, n_total: int) -> None:
+    def __init__(self, progress: Progress | None, stage: str, n_total: int, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.progress = progress
         self.stage = stage
         self.n_total = n_total
-        self.start_s = time.monotonic()
+        self.clock = clock
         self.last_s = -float("inf")
+        self.first: tuple[float, int] | None = None  # (time, items) when items were first done
 
     def update(self, n_done: int) -> None:
-        now_s = time.monotonic()
+        now_s = self.clock()
         if self.progress is None or now_s - self.last_s < PROGRESS_INTERVAL_S:
             return
         self.last_s = now_s
         if self.n_total <= 0 or n_done == 0:
             self.progress(self.stage, 0.0, None)
             return
-        rate = n_done / max(now_s - self.start_s, 1e-9)
-        eta_s = max(self.n_total - n_done, 0) / rate
+        if self.first is None:
+            self.first = (now_s, n_done)
+        first_s, first_n = self.first
+        eta_s = None
+        if n_done > first_n and now_s > first_s:
+            rate = (n_done - first_n) / (now_s - first_s)
+            eta_s = max(self.n_total - n_done, 0) / rate
         self.progress(self.stage, min(n_done / self.n_total, 1.0), eta_s)
 
     def done(self) -> None:
