@@ -17,6 +17,13 @@ from gait.reference import (
 )
 from gait.reliability import NOT_RELIABLE
 from ui.figures import PLOTLY_CONFIG, cycle_chart, stride_chart
+from ui.result_sections import (
+    render_cards,
+    render_downloads,
+    render_drills,
+    render_quality,
+    render_reliability,
+)
 from ui.sample import SAMPLE_NOTE
 from ui.state import SessionResult
 from ui.text import (
@@ -30,15 +37,7 @@ from ui.text import (
     setup_line,
     stride_table,
 )
-from ui.widgets import (
-    TABLE_ROW_PX,
-    render_cards,
-    render_downloads,
-    render_drills,
-    render_quality,
-    render_reliability,
-    video_in_making,
-)
+from ui.widgets import TABLE_ROW_PX, video_in_making
 
 EXTENSION_BAND_TEXT = noise_band_text("peak_thigh_extension_deg")
 
