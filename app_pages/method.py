@@ -41,8 +41,9 @@ st.markdown(
     "behind the runner (walls, door frames, poles) are found on a few frames, and when they "
     "agree that the camera was rolled or tilted, thigh, shank and trunk angles are measured "
     "against them at the runner's position (the quality notes say by how much, from 0.5°). "
-    "On rendered clips the roll was found within 0.15°. Without such edges the picture's "
-    "own vertical is used: level the phone.")
+    "On rendered clips the roll was found within 0.15°; on a real clip with converging edges "
+    "it is uncertain by about 0.3°. Without such edges the picture's own vertical is used: "
+    "level the phone.")
 st.markdown("\n".join(f"- **{m.name}** ({m.unit}): {m.definition}" for m in CATALOGUE))
 st.markdown(
     "A video **cannot** measure muscle activity (\"glute activation\"), forces, pelvic tilt or "

@@ -239,9 +239,11 @@ def run_analyze(args: argparse.Namespace) -> int:
                 progress.finish()
     s = report.summary
     ext = s.near.median("peak_thigh_extension_deg")
+    levelled = s.geometry.levelled_by_deg
     print(f"{len(report.strides)} strides, cadence {s.cadence_spm:.0f} steps/min, "
           f"near ({s.near_side}) leg peak thigh extension "
-          f"{'–' if ext is None else f'{ext:.1f}°'}; "
+          f"{'–' if ext is None else f'{ext:.1f}°'}"
+          f"{'' if levelled is None else f' (picture levelled by {levelled:+.1f}°)'}; "
           f"{time.perf_counter() - started:.1f} s")
     if args.out is not None:
         for path in sorted(Path(args.out).iterdir()):

@@ -221,7 +221,8 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
         decoding_stopped_early=bool(video and video.decoding_stopped_early),
         other_people=video.other_people if video else None,
         feet_bottom_margin_foot_lengths=feet_bottom_margin(clean),
-        levelled_by_deg=level[1] if level else None)
+        levelled_by_deg=round(level[1], 2) if level else None,
+        levelled_converging=bool(level and video.true_vertical.vanishing_w != 0.0))
     stride_times = strides["stride_time_s"].to_numpy()
     summary = AnalysisSummary(
         software=Software(name="hipdrive", version=__version__), video=video,

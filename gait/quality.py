@@ -36,7 +36,8 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
                   other_people: OtherPeople | None = None,
                   feet_bottom_margin_foot_lengths: float = float("nan"),
                   stored_fps: float | None = None,
-                  levelled_by_deg: float | None = None) -> list[QualityFlag]:
+                  levelled_by_deg: float | None = None,
+                  levelled_converging: bool = False) -> list[QualityFlag]:
     """All flags that apply, most important first. `repeated_frame_share`: fraction of
     frames that repeat the previous picture; `frames_lost_to_damage`: damaged packets
     skipped and frames the decoder marked corrupt; `decoding_stopped_early`: the file
@@ -45,7 +46,9 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
     above the picture's bottom the feet come down (gait.feet.feet_bottom_margin);
     `stored_fps`: the file's own rate when it differs from `capture_fps` (slow motion:
     times and rates are then per second of running); `levelled_by_deg`: the lean of the
-    true vertical at the runner that angles were corrected by (gait.level)."""
+    true vertical at the runner that angles were corrected by (gait.level), and
+    `levelled_converging` whether its edges converge (a camera tilted up or down) rather
+    than run parallel (a rolled camera)."""
     flags: list[QualityFlag] = []
     if other_people and other_people.frames_with_others >= MIN_FRAMES_WITH_OTHERS:
         flags.append(QualityFlag(
@@ -154,15 +157,8 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
             "come early (1–2 frames on a real clip with its bottom cut). Leave some ground "
             "below the feet: tilt the camera down a little or step back."))
     if levelled_by_deg is not None and abs(levelled_by_deg) >= LEVELLED_NOTE_DEG:
-        flags.append(QualityFlag(
-            "picture_levelled", "info",
-            f"The camera was not level: where the runner is, straight vertical edges behind "
-            f"them run {abs(levelled_by_deg):.1f}° off the picture's vertical (their lower ends "
-            f"to the {'right' if levelled_by_deg > 0 else 'left'}). Thigh, shank and trunk angles "
-            "were measured against those edges, the true vertical; a picture's vertical "
-            f"would have shifted them by {abs(levelled_by_deg):.1f}°. The dashed white line in "
-            "the annotated video shows that vertical: if it does not match the background, "
-            "level the phone and film again."))
+        flags.append(QualityFlag("picture_levelled", "info", levelled_note(
+            levelled_by_deg, direction=geometry.direction, converging=levelled_converging)))
     n_dropped = sum(dropped_strides.values())
     if n_dropped:
         reasons = "; ".join(f"{n} because {DROP_REASONS[reason]}"
@@ -171,3 +167,23 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
             "strides_dropped", "info",
             f"{n_dropped} stride(s) seen in the clip were left out: {reasons}."))
     return flags
+
+
+def levelled_note(lean_deg: float, *, direction: int, converging: bool) -> str:
+    """The quality note of a levelled picture (gait.level): by how much, which way the
+    picture's own vertical would have moved the figures, and what to do next time.
+    Measured against the picture's vertical a thigh angle reads direction × lean more
+    (so thigh extension that much less) and the trunk lean that much less."""
+    size = f"{abs(lean_deg):.1f}°"
+    shift = direction * lean_deg
+    extension, trunk = ("less", "less") if shift > 0 else ("more", "more")
+    advice = ("point the camera level, at hip height (these edges converge: it was tilted "
+              "up or down)" if converging else "level the phone (its grid or level helps)")
+    return (f"The camera was not level: where the runner is, straight vertical edges behind "
+            f"them run {size} off the picture's vertical (their lower ends to the "
+            f"{'right' if lean_deg > 0 else 'left'}). Thigh, shank and trunk angles were "
+            f"measured against those edges, the true vertical; against the picture's own "
+            f"vertical the thigh extension would have read about {size} {extension} and the "
+            f"trunk about {size} {trunk} forward lean. In the annotated video (when one is "
+            "made) a dashed white line shows that vertical: if it runs along the walls, these "
+            f"figures stand. Next time {advice}.")

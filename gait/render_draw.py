@@ -21,6 +21,7 @@ TEXT_RGB = (255, 255, 255)
 FLASH_RGB = (255, 235, 60)
 FLASH_S = 0.2  # how long an event label stays up, real seconds
 PLUMB_RGB = (255, 255, 255)
+PLUMB_OUTLINE_RGB = (40, 40, 40)  # so that the line shows on light walls too
 PLUMB_HALF_LENGTH = 0.45  # of the picture's height, each way from the pelvis
 PLUMB_DASH_PX = 12
 # Read-outs drawn when the column is in `overlays`, in this order.
@@ -166,7 +167,8 @@ def draw_flash(rgb: np.ndarray, event: str, side: str, foot_xy: tuple[int, int] 
 
 def draw_plumb_line(rgb: np.ndarray, pelvis_xy: tuple[float, float], lean_deg: float, *,
                     style: FrameStyle) -> None:
-    """A dashed white line through the pelvis along the true vertical (`gait.level`),
+    """A dashed white line (dark-edged) through the pelvis along the true vertical
+    (`gait.level`),
     leaning `lean_deg` (+ = its lower end to the right), so that a levelled picture
     shows what the angles were measured against."""
     centre = _point(*pelvis_xy)
@@ -174,9 +176,11 @@ def draw_plumb_line(rgb: np.ndarray, pelvis_xy: tuple[float, float], lean_deg: f
         return
     half = PLUMB_HALF_LENGTH * rgb.shape[0]
     down = np.array([math.sin(math.radians(lean_deg)), math.cos(math.radians(lean_deg))])
-    thickness = max(1, style.line_px // 2)
-    for start in np.arange(-half, half, 2 * PLUMB_DASH_PX):
-        a = np.asarray(centre) + start * down
-        b = np.asarray(centre) + min(start + PLUMB_DASH_PX, half) * down
-        cv2.line(rgb, (round(a[0]), round(a[1])), (round(b[0]), round(b[1])), PLUMB_RGB,
-                 thickness, cv2.LINE_AA)
+    thickness = max(2, style.line_px)
+    dash_px = max(PLUMB_DASH_PX, 4 * thickness)
+    for colour, width in ((PLUMB_OUTLINE_RGB, thickness + 2), (PLUMB_RGB, thickness)):
+        for start in np.arange(-half, half, 2 * dash_px):
+            a = np.asarray(centre) + start * down
+            b = np.asarray(centre) + min(start + dash_px, half) * down
+            cv2.line(rgb, (round(a[0]), round(a[1])), (round(b[0]), round(b[1])), colour,
+                     width, cv2.LINE_AA)

@@ -345,7 +345,8 @@ class GeometryFacts:
     far_to_near_thigh_length: float | None = None
     # the true vertical's lean at the runner's pelvis that the angles were corrected by
     # (median over frames, deg, + = down points to the picture's right; `gait.level`),
-    # None when the picture was not levelled
+    # None when the picture was not levelled (no fit, or a fit beyond the 6° cap: then
+    # `video.true_vertical` may still hold the fit that was not applied)
     levelled_by_deg: float | None = None
 
     @classmethod

@@ -79,6 +79,7 @@ def test_edges_on_the_runner_and_slanted_lines_are_not_candidates():
     cv2.line(gray, (200, 100), (200, 600), 0, 3)  # a wall edge
     cv2.line(gray, (640, 150), (650, 550), 0, 3)  # on the runner
     cv2.line(gray, (1000, 100), (1150, 600), 0, 3)  # 17° off vertical
+    cv2.line(gray, (900, 620), (905, 715), 0, 3)  # a floor seam below the runner's feet
     found = near_vertical_segments(gray, (560, 100, 720, 600), scale=1.0)
     assert len(found) >= 1
     assert np.all(np.abs((found[:, 0] + found[:, 2]) / 2 - 200) < 5)
@@ -166,3 +167,18 @@ def test_a_rendered_camera_rolled_either_way_gives_the_same_levelled_thigh(tmp_p
         plain_deg[roll] = plain.summary.per_side[near].median("peak_thigh_extension_deg")
     assert abs(plain_deg[3.0] - plain_deg[-3.0]) > 4.0
     assert abs(levelled_deg[3.0] - levelled_deg[-3.0]) < 1.0
+
+
+@pytest.mark.parametrize(("lean", "direction", "words"), [
+    (2.0, 1, "would have read about 2.0° less"), (2.0, -1, "would have read about 2.0° more"),
+    (-2.0, 1, "would have read about 2.0° more")])
+def test_the_note_says_which_way_the_pictures_vertical_would_have_moved_the_figures(
+        lean, direction, words):
+    """Measured against the picture's vertical a thigh reads direction × lean more (see
+    the levelling test above), so thigh extension that much less."""
+    from gait.quality import levelled_note
+
+    note = levelled_note(lean, direction=direction, converging=False)
+    assert words in note and "level the phone" in note
+    assert f"lower ends to the {'right' if lean > 0 else 'left'}" in note
+    assert "point the camera level" in levelled_note(lean, direction=direction, converging=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from gait.level import LEVELLED_NOTE_DEG
 from gait.reference import (
     EXTENSION_POSE_BIAS_DEG,
     LIKELY_DEG,
@@ -145,7 +146,11 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
             end = int(math.ceil(row.end_s)) if row is not None else None
             st.video(str(video), start_time=start, end_time=end, loop=row is not None,
                      autoplay=row is not None, muted=True)
+            levelled = summary.geometry.levelled_by_deg
             st.caption("Annotated video: left leg orange, right blue, the near leg bright. "
+                       + ("Dashed white: the true vertical the angles are measured against "
+                          "(the camera was not level). "
+                          if levelled is not None and abs(levelled) >= LEVELLED_NOTE_DEG else "")
                        + (f"Looping {start}–{end} s around the stride ({row.start_s:.2f}–"
                           f"{row.end_s:.2f} s; the player jumps in whole seconds)."
                           if row is not None else ""))
