@@ -16,9 +16,9 @@ class ProgressThrottle:
     """Reports `progress(stage, fraction_done, eta_s)` at most every PROGRESS_INTERVAL_S.
 
     `n_total` is the expected number of items (frames); fractions are capped at 1.
-    The ETA comes from the rate since the first item reported done, so the time before
-    it (loading the pose model, opening the file) does not inflate it; it is None until
-    a second report shows progress (or when `n_total` is unknown).
+    The ETA comes from the rate since the first item was done, so the time before it
+    (loading the pose model, opening the file) does not inflate it; it is None until
+    more items are done (or when `n_total` is unknown).
     """
 
     def __init__(self, progress: Progress | None, stage: str, n_total: int, *,
@@ -32,14 +32,14 @@ class ProgressThrottle:
 
     def update(self, n_done: int) -> None:
         now_s = self.clock()
+        if self.first is None and n_done > 0:  # noted on every call, reported or not
+            self.first = (now_s, n_done)
         if self.progress is None or now_s - self.last_s < PROGRESS_INTERVAL_S:
             return
         self.last_s = now_s
-        if self.n_total <= 0 or n_done == 0:
+        if self.n_total <= 0 or self.first is None:
             self.progress(self.stage, 0.0, None)
             return
-        if self.first is None:
-            self.first = (now_s, n_done)
         first_s, first_n = self.first
         eta_s = None
         if n_done > first_n and now_s > first_s:
