@@ -14,8 +14,9 @@ their common vanishing point rather than one angle: the true vertical at any poi
 the picture is the direction from that point to the vanishing point. Segments more than
 `INLIER_DEG` off the fit are dropped and the fit repeated. Nothing is levelled unless
 enough inlier edge length remains (`MIN_INLIER_LENGTH`, in picture heights over all
-sampled frames, from edges at least `MIN_SPREAD_FRACTION` of the picture's width apart)
-and the correction at the runner is at most `MAX_CORRECTION_DEG` (a larger lean is more
+sampled frames, from edges at least `MIN_SPREAD_FRACTION` of the picture's width apart
+and with at least `MIN_SIDE_SHARE` of their length on each side of the runner) and the
+correction at the runner is at most `MAX_CORRECTION_DEG` (a larger lean is more
 likely slanted things than a camera roll).
 
 Levelling turns each frame's keypoints about the pelvis by the local lean there, so
@@ -35,11 +36,16 @@ from gait.summary import TrueVertical
 
 MAX_LEAN_DEG = 8.0
 MIN_SEGMENT_FRACTION = 0.06
+MIN_SEGMENT_PX = 60  # in the picture searched: one pixel off across 60 is 1°, the inlier
+# tolerance; shorter edges of a small, blocky picture gave a 4.9° fit for a 0.65° one
 INLIER_DEG = 1.0
 FIT_ROUNDS = 3
 MIN_INLIER_LENGTH = 1.0  # picture heights of inlier edges over all sampled frames
 MIN_INLIER_SEGMENTS = 4
 MIN_SPREAD_FRACTION = 0.1  # the inlier edges' midpoints span at least this × width
+MIN_SIDE_SHARE = 0.15  # of the inlier edge length on each side of the runner: edges on
+# one side only cannot tell a rolled camera from one tilted up (the real treadmill clip's
+# third-size copy kept only the right-hand cabinets and read 5° for 0.65°)
 MAX_CORRECTION_DEG = 6.0
 CONVERGING_GAIN = 1.3
 LEVELLED_NOTE_DEG = 0.5  # a smaller levelling gets no quality note and no plumb line
@@ -56,7 +62,8 @@ def lean_deg(vertical: TrueVertical, x_px: np.ndarray, y_px: np.ndarray) -> np.n
 
 def near_vertical_segments(gray: np.ndarray, runner_box: tuple[float, float, float, float],
                            *, scale: float) -> np.ndarray:
-    """(n, 5) array of x1, y1, x2, y2, length in full-frame pixels: straight edges within
+    """(n, 6) array of x1, y1, x2, y2, length, runner x (the box's centre) in full-frame
+    pixels: straight edges within
     MAX_LEAN_DEG of vertical, long enough, whose midpoint is outside the runner's box
     (grown by RUNNER_MARGIN) and not below the runner's feet (seams of the floor in front
     of the runner converge towards the horizon: on a rendered clip they outweighed the
@@ -66,7 +73,7 @@ def near_vertical_segments(gray: np.ndarray, runner_box: tuple[float, float, flo
 
     lines = cv2.createLineSegmentDetector().detect(gray)[0]
     if lines is None:
-        return np.empty((0, 5))
+        return np.empty((0, 6))
     x1, y1, x2, y2 = (lines[:, 0, k].astype(float) * scale for k in range(4))
     length = np.hypot(x2 - x1, y2 - y1)
     lean = np.degrees(np.arctan2(np.abs(x2 - x1), np.abs(y2 - y1)))
@@ -77,8 +84,10 @@ def near_vertical_segments(gray: np.ndarray, runner_box: tuple[float, float, flo
                  & (mid_y > by0 - grow) & (mid_y < by1 + grow))
     on_the_ground = mid_y > by1  # floor seams in front of the runner, not walls
     keep = ((length >= MIN_SEGMENT_FRACTION * gray.shape[0] * scale)
+            & (length >= MIN_SEGMENT_PX * scale)
             & (lean <= MAX_LEAN_DEG) & ~on_runner & ~on_the_ground)
-    return np.stack([x1, y1, x2, y2, length], axis=1)[keep]
+    runner_x = np.full_like(x1, (bx0 + bx1) / 2)
+    return np.stack([x1, y1, x2, y2, length, runner_x], axis=1)[keep]
 
 
 def _vanishing_point(segments: np.ndarray, centre: np.ndarray, unit_px: float) -> np.ndarray:
@@ -128,6 +137,16 @@ def _fit(segments: np.ndarray, first_guess, refit) -> tuple[np.ndarray, np.ndarr
     return point, inliers
 
 
+def _smaller_side_share(segments: np.ndarray, width_px: int) -> float:
+    """The share of edge length on the runner's less-covered side (left or right of the
+    runner's box centre, column 6; the picture's centre for 5-column segments)."""
+    runner_x = segments[:, 5] if segments.shape[1] > 5 else np.full(len(segments), width_px / 2)
+    right = (segments[:, 0] + segments[:, 2]) / 2 > runner_x
+    total = float(segments[:, 4].sum())
+    on_right = float(segments[right, 4].sum())
+    return min(on_right, total - on_right) / total if total > 0 else 0.0
+
+
 def fit_true_vertical(segments: np.ndarray, *, width_px: int, height_px: int
                       ) -> TrueVertical | None:
     """The true vertical of `segments` (see the module docstring), or None when too
@@ -151,7 +170,8 @@ def fit_true_vertical(segments: np.ndarray, *, width_px: int, height_px: int
     edge_heights = float(kept[:, 4].sum() / height_px)
     mids = (kept[:, 0] + kept[:, 2]) / 2
     if (len(kept) < MIN_INLIER_SEGMENTS or edge_heights < MIN_INLIER_LENGTH
-            or np.ptp(mids) < MIN_SPREAD_FRACTION * width_px):
+            or np.ptp(mids) < MIN_SPREAD_FRACTION * width_px
+            or _smaller_side_share(kept, width_px) < MIN_SIDE_SHARE):
         return None
     x, y, w = point / np.linalg.norm(point)
     return TrueVertical(vanishing_x=float(x), vanishing_y=float(y), vanishing_w=float(w),

@@ -64,11 +64,14 @@ def test_converging_edges_give_the_vertical_where_the_runner_is():
     assert leans[0] < -4 and leans[2] > 4  # left of the vanishing point, and right of it
 
 
-@pytest.mark.parametrize("why", ["few", "one_place", "short"])
+@pytest.mark.parametrize("why", ["few", "one_place", "short", "one_side"])
 def test_too_little_evidence_levels_nothing(why):
     edges = {"few": [_segment(x, 300, 2.0) for x in (100, 600, 1100)],
              "one_place": [_segment(640 + i, 300, 2.0) for i in range(10)],
-             "short": [_segment(x, 300, 2.0, 40) for x in range(100, 1200, 200)]}[why]
+             "short": [_segment(x, 300, 2.0, 40) for x in range(100, 1200, 200)],
+             # spread out and plenty, but all right of the runner (at the picture's
+             # centre): a rolled camera and one tilted up look alike there
+             "one_side": [_segment(x, 300, 2.0) for x in range(700, 1250, 50)]}[why]
     assert fit_true_vertical(np.array(edges), width_px=WIDTH, height_px=HEIGHT) is None
 
 

@@ -316,7 +316,7 @@ ACCURACY_IN_SHORT = """In short, for runners:
   Dim light, heavy compression or a tiny runner lose strides; the verdict says so.
 - **Angles** — on rendered runners with known angles that were never used to tune
   HipDrive (varied bodies, clothes, cameras): near-leg peak thigh extension off by **2.4°**
-  on average, **8.4°** at worst; the far leg reads about **3.2°** low. A tilted camera is
+  on average, **8.5°** at worst; the far leg reads about **3.3°** low. A tilted camera is
   levelled when straight vertical edges are in view behind the runner.
 - **On real bodies** — two people who marked the joints by hand on a real clip found the
   pose model's thigh at toe-off **8.4°** less extended than theirs. That is why less
