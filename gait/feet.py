@@ -45,7 +45,12 @@ def fit_ground_line(xs: np.ndarray, ys: np.ndarray, *, leg_length_px: float) -> 
     return float(a), float(b)
 
 
+def pelvis_xy_px(track: PoseTrack) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame, x and y (px) of the mid-point of the two hips."""
+    return tuple(0.5 * (coords[:, track.column("left_hip")] + coords[:, track.column("right_hip")])
+                 for coords in (track.x_px, track.y_px))
+
+
 def pelvis_x_px(track: PoseTrack) -> np.ndarray:
     """Mid-point of the two hips, x in px."""
-    return 0.5 * (track.x_px[:, track.column("left_hip")]
-                  + track.x_px[:, track.column("right_hip")])
+    return pelvis_xy_px(track)[0]

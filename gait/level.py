@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gait.feet import pelvis_xy_px
 from gait.people import FrameSampler, runner_box
 from gait.posetrack import PoseTrack
 from gait.summary import TrueVertical
@@ -63,12 +64,11 @@ def lean_deg(vertical: TrueVertical, x_px: np.ndarray, y_px: np.ndarray) -> np.n
 def near_vertical_segments(gray: np.ndarray, runner_box: tuple[float, float, float, float],
                            *, scale: float) -> np.ndarray:
     """(n, 6) array of x1, y1, x2, y2, length, runner x (the box's centre) in full-frame
-    pixels: straight edges within
-    MAX_LEAN_DEG of vertical, long enough, whose midpoint is outside the runner's box
-    (grown by RUNNER_MARGIN) and not below the runner's feet (seams of the floor in front
-    of the runner converge towards the horizon: on a rendered clip they outweighed the
-    wall edges and gave −7.7° for a 0.4° roll). `gray` is the frame downscaled by
-    `scale`."""
+    pixels: straight edges within MAX_LEAN_DEG of vertical, long enough, whose midpoint
+    is outside the runner's box (grown by RUNNER_MARGIN) and not below the runner's feet
+    (seams of the floor in front of the runner converge towards the horizon: on a
+    rendered clip they outweighed the wall edges and gave −7.7° for a 0.4° roll). `gray`
+    is the frame downscaled by `scale`."""
     import cv2  # only the video path needs OpenCV here
 
     lines = cv2.createLineSegmentDetector().detect(gray)[0]
@@ -137,11 +137,10 @@ def _fit(segments: np.ndarray, first_guess, refit) -> tuple[np.ndarray, np.ndarr
     return point, inliers
 
 
-def _smaller_side_share(segments: np.ndarray, width_px: int) -> float:
+def _smaller_side_share(segments: np.ndarray) -> float:
     """The share of edge length on the runner's less-covered side (left or right of the
-    runner's box centre, column 6; the picture's centre for 5-column segments)."""
-    runner_x = segments[:, 5] if segments.shape[1] > 5 else np.full(len(segments), width_px / 2)
-    right = (segments[:, 0] + segments[:, 2]) / 2 > runner_x
+    runner's box centre, column 6)."""
+    right = (segments[:, 0] + segments[:, 2]) / 2 > segments[:, 5]
     total = float(segments[:, 4].sum())
     on_right = float(segments[right, 4].sum())
     return min(on_right, total - on_right) / total if total > 0 else 0.0
@@ -171,17 +170,11 @@ def fit_true_vertical(segments: np.ndarray, *, width_px: int, height_px: int
     mids = (kept[:, 0] + kept[:, 2]) / 2
     if (len(kept) < MIN_INLIER_SEGMENTS or edge_heights < MIN_INLIER_LENGTH
             or np.ptp(mids) < MIN_SPREAD_FRACTION * width_px
-            or _smaller_side_share(kept, width_px) < MIN_SIDE_SHARE):
+            or _smaller_side_share(kept) < MIN_SIDE_SHARE):
         return None
     x, y, w = point / np.linalg.norm(point)
     return TrueVertical(vanishing_x=float(x), vanishing_y=float(y), vanishing_w=float(w),
                         segments=len(kept), edge_length_heights=round(edge_heights, 2))
-
-
-def pelvis_xy_px(track: PoseTrack) -> tuple[np.ndarray, np.ndarray]:
-    """Per frame, x and y (px) of the mid-point of the two hips."""
-    return tuple(0.5 * (coords[:, track.column("left_hip")] + coords[:, track.column("right_hip")])
-                 for coords in (track.x_px, track.y_px))
 
 
 def levelled(track: PoseTrack, vertical: TrueVertical) -> tuple[PoseTrack, float] | None:

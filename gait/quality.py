@@ -176,14 +176,14 @@ def levelled_note(lean_deg: float, *, direction: int, converging: bool) -> str:
     (so thigh extension that much less) and the trunk lean that much less."""
     size = f"{abs(lean_deg):.1f}°"
     shift = direction * lean_deg
-    extension, trunk = ("less", "less") if shift > 0 else ("more", "more")
+    less_or_more = "less" if shift > 0 else "more"  # both thigh extension and trunk lean
     advice = ("point the camera level, at hip height (these edges converge: it was tilted "
               "up or down)" if converging else "level the phone (its grid or level helps)")
     return (f"The camera was not level: where the runner is, straight vertical edges behind "
             f"them run {size} off the picture's vertical (their lower ends to the "
             f"{'right' if lean_deg > 0 else 'left'}). Thigh, shank and trunk angles were "
             f"measured against those edges, the true vertical; against the picture's own "
-            f"vertical the thigh extension would have read about {size} {extension} and the "
-            f"trunk about {size} {trunk} forward lean. In the annotated video (when one is "
-            "made) a dashed white line shows that vertical: if it runs along the walls, these "
-            f"figures stand. Next time {advice}.")
+            f"vertical the thigh extension would have read about {size} {less_or_more} and "
+            f"the trunk about {size} {less_or_more} forward lean. In the annotated video "
+            "(when one is made) a dashed white line shows that vertical: if it runs along the "
+            f"walls, these figures stand. Next time {advice}.")

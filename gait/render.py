@@ -31,7 +31,8 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from gait.level import LEVELLED_NOTE_DEG, lean_deg, pelvis_xy_px
+from gait.feet import pelvis_xy_px
+from gait.level import LEVELLED_NOTE_DEG, lean_deg
 from gait.posetrack import PoseTrack
 from gait.progress import Progress, ProgressThrottle
 from gait.render_draw import (  # noqa: F401 — the colours and labels are gait.render's API
@@ -99,7 +100,7 @@ class _Annotator:
                  plumb_lean_deg: np.ndarray | None = None) -> None:
         self.track = track
         self.plumb_lean_deg = plumb_lean_deg
-        self.pelvis_px = pelvis_xy_px(track)
+        self.pelvis_px = pelvis_xy_px(track) if plumb_lean_deg is not None else None
         self.near_side = near_side
         self.style = style
         self.readouts = _overlay_arrays(overlays, track.n_frames)

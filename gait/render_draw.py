@@ -168,9 +168,8 @@ def draw_flash(rgb: np.ndarray, event: str, side: str, foot_xy: tuple[int, int] 
 def draw_plumb_line(rgb: np.ndarray, pelvis_xy: tuple[float, float], lean_deg: float, *,
                     style: FrameStyle) -> None:
     """A dashed white line (dark-edged) through the pelvis along the true vertical
-    (`gait.level`),
-    leaning `lean_deg` (+ = its lower end to the right), so that a levelled picture
-    shows what the angles were measured against."""
+    (`gait.level`), leaning `lean_deg` (+ = its lower end to the right), so that a
+    levelled picture shows what the angles were measured against."""
     centre = _point(*pelvis_xy)
     if centre is None or not math.isfinite(lean_deg):
         return

@@ -22,10 +22,14 @@ from synthetic.runner_model import synthesize_run
 WIDTH, HEIGHT = 1280, 720
 
 
+RUNNER_X = WIDTH / 2  # the runner's box centre, for the side rule
+
+
 def _segment(x_mid: float, y_mid: float, lean: float, length: float = 120.0) -> list[float]:
-    """A segment centred at (x_mid, y_mid) whose downward direction leans `lean` deg."""
+    """A segment centred at (x_mid, y_mid) whose downward direction leans `lean` deg, in
+    `near_vertical_segments`' columns (the runner at the picture's centre)."""
     dx, dy = np.sin(np.radians(lean)) * length / 2, np.cos(np.radians(lean)) * length / 2
-    return [x_mid - dx, y_mid - dy, x_mid + dx, y_mid + dy, length]
+    return [x_mid - dx, y_mid - dy, x_mid + dx, y_mid + dy, length, RUNNER_X]
 
 
 def _edges_towards(point: tuple[float, float], xs, ys) -> np.ndarray:
