@@ -24,7 +24,9 @@ known events; see README "Measured accuracy"):
    foot's own ground line (fitted per labelled foot: when the camera is above or below
    hip height the far foot's ground is not the near foot's). The strike is the first
    time the stance foot comes down to its stance level (+ a tolerance from the measured
-   noise), extended along its path down to that level. Horizontal signals cannot time
+   noise), extended along its path down to that level; a foot that already hovers
+   within the tolerance at its forward reach lands when it has come down half of that
+   hover (real clips: the foot lands 2-3 frames after its reach). Horizontal signals cannot time
    the strike: the foot already moves backward with the ground before it lands
    (swing-leg retraction), so they read ~1.5 frames early whatever the threshold.
 4. **Toe-off from horizontal velocity**: during stance the foot moves backward relative
@@ -48,6 +50,7 @@ import pandas as pd
 from gait.feet import fit_ground_line, foot_lowest_point, pelvis_x_px
 from gait.keypoints import SIDES, other_side
 from gait.posetrack import PoseTrack
+from gait.timegrid import resample, uniform_time_grid
 
 MIN_PROMINENCE_LEG = 0.2  # a contact's forward/backward extremes: at least this × leg length
 MIN_PROMINENCE_OF_RANGE = 0.4  # … and this fraction of the foot's usual fore-aft range
@@ -59,8 +62,13 @@ FINE_NOISE_SDS = 3.5  # the strike tolerance, in SDs of the stance foot's height
 # the feet's smallest gap (`stance_foot`): the noise estimate then fell (4.8 instead of
 # 5.7 px there), and at 3 SDs a hovering near foot came 4 frames late at one strike (2
 # strides lost); 3.5 and 4 kept them. The rendered dev set reads the same from 2.5 to 4.
+HOVER_MIN_NOISE_SDS = 1.0  # a foot this far above its stance level at its forward reach,
+HOVER_DESCENT_SHARE = 0.5  # but within the tolerance, lands when it has come down this share
+# of that height (`strike_time`). Chosen on the labelled real clip: at its forward reach the
+# foot is 2-3 frames from landing, and where it already hovered within the tolerance there
+# the strike was timed at the reach (2-3.4 frames early; 2 strides lost on 4 of its
+# variants). The rendered dev set reads 0.58 instead of 0.46 frames with it, no stride lost.
 MAX_EXTENSION_S = 0.04  # never move an event more than this past its threshold crossing
-MAX_BRIDGE_S = 0.25  # frames missing for longer than this are not bridged for events
 MISSED_STEP_GAP = 1.5  # contacts further apart than this × the median step: one was missed
 TOE_OFF_VELOCITY_FRACTION = 0.8
 
@@ -205,11 +213,17 @@ def height_noise_px(height_px: np.ndarray, brackets: list[tuple[int, int]]) -> f
 
 
 def strike_time(time_s: np.ndarray, height_px: np.ndarray, peak: int, trough: int, *,
-                tolerance_px: float, require_descent: bool = False) -> float | None:
+                tolerance_px: float, noise_px: float = 0.0,
+                require_descent: bool = False) -> float | None:
     """First arrival of the foot at its stance level between the bracket's peak and its
-    middle (None when the foot never comes down to it there). With `require_descent`
+    middle (None when the foot never comes down to it there). The stance level is the
+    median height over the bracket's middle third; arrival is coming within
+    `tolerance_px` of it. A foot that is already within the tolerance at its forward
+    reach (the peak) but still more than HOVER_MIN_NOISE_SDS × `noise_px` above the
+    level hovers there: it arrives when it has come down HOVER_DESCENT_SHARE of that
+    height (or at the reach, if it does not before the middle). With `require_descent`
     (a bracket that starts at the clip's first frame) the foot must be seen above the
-    level first."""
+    tolerance first."""
     third = max((trough - peak) // 3, 1)
     level = float(np.nanmedian(height_px[peak + third: trough - third + 1]))
     if not np.isfinite(level):
@@ -222,6 +236,13 @@ def strike_time(time_s: np.ndarray, height_px: np.ndarray, peak: int, trough: in
     first = peak + int(below[0])
     if first == 0 or (below[0] == 0 and require_descent):
         return None  # already down when the view starts: the strike is not in the clip
+    hover_px = height_px[peak] - level
+    if below[0] == 0 and hover_px > HOVER_MIN_NOISE_SDS * noise_px:
+        landed = level + HOVER_DESCENT_SHARE * hover_px
+        lower = np.flatnonzero(height_px[peak + 1: mid + 1] <= landed)
+        if len(lower):
+            first = peak + 1 + int(lower[0])
+            return _touch_time(time_s, height_px, first - 1, first, landed, level)
     return _touch_time(time_s, height_px, first - 1, first, threshold, level)
 
 
@@ -242,33 +263,6 @@ def toe_off_time(time_s: np.ndarray, forward_px: np.ndarray, peak: int,
             frac = (threshold - before) / (after - before)
             return float(time_s[i - 1] + frac * (time_s[i] - time_s[i - 1]))
     return None
-
-
-def uniform_time_grid(time_s: np.ndarray) -> np.ndarray:
-    """Evenly spaced times (s) from the first to the last frame at the median frame
-    interval; equal to `time_s` for a clip sampled evenly."""
-    if len(time_s) < 2:
-        return time_s.copy()
-    step_s = float(np.median(np.diff(time_s)))
-    n = int(round((time_s[-1] - time_s[0]) / step_s)) + 1
-    if n == len(time_s) and np.allclose(time_s, time_s[0] + step_s * np.arange(n),
-                                        atol=0.25 * step_s):
-        return time_s.copy()
-    return time_s[0] + step_s * np.arange(n)
-
-
-def resample(time_s: np.ndarray, values: np.ndarray, grid_s: np.ndarray, *,
-             max_bridge_s: float = MAX_BRIDGE_S) -> np.ndarray:
-    """`values` (sampled at `time_s`) linearly interpolated at `grid_s`; NaN where the
-    nearest measured samples on either side are more than `max_bridge_s` apart."""
-    ok = np.isfinite(values)
-    if ok.sum() < 2:
-        return np.full(len(grid_s), np.nan)
-    t, v = time_s[ok], values[ok]
-    out = np.interp(grid_s, t, v, left=np.nan, right=np.nan)
-    after = np.clip(np.searchsorted(t, grid_s), 1, len(t) - 1)
-    out[(t[after] - t[after - 1]) > max_bridge_s + 1e-9] = np.nan
-    return out
 
 
 def alternating_sides(times_s: list[float], observed: list[str]) -> list[str]:
@@ -325,10 +319,10 @@ def missed_steps(peak_times_s: list[float], *,
 
 def unseen_contacts(grid_s: np.ndarray, signals: list[np.ndarray],
                     skipped: list[SkippedContact]) -> list[SkippedContact]:
-    """A hole inside the clip where the feet are not seen for longer than MAX_BRIDGE_S
-    (frames dropped, the runner hidden) may hide a contact of either foot: it counts as
-    an unseen contact of each foot that has no skipped contact there already, so no
-    stride is built across it."""
+    """A hole inside the clip where the feet are not seen for longer than
+    gait.timegrid.MAX_BRIDGE_S (frames dropped, the runner hidden) may hide a contact of
+    either foot: it counts as an unseen contact of each foot that has no skipped contact
+    there already, so no stride is built across it."""
     seen = np.logical_and.reduce([np.isfinite(v) for v in signals])
     if not seen.any():
         return []
@@ -392,7 +386,7 @@ def detect_events(track: PoseTrack, *, leg_length_px: float,
             skipped.append(SkippedContact(side, when, "foot_not_visible"))
             continue
         strike = strike_time(grid_s, h, peak, trough, tolerance_px=tolerance,
-                             require_descent=peak == 0)
+                             noise_px=noise, require_descent=peak == 0)
         toe_off = toe_off_time(grid_s, f, peak, trough)
         if strike is None:
             skipped.append(SkippedContact(side, when, "strike_not_found"))

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from gait.events import resample, uniform_time_grid
+from gait.timegrid import resample, uniform_time_grid
 
 SLOW_MOTION_STRIDE_S = 1.3  # 92 steps/min: slower than any running, slower than most walking
 SLOW_MOTION_CADENCE_SPM = 110.0  # with long contacts in running proportions (duty ≤ 0.5)
