@@ -1,8 +1,10 @@
 """Workshop (presenter): start a workshop (the coach, after the passcode, or anyone
 when the host sets HIPDRIVE_OPEN_WORKSHOPS=1), show its join link and QR code, and the
 room's board, which updates on its own as results arrive; close it and delete
-everything it collected. The board's address (`/?board=<host token>`) is the
-presenter's key: keep it off the projector's address bar if the room must not close it.
+everything it collected. The board's private link (`/?board=<host token>`) is the
+presenter's key: the page takes it out of the address bar (a projected address bar
+would hand the room the key to close the workshop) and keeps it for the session; the
+link to reopen the board later sits in a closed expander.
 """
 
 import os
@@ -27,6 +29,8 @@ BIG_TYPE = """<style>
 
 st.title("Workshop")
 host_token = st.session_state.get(saved.BOARD_KEY)
+if "board" in st.query_params:  # kept in the session (ui.saved.remember_link_params)
+    del st.query_params["board"]
 try:
     workshop = find_workshop(saved.saved_store(), host_token=host_token) if host_token else None
 except StoreError:
@@ -67,7 +71,6 @@ if workshop is None:
                 st.error("The database is not reachable right now; try again.", icon="⚠️")
             else:
                 st.session_state[saved.BOARD_KEY] = created.host_token
-                st.query_params["board"] = created.host_token
                 st.rerun()
     st.stop()
 
@@ -90,7 +93,7 @@ with qr_col:
 with text_col:
     st.markdown(f"## {md_escape(workshop.name)}")
     st.markdown("**Join:** scan the code, or open")
-    st.code(join_link, language=None)
+    st.code(join_link, language=None, wrap_lines=True)
     if saved.listens_only_locally() and not os.environ.get("HIPDRIVE_PUBLIC_URL"):
         st.warning("This app listens on this laptop only (server address "
                    f"{st.get_option('server.address')}), so phones cannot open the link. "
@@ -145,6 +148,14 @@ def live_board() -> None:
 
 
 live_board()
+
+with st.expander("Reopen this board later"):
+    st.markdown("This page keeps the board while the tab stays open. To come back to it "
+                "after closing the tab, or from another computer, keep this **private** "
+                "link: whoever has it can end the workshop and delete its results, so "
+                "do not show it on the projector.")
+    # inline code, not st.code: the board's big type (BIG_TYPE) is for the join link only
+    st.markdown(f"`{saved.absolute_link(f'/?board={workshop.host_token}')}`")
 
 with st.expander("Close the workshop"):
     st.markdown("Closes the join link and **deletes every result the workshop collected** "

@@ -56,6 +56,26 @@ def test_start_a_workshop_then_results_arrive_on_the_board(data_dir):
     assert "&lt;b&gt;Bea&lt;/b&gt; :red[x]" in names and HOSTILE not in names
 
 
+def test_the_board_key_stays_out_of_the_address_bar_and_reopens_the_board(data_dir):
+    """The presenter projects the board: its address bar must not show the host token
+    (anyone in the room could close the workshop with it). The private link to reopen
+    the board is offered in a closed expander and opens the same board."""
+    at = start("Club night")
+    host = at.session_state[saved.BOARD_KEY]
+    assert "board" not in at.query_params
+    private = [m.value for m in at.markdown if "/?board=" in m.value]
+    assert private == [f"`/?board={host}`"]  # no browser in AppTest: a relative link
+    reopened = app(params={"board": host})
+    no_exception(reopened)
+    assert "Club night" in texts(reopened)
+    assert "board" not in reopened.query_params
+    assert reopened.session_state[saved.BOARD_KEY] == host
+    reopened.checkbox(key="close_sure").check().run()  # a rerun without the key in the URL
+    no_exception(reopened)
+    assert "Club night" in texts(reopened)
+    assert not reopened.button(key="close_workshop").disabled
+
+
 def test_participants_join_with_a_nickname_and_closed_workshops_say_so(data_dir):
     at = start()
     workshop = find_workshop(store_for(data_dir), host_token=at.session_state[saved.BOARD_KEY])

@@ -76,6 +76,21 @@ def test_participants_upload_at_once_and_the_board_shows_them(tmp_path, clips):
         join = join_code.inner_text().strip()
         # readable from the back of the room (Streamlit's code blocks are 14 px)
         assert float(join_code.evaluate("e => getComputedStyle(e).fontSize")[:-2]) >= 20
+        # the projected address bar does not show the host's key; its private link,
+        # opened in another tab, reopens the board and leaves the address bar clean too
+        assert "board=" not in board.url
+        board.get_by_text("Reopen this board later").click()
+        private = board.locator("code", has_text="/?board=").first.inner_text().strip()
+        assert private.startswith(f"{url}/?board=")
+        again, _ = new_page(browser, 1200, 1600)
+        again.goto(private)
+        again.get_by_text("Waiting for the first result").wait_for(timeout=60_000)
+        again.wait_for_function("() => !location.search.includes('board=')", timeout=10_000)
+        again.get_by_text("Close the workshop").click()
+        again.get_by_text("Yes, close it and delete everything").click()  # a rerun
+        again.get_by_role("button", name="Close and delete").wait_for(timeout=30_000)
+        assert again.get_by_text("Club night").count() >= 1
+        again.close()
         port = url.rsplit(":", 1)[1]
         # the presenter is on 127.0.0.1; phones get this machine's network address
         lan = local_network_address()

@@ -19,14 +19,15 @@ def run() -> None:
     """Build the navigation for this run of the script and run the chosen page."""
     import streamlit as st
 
-    from ui.saved import SHARED_KEY, remember_link_params
+    from ui.saved import BOARD_LANDING_KEY, SHARED_KEY, remember_link_params
 
     st.set_page_config(page_title="HipDrive", page_icon="🏃", layout="wide")
     remember_link_params()
     params = st.query_params
     opens_shared = "analysis" in params
     opens_history = "athlete" in params and not opens_shared
-    opens_board = "board" in params and not (opens_shared or opens_history)
+    opens_board = (("board" in params or st.session_state.get(BOARD_LANDING_KEY, False))
+                   and not (opens_shared or opens_history))
     pages = [
         st.Page(PAGES_DIR / "analyze.py", title="Analyze", icon="🏃",
                 default=not (opens_shared or opens_history or opens_board)),

@@ -41,6 +41,7 @@ ATHLETE_KEY = "hipdrive_athlete"  # session: the history token this visitor arri
 MY_ATHLETES_KEY = "hipdrive_my_athletes"  # session: {token: name} saved from this tab
 WORKSHOP_KEY = "hipdrive_workshop"  # session: the workshop join token this visitor used
 BOARD_KEY = "hipdrive_board"  # session: the workshop host token (the presenter)
+BOARD_LANDING_KEY = "hipdrive_board_landing"  # session: opened through the board link
 DELETE_KEY = "hipdrive_delete"  # session: the delete token of the owner's link
 PAGE_PATHS = ("analyze", "results", "compare", "history", "squad", "workshop", "live",
               "method", "shared")  # url paths of app.py's pages
@@ -147,6 +148,8 @@ def remember_link_params() -> None:
                        ("board", BOARD_KEY), ("delete", DELETE_KEY)):
         if param in params:
             st.session_state[key] = params[param]
+    if "board" in params:  # the board page takes its key out of the address bar, so the
+        st.session_state[BOARD_LANDING_KEY] = True  # app's address stays the board's
 
 
 def remember_my_athlete(token: str, name: str) -> None:
