@@ -24,9 +24,7 @@ known events; see README "Measured accuracy"):
    foot's own ground line (fitted per labelled foot: when the camera is above or below
    hip height the far foot's ground is not the near foot's). The strike is the first
    time the stance foot comes down to its stance level (+ a tolerance from the measured
-   noise), extended along its path down to that level; a foot that already hovers
-   within the tolerance at its forward reach lands when it has come down half of that
-   hover (real clips: the foot lands 2-3 frames after its reach). Horizontal signals cannot time
+   noise), extended along its path down to that level. Horizontal signals cannot time
    the strike: the foot already moves backward with the ground before it lands
    (swing-leg retraction), so they read ~1.5 frames early whatever the threshold.
 4. **Toe-off from horizontal velocity**: during stance the foot moves backward relative
@@ -62,12 +60,6 @@ FINE_NOISE_SDS = 3.5  # the strike tolerance, in SDs of the stance foot's height
 # the feet's smallest gap (`stance_foot`): the noise estimate then fell (4.8 instead of
 # 5.7 px there), and at 3 SDs a hovering near foot came 4 frames late at one strike (2
 # strides lost); 3.5 and 4 kept them. The rendered dev set reads the same from 2.5 to 4.
-HOVER_MIN_NOISE_SDS = 1.0  # a foot this far above its stance level at its forward reach,
-HOVER_DESCENT_SHARE = 0.5  # but within the tolerance, lands when it has come down this share
-# of that height (`strike_time`). Chosen on the labelled real clip: at its forward reach the
-# foot is 2-3 frames from landing, and where it already hovered within the tolerance there
-# the strike was timed at the reach (2-3.4 frames early; 2 strides lost on 4 of its
-# variants). The rendered dev set reads 0.58 instead of 0.46 frames with it, no stride lost.
 MAX_EXTENSION_S = 0.04  # never move an event more than this past its threshold crossing
 MISSED_STEP_GAP = 1.5  # contacts further apart than this × the median step: one was missed
 TOE_OFF_VELOCITY_FRACTION = 0.8
@@ -213,17 +205,11 @@ def height_noise_px(height_px: np.ndarray, brackets: list[tuple[int, int]]) -> f
 
 
 def strike_time(time_s: np.ndarray, height_px: np.ndarray, peak: int, trough: int, *,
-                tolerance_px: float, noise_px: float = 0.0,
-                require_descent: bool = False) -> float | None:
+                tolerance_px: float, require_descent: bool = False) -> float | None:
     """First arrival of the foot at its stance level between the bracket's peak and its
-    middle (None when the foot never comes down to it there). The stance level is the
-    median height over the bracket's middle third; arrival is coming within
-    `tolerance_px` of it. A foot that is already within the tolerance at its forward
-    reach (the peak) but still more than HOVER_MIN_NOISE_SDS × `noise_px` above the
-    level hovers there: it arrives when it has come down HOVER_DESCENT_SHARE of that
-    height (or at the reach, if it does not before the middle). With `require_descent`
+    middle (None when the foot never comes down to it there). With `require_descent`
     (a bracket that starts at the clip's first frame) the foot must be seen above the
-    tolerance first."""
+    level first."""
     third = max((trough - peak) // 3, 1)
     level = float(np.nanmedian(height_px[peak + third: trough - third + 1]))
     if not np.isfinite(level):
@@ -236,13 +222,6 @@ def strike_time(time_s: np.ndarray, height_px: np.ndarray, peak: int, trough: in
     first = peak + int(below[0])
     if first == 0 or (below[0] == 0 and require_descent):
         return None  # already down when the view starts: the strike is not in the clip
-    hover_px = height_px[peak] - level
-    if below[0] == 0 and hover_px > HOVER_MIN_NOISE_SDS * noise_px:
-        landed = level + HOVER_DESCENT_SHARE * hover_px
-        lower = np.flatnonzero(height_px[peak + 1: mid + 1] <= landed)
-        if len(lower):
-            first = peak + 1 + int(lower[0])
-            return _touch_time(time_s, height_px, first - 1, first, landed, level)
     return _touch_time(time_s, height_px, first - 1, first, threshold, level)
 
 
@@ -386,7 +365,7 @@ def detect_events(track: PoseTrack, *, leg_length_px: float,
             skipped.append(SkippedContact(side, when, "foot_not_visible"))
             continue
         strike = strike_time(grid_s, h, peak, trough, tolerance_px=tolerance,
-                             noise_px=noise, require_descent=peak == 0)
+                             require_descent=peak == 0)
         toe_off = toe_off_time(grid_s, f, peak, trough)
         if strike is None:
             skipped.append(SkippedContact(side, when, "strike_not_found"))

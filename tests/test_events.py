@@ -183,33 +183,6 @@ def test_the_stance_foot_is_the_front_one_until_the_swinging_foot_passes_it():
     assert is_front[:5].all() and not is_front[5:].any()
 
 
-def test_a_foot_hovering_low_at_its_reach_lands_when_it_comes_down():
-    """Labels on a real treadmill clip put the strike where the foot reaches its stance
-    level, 2-3 frames after its forward reach; a foot already within the tolerance at
-    the reach is timed when it has come down half of its hover, not at the reach."""
-    from gait.events import strike_time
-
-    t = np.arange(16) / 30.0
-    noise, tolerance = 2.0, 7.0  # px; tolerance = 3.5 noise SDs
-    peak, trough = 2, 15  # the foot's forward reach, and its take-off end
-    stance = [0.0] * 9
-    hovering = np.array([30, 14, 5, 5, 4.5, 4, 0.2, *stance])  # px above the belt
-    when = strike_time(t, hovering, peak, trough, tolerance_px=tolerance, noise_px=noise)
-    assert 5.5 / 30 < when < 6.2 / 30  # where it comes down (6.05: 4 px at 3.8 px/frame)
-    # within the noise at the reach: already down there, timed at the reach as before
-    down = np.array([30, 14, 1.5, 1, 0.5, 0, 0.2, *stance])
-    assert strike_time(t, down, peak, trough, tolerance_px=tolerance,
-                       noise_px=noise) < 2.2 / 30
-    # a foot coming down from above the tolerance is timed by the tolerance, as before
-    landing = np.array([30, 20, 12, 8, 1, 0, 0, *stance])
-    assert 4 / 30 < strike_time(t, landing, peak, trough, tolerance_px=tolerance,
-                                noise_px=noise) < 4.3 / 30
-    # hovering to the middle of the contact without coming down: timed at the reach
-    never = np.array([30, 14, 5, 5, 5, 5, 5, 5, 5, 0, 0, 0, 0, 0, 0, 0.0])
-    assert strike_time(t, never, peak, trough, tolerance_px=tolerance,
-                       noise_px=noise) < 2.4 / 30
-
-
 def test_leg_label_swaps_and_dropped_frames_do_not_break_the_contacts():
     """The pose model swaps the legs at every crossing and a quarter of the frames are
     lost at random (a busy live camera at 15 frames/s): contacts are bracketed on the

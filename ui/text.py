@@ -312,8 +312,8 @@ ACCURACY_IN_SHORT = """In short, for runners:
 
 - **Steps and timing** — on a real treadmill clip filmed by someone else, with every foot
   strike and toe-off marked by hand: **15/16** strides of the near leg and **16/16** of the
-  far leg found, contact times within **18 / 25 ms** (median), cadence within **0.27 %**.
-  Heavy compression or a tiny runner lose strides; the verdict says so.
+  far leg found, contact times within **18 / 32 ms** (median), cadence within **0.27 %**.
+  Dim light, heavy compression or a tiny runner lose strides; the verdict says so.
 - **Angles** — on rendered runners with known angles that were never used to tune
   HipDrive (varied bodies, clothes, cameras): near-leg peak thigh extension off by **2.4°**
   on average, **8.5°** at worst; the far leg reads about **3.3°** low. A tilted camera is
