@@ -130,13 +130,14 @@ def _hip_speed_legs_per_s(clean: PoseTrack) -> float:
     return float(abs(slope) / leg_px) if np.isfinite(leg_px) and leg_px > 0 else 0.0
 
 
-def _apparent_slowdown(clean: PoseTrack) -> float | None:
+def _apparent_slowdown(clean: PoseTrack, stored_fps: float) -> float | None:
     """How many times too slow the feet's swing looks (gait.slow_motion), from the stride
-    period of the ankles' x relative to the hips and the hips' travel."""
+    period of the ankles' x relative to the hips, the hips' travel and the clip's rate."""
     hips = clean.xy("left_hip")[:, 0] / 2 + clean.xy("right_hip")[:, 0] / 2
     period = stride_period_s(clean.time_s, [clean.xy(f"{s}_ankle")[:, 0] - hips
                                             for s in SIDES])
-    return apparent_slowdown(period, hip_speed_legs_per_s=_hip_speed_legs_per_s(clean))
+    return apparent_slowdown(period, hip_speed_legs_per_s=_hip_speed_legs_per_s(clean),
+                             stored_fps=stored_fps)
 
 
 def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
@@ -155,7 +156,7 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
             " of the frames. Film from the side with the whole body in view, in good light.")
     clean, cleaning = clean_track(raw, cutoff_hz=options.cutoff_hz)
     slowdown = (None if options.capture_fps or options.real_time or assumed_slowdown
-                else _apparent_slowdown(clean))
+                else _apparent_slowdown(clean, capture_fps))
     if slowdown:  # a slow-motion clip: analyse at the guessed rate, verdict not reliable
         return analyze_track(raw.with_arrays(time_s=raw.time_s / slowdown), options=options,
                              capture_fps=capture_fps * slowdown, video=video,

@@ -268,11 +268,12 @@ def _slow_motion(strides: pd.DataFrame, *, cadence_spm: float,
                  stated_capture_fps: float | None, assumed_slowdown: float | None,
                  hip_speed_legs_per_s: float | None) -> list[Reason]:
     if assumed_slowdown:
+        times = f"{assumed_slowdown:.{0 if assumed_slowdown == round(assumed_slowdown) else 1}f}×"
         return [_reason(
             "slow_motion", NOT_RELIABLE,
-            f"The steps look about {assumed_slowdown:.0f}× slower than running: this seems to "
+            f"The steps look about {times} slower than running: this seems to "
             "be slow-motion playback. HipDrive assumed it was filmed "
-            f"{assumed_slowdown:.0f}× faster than it plays, so every time, the cadence and the "
+            f"{times} faster than it plays, so every time, the cadence and the "
             f"speed rest on that guess. {GIVE_CAPTURE_RATE}")]
     if len(strides) < MIN_STRIDES_FOR_SPREAD:  # one long "stride" is more likely a missed
         return []  # foot strike than slow motion

@@ -25,6 +25,9 @@ MAX_RUNNING_DUTY_FACTOR = 0.50  # contact / stride time; walking is above
 # (5.7–6.6). The stride length does not change with the playback rate, so a much longer
 # one means the pose repeats every other stride, not slow motion.
 MAX_STRIDE_LEG_LENGTHS = 8.0
+PHONE_CAPTURE_FPS = (60.0, 120.0, 240.0, 480.0, 960.0)  # the rates phones film slow motion at
+MIN_PLAYBACK_FPS = 20.0  # video is played at 23.976-60 frames/s; a clip stored slower than
+# this was not exported as a slow-motion video, so its factor is taken as 2×, 4×, 8×
 
 
 def analysed_faster_than_stored(*, capture_fps: float | None,
@@ -84,17 +87,25 @@ def stride_period_s(time_s: np.ndarray, swing_px: list[np.ndarray], *,
     return lag * dt
 
 
-def apparent_slowdown(period_s: float | None, *, hip_speed_legs_per_s: float = 0.0
-                      ) -> float | None:
-    """How many times slower than running a stride period looks, rounded to the
-    slow-motion settings phones use (2×, 4×, 8×, …); None if it looks like running, or if
-    the hips (overground, in leg lengths per second) travel further per period than any
-    running stride."""
+def apparent_slowdown(period_s: float | None, *, hip_speed_legs_per_s: float = 0.0,
+                      stored_fps: float | None = None) -> float | None:
+    """How many times slower than running a stride period looks, rounded to a slow-motion
+    setting: with the clip's stored rate, to a rate phones film at (PHONE_CAPTURE_FPS)
+    over that rate — 2×, 4×, 8× at 30 frames/s, but 2.5×, 5×, 10× at 23.976 and 2.4×,
+    4.8×, 9.6× at 25 (120 frames/s played as cinema or PAL video); without it, or for a
+    clip stored under MIN_PLAYBACK_FPS, to 2×, 4×, 8×. None if it looks like running, or
+    if the hips (overground, in leg lengths per second) travel further per period than
+    any running stride."""
     if period_s is None or period_s <= SLOW_MOTION_STRIDE_S:
         return None
     if abs(hip_speed_legs_per_s) * period_s > MAX_STRIDE_LEG_LENGTHS:
         return None
-    return float(2 ** max(1, round(math.log2(period_s / TYPICAL_STRIDE_S))))
+    looks = period_s / TYPICAL_STRIDE_S
+    settings = [round(rate / stored_fps, 3) for rate in PHONE_CAPTURE_FPS
+                if stored_fps and stored_fps >= MIN_PLAYBACK_FPS and rate / stored_fps >= 1.5]
+    if not settings:
+        return float(2 ** max(1, round(math.log2(looks))))
+    return float(min(settings, key=lambda factor: abs(math.log(factor / looks))))
 
 
 def slowdown_from_strikes(events: pd.DataFrame) -> float | None:

@@ -226,6 +226,24 @@ def test_stride_period_and_slowdown():
     assert line == "reliability: use_with_care — First."
 
 
+def test_slowdown_snaps_to_a_phone_capture_rate_over_the_stored_rate():
+    """Phones film slow motion at 120 or 240 frames/s; stored at 30 that is 4× or 8×, but
+    a 120 frames/s clip played as cinema (23.976) is 5× slowed and as PAL video (25)
+    4.8×. A real overground clip of that kind (stride 3.6 s as stored) was analysed at 4×
+    before: cadence 133 instead of ~167 steps/min."""
+    snap = slow_motion.apparent_slowdown
+    assert snap(3.6, stored_fps=23.976) == 5.005  # 120 / 23.976, rounded to 3 decimals
+    assert snap(3.4, stored_fps=25.0) == pytest.approx(4.8)
+    assert snap(2.8, stored_fps=30.0) == 4 and snap(5.9, stored_fps=30.0) == 8
+    assert snap(1.4, stored_fps=60.0) == 2 and snap(2.8, stored_fps=60.0) == 4
+    assert snap(1.4, stored_fps=29.97) == pytest.approx(2.002, abs=0.001)
+    assert snap(0.75, stored_fps=23.976) is None
+    assert snap(1.4, stored_fps=15.0) == 2  # not a playback rate: a 30 fps clip at ½ speed
+    reasons = rel._slow_motion(pd.DataFrame(), cadence_spm=167.0, stated_capture_fps=None,
+                               assumed_slowdown=120 / 23.976, hip_speed_legs_per_s=None)
+    assert "about 5.0× slower" in reasons[0].message
+
+
 def test_the_stride_period_is_the_fundamental_not_a_multiple():
     """A swing that differs a little every other stride (noise, leg labels mixed up on
     alternate strides) can correlate with itself slightly more at two strides than at
@@ -269,6 +287,19 @@ def test_slowed_down_playback_is_not_reliable(synthetic_track, factor):
     first = verdict.reasons[0]
     assert first.id == "slow_motion" and "capture rate" in first.message
     assert len(report.strides) >= 20
+
+
+def test_slow_motion_stored_at_a_cinema_rate_is_analysed_at_the_phone_rate():
+    """Running filmed at 120 frames/s and played at 23.976 (5× slowed): analysed at
+    120 frames/s, so the cadence is the runner's; before, 4× made it 20 % slow."""
+    run = synthesize_run(fps=120, duration_s=8, seed=4, extension_jitter_deg=2.0)
+    track = to_pose_track(run, noise_px=1.0, seed=2)
+    slowed = track.with_arrays(time_s=track.time_s * 120 / 23.976)
+    report = analyze_track(slowed, capture_fps=23.976)
+    assert report.summary.slow_motion.assumed_factor == 5.005
+    assert report.summary.capture_fps == pytest.approx(120.0, abs=0.1)
+    assert report.summary.cadence_spm == pytest.approx(run.cadence_spm, rel=0.01)
+    assert report.summary.reliability.reasons[0].id == "slow_motion"
 
 
 def test_a_stated_capture_rate_that_still_looks_slow_asks_to_check_it(synthetic_track):
