@@ -24,7 +24,10 @@ from ui.text import ACCURACY_IN_SHORT, accuracy_markdown
 st.title("Method")
 st.markdown(
     "HipDrive finds 33 body landmarks in every frame with the BlazePose model (MediaPipe, run "
-    "on this server), cleans them (left/right swap repair, gap filling, 8 Hz low-pass; feet "
+    "on this server; *full* by default, *heavy* when chosen under \"Optional\": closer "
+    "thigh angles on rendered runners, about twice as slow), cleans them (left/right swap "
+    "repair, "
+    "gap filling, 8 Hz low-pass; feet "
     "outside the picture are not used: the model only guesses them), finds each foot strike "
     "and toe-off, cuts the run into strides (foot strike to the next foot "
     "strike of the same leg) and measures angles in the image plane.")
@@ -75,8 +78,9 @@ st.markdown(
     "hip joint and knee. On real clips, two people who placed the hip joint centre, knee and "
     "ankle by eye (independently, each first checked on rendered frames with known angles) "
     f"found the pose model's near thigh at toe-off ~{EXTENSION_POSE_BIAS_DEG:.0f}° less "
-    "extended than theirs (it puts the hip near the waistband and the knee forward; 3–16° on "
-    "the clips measured so far). That varies from clip to clip and could not be corrected "
+    "extended than theirs (it put the knee at the hem of the runner's loose shorts and the "
+    "hip near the waistband; 3–16° on the clips measured so far, about 1° on a runner in "
+    "tight shorts). That varies from clip to clip and could not be corrected "
     "reliably, so when your peak thigh extension is *below* the reference, the noise band is "
     f"widened by {EXTENSION_POSE_BIAS_DEG:.0f}° (noise under "
     f"{NOISE_DEG + EXTENSION_POSE_BIAS_DEG:.0f}°) and extension drills are only suggested "

@@ -98,6 +98,9 @@ def _workers(text: str) -> int:
 
 CAPTURE_FPS_HINT = "the capture rate: --capture-fps N"
 OPTION_FLAGS = {"speed_mps": "--speed", "height_m": "--height", "capture_fps": "--capture-fps"}
+POSE_MODEL_CHOICES = ("full", "heavy")  # gait.pose_models.POSE_MODELS (not imported: start-up)
+POSE_MODEL_HELP = ("BlazePose model: full (default) or heavy (closer thigh angles on rendered "
+                   "runners, ~2x the analysis time; installed by scripts/setup.sh)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="runner's height in metres (improves the speed estimate)")
     analyze.add_argument("--capture-fps", type=_number, metavar="N",
                          help="real capture rate of a slow-motion clip, frames/s")
+    analyze.add_argument("--pose-model", choices=POSE_MODEL_CHOICES, default="full",
+                         help=POSE_MODEL_HELP)
     analyze.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
     analyze.add_argument("--quiet", action="store_true", help="no progress bar")
     analyze.add_argument("--workers", type=_workers, metavar="N",
@@ -150,6 +155,8 @@ def _add_batch_parser(sub) -> None:
     batch.add_argument("--height", type=_number, metavar="M", help="runner's height, m")
     batch.add_argument("--capture-fps", type=_number, metavar="N",
                        help="real capture rate of slow-motion clips, frames/s")
+    batch.add_argument("--pose-model", choices=POSE_MODEL_CHOICES, default="full",
+                       help=POSE_MODEL_HELP)
     batch.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     batch.add_argument("--ray", metavar="ADDRESS",
@@ -208,7 +215,8 @@ def _options(args: argparse.Namespace):
 
     try:
         return AnalysisOptions(speed_mps=args.speed, treadmill=args.treadmill,
-                               height_m=args.height, capture_fps=args.capture_fps)
+                               height_m=args.height, capture_fps=args.capture_fps,
+                               pose_model=args.pose_model)
     except OptionError as err:
         flag = next((f for field, f in OPTION_FLAGS.items() if field == err.field), "")
         raise AnalysisError(f"{flag}: {err}" if flag else str(err)) from None

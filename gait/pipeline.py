@@ -226,7 +226,8 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
         levelled_converging=bool(level and video.true_vertical.vanishing_w != 0.0))
     stride_times = strides["stride_time_s"].to_numpy()
     summary = AnalysisSummary(
-        software=Software(name="hipdrive", version=__version__), video=video,
+        software=Software(name="hipdrive", version=__version__,
+                          pose_model=options.pose_model), video=video,
         options=options, capture_fps=capture_fps, duration_s=duration, cadence_spm=cadence,
         cadence_ci95_spm=(float(1.96 * np.std(120.0 / stride_times, ddof=1)
                                 / np.sqrt(len(stride_times))) if len(stride_times) > 1
@@ -273,18 +274,18 @@ def analyze_video(path: str | Path, *, options: AnalysisOptions = DEFAULT_OPTION
 
     info = probe_video(path, capture_fps=options.capture_fps)
     parallel = extract_pose_parallel(path, info=info, workers=resolve_workers(workers),
-                                     progress=progress)
+                                     progress=progress, pose_model=options.pose_model)
     if parallel is not None:
         raw, decoding, sampler = parallel
     else:
         decoding = DecodeStats()
         sampler = FrameSampler(info.n_frames_estimate)
-        with mediapipe_roi_pose() as estimator:  # zooms in on small runners; large: full frame
+        with mediapipe_roi_pose(options.pose_model) as estimator:  # zooms in on small runners
             frames = sampler.pass_through(iter_frames(path, info=info, stats=decoding))
             raw = extract_pose(frames, estimator, n_frames_estimate=info.n_frames_estimate,
                                width_px=info.width_px, height_px=info.height_px,
                                progress=progress)
-    with MediaPipePose(static_image_mode=True) as detector:
+    with MediaPipePose(static_image_mode=True, model=options.pose_model) as detector:
         people = look_for_other_people(sampler, raw, detector)
     true_vertical = estimate_true_vertical(sampler, raw)
     if progress:

@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from gait.keypoints import BLAZEPOSE_INDEX, KEYPOINTS
+from gait.pose_models import DEFAULT_POSE_MODEL, POSE_MODELS, require_installed
 from gait.posetrack import PoseTrack
 from gait.progress import Progress, ProgressThrottle
 from gait.video import VideoFrame
@@ -75,12 +76,13 @@ def no_person() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 class MediaPipePose:
-    """BlazePose Full (33 landmarks) through mediapipe 0.10.21's legacy `solutions.pose`.
+    """BlazePose (33 landmarks) through mediapipe 0.10.21's legacy `solutions.pose`.
 
-    Uses the model bundled with the wheel (`model_complexity=1`); nothing is
-    downloaded. Tracking mode: the landmarks of one frame seed the search in the
-    next, so frames must come in time order and one instance serves one clip at a
-    time (and one thread).
+    `model`: "full" (bundled with the wheel, `model_complexity=1`) or "heavy"
+    (`gait.pose_models`: installed by setup, ~2.4× the time); nothing is downloaded here,
+    a missing model is a `PoseModelMissing` error. Tracking mode: the landmarks of one
+    frame seed the search in the next, so frames must come in time order and one
+    instance serves one clip at a time (and one thread).
 
     MediaPipe's own landmark smoothing is off by default. Measured against known
     keypoints of the synthetic runner (synthetic, 640×480, 30 and 60 fps),
@@ -111,11 +113,13 @@ class MediaPipePose:
         static_image_mode: bool = False,
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
+        model: str = DEFAULT_POSE_MODEL,
     ) -> None:
+        require_installed(model)
         mp = import_mediapipe()
         self._pose = mp.solutions.pose.Pose(
             static_image_mode=static_image_mode,
-            model_complexity=1,
+            model_complexity=POSE_MODELS[model],
             smooth_landmarks=smooth_landmarks,
             enable_segmentation=False,
             min_detection_confidence=min_detection_confidence,

@@ -215,7 +215,8 @@ def render_html_report(report: GaitReport, *, title: str | None = None,
     meta = [f"Athlete: <b>{escape(athlete)}</b>"] if athlete else []
     meta += [f"Report date: {date.today().isoformat()}",
              f"Clip: {_e(s.clip_name)}",
-             f"HipDrive {_e(s.software.version)}"]
+             f"HipDrive {_e(s.software.version)} (pose model: BlazePose "
+             f"{_e(s.software.pose_model)})"]
     stride_chart, cycle_charts = _charts(report)
     reliability = s.reliability
     verdict = reliability.verdict

@@ -94,6 +94,7 @@ class AnalysisOptions:
     capture_fps: float | None = None
     cutoff_hz: float = DEFAULT_CUTOFF_HZ
     real_time: bool = False  # known to play in real time (a live recording): never slow motion
+    pose_model: str = "full"  # "full" or "heavy" (gait.pose_models): heavy takes ~2× as long
 
     def __post_init__(self) -> None:
         _check_option(self.speed_mps, field="speed_mps", low=MIN_SPEED_MPS, high=MAX_SPEED_MPS,
@@ -105,6 +106,9 @@ class AnalysisOptions:
                       what="Capture rate (frames/s)", example="120 or 240")
         _check_option(self.cutoff_hz, field="cutoff_hz", low=MIN_CUTOFF_HZ, high=MAX_CUTOFF_HZ,
                       what="Filter cut-off (Hz)", example=f"{DEFAULT_CUTOFF_HZ:g}")
+        if self.pose_model not in ("full", "heavy"):
+            raise OptionError(f"pose model must be full or heavy, not {self.pose_model!r}",
+                              field="pose_model")
         if self.treadmill not in (None, True, False):
             raise OptionError(f"treadmill must be yes, no or unknown, not {self.treadmill!r}",
                               field="treadmill")

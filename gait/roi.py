@@ -275,13 +275,20 @@ class RoiPose:
         self.close()
 
 
-def mediapipe_roi_pose(**options) -> RoiPose:
+def mediapipe_roi_pose(model: str = "full", **options) -> RoiPose:
     """`RoiPose` over MediaPipe: tracking-mode estimators for the full frame and for the
     crop (separate instances, since each keeps its own between-frame state in its own
-    image coordinates) and a static-image-mode one for the tile search. Estimators are
-    made when first needed, so clips that never need the crop pay nothing extra.
-    `options` go to `RoiPose`."""
+    image coordinates) and a static-image-mode one for the tile search, all with the pose
+    `model` ("full" or "heavy", `gait.pose_models`). Estimators are made when first
+    needed, so clips that never need the crop pay nothing extra. `options` go to
+    `RoiPose`."""
     from gait.pose import MediaPipePose
+    from gait.pose_models import require_installed
 
-    return RoiPose(MediaPipePose, MediaPipePose, lambda: MediaPipePose(static_image_mode=True),
-                   **options)
+    require_installed(model)  # before any frame is decoded
+
+    def tracking() -> MediaPipePose:
+        return MediaPipePose(model=model)
+
+    return RoiPose(tracking, tracking,
+                   lambda: MediaPipePose(static_image_mode=True, model=model), **options)

@@ -103,6 +103,7 @@ class PoseJob:
     info: VideoInfo
     clip: ClipFrames
     limits: ClipLimits
+    pose_model: str = "full"  # gait.pose_models
 
 
 @dataclass
@@ -163,7 +164,7 @@ def _pose_work(job: PoseJob, on_frame: Callable[[int], None]) -> tuple[int, Pose
     """One segment with a new MediaPipe estimator (the serial path's)."""
     from gait.roi import mediapipe_roi_pose
 
-    with mediapipe_roi_pose() as estimator:
+    with mediapipe_roi_pose(job.pose_model) as estimator:
         segment = run_pose_segment(job, estimator, on_frame)
     return len(segment.pts), segment
 
@@ -210,10 +211,11 @@ def _stitch(segments: list[PoseSegment], *, info: VideoInfo, limits: ClipLimits
 
 def extract_pose_parallel(path: str | Path, *, info: VideoInfo, workers: int,
                           progress: Progress | None = None, limits: ClipLimits | None = None,
+                          pose_model: str = "full",
                           ) -> tuple[PoseTrack, DecodeStats, FrameSampler] | None:
     """The raw pose track, decoding statistics and second-person samples of the clip,
-    using up to `workers` threads; None when the clip should be done serially
-    (too short, or not splittable exactly: see the module docstring)."""
+    using up to `workers` threads with the named pose model; None when the clip should
+    be done serially (too short, or not splittable exactly: see the module docstring)."""
     limits = limits or ClipLimits.from_env()
     if workers < 2:
         return None
@@ -226,7 +228,7 @@ def extract_pose_parallel(path: str | Path, *, info: VideoInfo, workers: int,
     if len(bounds) < 2:
         return None
     jobs = [PoseJob(start=start, stop=stop, warmup=WARMUP_FRAMES if k else 0,
-                    info=info, clip=clip, limits=limits)
+                    info=info, clip=clip, limits=limits, pose_model=pose_model)
             for k, (start, stop) in enumerate(bounds)]
     try:
         segments = run_segments(jobs, work=_pose_work, n_frames=clip.n_frames, stage="pose",

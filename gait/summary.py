@@ -371,3 +371,4 @@ class SlowMotion:
 class Software(FlatRecord):
     name: str = "hipdrive"
     version: str = ""
+    pose_model: str = "full"  # BlazePose full or heavy (gait.pose_models)

@@ -1,6 +1,7 @@
 """Measure the real CLI on the HELD-OUT synthetic set and print a markdown table:
 
     .venv/bin/python scripts/accuracy_heldout.py [--json out.json] [--only H01 H04] [--keep DIR]
+        [--pose-model heavy]
 
 Each clip of synthetic.heldout.heldout_configs() is rendered into a temp folder and
 analysed with `.venv/bin/gait analyze CLIP --out DIR --no-video --quiet` (no hints:
@@ -53,12 +54,13 @@ def snapshot_engine(dest: Path) -> tuple[dict, str]:
     raise RuntimeError(f"gait/ does not import: {check.stderr.strip()[-300:]}")
 
 
-def analyze(clip: Path, out: Path, env: dict | None = None) -> tuple[object, dict, str]:
+def analyze(clip: Path, out: Path, env: dict | None = None,
+            pose_model: str = "full") -> tuple[object, dict, str]:
     """Run the CLI; returns (strides DataFrame or None, summary dict, error text)."""
     import pandas as pd
 
     cmd = [str(ROOT / ".venv" / "bin" / "gait"), "analyze", str(clip), "--out", str(out),
-           "--no-video", "--quiet"]
+           "--no-video", "--quiet", "--pose-model", pose_model]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
     if proc.returncode != 0 or not (out / "summary.json").exists():
         lines = (proc.stderr or proc.stdout or "").strip().splitlines()
@@ -81,6 +83,8 @@ def main() -> None:
     parser.add_argument("--dev-seed", type=int,
                         help="instead of the held-out set, the same kinds of clip drawn from "
                              "this seed (D01…): a varied dev set that tuning may use")
+    parser.add_argument("--pose-model", choices=("full", "heavy"), default="full",
+                        help="the CLI's --pose-model (default full)")
     parser.add_argument("--no-snapshot", action="store_true",
                         help="run the working tree's gait/ instead of a copy taken at start")
     args = parser.parse_args()
@@ -98,7 +102,8 @@ def main() -> None:
             t0 = time.monotonic()
             path, run = make_varied_clip(folder, cfg)
             t1 = time.monotonic()
-            strides, summary, error = analyze(path, folder / f"{path.stem}_out", env)
+            strides, summary, error = analyze(path, folder / f"{path.stem}_out", env,
+                                              args.pose_model)
             result = measure_outputs(run, strides, summary)
             result["error"] = error
             names.append(cfg.name)
@@ -111,7 +116,8 @@ def main() -> None:
     elapsed = time.monotonic() - started
     print(heldout_table(names, results))
     kind = f"DEV clips (seed {args.dev_seed})" if args.dev_seed is not None else "held-out clips"
-    print(f"\n{len(configs)} {kind}, {elapsed / 60:.1f} min (render + analyse); "
+    print(f"\n{len(configs)} {kind}, pose model {args.pose_model}, "
+          f"{elapsed / 60:.1f} min (render + analyse); "
           f"engine gait/ snapshot {engine}.")
     if args.json:
         args.json.write_text(json.dumps({"clips": records, "pooled": pooled(results),

@@ -8,7 +8,7 @@
    with 2 worker CPUs (`--ray local --jobs 2`).
 
     .venv/bin/python scripts/benchmark.py [--seconds 10] [--repeat 3] [--skip-batch]
-        [--skip-memory]
+        [--skip-memory] [--pose-model heavy]
 
 Each measurement runs in a fresh subprocess (the bytecode cache as installed). Clips
 are rendered by synthetic/ into a temporary folder. Timings depend on the machine: run
@@ -30,13 +30,16 @@ ROOT = Path(__file__).resolve().parents[1]
 GAIT = [sys.executable, "-m", "gait.cli"]
 
 
+POSE_MODEL_ENV = "HIPDRIVE_BENCHMARK_POSE_MODEL"  # parent → child: --pose-model
+
+
 def _bare_loop(path: str) -> dict:
     """Decode every frame and run MediaPipe on it in one process; nothing else."""
     from gait.pose import MediaPipePose
     from gait.video import iter_frames
 
     started, n = time.perf_counter(), 0
-    with MediaPipePose() as estimator:
+    with MediaPipePose(model=os.environ.get(POSE_MODEL_ENV, "full")) as estimator:
         for frame in iter_frames(path):
             estimator.estimate(frame.rgb, frame.time_s)
             n += 1
@@ -58,7 +61,8 @@ def _child(kind: str, path: str) -> None:
         from gait.cli import main
 
         with tempfile.TemporaryDirectory() as out:
-            args = ["analyze", path, "--out", out, "--quiet"]
+            args = ["analyze", path, "--out", out, "--quiet",
+                    "--pose-model", os.environ.get(POSE_MODEL_ENV, "full")]
             if "video" not in kind:
                 args.append("--no-video")
             if "serial" in kind:
@@ -168,11 +172,15 @@ def main() -> None:
                         help="runs of each one-clip measurement; the fastest is shown")
     parser.add_argument("--skip-batch", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--pose-model", choices=("full", "heavy"), default="full",
+                        help="the pose model of every measurement (default full)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(*args.child)
         return
+    os.environ[POSE_MODEL_ENV] = args.pose_model  # inherited by the measuring children
+    print(f"pose model: {args.pose_model}")
     with tempfile.TemporaryDirectory() as tmp:
         single_clips(Path(tmp), args.seconds, args.repeat)
         if not args.skip_memory:

@@ -11,3 +11,8 @@ if ! command -v uv >/dev/null 2>&1; then
 fi
 PY=$(command -v python3.11 || command -v python3.12 || command -v python3)
 uv sync --frozen --compile-bytecode --python "$PY" --quiet
+# The optional heavy pose model (gait/pose_models.py: BlazePose heavy from the npm
+# registry's pinned @mediapipe/pose, SHA-256 checked; `--pose-model heavy`). Without
+# registry access the standard model still works, so a failure here is only a warning.
+.venv/bin/python -m gait.pose_models install >/dev/null \
+  || echo "warning: the heavy pose model could not be fetched; --pose-model heavy will say so" >&2

@@ -24,6 +24,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
 fi
+.venv/bin/python -m gait.pose_models install >/dev/null  # the heavy-model tests need it
 export HIPDRIVE_REQUIRE_POSTGRES=1   # the PostgreSQL tests must run, not skip
 export PATH="$HOME/.local/bin:$PATH"  # uv, when scripts/setup.sh had to install it (tests/test_install.py)
 .venv/bin/ruff check .

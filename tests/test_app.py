@@ -22,7 +22,7 @@ from gait.metric_catalogue import CATALOGUE
 from gait.pipeline import analyze_track
 from gait.reference import ATTRIBUTION
 from gait.reliability import VERDICT_LABELS
-from gait.result import AnalysisOptions
+from gait.result import AnalysisError, AnalysisOptions
 from gait.video import VideoError, probe_video
 from synthetic.runner_model import synthesize_run, to_pose_track
 from ui import service, state
@@ -210,6 +210,33 @@ def test_bad_optional_input_is_explained_before_any_analysis(tmp_path):
     at.run()
     _no_exception(at)
     assert len(at.error) == 1 and "not a number" in at.error[0].value
+
+
+def test_the_heavy_pose_model_is_offered_and_passed_to_the_engine(monkeypatch):
+    """The host's default (HIPDRIVE_POSE_MODEL=heavy) ticks the box; the analysis gets
+    the heavy model (recorded by a stand-in engine)."""
+    seen = []
+
+    def engine(path, *, options, **kwargs):
+        seen.append(options.pose_model)
+        raise AnalysisError("stand-in engine")
+
+    monkeypatch.setenv("HIPDRIVE_POSE_MODEL", "heavy")
+    monkeypatch.setattr("gait.pipeline.analyze_video", engine)
+    at = _app()
+    assert at.checkbox(key="heavy_pose").value and not at.checkbox(key="heavy_pose").disabled
+    at.get("file_uploader")[0].upload("run.mp4", b"bytes for the heavy model", "video/mp4")
+    at.run()
+    at.button(key="analyze").click()
+    at.run()
+    _no_exception(at)
+    assert seen == ["heavy"] and "stand-in engine" in at.error[0].value
+    at.checkbox(key="heavy_pose").uncheck().run()
+    at.get("file_uploader")[0].upload("run.mp4", b"other bytes, full model", "video/mp4")
+    at.run()
+    at.button(key="analyze").click()
+    at.run()
+    assert seen == ["heavy", "full"]
 
 
 def test_unexpected_failure_shows_an_apology_not_a_traceback(monkeypatch):

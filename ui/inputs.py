@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 
 from gait.limits import (
@@ -63,7 +64,8 @@ def parse_speed(text: str | None, unit: str) -> float | None:
 
 def build_options(*, speed_text: str | None = None, speed_unit: str = "km/h",
                   surface: str = TREADMILL_CHOICES[0], height_cm: float | None = None,
-                  capture_fps: float | None = None) -> AnalysisOptions:
+                  capture_fps: float | None = None,
+                  pose_model: str = "full") -> AnalysisOptions:
     """Options for the engine; raises InputError with what to change."""
     if height_cm is not None and not (math.isfinite(height_cm)
                                       and 100 * MIN_HEIGHT_M <= height_cm <= 100 * MAX_HEIGHT_M):
@@ -76,7 +78,15 @@ def build_options(*, speed_text: str | None = None, speed_unit: str = "km/h",
     return AnalysisOptions(
         speed_mps=parse_speed(speed_text, speed_unit), treadmill=treadmill,
         height_m=None if height_cm is None else height_cm / 100,
-        capture_fps=None if capture_fps is None else float(capture_fps))
+        capture_fps=None if capture_fps is None else float(capture_fps),
+        pose_model=pose_model)
+
+
+def default_pose_model(environ: dict[str, str] | None = None) -> str:
+    """The host's choice of pose model for uploads (HIPDRIVE_POSE_MODEL: full or heavy;
+    anything else is the standard full model)."""
+    value = (os.environ if environ is None else environ).get("HIPDRIVE_POSE_MODEL", "")
+    return "heavy" if value.strip().lower() == "heavy" else "full"
 
 
 def check_upload(file_name: str | None, size_bytes: int, *, max_mb: float) -> None:
