@@ -81,8 +81,8 @@ with st.expander("Optional: speed, height, slow motion, pose model"):
         "Closer thigh angles (heavy pose model, about twice as slow)", key="heavy_pose",
         value=heavy_ready and default_pose_model() == "heavy", disabled=not heavy_ready,
         help="BlazePose heavy instead of full: on rendered runners with known angles the "
-             "thigh-angle error fell from 2.4° to 1.4°; foot strikes come about a frame "
-             "later on a real clip. "
+             "thigh-angle error fell from 2.4° to 1.4°; foot events are timed about as "
+             "well. "
              + ("" if heavy_ready else "Not installed on this server (scripts/setup.sh "
                                        "fetches it)."))
 

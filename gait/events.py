@@ -55,11 +55,14 @@ MIN_PROMINENCE_OF_RANGE = 0.4  # … and this fraction of the foot's usual fore-
 MIN_STEP_S = 0.25  # two extremes of the same kind closer than this are one (≈ 240 steps/min)
 MAX_CONTACT_BRACKET_S = 0.8  # peak-to-trough longer than this is not one running contact
 FINE_TOLERANCE_LEG = 0.005
-FINE_NOISE_SDS = 3.5  # the strike tolerance, in SDs of the stance foot's height noise.
-# Chosen on the labelled real clip and its variants once the stance foot was taken from
-# the feet's smallest gap (`stance_foot`): the noise estimate then fell (4.8 instead of
-# 5.7 px there), and at 3 SDs a hovering near foot came 4 frames late at one strike (2
-# strides lost); 3.5 and 4 kept them. The rendered dev set reads the same from 2.5 to 4.
+FINE_NOISE_SDS = {"full": 3.5, "heavy": 4.5}  # the strike tolerance, in SDs of the stance
+# foot's height noise, per pose model (gait.pose_models). Full: chosen on the labelled real
+# clip and its variants once the stance foot was taken from the feet's smallest gap
+# (`stance_foot`): the noise estimate then fell (4.8 instead of 5.7 px there), and at 3 SDs
+# a hovering near foot came 4 frames late at one strike (2 strides lost); 3.5 and 4 kept
+# them; the rendered dev set reads the same from 2.5 to 4. Heavy jitters less, so at 3.5
+# its strikes came ~1 frame late on the real clip (0.43 frames at 4.5 instead of 1.05) and
+# on the dev set (0.49 / 0.57 / 0.42 frames at 4.5 instead of 0.65 / 0.74 / 0.42).
 MAX_EXTENSION_S = 0.04  # never move an event more than this past its threshold crossing
 MISSED_STEP_GAP = 1.5  # contacts further apart than this × the median step: one was missed
 TOE_OFF_VELOCITY_FRACTION = 0.8
@@ -317,11 +320,12 @@ def unseen_contacts(grid_s: np.ndarray, signals: list[np.ndarray],
     return unseen
 
 
-def detect_events(track: PoseTrack, *, leg_length_px: float,
-                  direction: int) -> tuple[pd.DataFrame, list[SkippedContact]]:
+def detect_events(track: PoseTrack, *, leg_length_px: float, direction: int,
+                  pose_model: str = "full") -> tuple[pd.DataFrame, list[SkippedContact]]:
     """Foot strikes and toe-offs of both feet, and the contacts that had to be skipped.
 
-    `direction` is +1 when the runner moves toward +x (image right), −1 otherwise.
+    `direction` is +1 when the runner moves toward +x (image right), −1 otherwise;
+    `pose_model` (the track's, gait.pose_models) sets the strike tolerance.
     Contacts are bracketed on the front-most and rear-most foot (every step, whatever
     labels the pose model gave the feet; labels swap where the legs cross and on
     sparse or blurred frames), timed on the stance foot, and given their side by
@@ -354,7 +358,7 @@ def detect_events(track: PoseTrack, *, leg_length_px: float,
     noise = height_noise_px(np.concatenate(stance_height) if stance_height else np.array([]),
                             [(p + k * len(grid_s), q + k * len(grid_s))
                              for k, (p, q) in enumerate(brackets)])
-    tolerance = max(FINE_NOISE_SDS * noise, FINE_TOLERANCE_LEG * leg_length_px)
+    tolerance = max(FINE_NOISE_SDS[pose_model] * noise, FINE_TOLERANCE_LEG * leg_length_px)
     sides = alternating_sides([float(grid_s[p]) for p, _ in brackets],
                               ["left" if left_in_front[p] else "right" for p, _ in brackets])
     rows, skipped, count = [], [], dict.fromkeys(SIDES, 0)

@@ -165,7 +165,8 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
     level = levelled(clean, video.true_vertical) if video and video.true_vertical else None
     angles = compute_angles(level[0] if level else clean, direction=geometry.direction)
     events, skipped_contacts = detect_events(clean, leg_length_px=geometry.leg_length_px,
-                                             direction=geometry.direction)
+                                             direction=geometry.direction,
+                                             pose_model=options.pose_model)
     frames = _frames_table(raw, clean, angles, geometry.near_side)
     strides, dropped = build_strides(events, skipped=skipped_contacts)
     if strides.empty:
