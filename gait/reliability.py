@@ -264,11 +264,16 @@ GIVE_CAPTURE_RATE = ("Give its real capture rate, the frame rate it was filmed a
 CAPTURE_RATE_REASONS = frozenset({"slow_motion"})  # reasons whose fix is the capture rate
 
 
+def _times(factor: float) -> str:
+    """A slow-motion factor as people write it: "4×", "5.0×" (120 at 23.976 frames/s)."""
+    return f"{factor:.0f}×" if factor == round(factor) else f"{factor:.1f}×"
+
+
 def _slow_motion(strides: pd.DataFrame, *, cadence_spm: float,
                  stated_capture_fps: float | None, assumed_slowdown: float | None,
                  hip_speed_legs_per_s: float | None) -> list[Reason]:
     if assumed_slowdown:
-        times = f"{assumed_slowdown:.{0 if assumed_slowdown == round(assumed_slowdown) else 1}f}×"
+        times = _times(assumed_slowdown)
         return [_reason(
             "slow_motion", NOT_RELIABLE,
             f"The steps look about {times} slower than running: this seems to "

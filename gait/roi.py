@@ -31,6 +31,7 @@ import cv2
 import numpy as np
 
 from gait.pose import PoseEstimator, no_person
+from gait.pose_models import DEFAULT_POSE_MODEL
 
 Estimate = tuple[np.ndarray, np.ndarray, np.ndarray]
 EstimatorFactory = Callable[[], PoseEstimator]
@@ -275,7 +276,7 @@ class RoiPose:
         self.close()
 
 
-def mediapipe_roi_pose(model: str = "full", **options) -> RoiPose:
+def mediapipe_roi_pose(model: str = DEFAULT_POSE_MODEL, **options) -> RoiPose:
     """`RoiPose` over MediaPipe: tracking-mode estimators for the full frame and for the
     crop (separate instances, since each keeps its own between-frame state in its own
     image coordinates) and a static-image-mode one for the tile search, all with the pose

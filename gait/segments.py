@@ -35,6 +35,7 @@ from gait.keypoints import KEYPOINTS
 from gait.limits import ClipLimits
 from gait.people import FrameSampler
 from gait.pose import PoseEstimator, picture_change, repeated_frames
+from gait.pose_models import DEFAULT_POSE_MODEL
 from gait.posetrack import PoseTrack
 from gait.progress import Progress
 from gait.segment_decode import ClipFrames, NeedSerial, iter_segment, scan_clip_frames
@@ -103,7 +104,7 @@ class PoseJob:
     info: VideoInfo
     clip: ClipFrames
     limits: ClipLimits
-    pose_model: str = "full"  # gait.pose_models
+    pose_model: str = DEFAULT_POSE_MODEL  # gait.pose_models
 
 
 @dataclass
@@ -211,7 +212,7 @@ def _stitch(segments: list[PoseSegment], *, info: VideoInfo, limits: ClipLimits
 
 def extract_pose_parallel(path: str | Path, *, info: VideoInfo, workers: int,
                           progress: Progress | None = None, limits: ClipLimits | None = None,
-                          pose_model: str = "full",
+                          pose_model: str = DEFAULT_POSE_MODEL,
                           ) -> tuple[PoseTrack, DecodeStats, FrameSampler] | None:
     """The raw pose track, decoding statistics and second-person samples of the clip,
     using up to `workers` threads with the named pose model; None when the clip should
