@@ -95,6 +95,10 @@ def test_heavy_model_analysis_end_to_end(rendered):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["software"]["pose_model"] == "heavy"
     assert "pose model: BlazePose heavy" in (out / "report.html").read_text()
+    from gait.result import AnalysisSummary
+    from ui.text import setup_line
+
+    assert setup_line(AnalysisSummary.from_json(summary)).endswith("pose model: BlazePose heavy")
     strides = pd.read_csv(out / "strides.csv")
     truth = complete_truth_strides(run)
     matched = match_strides(truth, strides, tolerance_s=0.1)

@@ -183,9 +183,11 @@ def setup_line(summary: AnalysisSummary) -> str:
     speed_text = (f"{speed:.2f} m/s ({speed * 3.6:.1f} km/h), {summary.speed_source}"
                   if speed else "speed unknown")
     direction = (summary.direction or DASH).replace("_", " ")
+    model = ("" if summary.software.pose_model == "full"
+             else f" · pose model: BlazePose {summary.software.pose_model}")
     return (f"Near (camera-side) leg: **{summary.near_side}** · running {direction} · "
             f"{surface} ({summary.treadmill_source}) · {rates_text(summary)} · "
-            f"{speed_text}")
+            f"{speed_text}{model}")
 
 
 
