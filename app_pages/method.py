@@ -26,8 +26,7 @@ st.markdown(
     "HipDrive finds 33 body landmarks in every frame with the BlazePose model (MediaPipe, run "
     "on this server; *full* by default, *heavy* when chosen under \"Optional\": closer "
     "thigh angles on rendered runners, about twice as slow), cleans them (left/right swap "
-    "repair, "
-    "gap filling, 8 Hz low-pass; feet "
+    "repair, gap filling, 8 Hz low-pass; feet "
     "outside the picture are not used: the model only guesses them), finds each foot strike "
     "and toe-off, cuts the run into strides (foot strike to the next foot "
     "strike of the same leg) and measures angles in the image plane.")

@@ -106,7 +106,8 @@ class AnalysisOptions:
                       what="Capture rate (frames/s)", example="120 or 240")
         _check_option(self.cutoff_hz, field="cutoff_hz", low=MIN_CUTOFF_HZ, high=MAX_CUTOFF_HZ,
                       what="Filter cut-off (Hz)", example=f"{DEFAULT_CUTOFF_HZ:g}")
-        if self.pose_model not in ("full", "heavy"):
+        if self.pose_model not in ("full", "heavy"):  # gait.pose_models.POSE_MODELS (it
+            # imports this module, and DEFAULT_OPTIONS is built at import time)
             raise OptionError(f"pose model must be full or heavy, not {self.pose_model!r}",
                               field="pose_model")
         if self.treadmill not in (None, True, False):

@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 
 from gait.pose import PoseEstimator, no_person
-from gait.pose_models import DEFAULT_POSE_MODEL
+from gait.pose_models import DEFAULT_POSE_MODEL, require_installed
 
 Estimate = tuple[np.ndarray, np.ndarray, np.ndarray]
 EstimatorFactory = Callable[[], PoseEstimator]
@@ -284,7 +284,6 @@ def mediapipe_roi_pose(model: str = DEFAULT_POSE_MODEL, **options) -> RoiPose:
     needed, so clips that never need the crop pay nothing extra. `options` go to
     `RoiPose`."""
     from gait.pose import MediaPipePose
-    from gait.pose_models import require_installed
 
     require_installed(model)  # before any frame is decoded
 
