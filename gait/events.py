@@ -30,7 +30,7 @@ known events; see README "Measured accuracy"):
 4. **Toe-off from horizontal velocity**: during stance the foot moves backward relative
    to the pelvis at the running speed (belt or ground). Toe-off is the last time, before
    the bracket's trough, that the stance foot's backward velocity is still at least
-   `TOE_OFF_VELOCITY_FRACTION` of its stance velocity.
+   `TOE_OFF_VELOCITY_FRACTION` (per pose model) of its stance velocity.
 
 The signals are taken onto an even time grid first (frames dropped by a busy camera or a
 variable-frame-rate clip would otherwise bend the cycle). A contact whose bracket holds
@@ -65,7 +65,11 @@ FINE_NOISE_SDS = {"full": 3.5, "heavy": 4.5}  # the strike tolerance, in SDs of 
 # on the dev set (0.49 / 0.57 / 0.42 frames at 4.5 instead of 0.65 / 0.74 / 0.42).
 MAX_EXTENSION_S = 0.04  # never move an event more than this past its threshold crossing
 MISSED_STEP_GAP = 1.5  # contacts further apart than this × the median step: one was missed
-TOE_OFF_VELOCITY_FRACTION = 0.8
+TOE_OFF_VELOCITY_FRACTION = {"full": 0.8, "heavy": 0.7}  # per pose model. Heavy's feet slow
+# down earlier at the end of stance than full's: at 0.8 its toe-offs came early on the
+# labelled real clip (median −0.6 / −0.9 frames near / far) and on the rendered dev set
+# (−1.5 frames); 0.65–0.7 centred both (real −0.1 / 0.0 at 0.7, dev +0.1 at 0.65, −0.6 at
+# 0.7), and 0.7 timed the toe-offs of the real clip's 9 copies better on 15 of 18 feet (worse on 2).
 
 
 @dataclass(frozen=True)
@@ -229,16 +233,16 @@ def strike_time(time_s: np.ndarray, height_px: np.ndarray, peak: int, trough: in
 
 
 def toe_off_time(time_s: np.ndarray, forward_px: np.ndarray, peak: int,
-                 trough: int) -> float | None:
+                 trough: int, *, velocity_fraction: float) -> float | None:
     """Last time before the trough that the foot still moves backward at
-    TOE_OFF_VELOCITY_FRACTION of its stance velocity (its median velocity over the
-    middle third of the bracket), interpolated between frames."""
+    `velocity_fraction` of its stance velocity (its median velocity over the middle third
+    of the bracket), interpolated between frames."""
     velocity = np.gradient(forward_px, time_s)
     third = max((trough - peak) // 3, 1)
     stance_velocity = float(np.nanmedian(velocity[peak + third: trough - third + 1]))
     if not np.isfinite(stance_velocity) or stance_velocity >= 0:
         return None
-    threshold = TOE_OFF_VELOCITY_FRACTION * stance_velocity
+    threshold = velocity_fraction * stance_velocity
     for i in range(trough, (peak + trough) // 2, -1):
         before, after = velocity[i - 1], velocity[i]
         if before <= threshold < after:
@@ -325,7 +329,8 @@ def detect_events(track: PoseTrack, *, leg_length_px: float, direction: int,
     """Foot strikes and toe-offs of both feet, and the contacts that had to be skipped.
 
     `direction` is +1 when the runner moves toward +x (image right), −1 otherwise;
-    `pose_model` (the track's, gait.pose_models) sets the strike tolerance.
+    `pose_model` (the track's, gait.pose_models) sets the strike tolerance and the
+    toe-off threshold.
     Contacts are bracketed on the front-most and rear-most foot (every step, whatever
     labels the pose model gave the feet; labels swap where the legs cross and on
     sparse or blurred frames), timed on the stance foot, and given their side by
@@ -370,7 +375,8 @@ def detect_events(track: PoseTrack, *, leg_length_px: float, direction: int,
             continue
         strike = strike_time(grid_s, h, peak, trough, tolerance_px=tolerance,
                              require_descent=peak == 0)
-        toe_off = toe_off_time(grid_s, f, peak, trough)
+        toe_off = toe_off_time(grid_s, f, peak, trough,
+                               velocity_fraction=TOE_OFF_VELOCITY_FRACTION[pose_model])
         if strike is None:
             skipped.append(SkippedContact(side, when, "strike_not_found"))
             continue

@@ -99,7 +99,9 @@ def test_the_same_runner_mirrored_keeps_most_of_its_strides():
 def test_the_heavy_pose_model_track_is_timed_with_its_own_tolerance():
     """The same clip through BlazePose heavy (`--pose-model heavy`): its keypoints jitter
     less, and with the full model's strike tolerance (3.5 noise SDs) its near strikes came
-    1.05 frames off; with heavy's own (4.5) 0.4."""
+    1.05 frames off; with heavy's own (4.5) 0.4. Its feet slow down earlier at toe-off:
+    at full's velocity fraction (0.8) its far toe-offs came 1.1 frames off (early); with
+    heavy's own (0.7) 0.5."""
     from gait.result import AnalysisOptions
 
     track, fps = load_recorded("zz_treadmill_male_side__heavy")
@@ -110,7 +112,7 @@ def test_the_heavy_pose_model_track_is_timed_with_its_own_tolerance():
     for foot, min_found in (("near", 15), ("far", 16)):
         s = score[foot]
         assert s["found"] >= min_found and s["unmatched"] == 0, (foot, s)
-        assert s["strike_frames"] <= 0.8 and s["toe_off_frames"] <= 1.2, (foot, s)
+        assert s["strike_frames"] <= 0.8 and s["toe_off_frames"] <= 0.8, (foot, s)
         assert s["contact_s"] <= 0.035, (foot, s)
 
 
