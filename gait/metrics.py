@@ -21,10 +21,29 @@ from gait.summary import MetricFigure, SideFigures, SymmetryFigure, Variability
 
 
 def _at(time_s: np.ndarray, values: np.ndarray, t: float) -> float:
-    ok = np.isfinite(values)
-    if ok.sum() < 2 or not time_s[ok][0] <= t <= time_s[ok][-1]:
+    """`values` at time `t`, interpolated between the two frames around it; NaN when
+    either is missing (a gap too long to fill: the angle there was not seen)."""
+    j = int(np.searchsorted(time_s, t))  # time_s[j - 1] < t <= time_s[j]
+    if j < len(time_s) and time_s[j] == t:
+        return float(values[j])
+    if not 0 < j < len(time_s) or not np.isfinite(values[j - 1:j + 1]).all():
         return float("nan")
-    return float(np.interp(t, time_s[ok], values[ok]))
+    return float(np.interp(t, time_s[j - 1:j + 1], values[j - 1:j + 1]))
+
+
+def seen_extreme(values: np.ndarray, missing: np.ndarray, *, maximum: bool) -> float:
+    """The stride's extreme (`parabolic_extreme`), or NaN when its sample borders a
+    `missing` one: the leg was hidden next to it (a far knee behind the near leg or a
+    treadmill's console), so the true extreme may lie in the gap, and taking the edge of
+    what was seen would read it short."""
+    ok = np.isfinite(values)
+    if ok.sum() < 3:
+        return float("nan")
+    i = int(np.argmax(np.where(ok, values, -np.inf)) if maximum
+            else np.argmin(np.where(ok, values, np.inf)))
+    if missing[max(i - 1, 0):i + 2].any():
+        return float("nan")
+    return parabolic_extreme(values, maximum=maximum)
 
 
 def _stride_confidence(frames: pd.DataFrame, side: str, sl: slice) -> float:
@@ -55,16 +74,17 @@ def stride_metrics(frames: pd.DataFrame, strides: pd.DataFrame) -> pd.DataFrame:
         in_stride = (ts >= row.start_s) & (ts < row.end_s)
         swing = (ts >= row.toe_off_s) & (ts < row.end_s)
         th, hp = np.where(in_stride, thigh[sl], np.nan), np.where(in_stride, hip[sl], np.nan)
+        th_gap, hp_gap = in_stride & np.isnan(thigh[sl]), in_stride & np.isnan(hip[sl])
         values = {
-            "peak_hip_extension_deg": -parabolic_extreme(hp, maximum=False),
-            "peak_thigh_extension_deg": -parabolic_extreme(th, maximum=False),
-            "peak_hip_flexion_deg": parabolic_extreme(hp, maximum=True),
-            "peak_thigh_flexion_deg": parabolic_extreme(th, maximum=True),
+            "peak_hip_extension_deg": -seen_extreme(hp, hp_gap, maximum=False),
+            "peak_thigh_extension_deg": -seen_extreme(th, th_gap, maximum=False),
+            "peak_hip_flexion_deg": seen_extreme(hp, hp_gap, maximum=True),
+            "peak_thigh_flexion_deg": seen_extreme(th, th_gap, maximum=True),
             "thigh_at_strike_deg": _at(t, thigh, row.start_s),
             "thigh_at_toe_off_deg": _at(t, thigh, row.toe_off_s),
             "knee_at_strike_deg": _at(t, knee, row.start_s),
-            "peak_knee_flexion_swing_deg": parabolic_extreme(
-                np.where(swing, knee[sl], np.nan), maximum=True),
+            "peak_knee_flexion_swing_deg": seen_extreme(
+                np.where(swing, knee[sl], np.nan), swing & np.isnan(knee[sl]), maximum=True),
             "shank_at_strike_deg": _at(t, shank, row.start_s),
             "trunk_lean_deg": float(np.nanmean(frames["trunk_lean_deg"].to_numpy()[sl][in_stride]))
             if in_stride.any() else float("nan"),
@@ -149,12 +169,14 @@ PLAUSIBLE_MAX_DEG = {"peak_thigh_extension_deg": 60.0, "peak_thigh_flexion_deg":
 
 
 def drop_angle_outliers(strides: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Leave out strides whose peak thigh extension or flexion is missing or lies far
-    from the same leg's other strides: more than max(OUTLIER_MIN_DEG, 4 robust SDs)
-    from the leg's median. Steady running varies by ~2–3° stride to stride, so such a
-    stride is the pose model losing or mixing up the leg, not the runner; averaging it
-    in would move the leg's figures. Legs with fewer than MIN_STRIDES_TO_SCREEN strides
-    are not screened that way, but every stride must stay within PLAUSIBLE_MAX_DEG.
+    """Leave out strides whose peak thigh extension or flexion lies far from the same
+    leg's other strides (more than max(OUTLIER_MIN_DEG, 4 robust SDs) from the leg's
+    median), or where neither peak was seen. Steady running varies by ~2–3° stride to
+    stride, so such a stride is the pose model losing or mixing up the leg, not the
+    runner; averaging it in would move the leg's figures. A stride with one peak unseen
+    (NaN: the leg hidden there, `seen_extreme`) is kept for its timing, without that
+    figure. Legs with fewer than MIN_STRIDES_TO_SCREEN strides are not screened that
+    way, but every stride must stay within PLAUSIBLE_MAX_DEG.
     Returns the kept strides (numbers unchanged, so gaps show which were left out) and
     how many were dropped."""
     keep = np.ones(len(strides), dtype=bool)
@@ -169,6 +191,7 @@ def drop_angle_outliers(strides: pd.DataFrame) -> tuple[pd.DataFrame, int]:
             median = np.nanmedian(values)
             robust_sd = 1.4826 * np.nanmedian(np.abs(values - median))
             limit = max(OUTLIER_MIN_DEG, OUTLIER_ROBUST_SDS * robust_sd)
-            far = ~(np.abs(values - median) <= limit)  # NaN counts as far
-            keep[rows[far]] = False
+            keep[rows[np.abs(values - median) > limit]] = False
+        peaks = strides[list(SCREENED_METRICS)].to_numpy(dtype=float)[rows]
+        keep[rows[np.isnan(peaks).all(axis=1)]] = False  # the pose model lost the leg
     return strides[keep].reset_index(drop=True), int((~keep).sum())

@@ -137,10 +137,7 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
             " frame(s); these were repaired. Shorts and shoes of different colours or brighter "
             "light help."))
     if cleaning.unfilled_frames > 0.1 * cleaning.n_frames:
-        flags.append(QualityFlag(
-            "gaps", "warning",
-            f"No usable pose in {cleaning.unfilled_frames} of {cleaning.n_frames} frames "
-            "(runner out of view or hidden). Keep the whole body in frame."))
+        flags.append(QualityFlag("gaps", "warning", gaps_message(cleaning)))
     if cleaning.foot_outside_frame_share > FEET_OUTSIDE_SHARE:
         flags.append(QualityFlag(
             "feet_outside_frame", "warning",
@@ -167,6 +164,19 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
             "strides_dropped", "info",
             f"{n_dropped} stride(s) seen in the clip were left out: {reasons}."))
     return flags
+
+
+def gaps_message(cleaning: CleaningReport) -> str:
+    """Frames without a shoulder, hip, knee or ankle: the runner gone, or (when the runner
+    was seen in most of them) a part of the body hidden, usually the far leg."""
+    n, total = cleaning.unfilled_frames, cleaning.n_frames
+    if cleaning.frames_without_person >= n / 2:
+        return (f"No usable pose in {n} of {total} frames (runner out of view or hidden). "
+                "Keep the whole body in frame.")
+    return (f"Part of the body could not be seen in {n} of {total} frames, although the "
+            "runner was: usually the far leg, hidden by the near one or by something in "
+            "front of it (a treadmill's console). Strides whose events or angles need "
+            "it are left out. Film side-on with nothing between the camera and the runner.")
 
 
 def levelled_note(lean_deg: float, *, direction: int, converging: bool) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from gait.events import SkippedContact, contact_brackets, prominent_peaks
 from gait.metrics import drop_angle_outliers
@@ -110,6 +111,38 @@ def test_angle_outliers_are_left_out_and_normal_variation_is_kept():
     kept, n_dropped = drop_angle_outliers(strides)
     assert n_dropped == 1
     assert 7 not in kept["stride"].to_list()  # numbers keep their gap
+
+
+def test_a_peak_hidden_in_a_gap_is_not_read_from_the_edge_of_what_was_seen():
+    """A far knee hidden behind a treadmill's console around peak flexion: the highest
+    sample seen borders the gap, so the peak is unknown (NaN), not the edge's value; a
+    gap away from the peak leaves it as it was. Angles at an event inside the gap are
+    unknown too, not interpolated across it."""
+    from gait.metrics import _at, seen_extreme
+
+    t = np.arange(0, 0.7, 1 / FPS)
+    thigh = 30 * np.sin(2 * np.pi * t / 0.7)  # flexion peak 30° at 0.175 s
+    hidden = (t > 0.12) & (t < 0.25)
+    seen = np.where(hidden, np.nan, thigh)
+    assert np.isnan(seen_extreme(seen, hidden, maximum=True))
+    assert seen_extreme(seen, hidden, maximum=False) == pytest.approx(-30, abs=0.1)
+    away = (t > 0.4) & (t < 0.45)
+    assert seen_extreme(np.where(away, np.nan, thigh), away,
+                        maximum=True) == pytest.approx(30, abs=0.1)
+    assert np.isnan(_at(t, seen, 0.2))
+    assert _at(t, seen, 0.3) == pytest.approx(30 * np.sin(2 * np.pi * 0.3 / 0.7), abs=0.2)
+
+
+def test_a_stride_with_one_peak_unseen_is_kept_for_its_timing_but_not_one_with_none():
+    n = 8
+    strides = pd.DataFrame({
+        "side": ["right"] * n, "stride": np.arange(1, n + 1),
+        "peak_thigh_extension_deg": np.full(n, 15.0),
+        "peak_thigh_flexion_deg": np.full(n, 28.0)})
+    strides.loc[2, "peak_thigh_flexion_deg"] = np.nan  # hidden at peak flexion
+    strides.loc[5, ["peak_thigh_extension_deg", "peak_thigh_flexion_deg"]] = np.nan
+    kept, n_dropped = drop_angle_outliers(strides)
+    assert n_dropped == 1 and kept["stride"].to_list() == [1, 2, 3, 4, 5, 7, 8]
 
 
 def test_physically_impossible_thigh_angles_are_left_out_even_with_few_strides():
