@@ -1,5 +1,7 @@
 """Analyze (landing page): what HipDrive shows, how to film, upload or try the sample."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from gait import pose_models
@@ -78,13 +80,19 @@ with st.expander("Optional: speed, height, slow motion, pose model"):
                  "(e.g. 120 or 240).")
     heavy_ready = pose_models.is_installed("heavy")
     heavy = st.checkbox(
-        "Closer thigh angles (heavy pose model, about twice as slow)", key="heavy_pose",
-        value=heavy_ready and default_pose_model() == "heavy", disabled=not heavy_ready,
-        help="BlazePose heavy instead of full: on rendered runners with known angles the "
-             "thigh-angle error fell from 2.4° to 1.4°; foot events are timed about as "
-             "well. "
-             + ("" if heavy_ready else "Not installed on this server (scripts/setup.sh "
-                                       "fetches it)."))
+        "Closer thigh angles (heavy pose model)", key="heavy_pose",
+        value=default_pose_model(heavy_installed=heavy_ready) == "heavy",
+        disabled=not heavy_ready,
+        help="BlazePose heavy, the default. Untick for the full model: about half the "
+             "waiting, but on rendered runners with known angles its thigh-angle error was "
+             "2.4° instead of 1.4°, and on a real runner 8° instead of 5° at toe-off. "
+             + ("" if heavy_ready else "The heavy model is not installed on this server "
+                                       "(scripts/setup.sh fetches it), so the full model "
+                                       "is used."))
+if not heavy_ready:
+    st.caption("⚠️ The heavy pose model is not installed on this server: clips are analysed "
+               "with the faster, less exact full model (thigh angles ~1° further off on "
+               "rendered runners). The host can run `bash scripts/setup.sh` to fetch it.")
 
 name_required = invited or workshop_id is not None
 with st.container(border=True, key="save_section"):  # never folded away: saving is a choice
@@ -138,7 +146,8 @@ if analyze and uploaded is not None:
 elif sample:
     progress = ProgressDisplay()
     progress("sample", 0.0, None)
-    result = run_analysis(sample_clip_path(), options=SAMPLE_OPTIONS, file_name=SAMPLE_NAME,
+    sample_options = replace(SAMPLE_OPTIONS, pose_model="heavy" if heavy else "full")
+    result = run_analysis(sample_clip_path(), options=sample_options, file_name=SAMPLE_NAME,
                           is_sample=True, progress=progress)
 
 if result is not None:

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
+from gait.live import LIVE_POSE_MODEL
 from gait.live_camera import LiveCamera
 from gait.reference import noise_band_text
 from ui import saved
@@ -71,7 +72,7 @@ with st.expander("Treadmill speed (for the speed-matched reference)", expanded=F
 try:
     options = build_options(speed_text=speed_text, speed_unit=speed_unit,
                             surface=TREADMILL_CHOICES[0],  # detected: nobody was asked
-                            height_cm=None, capture_fps=None)
+                            height_cm=None, capture_fps=None, pose_model=LIVE_POSE_MODEL)
 except InputError as exc:
     st.error(str(exc), icon="⚠️")
     st.stop()

@@ -24,8 +24,8 @@ from ui.text import ACCURACY_IN_SHORT, accuracy_markdown
 st.title("Method")
 st.markdown(
     "HipDrive finds 33 body landmarks in every frame with the BlazePose model (MediaPipe, run "
-    "on this server; *full* by default, *heavy* when chosen under \"Optional\": closer "
-    "thigh angles on rendered runners, about twice as slow), cleans them (left/right swap "
+    "on this server; *heavy* by default, *full* when unticked under \"Optional\" and in live "
+    "mode: about half the time, less exact thigh angles), cleans them (left/right swap "
     "repair, gap filling, 8 Hz low-pass; feet "
     "outside the picture are not used: the model only guesses them), finds each foot strike "
     "and toe-off, cuts the run into strides (foot strike to the next foot "

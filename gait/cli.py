@@ -99,8 +99,8 @@ def _workers(text: str) -> int:
 CAPTURE_FPS_HINT = "the capture rate: --capture-fps N"
 OPTION_FLAGS = {"speed_mps": "--speed", "height_m": "--height", "capture_fps": "--capture-fps"}
 POSE_MODEL_CHOICES = ("full", "heavy")  # gait.pose_models.POSE_MODELS (not imported: start-up)
-POSE_MODEL_HELP = ("BlazePose model: full (default) or heavy (closer thigh angles on rendered "
-                   "runners, ~2x the analysis time; installed by scripts/setup.sh)")
+POSE_MODEL_HELP = ("BlazePose model: heavy (default; closer thigh angles, installed by "
+                   "scripts/setup.sh) or full (about half the analysis time, less exact)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="runner's height in metres (improves the speed estimate)")
     analyze.add_argument("--capture-fps", type=_number, metavar="N",
                          help="real capture rate of a slow-motion clip, frames/s")
-    analyze.add_argument("--pose-model", choices=POSE_MODEL_CHOICES, default="full",
+    analyze.add_argument("--pose-model", choices=POSE_MODEL_CHOICES, default="heavy",
                          help=POSE_MODEL_HELP)
     analyze.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
     analyze.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -155,7 +155,7 @@ def _add_batch_parser(sub) -> None:
     batch.add_argument("--height", type=_number, metavar="M", help="runner's height, m")
     batch.add_argument("--capture-fps", type=_number, metavar="N",
                        help="real capture rate of slow-motion clips, frames/s")
-    batch.add_argument("--pose-model", choices=POSE_MODEL_CHOICES, default="full",
+    batch.add_argument("--pose-model", choices=POSE_MODEL_CHOICES, default="heavy",
                        help=POSE_MODEL_HELP)
     batch.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")

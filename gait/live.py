@@ -28,6 +28,8 @@ from gait.posetrack import PoseTrack
 from gait.result import AnalysisError, AnalysisOptions, GaitReport
 from gait.summary import ReferenceUsed
 
+LIVE_POSE_MODEL = "full"  # live frames must keep up with the camera: BlazePose full is ~2.4×
+# faster than the uploads' default (heavy, gait.pose_models)
 DEFAULT_WINDOW_S = 15.0
 DEFAULT_SETTLE_S = 0.75
 MIN_WINDOW_S = 6.0  # events need a few strides of context (ground level, swing height)
@@ -58,7 +60,7 @@ class LiveAnalyzer:
                  options: AnalysisOptions | None = None) -> None:
         self.width_px, self.height_px = int(width_px), int(height_px)
         self.window_s, self.settle_s = window_s, settle_s
-        self.options = options or AnalysisOptions()
+        self.options = options or AnalysisOptions(pose_model=LIVE_POSE_MODEL)
         self._lock = threading.Lock()
         self._frames: deque[tuple[float, np.ndarray, np.ndarray, np.ndarray]] = deque()
         self._final: dict[tuple[str, float], dict] = {}

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from gait.keypoints import KEYPOINTS
-from gait.live import LiveAnalyzer, LiveFigures
+from gait.live import LIVE_POSE_MODEL, LiveAnalyzer, LiveFigures
 from gait.render import TIME_BASE, FrameStyle, draw_skeleton, open_h264
 from gait.result import AnalysisOptions
 
@@ -39,7 +39,7 @@ class LiveCamera:
 
     def __init__(self, *, options: AnalysisOptions | None = None,
                  record_s: float = DEFAULT_RECORD_S, estimator_factory=None) -> None:
-        self.options = options or AnalysisOptions()
+        self.options = options or AnalysisOptions(pose_model=LIVE_POSE_MODEL)
         self.record_s = record_s
         self._estimator_factory = estimator_factory
         self._estimator = None
@@ -113,7 +113,7 @@ class LiveCamera:
             return self._estimator_factory()
         from gait.pose import MediaPipePose
 
-        return MediaPipePose()
+        return MediaPipePose(model=LIVE_POSE_MODEL)
 
     # --- page thread -------------------------------------------------------------------------
     def figures(self) -> LiveFigures:

@@ -1,13 +1,13 @@
 """The pose models HipDrive can run, and installing the one pip does not ship.
 
 mediapipe 0.10.21's wheel bundles BlazePose *full* (`model_complexity=1`). BlazePose
-*heavy* (`model_complexity=2`) is the same model family, larger and ~2.4× slower; its
-file comes from the npm registry's `@mediapipe/pose` package (Apache-2.0, the MediaPipe
-authors; its copy of the full model is byte-identical to the wheel's). `scripts/setup.sh`
-runs `python -m gait.pose_models install`, which downloads that pinned package once,
-checks the model's SHA-256 and puts it where mediapipe looks for it. Nothing is fetched
-while analysing: a missing heavy model is an `AnalysisError` (mediapipe itself would try
-to download it from the internet).
+*heavy* (`model_complexity=2`, HipDrive's default since 2026-12-03) is the same model
+family, larger and ~2.4× slower; its file comes from the npm registry's `@mediapipe/pose`
+package (Apache-2.0, the MediaPipe authors; its copy of the full model is byte-identical
+to the wheel's). `scripts/setup.sh` runs `python -m gait.pose_models install`, which
+downloads that pinned package once, checks the model's SHA-256 and puts it where
+mediapipe looks for it. Nothing is fetched while analysing: a missing heavy model is an
+`AnalysisError` (mediapipe itself would try to download it from the internet).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from pathlib import Path
 from gait.result import AnalysisError
 
 POSE_MODELS = {"full": 1, "heavy": 2}  # name -> MediaPipe's model_complexity
-DEFAULT_POSE_MODEL = "full"
+DEFAULT_POSE_MODEL = "heavy"  # closer angles on held-out and real clips (README); full is
+# ~2× faster and is what live mode runs (gait.live.LIVE_POSE_MODEL)
 HEAVY_PACKAGE = "@mediapipe/pose@0.5.1675469404"
 HEAVY_TARBALL_URL = "https://registry.npmjs.org/@mediapipe/pose/-/pose-0.5.1675469404.tgz"
 HEAVY_MEMBER = "package/pose_landmark_heavy.tflite"
@@ -62,7 +63,7 @@ def require_installed(name: str) -> None:
         raise PoseModelMissing(
             f"The {name} pose model is not installed on this computer. Run "
             "`bash scripts/setup.sh` (it fetches it once from the npm registry), or analyse "
-            f"with the standard model (`--pose-model {DEFAULT_POSE_MODEL}`).")
+            "with the faster, less exact full model (`--pose-model full`).")
 
 
 def sha256_of(data: bytes) -> str:

@@ -94,7 +94,7 @@ class AnalysisOptions:
     capture_fps: float | None = None
     cutoff_hz: float = DEFAULT_CUTOFF_HZ
     real_time: bool = False  # known to play in real time (a live recording): never slow motion
-    pose_model: str = "full"  # "full" or "heavy" (gait.pose_models): heavy takes ~2× as long
+    pose_model: str = "heavy"  # gait.pose_models.DEFAULT_POSE_MODEL; "full" takes ~½ the time
 
     def __post_init__(self) -> None:
         _check_option(self.speed_mps, field="speed_mps", low=MIN_SPEED_MPS, high=MAX_SPEED_MPS,

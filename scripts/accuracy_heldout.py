@@ -1,7 +1,7 @@
 """Measure the real CLI on the HELD-OUT synthetic set and print a markdown table:
 
     .venv/bin/python scripts/accuracy_heldout.py [--json out.json] [--only H01 H04] [--keep DIR]
-        [--pose-model heavy]
+        [--pose-model full]
 
 Each clip of synthetic.heldout.heldout_configs() is rendered into a temp folder and
 analysed with `.venv/bin/gait analyze CLIP --out DIR --no-video --quiet` (no hints:
@@ -25,6 +25,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from gait.pose_models import DEFAULT_POSE_MODEL
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,7 +57,7 @@ def snapshot_engine(dest: Path) -> tuple[dict, str]:
 
 
 def analyze(clip: Path, out: Path, env: dict | None = None,
-            pose_model: str = "full") -> tuple[object, dict, str]:
+            pose_model: str = DEFAULT_POSE_MODEL) -> tuple[object, dict, str]:
     """Run the CLI; returns (strides DataFrame or None, summary dict, error text)."""
     import pandas as pd
 
@@ -83,8 +85,8 @@ def main() -> None:
     parser.add_argument("--dev-seed", type=int,
                         help="instead of the held-out set, the same kinds of clip drawn from "
                              "this seed (D01…): a varied dev set that tuning may use")
-    parser.add_argument("--pose-model", choices=("full", "heavy"), default="full",
-                        help="the CLI's --pose-model (default full)")
+    parser.add_argument("--pose-model", choices=("full", "heavy"), default=DEFAULT_POSE_MODEL,
+                        help="the CLI's --pose-model (default heavy)")
     parser.add_argument("--no-snapshot", action="store_true",
                         help="run the working tree's gait/ instead of a copy taken at start")
     args = parser.parse_args()

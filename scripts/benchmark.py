@@ -8,7 +8,7 @@
    with 2 worker CPUs (`--ray local --jobs 2`).
 
     .venv/bin/python scripts/benchmark.py [--seconds 10] [--repeat 3] [--skip-batch]
-        [--skip-memory] [--pose-model heavy]
+        [--skip-memory] [--pose-model full]
 
 Each measurement runs in a fresh subprocess (the bytecode cache as installed). Clips
 are rendered by synthetic/ into a temporary folder. Timings depend on the machine: run
@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from gait.pose_models import DEFAULT_POSE_MODEL
+
 ROOT = Path(__file__).resolve().parents[1]
 GAIT = [sys.executable, "-m", "gait.cli"]
 
@@ -39,7 +41,7 @@ def _bare_loop(path: str) -> dict:
     from gait.video import iter_frames
 
     started, n = time.perf_counter(), 0
-    with MediaPipePose(model=os.environ.get(POSE_MODEL_ENV, "full")) as estimator:
+    with MediaPipePose(model=os.environ.get(POSE_MODEL_ENV, DEFAULT_POSE_MODEL)) as estimator:
         for frame in iter_frames(path):
             estimator.estimate(frame.rgb, frame.time_s)
             n += 1
@@ -62,7 +64,7 @@ def _child(kind: str, path: str) -> None:
 
         with tempfile.TemporaryDirectory() as out:
             args = ["analyze", path, "--out", out, "--quiet",
-                    "--pose-model", os.environ.get(POSE_MODEL_ENV, "full")]
+                    "--pose-model", os.environ.get(POSE_MODEL_ENV, DEFAULT_POSE_MODEL)]
             if "video" not in kind:
                 args.append("--no-video")
             if "serial" in kind:
@@ -172,8 +174,8 @@ def main() -> None:
                         help="runs of each one-clip measurement; the fastest is shown")
     parser.add_argument("--skip-batch", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
-    parser.add_argument("--pose-model", choices=("full", "heavy"), default="full",
-                        help="the pose model of every measurement (default full)")
+    parser.add_argument("--pose-model", choices=("full", "heavy"), default=DEFAULT_POSE_MODEL,
+                        help="the pose model of every measurement (default heavy)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

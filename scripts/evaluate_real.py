@@ -1,6 +1,7 @@
 """Run HipDrive on real clips and score it against hand labels (README accuracy section).
 
     .venv/bin/python scripts/evaluate_real.py [--clips ../shared/real] [--json out.json]
+        [--pose-model full] [--variants]
     .venv/bin/python scripts/evaluate_real.py --tracks tests/data/real_tracks   # fast, no pose
 
 Default: every video in --clips goes through the real CLI (`gait analyze --no-video`).
@@ -27,6 +28,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from gait.pose_models import DEFAULT_POSE_MODEL
+
 ROOT = Path(__file__).resolve().parents[1]
 OUR_LABELS = ROOT / "tests" / "data" / "real_tracks"  # labels made for HipDrive, no video
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")
@@ -43,16 +46,18 @@ def analyse_clip(clip: Path, out_dir: Path, extra_args: tuple[str, ...] = ()) ->
     return None
 
 
-def analyse_track_file(track_file: Path, out_dir: Path) -> str | None:
-    """Analyse a recorded raw track with the stages after pose and write the outputs."""
+def analyse_track_file(track_file: Path, out_dir: Path, pose_model: str) -> str | None:
+    """Analyse a recorded raw track (made with `pose_model`) with the stages after pose
+    and write the outputs."""
     from gait.outputs import write_outputs
     from gait.pipeline import analyze_track
     from gait.posetrack import PoseTrack
-    from gait.result import AnalysisError
+    from gait.result import AnalysisError, AnalysisOptions
 
     track, capture_fps = PoseTrack.load_npz(track_file)
     try:
-        report = analyze_track(track, capture_fps=capture_fps)
+        report = analyze_track(track, capture_fps=capture_fps,
+                               options=AnalysisOptions(pose_model=pose_model))
     except AnalysisError as err:
         return f"error: {err}"
     write_outputs(report, out_dir)
@@ -156,7 +161,14 @@ def summarise(out_dir: Path) -> dict:
     }
 
 
-def evaluate(clips_dir: Path, tracks_dir: Path | None, work: Path) -> list[dict]:
+def track_pose_model(track_file: Path) -> str:
+    """The pose model a recorded track was made with: the fixtures name heavy tracks
+    `<clip>__heavy.npz` (tests/data/real_tracks/README.md); the rest are full."""
+    return "heavy" if track_file.stem.endswith("__heavy") else "full"
+
+
+def evaluate(clips_dir: Path, tracks_dir: Path | None, work: Path,
+             pose_model: str = DEFAULT_POSE_MODEL) -> list[dict]:
     if tracks_dir:
         sources = sorted(tracks_dir.glob("*.npz"))
     else:
@@ -164,8 +176,8 @@ def evaluate(clips_dir: Path, tracks_dir: Path | None, work: Path) -> list[dict]
     results = []
     for source in sources:
         out_dir = work / source.stem
-        error = (analyse_track_file(source, out_dir) if tracks_dir
-                 else analyse_clip(source, out_dir))
+        error = (analyse_track_file(source, out_dir, track_pose_model(source)) if tracks_dir
+                 else analyse_clip(source, out_dir, ("--pose-model", pose_model)))
         row: dict = {"clip": source.stem}
         if error:
             row["error"] = error
@@ -183,7 +195,8 @@ def evaluate(clips_dir: Path, tracks_dir: Path | None, work: Path) -> list[dict]
     return results
 
 
-def evaluate_variants(clips_dir: Path, work: Path) -> list[dict]:
+def evaluate_variants(clips_dir: Path, work: Path,
+                      pose_model: str = DEFAULT_POSE_MODEL) -> list[dict]:
     """Every labelled real clip under changed filming conditions
     (`synthetic.real_variants`), scored with the original clip's labels."""
     from synthetic.real_variants import make_variants
@@ -194,7 +207,8 @@ def evaluate_variants(clips_dir: Path, work: Path) -> list[dict]:
         for variant in make_variants(source, work / "variants"):
             out_dir = work / f"{variant.clip.stem}__{variant.name}"
             row: dict = {"clip": f"{source.stem} · {variant.name}"}
-            error = analyse_clip(variant.clip, out_dir, variant.cli_args)
+            error = analyse_clip(variant.clip, out_dir,
+                                 (*variant.cli_args, "--pose-model", pose_model))
             if error:
                 row["error"] = error
             else:
@@ -241,11 +255,14 @@ def main() -> None:
     parser.add_argument("--variants", action="store_true",
                         help="also the labelled clips mirrored, panned, with dropped frames, "
                              "compressed and as 2x slow motion (synthetic/real_variants.py)")
+    parser.add_argument("--pose-model", choices=("full", "heavy"), default=DEFAULT_POSE_MODEL,
+                        help="the CLI's --pose-model for videos (default heavy); a recorded "
+                             "track is analysed as the model that made it")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        results = evaluate(args.clips, args.tracks, args.keep or Path(tmp))
+        results = evaluate(args.clips, args.tracks, args.keep or Path(tmp), args.pose_model)
         if args.variants:
-            results += evaluate_variants(args.clips, args.keep or Path(tmp))
+            results += evaluate_variants(args.clips, args.keep or Path(tmp), args.pose_model)
     print_table(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

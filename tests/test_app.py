@@ -212,31 +212,58 @@ def test_bad_optional_input_is_explained_before_any_analysis(tmp_path):
     assert len(at.error) == 1 and "not a number" in at.error[0].value
 
 
-def test_the_heavy_pose_model_is_offered_and_passed_to_the_engine(monkeypatch):
-    """The host's default (HIPDRIVE_POSE_MODEL=heavy) ticks the box; the analysis gets
-    the heavy model (recorded by a stand-in engine)."""
+def _engine_recording_pose_models(monkeypatch) -> list[str]:
     seen = []
 
     def engine(path, *, options, **kwargs):
         seen.append(options.pose_model)
         raise AnalysisError("stand-in engine")
 
-    monkeypatch.setenv("HIPDRIVE_POSE_MODEL", "heavy")
     monkeypatch.setattr("gait.pipeline.analyze_video", engine)
-    at = _app()
-    assert at.checkbox(key="heavy_pose").value and not at.checkbox(key="heavy_pose").disabled
-    at.get("file_uploader")[0].upload("run.mp4", b"bytes for the heavy model", "video/mp4")
+    return seen
+
+
+def _analyse_upload(at, data: bytes) -> None:
+    at.get("file_uploader")[0].upload("run.mp4", data, "video/mp4")
     at.run()
     at.button(key="analyze").click()
     at.run()
+
+
+def test_uploads_get_the_heavy_pose_model_by_default_and_full_when_unticked(monkeypatch):
+    """Heavy is the default (the box is ticked); unticking it gives the full model; the
+    analysis gets what the box says (recorded by a stand-in engine)."""
+    monkeypatch.delenv("HIPDRIVE_POSE_MODEL", raising=False)
+    seen = _engine_recording_pose_models(monkeypatch)
+    at = _app()
+    assert at.checkbox(key="heavy_pose").value and not at.checkbox(key="heavy_pose").disabled
+    _analyse_upload(at, b"bytes for the heavy model")
     _no_exception(at)
     assert seen == ["heavy"] and "stand-in engine" in at.error[0].value
     at.checkbox(key="heavy_pose").uncheck().run()
-    at.get("file_uploader")[0].upload("run.mp4", b"other bytes, full model", "video/mp4")
-    at.run()
-    at.button(key="analyze").click()
-    at.run()
+    _analyse_upload(at, b"other bytes, full model")
     assert seen == ["heavy", "full"]
+
+
+def test_a_host_can_default_uploads_to_the_faster_full_model(monkeypatch):
+    monkeypatch.setenv("HIPDRIVE_POSE_MODEL", "full")
+    seen = _engine_recording_pose_models(monkeypatch)
+    at = _app()
+    assert not at.checkbox(key="heavy_pose").value
+    _analyse_upload(at, b"bytes for a host's full default")
+    assert seen == ["full"]
+
+
+def test_without_the_heavy_model_installed_uploads_use_full_and_the_page_says_so(monkeypatch):
+    monkeypatch.delenv("HIPDRIVE_POSE_MODEL", raising=False)
+    monkeypatch.setattr("gait.pose_models.is_installed", lambda name: name != "heavy")
+    seen = _engine_recording_pose_models(monkeypatch)
+    at = _app()
+    box = at.checkbox(key="heavy_pose")
+    assert not box.value and box.disabled
+    assert any("heavy pose model is not installed" in c.value for c in at.caption)
+    _analyse_upload(at, b"bytes without the heavy model")
+    assert seen == ["full"]
 
 
 def test_unexpected_failure_shows_an_apology_not_a_traceback(monkeypatch):

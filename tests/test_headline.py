@@ -23,7 +23,7 @@ from gait.report import render_html_report
 from gait.result import AnalysisOptions, AnalysisSummary
 from gait.summary import ClipFacts
 from tests.store_writers import small_report
-from tests.test_real_tracks import load_recorded
+from tests.test_real_tracks import FULL_MODEL, load_recorded
 from ui.text import comparison_table, headline_cards, setup_line
 
 
@@ -160,7 +160,8 @@ def test_a_leg_with_fewer_than_two_strides_is_not_compared_and_says_so():
         time_s=track.time_s[first], x_px=track.x_px[first], y_px=track.y_px[first],
         confidence=track.confidence[first],
         flags={name: flag[first] for name, flag in track.flags.items()})
-    analysed = analyze_track(track, options=AnalysisOptions(capture_fps=30.0),
+    analysed = analyze_track(track, options=AnalysisOptions(capture_fps=30.0,
+                                                            pose_model="full"),
                              capture_fps=30.0)
     s = analysed.summary
     assert s.reference is not None and len(analysed.strides) < MIN_STRIDES_TO_COMPARE
@@ -179,7 +180,7 @@ def test_setup_line_tells_the_file_rate_from_the_assumed_capture_rate():
     """A clip that plays at 30 fps for 6.1 s and was taken as 2× slow motion: the line
     gives both, and says the 60 fps was assumed; the rate the user gave is called so."""
     track, fps = load_recorded("ht_track_fixedcam_smallsubject")
-    assumed = analyze_track(track, capture_fps=fps,
+    assumed = analyze_track(track, capture_fps=fps, options=FULL_MODEL,
                             video=ClipFacts(file=None, stored_fps=fps, capture_fps=fps))
     line = setup_line(assumed.summary)
     assert "the file plays at 30 fps for 6.1 s" in line

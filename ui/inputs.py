@@ -14,6 +14,7 @@ from gait.limits import (
     MIN_HEIGHT_M,
     MIN_SPEED_MPS,
 )
+from gait.pose_models import DEFAULT_POSE_MODEL
 from gait.result import AnalysisOptions
 
 SPEED_UNITS = ("km/h", "min/km", "m/s", "mph", "min/mile")
@@ -65,7 +66,7 @@ def parse_speed(text: str | None, unit: str) -> float | None:
 def build_options(*, speed_text: str | None = None, speed_unit: str = "km/h",
                   surface: str = TREADMILL_CHOICES[0], height_cm: float | None = None,
                   capture_fps: float | None = None,
-                  pose_model: str = "full") -> AnalysisOptions:
+                  pose_model: str = DEFAULT_POSE_MODEL) -> AnalysisOptions:
     """Options for the engine; raises InputError with what to change."""
     if height_cm is not None and not (math.isfinite(height_cm)
                                       and 100 * MIN_HEIGHT_M <= height_cm <= 100 * MAX_HEIGHT_M):
@@ -82,11 +83,15 @@ def build_options(*, speed_text: str | None = None, speed_unit: str = "km/h",
         pose_model=pose_model)
 
 
-def default_pose_model(environ: dict[str, str] | None = None) -> str:
-    """The host's choice of pose model for uploads (HIPDRIVE_POSE_MODEL: full or heavy;
-    anything else is the standard full model)."""
+def default_pose_model(environ: dict[str, str] | None = None, *,
+                       heavy_installed: bool = True) -> str:
+    """The pose model uploads start with: heavy (gait.pose_models.DEFAULT_POSE_MODEL)
+    unless the host set HIPDRIVE_POSE_MODEL=full (faster, e.g. for a workshop) or the heavy
+    model is not installed on this server."""
     value = (os.environ if environ is None else environ).get("HIPDRIVE_POSE_MODEL", "")
-    return "heavy" if value.strip().lower() == "heavy" else "full"
+    if value.strip().lower() == "full" or not heavy_installed:
+        return "full"
+    return DEFAULT_POSE_MODEL
 
 
 def check_upload(file_name: str | None, size_bytes: int, *, max_mb: float) -> None:

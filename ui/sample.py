@@ -30,7 +30,8 @@ SAMPLE_SETTINGS = {
     "speed_mps": SAMPLE_SPEED_MPS, "thigh_extension_offset_deg": SAMPLE_EXTENSION_OFFSET_DEG,
     "extension_jitter_deg": 1.5, "stride_jitter": 0.015,
 }
-SAMPLE_OPTIONS = AnalysisOptions(speed_mps=SAMPLE_SPEED_MPS, treadmill=True)
+# full: fast, and installed with mediapipe itself (the analyse page swaps in its own choice)
+SAMPLE_OPTIONS = AnalysisOptions(speed_mps=SAMPLE_SPEED_MPS, treadmill=True, pose_model="full")
 SAMPLE_NAME = "Sample runner (synthetic)"
 SAMPLE_NOTE = (
     "This is a **synthetic runner**, drawn by HipDrive's test kit from the reference curves "
