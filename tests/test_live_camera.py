@@ -8,13 +8,16 @@ import av
 import numpy as np
 import pytest
 
+from gait.live import LIVE_POSE_MODEL
 from gait.live_camera import LiveCamera
 from gait.pipeline import analyze_video
 from gait.result import AnalysisOptions
 from gait.video import iter_frames, probe_video
 from synthetic.render_runner import make_clip
 
-OPTIONS = AnalysisOptions(speed_mps=3.5, treadmill=True)
+# as the Live page builds them: live frames and the recording's analysis use the live
+# pose model, so the two agree
+OPTIONS = AnalysisOptions(speed_mps=3.5, treadmill=True, pose_model=LIVE_POSE_MODEL)
 
 
 @pytest.fixture(scope="module")

@@ -189,10 +189,28 @@ FRAME_S = 1 / 60
 # stride-to-stride SD of a metric is pure pose noise: ~0.2–0.3° for peak thigh angles,
 # ~3° for the knee at foot strike (a one-frame value). Tolerance per metric: that SD,
 # at least ANGLE_FLOOR_DEG (5× the thigh noise; differences that matter are ~5°).
-# Measured differences: ≤ 0.6° (peak thigh), ≤ 1.7° (knee at strike).
+# Measured differences with BlazePose full: ≤ 0.6° (peak thigh), ≤ 1.7° (knee at strike).
+# An angle read at the foot strike also moves with the strike, which may move by up to a
+# frame (asserted): its tolerance adds the joint's own change over that shift. With
+# BlazePose heavy (the default) the strike tolerance is 4.5 noise SDs of the whole clip,
+# so the seam's small change of the noise estimate moves strikes by 0–1 frame everywhere
+# (full: 0): the knee, flexing ~5° a frame at landing, then read up to 5.6° apart on one
+# of 20 strides while peak thigh angles stayed within 0.2°.
 ANGLE_FLOOR_DEG = 1.5
 ANGLES = ["peak_thigh_extension_deg", "peak_thigh_flexion_deg", "peak_hip_extension_deg",
           "thigh_at_strike_deg", "knee_at_strike_deg"]
+AT_STRIKE = {"thigh_at_strike_deg": "thigh", "knee_at_strike_deg": "knee"}  # the joint
+
+
+def change_over_strike_shift(report, strides, shifted_s: np.ndarray, joint: str) -> np.ndarray:
+    """Per stride: how far `joint`'s angle moves (deg) over the strike's shift, from its
+    rate of change at the strike in `report`'s frames."""
+    t = report.frames["time_s"].to_numpy()
+    change = []
+    for row, dt in zip(strides.itertuples(index=False), shifted_s, strict=True):
+        rate = np.gradient(report.frames[f"{row.side}_{joint}_deg"].to_numpy(), t)
+        change.append(abs(np.interp(row.start_s, t, rate)) * dt)
+    return np.array(change)
 
 
 def no_segments(*args, **kwargs):
@@ -235,10 +253,14 @@ def assert_same_analysis(serial, parallel, *, frame_s: float) -> None:
     assert list(a["side"]) == list(b["side"])
     np.testing.assert_allclose(b["start_s"], a["start_s"], atol=frame_s + 1e-6)
     np.testing.assert_allclose(b["end_s"], a["end_s"], atol=frame_s + 1e-6)
+    shifted_s = np.abs(b["start_s"] - a["start_s"]).to_numpy()
     for column in ANGLES:
         noise_deg = float(a.groupby("side")[column].std().max())
-        np.testing.assert_allclose(b[column], a[column], atol=max(ANGLE_FLOOR_DEG, noise_deg),
-                                   err_msg=column)
+        tolerance = np.full(len(a), max(ANGLE_FLOOR_DEG, noise_deg))
+        if column in AT_STRIKE:
+            tolerance += change_over_strike_shift(serial, a, shifted_s, AT_STRIKE[column])
+        difference = np.abs(b[column] - a[column]).to_numpy()
+        assert (difference <= tolerance).all(), (column, difference, tolerance)
     flags = [(q.id, q.severity) for q in serial.summary.quality]
     assert [(q.id, q.severity) for q in parallel.summary.quality] == flags
     assert parallel.summary.video == serial.summary.video  # decode stats, 2nd person
