@@ -335,7 +335,10 @@ def test_real_clip_parallel_matches_serial(monkeypatch):
     assert np.mean(moved_frames <= 1.0 + 1e-6) >= 0.85 and moved_frames.max() <= 3.0
     for column in ANGLES:
         noise_deg = float(a.groupby("side")[column].std().max())
-        assert np.median(np.abs(b[column] - a[column])) <= max(ANGLE_FLOOR_DEG, noise_deg)
+        # a peak next to frames where the leg was hidden is unknown (NaN); which strides
+        # those are may move with the pose noise, the figures seen in both must not
+        assert abs(int(b[column].isna().sum()) - int(a[column].isna().sum())) <= 2, column
+        assert np.nanmedian(np.abs(b[column] - a[column])) <= max(ANGLE_FLOOR_DEG, noise_deg)
     labels = json.loads((REAL / "zz_treadmill_male_side.events.json").read_text())
     score_serial, score_parallel = score_against_labels(a, labels), score_against_labels(b, labels)
     for foot in ("near", "far"):
