@@ -5,6 +5,7 @@ the faster full model."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import tarfile
@@ -111,8 +112,6 @@ def test_heavy_model_analysis_end_to_end(rendered):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["software"]["pose_model"] == "heavy"
     assert "pose model: BlazePose heavy" in (out / "report.html").read_text()
-    import dataclasses
-
     from gait.result import AnalysisSummary
     from ui.text import setup_line
 
