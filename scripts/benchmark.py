@@ -8,7 +8,7 @@
    with 2 worker CPUs (`--ray local --jobs 2`).
 
     .venv/bin/python scripts/benchmark.py [--seconds 10] [--repeat 3] [--skip-batch]
-        [--skip-memory] [--pose-model full]
+        [--skip-memory] [--skip-single] [--pose-model full]
 
 Each measurement runs in a fresh subprocess (the bytecode cache as installed). Clips
 are rendered by synthetic/ into a temporary folder. Timings depend on the machine: run
@@ -172,6 +172,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs of each one-clip measurement; the fastest is shown")
+    parser.add_argument("--skip-single", action="store_true",
+                        help="skip the one-clip table (e.g. to measure memory alone)")
     parser.add_argument("--skip-batch", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--pose-model", choices=("full", "heavy"), default=DEFAULT_POSE_MODEL,
@@ -184,7 +186,8 @@ def main() -> None:
     os.environ[POSE_MODEL_ENV] = args.pose_model  # inherited by the measuring children
     print(f"pose model: {args.pose_model}")
     with tempfile.TemporaryDirectory() as tmp:
-        single_clips(Path(tmp), args.seconds, args.repeat)
+        if not args.skip_single:
+            single_clips(Path(tmp), args.seconds, args.repeat)
         if not args.skip_memory:
             memory(Path(tmp))
         if not args.skip_batch:
