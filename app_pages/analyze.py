@@ -89,6 +89,7 @@ with st.expander("Optional: speed, height, slow motion, pose model"):
              + ("" if heavy_ready else "The heavy model is not installed on this server "
                                        "(scripts/setup.sh fetches it), so the full model "
                                        "is used."))
+pose_model = "heavy" if heavy else "full"
 if not heavy_ready:
     st.caption("⚠️ The heavy pose model is not installed on this server: clips are analysed "
                "with the faster, less exact full model (thigh angles ~1° further off on "
@@ -133,7 +134,7 @@ if analyze and uploaded is not None:
                              "workshop board.")
         options = build_options(speed_text=speed_text, speed_unit=speed_unit, surface=surface,
                                 height_cm=height_cm, capture_fps=capture_fps,
-                                pose_model="heavy" if heavy else "full")
+                                pose_model=pose_model)
     except InputError as exc:
         st.error(str(exc), icon="⚠️")
     else:  # spooled to disk by run_analysis, saved there if chosen (even if we leave)
@@ -146,8 +147,9 @@ if analyze and uploaded is not None:
 elif sample:
     progress = ProgressDisplay()
     progress("sample", 0.0, None)
-    sample_options = replace(SAMPLE_OPTIONS, pose_model="heavy" if heavy else "full")
-    result = run_analysis(sample_clip_path(), options=sample_options, file_name=SAMPLE_NAME,
+    result = run_analysis(sample_clip_path(),
+                          options=replace(SAMPLE_OPTIONS, pose_model=pose_model),
+                          file_name=SAMPLE_NAME,
                           is_sample=True, progress=progress)
 
 if result is not None:

@@ -175,8 +175,8 @@ def gaps_message(cleaning: CleaningReport) -> str:
                 "Keep the whole body in frame.")
     return (f"Part of the body could not be seen in {n} of {total} frames, although the "
             "runner was: usually the far leg, hidden by the near one or by something in "
-            "front of it (a treadmill's console). Strides whose events or angles need "
-            "it are left out. Film side-on with nothing between the camera and the runner.")
+            "front of it (a treadmill's console). Angles that need it are left out of those "
+            "strides. Film side-on with nothing between the camera and the runner.")
 
 
 def levelled_note(lean_deg: float, *, direction: int, converging: bool) -> str:
