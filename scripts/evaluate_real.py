@@ -100,8 +100,18 @@ def score_events(labels: Path, out_dir: Path, scorer: Path) -> dict:
     return json.loads(done.stdout)
 
 
+def digitised_files(clips_dir: Path, stem: str) -> list[Path]:
+    """The clip's hand-digitised angle files (`<stem>.angles_<pass>.json`), beside the clip
+    and among the project's own labels; one file per pass (the same name in both places
+    is the same pass)."""
+    by_name = {p.name: p for folder in (OUR_LABELS, clips_dir)
+               for p in sorted(folder.glob(f"{stem}.angles_*.json"))}
+    return [by_name[name] for name in sorted(by_name)]
+
+
 def compare_digitised(angle_files: list[Path], out_dir: Path) -> dict:
-    """Near thigh angle (HipDrive) minus the mean of the digitisers', per frame kind.
+    """Near thigh angle (HipDrive) minus the mean of the digitisers', per frame kind, and
+    against each pass alone (`by_pass`: median absolute difference).
     The digitisers measured against the picture's vertical; when HipDrive levelled the
     picture (`gait.level`), their angles are levelled the same way at their own hip
     point, so that only where the joints were placed differs."""
@@ -115,30 +125,36 @@ def compare_digitised(angle_files: list[Path], out_dir: Path) -> dict:
     vertical = summary.video.true_vertical if summary.video else None
     levelled = summary.geometry.levelled_by_deg is not None and vertical is not None
     direction = 1 if summary.direction == "left_to_right" else -1
-    by_frame: dict[tuple[int, str], list[float]] = {}
+    by_frame: dict[tuple[int, str], dict[str, float]] = {}
     for path in angle_files:
+        name = path.stem.rsplit("angles_", 1)[-1]
         for f in json.loads(path.read_text())["frames"]:
             thigh = f["thigh_deg"]
             if levelled:
                 hip_x, hip_y = f["points_px"]["hip"]
                 thigh -= direction * float(lean_deg(vertical, np.array(hip_x), np.array(hip_y)))
-            by_frame.setdefault((f["frame"], f["kind"]), []).append(thigh)
+            by_frame.setdefault((f["frame"], f["kind"]), {})[name] = thigh
     result: dict[str, dict] = {}
     for kind in sorted({k for _, k in by_frame}):
         diffs, spread = [], []
+        by_pass: dict[str, list[float]] = {}
         for (frame, k), values in sorted(by_frame.items()):
-            if k != kind or len(values) < len(angle_files):
-                continue
             ours = frames.loc[frames["frame"] == frame, "near_thigh_deg"]
-            if len(ours) and pd.notna(ours.iloc[0]):
-                diffs.append(float(ours.iloc[0]) - statistics.fmean(values))
-                spread.append(max(values) - min(values))
+            if k != kind or not len(ours) or pd.isna(ours.iloc[0]):
+                continue
+            for name, value in values.items():
+                by_pass.setdefault(name, []).append(abs(float(ours.iloc[0]) - value))
+            if len(values) == len(angle_files):
+                diffs.append(float(ours.iloc[0]) - statistics.fmean(values.values()))
+                spread.append(max(values.values()) - min(values.values()))
         if diffs:
             result[kind] = {
                 "n_frames": len(diffs),
                 "median_abs_err_deg": round(statistics.median(abs(d) for d in diffs), 1),
                 "mean_err_deg": round(statistics.fmean(diffs), 1),
-                "digitisers_median_disagreement_deg": round(statistics.median(spread), 1)}
+                "digitisers_median_disagreement_deg": round(statistics.median(spread), 1),
+                "by_pass": {name: round(statistics.median(errors), 1)
+                            for name, errors in sorted(by_pass.items())}}
     return result
 
 
@@ -188,7 +204,7 @@ def evaluate(clips_dir: Path, tracks_dir: Path | None, work: Path,
         if labels and (clips_dir / "score_events.py").exists():  # the labels' own scorer
             row["events"] = score_events(labels_in_analysis_time(labels, out_dir), out_dir,
                                          clips_dir / "score_events.py")
-        angle_files = sorted(clips_dir.glob(f"{source.stem}.angles_*.json"))
+        angle_files = digitised_files(clips_dir, source.stem)
         if angle_files:
             row["digitised_thigh"] = compare_digitised(angle_files, out_dir)
         results.append(row)
@@ -237,7 +253,9 @@ def print_table(results: list[dict]) -> None:
                 f"{ev[foot]['contact_abs_err_ms_median']} ms"
                 for foot in ("near", "far"))
         dig = "; ".join(f"{k}: {v['median_abs_err_deg']}° (mean {v['mean_err_deg']:+}°, "
-                        f"digitisers differ {v['digitisers_median_disagreement_deg']}°)"
+                        f"digitisers differ {v['digitisers_median_disagreement_deg']}°; "
+                        "each pass: " + ", ".join(f"{name} {err}°" for name, err
+                                                  in v["by_pass"].items()) + ")"
                         for k, v in (r.get("digitised_thigh") or {}).items()) or "—"
         dropped = ", ".join(f"{k} {v}" for k, v in (r.get("strides_dropped") or {}).items()
                             if v) or "0"
