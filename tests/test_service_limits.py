@@ -85,9 +85,11 @@ def test_a_job_over_its_time_budget_is_stopped_with_a_reason(report):
     store = AnalysisJobs(max_parallel=1, timeout_s=0.3)
     job = store.submit("slow", blocking(report, threading.Event(), "slow"), session="s")
     started = time.monotonic()
-    with pytest.raises(JobCancelled, match="longer than the .* minutes") as stopped:
+    with pytest.raises(JobCancelled, match="longer than the 0 seconds") as stopped:
         job.future.result(WAIT_S)
     assert stopped.value.reason == "timeout" and time.monotonic() - started < 5
+    assert "Upload a shorter clip" in str(stopped.value)
+    assert "Closer thigh angles" in str(stopped.value)  # the faster pose model is a way out
     assert store.get("slow") is None
     # the pool slot is free again
     assert store.submit("next", lambda p: Analysis("next", report, None)).future.result(WAIT_S)
@@ -206,3 +208,8 @@ def test_the_time_budget_stops_the_real_engine_and_cleans_up(clip):
     assert stopped.value.reason == "timeout"
     assert time.monotonic() - started < 10  # stopped inside pose extraction, not at the end
     assert list((service.instance_dir(store) / "jobs").iterdir()) == []
+
+
+def test_the_time_budget_is_told_in_minutes_or_seconds():
+    assert "longer than the 10 minutes this server allows" in str(JobCancelled("timeout", 600))
+    assert "longer than the 90 seconds this server allows" in str(JobCancelled("timeout", 90))

@@ -70,9 +70,13 @@ class JobCancelled(Exception):
     def __init__(self, reason: str, timeout_s: float) -> None:
         self.reason = reason
         if reason == "timeout":
-            message = (f"This clip took longer than the {timeout_s / 60:.0f} minutes this "
-                       "server allows for one analysis, so it was stopped. Upload a shorter "
-                       "clip (10–20 s of running is plenty) or a lower resolution.")
+            budget = (f"{timeout_s / 60:.0f} minutes" if timeout_s >= 120
+                      else f"{timeout_s:.0f} seconds")
+            message = (f"This clip took longer than the {budget} this server allows for "
+                       "one analysis, so it was stopped. Upload a shorter clip (10–20 s of "
+                       "running is plenty) or a lower resolution, or untick \"Closer thigh "
+                       "angles\" under Optional: the full pose model takes about half the "
+                       "time.")
         else:
             message = "The analysis was stopped because its browser tab was closed."
         super().__init__(message)
