@@ -110,8 +110,11 @@ def digitised_files(clips_dir: Path, stem: str) -> list[Path]:
 
 
 def compare_digitised(angle_files: list[Path], out_dir: Path) -> dict:
-    """Near thigh angle (HipDrive) minus the mean of the digitisers', per frame kind, and
-    against each pass alone (`by_pass`: median absolute difference).
+    """Near thigh angle (HipDrive) against hand-digitised frames, per frame kind: minus the
+    mean of the pooled passes (a pass file saying `"pooled": false` breaks the digitising
+    protocol, for the reason it states, and is left out of the mean), the pooled passes'
+    spread, each pass alone (`by_pass`: median absolute difference) and every pass pooled
+    (`all_passes`).
     The digitisers measured against the picture's vertical; when HipDrive levelled the
     picture (`gait.level`), their angles are levelled the same way at their own hip
     point, so that only where the joints were placed differs."""
@@ -121,41 +124,61 @@ def compare_digitised(angle_files: list[Path], out_dir: Path) -> dict:
     from gait.level import lean_deg
 
     frames = pd.read_csv(out_dir / "frames.csv", usecols=["frame", "near_thigh_deg"])
+    ours_by_frame = dict(zip(frames["frame"], frames["near_thigh_deg"], strict=True))
     summary = read_summary(out_dir)
     vertical = summary.video.true_vertical if summary.video else None
     levelled = summary.geometry.levelled_by_deg is not None and vertical is not None
     direction = 1 if summary.direction == "left_to_right" else -1
     by_frame: dict[tuple[int, str], dict[str, float]] = {}
+    pooled: set[str] = set()
     for path in angle_files:
         name = path.stem.rsplit("angles_", 1)[-1]
-        for f in json.loads(path.read_text())["frames"]:
+        content = json.loads(path.read_text())
+        if content.get("pooled", True):
+            pooled.add(name)
+        for f in content["frames"]:
             thigh = f["thigh_deg"]
             if levelled:
                 hip_x, hip_y = f["points_px"]["hip"]
                 thigh -= direction * float(lean_deg(vertical, np.array(hip_x), np.array(hip_y)))
             by_frame.setdefault((f["frame"], f["kind"]), {})[name] = thigh
+    names = {path.stem.rsplit("angles_", 1)[-1] for path in angle_files}
     result: dict[str, dict] = {}
     for kind in sorted({k for _, k in by_frame}):
-        diffs, spread = [], []
-        by_pass: dict[str, list[float]] = {}
-        for (frame, k), values in sorted(by_frame.items()):
-            ours = frames.loc[frames["frame"] == frame, "near_thigh_deg"]
-            if k != kind or not len(ours) or pd.isna(ours.iloc[0]):
-                continue
-            for name, value in values.items():
-                by_pass.setdefault(name, []).append(abs(float(ours.iloc[0]) - value))
-            if len(values) == len(angle_files):
-                diffs.append(float(ours.iloc[0]) - statistics.fmean(values.values()))
-                spread.append(max(values.values()) - min(values.values()))
-        if diffs:
-            result[kind] = {
-                "n_frames": len(diffs),
-                "median_abs_err_deg": round(statistics.median(abs(d) for d in diffs), 1),
-                "mean_err_deg": round(statistics.fmean(diffs), 1),
-                "digitisers_median_disagreement_deg": round(statistics.median(spread), 1),
-                "by_pass": {name: round(statistics.median(errors), 1)
-                            for name, errors in sorted(by_pass.items())}}
+        seen = {frame: values for (frame, k), values in sorted(by_frame.items())
+                if k == kind and pd.notna(ours_by_frame.get(frame, np.nan))}
+        by_pass = {name: [abs(ours_by_frame[frame] - values[name])
+                          for frame, values in seen.items() if name in values]
+                   for name in sorted(names)}
+        row = _against_mean(seen, ours_by_frame, pooled)
+        if row:
+            row["by_pass"] = {n: round(statistics.median(e), 1) for n, e in by_pass.items() if e}
+            if pooled != names:
+                row["pooled_passes"] = sorted(pooled)
+                every = _against_mean(seen, ours_by_frame, names)
+                if every:
+                    row["all_passes"] = {k: every[k] for k in ("n_frames", "median_abs_err_deg",
+                                                               "mean_err_deg",
+                                                               "digitisers_median_disagreement_deg")}
+            result[kind] = row
     return result
+
+
+def _against_mean(seen: dict[int, dict[str, float]], ours_by_frame: dict,
+                  passes: set[str]) -> dict:
+    """HipDrive minus the mean of `passes` on the frames all of them digitised."""
+    diffs, spread = [], []
+    for frame, values in seen.items():
+        picked = [values[name] for name in passes if name in values]
+        if passes and len(picked) == len(passes):
+            diffs.append(float(ours_by_frame[frame]) - statistics.fmean(picked))
+            spread.append(max(picked) - min(picked))
+    if not diffs:
+        return {}
+    return {"n_frames": len(diffs),
+            "median_abs_err_deg": round(statistics.median(abs(d) for d in diffs), 1),
+            "mean_err_deg": round(statistics.fmean(diffs), 1),
+            "digitisers_median_disagreement_deg": round(statistics.median(spread), 1)}
 
 
 def read_summary(out_dir: Path):
@@ -200,11 +223,12 @@ def evaluate(clips_dir: Path, tracks_dir: Path | None, work: Path,
             results.append(row)
             continue
         row.update(summarise(out_dir))
-        labels = labels_for(clips_dir, source.stem)
+        clip_stem = source.stem.removesuffix("__heavy")  # the model's tag, not a variant
+        labels = labels_for(clips_dir, clip_stem)
         if labels and (clips_dir / "score_events.py").exists():  # the labels' own scorer
             row["events"] = score_events(labels_in_analysis_time(labels, out_dir), out_dir,
                                          clips_dir / "score_events.py")
-        angle_files = digitised_files(clips_dir, source.stem)
+        angle_files = digitised_files(clips_dir, clip_stem)
         if angle_files:
             row["digitised_thigh"] = compare_digitised(angle_files, out_dir)
         results.append(row)
@@ -255,7 +279,10 @@ def print_table(results: list[dict]) -> None:
         dig = "; ".join(f"{k}: {v['median_abs_err_deg']}° (mean {v['mean_err_deg']:+}°, "
                         f"digitisers differ {v['digitisers_median_disagreement_deg']}°; "
                         "each pass: " + ", ".join(f"{name} {err}°" for name, err
-                                                  in v["by_pass"].items()) + ")"
+                                                  in v["by_pass"].items())
+                        + (f"; all passes {v['all_passes']['median_abs_err_deg']}°, they "
+                           f"differ {v['all_passes']['digitisers_median_disagreement_deg']}°"
+                           if "all_passes" in v else "") + ")"
                         for k, v in (r.get("digitised_thigh") or {}).items()) or "—"
         dropped = ", ".join(f"{k} {v}" for k, v in (r.get("strides_dropped") or {}).items()
                             if v) or "0"

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACK = ROOT / "tests" / "data" / "real_tracks" / "zz_treadmill_male_side__heavy.npz"
@@ -21,27 +22,33 @@ def _evaluate_real():
     return module
 
 
-def _pass_file(folder: Path, name: str, thigh_by_frame: dict[int, float]) -> Path:
+def _pass_file(folder: Path, name: str, thigh_by_frame: dict[int, float], **extra) -> Path:
     """An angle file whose near thigh angles are the given ones (against the picture's
     vertical), its hip at the picture's centre."""
     path = folder / f"clip.angles_{name}.json"
-    path.write_text(json.dumps({"frames": [
+    path.write_text(json.dumps({**extra, "frames": [
         {"frame": frame, "kind": "toe_off", "thigh_deg": thigh,
          "points_px": {"hip": [360.0, 640.0]}} for frame, thigh in thigh_by_frame.items()]}))
     return path
 
 
-def test_digitised_comparison_reports_the_mean_and_each_pass(tmp_path):
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory):
+    """The heavy real track analysed; HipDrive's near thigh on three of its frames; and
+    how far the comparison may move an angle: where HipDrive levelled the picture, the
+    digitisers' angles are turned the same way at their hip (0.65° on this clip)."""
     evaluate_real = _evaluate_real()
-    out_dir = tmp_path / "out"
+    out_dir = tmp_path_factory.mktemp("real") / "out"
     assert evaluate_real.analyse_track_file(TRACK, out_dir, "heavy") is None
     frames = pd.read_csv(out_dir / "frames.csv", usecols=["frame", "near_thigh_deg"])
     picked = frames.dropna().iloc[[40, 80, 120]]
     ours = dict(zip(picked["frame"].astype(int), picked["near_thigh_deg"], strict=True))
-    # Where HipDrive levelled the picture, the digitisers' angles are turned the same way
-    # at their hip (here by its correction, 0.65° on this clip): allow for that much.
     levelled_by_deg = evaluate_real.read_summary(out_dir).geometry.levelled_by_deg
-    tolerance = 0.05 + abs(levelled_by_deg or 0.0)
+    return evaluate_real, out_dir, ours, 0.05 + abs(levelled_by_deg or 0.0)
+
+
+def test_digitised_comparison_reports_the_mean_and_each_pass(analysed, tmp_path):
+    evaluate_real, out_dir, ours, tolerance = analysed
     exact = _pass_file(tmp_path, "x", ours)
     off = _pass_file(tmp_path, "y", {f: v - 4.0 for f, v in ours.items()})
 
@@ -53,6 +60,25 @@ def test_digitised_comparison_reports_the_mean_and_each_pass(tmp_path):
     assert abs(result["median_abs_err_deg"] - 2.0) <= tolerance
     assert abs(result["mean_err_deg"] - 2.0) <= tolerance
     assert result["digitisers_median_disagreement_deg"] == 4.0
+    assert "all_passes" not in result  # every pass is pooled
+
+
+def test_a_pass_outside_the_protocol_is_shown_but_not_pooled(analysed, tmp_path):
+    evaluate_real, out_dir, ours, tolerance = analysed
+    exact = _pass_file(tmp_path, "x", ours)
+    off = _pass_file(tmp_path, "y", {f: v - 4.0 for f, v in ours.items()})
+    stray = _pass_file(tmp_path, "z", {f: v + 10.0 for f, v in ours.items()}, pooled=False,
+                       not_pooled_because="calibration over the bar")
+
+    result = evaluate_real.compare_digitised([exact, off, stray], out_dir)["toe_off"]
+
+    assert result["pooled_passes"] == ["x", "y"]
+    assert abs(result["median_abs_err_deg"] - 2.0) <= tolerance  # x and y only
+    assert result["digitisers_median_disagreement_deg"] == 4.0
+    assert abs(result["by_pass"]["z"] - 10.0) <= tolerance
+    every = result["all_passes"]  # the mean of x, y and z: ours + 2°
+    assert abs(every["mean_err_deg"] + 2.0) <= tolerance
+    assert every["digitisers_median_disagreement_deg"] == 14.0
 
 
 def test_digitised_files_are_gathered_from_both_folders_once(tmp_path, monkeypatch):

@@ -324,9 +324,11 @@ ACCURACY_IN_SHORT = """In short, for runners (BlazePose heavy, the default pose 
   levelled when straight vertical edges are in view behind the runner. The faster full
   model (live mode, or unticked under "Optional") is less exact: **2.4°**, **8.5°** at worst.
 - **On real bodies** — two people who marked the joints by hand on a real clip found the
-  pose model's thigh at toe-off **5.3°** less extended than theirs (a runner in loose
-  shorts; 8.4° with the full model); on a runner in tight shorts, two others found it
-  within **2.7°**. That is why less extension than the reference counts as noise up to 13°.
+  pose model's thigh at toe-off **5.3°** off, reading less extension than theirs (a runner
+  in loose shorts; 8° with the full model). Two more markers found it 1–3° off, but the
+  four differ from each other by ~7° there: under loose shorts the hip joint is a guess
+  for people too. On a runner in tight shorts, two others found it within **2.7°**. That
+  is why less extension than the reference counts as noise up to 13°.
 """
 
 
