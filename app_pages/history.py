@@ -46,8 +46,9 @@ if history.empty:
     st.warning("No saved analysis for this athlete any more (they were deleted).")
     st.stop()
 st.markdown(f"### {md_escape(choices[token])}")
+first_day, last_day = history["recorded_on"].iloc[0], history["recorded_on"].iloc[-1]
 st.caption(f"{len(history)} saved analys{'is' if len(history) == 1 else 'es'}, "
-           f"{history['recorded_on'].iloc[0]} to {history['recorded_on'].iloc[-1]}. "
+           f"{first_day if first_day == last_day else f'{first_day} to {last_day}'}. "
            "Filled points: the leg nearest the camera; hollow: the far leg, which reads "
            f"{FAR_LEG_LOW_TEXT} low. Compare near legs, at similar speeds.")
 

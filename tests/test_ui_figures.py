@@ -8,6 +8,7 @@ import threading
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from gait.pipeline import analyze_track
@@ -376,3 +377,21 @@ def test_a_not_reliable_result_never_leads_the_workshop_board():
     paced = table.assign(reference_peak_thigh_extension_deg=[25.0, 25.0, 15.0])
     assert room_spread(paced)["leader"] == "Ben"
     assert room_spread(paced)["leader_vs_reference_deg"] == 3.0
+
+
+def test_history_points_sit_on_their_day_filmed_tick():
+    from ui.history_figures import _dated, trend_x
+
+    runs = pd.DataFrame({
+        "recorded_on": [pd.Timestamp(d).date() for d in
+                        ("2026-11-28", "2026-11-30", "2026-11-30", "2026-11-30")],
+        "created_at": [pd.Timestamp(t) for t in ("2026-12-01 23:50", "2026-12-01 09:00",
+                                                 "2026-12-01 07:00", "2026-12-01 18:00")]})
+    x = trend_x(runs)
+    # a run saved late at night still sits on its day's noon tick, not near the next day
+    assert x[0] == pd.Timestamp("2026-11-28 12:00")
+    # runs filmed on one day: an hour apart around noon, in the order they were saved
+    assert list(x[1:]) == [pd.Timestamp("2026-11-30 12:00"), pd.Timestamp("2026-11-30 11:00"),
+                           pd.Timestamp("2026-11-30 13:00")]
+    axis = _dated(go.Figure(go.Scatter(x=x, y=[1, 2, 3, 4])), x).layout.xaxis
+    assert axis.tick0 == "2000-01-01 12:00" and axis.dtick == 86_400_000

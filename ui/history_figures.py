@@ -1,14 +1,14 @@
 """Pure Plotly figure builders for an athlete's history (no Streamlit).
 
 Input: the table of gait.store `Store.history` (one row per saved analysis, oldest
-first). x is when the clip was filmed (the day, plus the save's time of day so that
-runs filmed on one day stay apart). User text (notes, names) never goes into a
-figure: Plotly would interpret HTML in it.
+first). x is the day the clip was filmed, at noon, where that day's tick is; runs filmed
+on one day are spread an hour apart around it, in the order they were saved. User text
+(notes, names) never goes into a figure: Plotly would interpret HTML in it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
@@ -17,11 +17,21 @@ import plotly.graph_objects as go
 from gait.reference import FAR_LEG_LOW_TEXT, NOISE_DEG, noise_band_limits_deg, noise_band_text
 from ui.figures import LEG_COLOURS, REF_COLOUR, _band_trace, _layout
 
+NOON = time(12)
+SAME_DAY_SPACING = timedelta(hours=1)
+
 
 def trend_x(history: pd.DataFrame) -> np.ndarray:
-    return np.array([datetime.combine(day, created.time()) for day, created in
-                     zip(history["recorded_on"], history["created_at"], strict=True)],
-                    dtype=object)
+    """Noon of the day filmed; runs of one day an hour apart around it, by save time."""
+    order = history.assign(row=np.arange(len(history))).sort_values(
+        ["recorded_on", "created_at"], kind="stable")
+    x = np.empty(len(history), dtype=object)
+    for _, same_day in order.groupby("recorded_on", sort=False):
+        first = -(len(same_day) - 1) / 2
+        for k, (day, row) in enumerate(zip(same_day["recorded_on"], same_day["row"],
+                                           strict=True)):
+            x[row] = datetime.combine(day, NOON) + (first + k) * SAME_DAY_SPACING
+    return x
 
 
 def _band_x(x: np.ndarray, *values: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -35,13 +45,14 @@ def _band_x(x: np.ndarray, *values: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 def _dated(fig: go.Figure, x: np.ndarray) -> go.Figure:
-    """Ticks show the day filmed (never the time of day it was saved); a day per tick
-    over a fortnight or less, and a day's room either side."""
+    """Ticks show the day filmed, at noon where its runs are (never the time of day it was
+    saved); a day per tick over a fortnight or less, and a day's room either side."""
     if len(x) == 0:
         return fig
     span = max(x) - min(x)
     fig.update_xaxes(tickformat="%d %b %Y", range=[min(x) - timedelta(days=1),
                                                    max(x) + timedelta(days=1)],
+                     tick0="2000-01-01 12:00",
                      dtick=86_400_000 if span <= timedelta(days=14) else None)
     return fig
 
@@ -61,8 +72,11 @@ def thigh_extension_trend(history: pd.DataFrame) -> go.Figure:
         band_x, low, high = _band_x(x, ref - below, ref + above)
         fig.add_trace(_band_trace(band_x, low, high,
                                   name=f"reference {noise_band_text('peak_thigh_extension_deg')}"))
-        fig.add_trace(go.Scatter(x=x, y=ref, mode="lines", name="reference (speed-matched)",
-                                 line={"color": REF_COLOUR, "dash": "dash"}))
+        fig.add_trace(go.Scatter(x=x, y=ref, mode="lines+markers",  # one run: the marker
+                                 name="reference (speed-matched)",
+                                 line={"color": REF_COLOUR, "dash": "dash"},
+                                 marker={"color": REF_COLOUR, "symbol": "line-ew-open",
+                                         "size": 18}))
     for side in ("left", "right"):
         near = (history["near_side"] == side).to_numpy()
         fig.add_trace(go.Scatter(
