@@ -132,7 +132,7 @@ def compare_digitised(angle_files: list[Path], out_dir: Path) -> dict:
     by_frame: dict[tuple[int, str], dict[str, float]] = {}
     pooled: set[str] = set()
     for path in angle_files:
-        name = path.stem.rsplit("angles_", 1)[-1]
+        name = _pass_name(path)
         content = json.loads(path.read_text())
         if content.get("pooled", True):
             pooled.add(name)
@@ -142,7 +142,7 @@ def compare_digitised(angle_files: list[Path], out_dir: Path) -> dict:
                 hip_x, hip_y = f["points_px"]["hip"]
                 thigh -= direction * float(lean_deg(vertical, np.array(hip_x), np.array(hip_y)))
             by_frame.setdefault((f["frame"], f["kind"]), {})[name] = thigh
-    names = {path.stem.rsplit("angles_", 1)[-1] for path in angle_files}
+    names = {_pass_name(path) for path in angle_files}
     result: dict[str, dict] = {}
     for kind in sorted({k for _, k in by_frame}):
         seen = {frame: values for (frame, k), values in sorted(by_frame.items())
@@ -157,11 +157,14 @@ def compare_digitised(angle_files: list[Path], out_dir: Path) -> dict:
                 row["pooled_passes"] = sorted(pooled)
                 every = _against_mean(seen, ours_by_frame, names)
                 if every:
-                    row["all_passes"] = {k: every[k] for k in ("n_frames", "median_abs_err_deg",
-                                                               "mean_err_deg",
-                                                               "digitisers_median_disagreement_deg")}
+                    row["all_passes"] = every
             result[kind] = row
     return result
+
+
+def _pass_name(angle_file: Path) -> str:
+    """`a` for `<clip>.angles_a.json`."""
+    return angle_file.stem.rsplit("angles_", 1)[-1]
 
 
 def _against_mean(seen: dict[int, dict[str, float]], ours_by_frame: dict,
