@@ -26,7 +26,11 @@ known events; see README "Measured accuracy"):
    time the stance foot comes down to its stance level (+ a tolerance from the measured
    noise), extended along its path down to that level. Horizontal signals cannot time
    the strike: the foot already moves backward with the ground before it lands
-   (swing-leg retraction), so they read ~1.5 frames early whatever the threshold.
+   (swing-leg retraction), so they read ~1.5 frames early whatever the threshold. They
+   do bound it from below: a foot that hovers low at the front of its swing comes
+   within the tolerance before it lands, but it is not down while it does not yet move
+   back with the ground (`STRIKE_BACKWARD_FRACTION` of its stance velocity), nor later
+   than it reaches its stance level (+ one noise SD).
 4. **Toe-off from horizontal velocity**: during stance the foot moves backward relative
    to the pelvis at the running speed (belt or ground). Toe-off is the last time, before
    the bracket's trough, that the stance foot's backward velocity is still at least
@@ -45,6 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gait.event_timing import height_noise_px, strike_time, toe_off_time
 from gait.feet import fit_ground_line, foot_lowest_point, pelvis_x_px
 from gait.keypoints import SIDES, other_side
 from gait.posetrack import PoseTrack
@@ -63,7 +68,6 @@ FINE_NOISE_SDS = {"full": 3.5, "heavy": 4.5}  # the strike tolerance, in SDs of 
 # them; the rendered dev set reads the same from 2.5 to 4. Heavy jitters less, so at 3.5
 # its strikes came ~1 frame late on the real clip (0.43 frames at 4.5 instead of 1.05) and
 # on the dev set (0.49 / 0.57 / 0.42 frames at 4.5 instead of 0.65 / 0.74 / 0.42).
-MAX_EXTENSION_S = 0.04  # never move an event more than this past its threshold crossing
 MISSED_STEP_GAP = 1.5  # contacts further apart than this × the median step: one was missed
 TOE_OFF_VELOCITY_FRACTION = {"full": 0.8, "heavy": 0.7}  # per pose model. Heavy's feet slow
 # down earlier at the end of stance than full's: at 0.8 its toe-offs came early on the
@@ -173,82 +177,6 @@ def contact_brackets(forward_px: np.ndarray, time_s: np.ndarray, *, leg_length_p
             if len(forward_px) - 1 - last >= (2 * usual) // 3:
                 pairs.append((int(last), min(int(last) + usual, len(forward_px) - 1)))
     return pairs
-
-
-def _touch_time(time_s: np.ndarray, height: np.ndarray, i_out: int, i_in: int,
-                threshold: float, ground: float) -> float:
-    """When the foot reaches `ground`, from the frames around the crossing of
-    `threshold` (= ground + tolerance): the crossing is interpolated between frame
-    i_out (above) and i_in (at/below), then the foot's motion across that segment is
-    extended linearly down to the ground level. Without this step every foot strike
-    would be late by tolerance / foot speed."""
-    h0, h1 = height[i_out], height[i_in]
-    if not (np.isfinite(h0) and np.isfinite(h1)) or h0 <= h1:
-        return float(time_s[i_in])
-    step_s = time_s[i_in] - time_s[i_out]
-    frac = np.clip((h0 - threshold) / (h0 - h1), 0.0, 1.0)
-    crossing = time_s[i_out] + frac * step_s
-    speed_px_s = (h0 - h1) / abs(step_s)
-    extension_s = min((threshold - ground) / speed_px_s, MAX_EXTENSION_S)
-    return float(crossing + np.sign(step_s) * extension_s)
-
-
-def height_noise_px(height_px: np.ndarray, brackets: list[tuple[int, int]]) -> float:
-    """Noise SD (px) of a foot's height in stance: the robust spread (1.4826·MAD) of
-    the middle third of each contact around that contact's median. The foot barely
-    moves there, so the spread is mostly pose noise (an over-estimate when the foot
-    rolls, which errs on the safe side)."""
-    deviations = []
-    for peak, trough in brackets:
-        third = (trough - peak) // 3
-        middle = height_px[peak + third: trough - third + 1]
-        middle = middle[np.isfinite(middle)]
-        if len(middle) >= 3:
-            deviations.append(middle - np.median(middle))
-    if not deviations:
-        return 0.0
-    pooled = np.concatenate(deviations)
-    return float(1.4826 * np.median(np.abs(pooled)))
-
-
-def strike_time(time_s: np.ndarray, height_px: np.ndarray, peak: int, trough: int, *,
-                tolerance_px: float, require_descent: bool = False) -> float | None:
-    """First arrival of the foot at its stance level between the bracket's peak and its
-    middle (None when the foot never comes down to it there). With `require_descent`
-    (a bracket that starts at the clip's first frame) the foot must be seen above the
-    level first."""
-    third = max((trough - peak) // 3, 1)
-    level = float(np.nanmedian(height_px[peak + third: trough - third + 1]))
-    if not np.isfinite(level):
-        return None
-    threshold = level + tolerance_px
-    mid = (peak + trough) // 2
-    below = np.flatnonzero(height_px[peak: mid + 1] <= threshold)
-    if len(below) == 0:
-        return None
-    first = peak + int(below[0])
-    if first == 0 or (below[0] == 0 and require_descent):
-        return None  # already down when the view starts: the strike is not in the clip
-    return _touch_time(time_s, height_px, first - 1, first, threshold, level)
-
-
-def toe_off_time(time_s: np.ndarray, forward_px: np.ndarray, peak: int,
-                 trough: int, *, velocity_fraction: float) -> float | None:
-    """Last time before the trough that the foot still moves backward at
-    `velocity_fraction` of its stance velocity (its median velocity over the middle third
-    of the bracket), interpolated between frames."""
-    velocity = np.gradient(forward_px, time_s)
-    third = max((trough - peak) // 3, 1)
-    stance_velocity = float(np.nanmedian(velocity[peak + third: trough - third + 1]))
-    if not np.isfinite(stance_velocity) or stance_velocity >= 0:
-        return None
-    threshold = velocity_fraction * stance_velocity
-    for i in range(trough, (peak + trough) // 2, -1):
-        before, after = velocity[i - 1], velocity[i]
-        if before <= threshold < after:
-            frac = (threshold - before) / (after - before)
-            return float(time_s[i - 1] + frac * (time_s[i] - time_s[i - 1]))
-    return None
 
 
 def alternating_sides(times_s: list[float], observed: list[str]) -> list[str]:
@@ -373,8 +301,8 @@ def detect_events(track: PoseTrack, *, leg_length_px: float, direction: int,
         if not (np.isfinite(h[peak:trough + 1]).all() and np.isfinite(f[peak:trough + 1]).all()):
             skipped.append(SkippedContact(side, when, "foot_not_visible"))
             continue
-        strike = strike_time(grid_s, h, peak, trough, tolerance_px=tolerance,
-                             require_descent=peak == 0)
+        strike = strike_time(grid_s, h, f, peak, trough, tolerance_px=tolerance,
+                             noise_px=noise, require_descent=peak == 0)
         toe_off = toe_off_time(grid_s, f, peak, trough,
                                velocity_fraction=TOE_OFF_VELOCITY_FRACTION[pose_model])
         if strike is None:

@@ -86,19 +86,35 @@ def test_real_treadmill_strides_and_events_match_the_labels(treadmill):
 
 def test_the_same_runner_mirrored_keeps_most_of_its_strides():
     """The treadmill clip mirrored (`synthetic/real_variants.py`: the runner runs the
-    other way; BlazePose is not mirror-symmetric, so its keypoints differ). Measured: 13
-    and 16 of 16 strides; two near strikes where the foot already hovers within the
-    tolerance at its forward reach are timed there, 3 frames before the label (README,
-    "A foot that hovers low before it lands")."""
+    other way; BlazePose is not mirror-symmetric, so its keypoints differ). Measured: 15
+    and 16 of 16 strides. Two near feet already hover within the strike tolerance at
+    their forward reach; before a landed foot had to move back with the ground
+    (`gait.event_timing.STRIKE_BACKWARD_FRACTION`) they were timed there, 3 frames before
+    the label, and those 2 strides were lost."""
     track, fps = load_recorded("zz_treadmill_male_side__mirrored")
     labels = json.loads((DATA / "zz_treadmill_male_side__mirrored.events.json").read_text())
     report = analyze_track(track, capture_fps=fps, options=FULL_MODEL)
     assert report.summary.direction == "left_to_right"
     score = score_against_labels(report.strides, labels)
-    for foot, min_found in (("near", 13), ("far", 15)):
+    for foot, min_found in (("near", 15), ("far", 15)):
         s = score[foot]
         assert s["found"] >= min_found and s["unmatched"] <= 2, (foot, s)
         assert s["strike_frames"] <= 1.1 and s["toe_off_frames"] <= 0.7, (foot, s)
+
+
+def test_a_hovering_foot_of_the_mirrored_runner_is_not_down_before_it_moves_back():
+    """The mirrored clip through BlazePose heavy: its stance foot jitters more than as
+    filmed (strike tolerance 23 px against 16.5), so a foot hovering low before it lands
+    came within it early — all 16 near strikes early, median 2.1 frames, 13 of 16
+    strides. A foot that does not yet move back with the ground is not down: 15 of 16,
+    strikes 1.7 frames off (README, "A foot that hovers low before it lands")."""
+    track, fps = load_recorded("zz_treadmill_male_side__mirrored__heavy")
+    labels = json.loads((DATA / "zz_treadmill_male_side__mirrored.events.json").read_text())
+    report = analyze_track(track, capture_fps=fps, options=AnalysisOptions(pose_model="heavy"))
+    score = score_against_labels(report.strides, labels)
+    assert score["near"]["found"] >= 15 and score["near"]["unmatched"] <= 1, score["near"]
+    assert score["near"]["strike_frames"] <= 1.8, score["near"]
+    assert score["far"]["found"] == 16 and score["far"]["strike_frames"] <= 0.8, score["far"]
 
 
 def test_the_heavy_pose_model_track_is_timed_with_its_own_tolerance():

@@ -1,0 +1,70 @@
+"""Timing one contact's foot strike (gait.event_timing) on a constructed contact with a
+known landing: 100 samples/s; the foot is furthest forward at frame 10 (the bracket's
+peak), lands at frame `LANDING`, and moves back with the ground at 300 px/s in stance
+until frame 40 (the trough)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gait.event_timing import (
+    STRIKE_BACKWARD_FRACTION,
+    moving_back_time,
+    strike_time,
+)
+
+RATE_HZ = 100.0
+PEAK, LANDING, TROUGH = 10, 16, 40
+STANCE_SPEED_PX_S = 300.0
+TOLERANCE_PX, NOISE_PX = 8.0, 2.0
+TIME_S = np.arange(50) / RATE_HZ
+
+
+def forward_px(backward_from: int) -> np.ndarray:
+    """Forward distance from the pelvis: still at the front until `backward_from`, then
+    speeding up to the stance speed over 4 frames and keeping it."""
+    speed = np.clip((np.arange(50) - backward_from) / 4.0, 0.0, 1.0) * STANCE_SPEED_PX_S
+    return 200.0 - np.cumsum(speed) / RATE_HZ
+
+
+def height_px(hover_from: int, hover_px: float) -> np.ndarray:
+    """Height above the ground line: coming down fast, hovering `hover_px` above the
+    stance level (0) from `hover_from` until LANDING, then on the ground."""
+    h = np.clip(60.0 - 12.0 * (np.arange(50) - PEAK), 0.0, None)
+    h[hover_from:LANDING] = hover_px
+    h[LANDING:] = 0.0
+    return h
+
+
+def strike(height: np.ndarray, forward: np.ndarray) -> float:
+    return strike_time(TIME_S, height, forward, PEAK, TROUGH,
+                       tolerance_px=TOLERANCE_PX, noise_px=NOISE_PX)
+
+
+def test_a_foot_hovering_inside_the_tolerance_is_not_down_until_it_moves_back():
+    """The shoe hangs 5 px over the ground (inside the 8 px tolerance) from frame 13 to
+    the landing at 16 while it is still at the front of its swing: the height alone
+    says frame ~13, but the foot only starts back with the ground at 14 and reaches half
+    its stance speed at 15.5."""
+    height, forward = height_px(hover_from=13, hover_px=5.0), forward_px(backward_from=14)
+    moving_back_s = moving_back_time(TIME_S, forward, PEAK, TROUGH,
+                                     velocity_fraction=STRIKE_BACKWARD_FRACTION)
+    assert strike(height, forward) == moving_back_s
+    assert abs(strike(height, forward) * RATE_HZ - LANDING) < 1.0
+    without_bound = strike(height, forward_px(backward_from=PEAK - 5))  # already going back
+    assert without_bound * RATE_HZ < 14.0  # what the height alone gives
+
+
+def test_a_foot_already_at_its_stance_level_is_down_even_if_it_seems_to_lag_backward():
+    """Where the pose model's ankle lags (it starts back only at frame 24), the strike is
+    no later than the first frame the foot is at its stance level (+ one noise SD)."""
+    height, forward = height_px(hover_from=13, hover_px=5.0), forward_px(backward_from=24)
+    assert abs(strike(height, forward) * RATE_HZ - LANDING) < 1e-6
+
+
+def test_a_clean_landing_is_timed_from_the_height_alone():
+    """A foot that comes straight down while moving back is timed as before: where its
+    path crosses the tolerance, extended down to the ground."""
+    height = np.clip(60.0 - 12.0 * (np.arange(50) - PEAK), 0.0, None)  # down at frame 15
+    forward = forward_px(backward_from=PEAK - 5)
+    assert abs(strike(height, forward) * RATE_HZ - 15.0) < 0.01
