@@ -96,3 +96,28 @@ def test_digitised_files_are_gathered_from_both_folders_once(tmp_path, monkeypat
     assert [p.name for p in files] == ["run.angles_a.json", "run.angles_b.json",
                                        "run.angles_c.json"]
     assert files[0].parent == clips  # the copy beside the clip wins
+
+
+def test_every_committed_digitising_pass_agrees_with_its_own_points():
+    """Each hand-digitised frame's thigh and trunk–thigh angles follow from its own points
+    (thigh from the downward vertical, + = knee ahead; trunk–thigh = thigh + the trunk's
+    forward lean), and a pass pooled into a headline says it met the calibration bar
+    or was made before the bar was written down (a, b)."""
+    import math
+
+    files = sorted(_evaluate_real().OUR_LABELS.glob("*.angles_*.json"))
+    assert len(files) >= 6
+    for path in files:
+        data = json.loads(path.read_text())
+        ahead = -1 if data.get("near_side") == "left" else 1  # both clips face image-left
+        for frame in data["frames"]:
+            p = frame["points_px"]
+            thigh = math.degrees(math.atan2(ahead * (p["knee"][0] - p["hip"][0]),
+                                            p["knee"][1] - p["hip"][1]))
+            lean = math.degrees(math.atan2(ahead * (p["shoulder"][0] - p["hip"][0]),
+                                           p["hip"][1] - p["shoulder"][1]))
+            assert abs(thigh - frame["thigh_deg"]) < 0.15, (path.name, frame["frame"])
+            assert abs(thigh + lean - frame["trunk_thigh_deg"]) < 0.15, (path.name, frame["frame"])
+        passed = data.get("calibration", {}).get("passed")
+        if data.get("pooled", True) and passed is not None:
+            assert passed is True, path.name
