@@ -158,9 +158,12 @@ def live_figures() -> None:
     rate = f"{stats['fps']:.0f} frames/s" if stats["fps"] else "–"
     latency = (f"{stats['latency_ms_median']:.0f} ms (95 %: {stats['latency_ms_p95']:.0f})"
                if stats["latency_ms_median"] else "–")
+    levelled = (f" Angles against the true vertical: the camera's picture leans "
+                f"{abs(figures.levelled_by_deg):.1f}° (straight edges behind the runner)."
+                if figures.levelled_by_deg and abs(figures.levelled_by_deg) >= 0.5 else "")
     st.caption(f"Processed {rate}; camera frame → skeleton {latency}; "
                f"{stats['recorded_s']:.0f} s ready to record. Figures from strides that "
-               "are complete (1–2 s after they end).")
+               "are complete (1–2 s after they end)." + levelled)
 
 
 with figures_col:

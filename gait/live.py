@@ -22,11 +22,13 @@ import numpy as np
 import pandas as pd
 
 from gait.keypoints import KEYPOINTS
+from gait.level import edges_in_frame, fit_true_vertical
 from gait.metrics import cadence_spm
+from gait.people import N_SAMPLES, keypoint_box
 from gait.pipeline import analyze_track
 from gait.posetrack import PoseTrack
 from gait.result import AnalysisError, AnalysisOptions, GaitReport
-from gait.summary import ReferenceUsed
+from gait.summary import ClipFacts, ReferenceUsed, TrueVertical
 
 LIVE_POSE_MODEL = "full"  # live frames must keep up with the camera: BlazePose full is ~2.4×
 # faster than the uploads' default (heavy, gait.pose_models)
@@ -34,6 +36,9 @@ DEFAULT_WINDOW_S = 15.0
 DEFAULT_SETTLE_S = 0.75
 MIN_WINDOW_S = 6.0  # events need a few strides of context (ground level, swing height)
 SAME_STRIDE_S = 0.12  # two detections of one stride start within this are the same stride
+LEVEL_SAMPLE_EVERY_S = 1.0  # one camera frame a second is searched for straight background
+# edges (gait.level), the first N_SAMPLES with a runner, as for an uploaded clip: the
+# picture is levelled (or not) before the first stride is final (MIN_WINDOW_S)
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class LiveFigures:
     reference: ReferenceUsed | None = None  # the latest window's reference
     speed_mps: float | None = None
     message: str = "Waiting for a runner…"
+    levelled_by_deg: float | None = None  # the picture's own vertical was this far off
     strides: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # final strides
     trace: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # near thigh
 
@@ -65,6 +71,9 @@ class LiveAnalyzer:
         self._frames: deque[tuple[float, np.ndarray, np.ndarray, np.ndarray]] = deque()
         self._final: dict[tuple[str, float], dict] = {}
         self._first_time_s: float | None = None
+        self._edges: list[np.ndarray] = []  # straight background edges found so far
+        self._edges_searched_s: float | None = None
+        self.true_vertical: TrueVertical | None = None
         self.figures = LiveFigures()
 
     def add_pose(self, time_s: float, x_px: np.ndarray, y_px: np.ndarray,
@@ -78,6 +87,25 @@ class LiveAnalyzer:
                                  np.asarray(y_px, float), np.asarray(confidence, float)))
             while self._frames and time_s - self._frames[0][0] > self.window_s:
                 self._frames.popleft()
+
+    def add_frame_edges(self, time_s: float, rgb: np.ndarray, x_px: np.ndarray,
+                        y_px: np.ndarray) -> None:
+        """Search one frame (RGB, with its keypoints) for straight background edges, at
+        most one per LEVEL_SAMPLE_EVERY_S and the first N_SAMPLES frames with a runner,
+        and fit the true vertical to all edges found so far (None until enough agree)."""
+        if len(self._edges) >= N_SAMPLES or (
+                self._edges_searched_s is not None
+                and time_s - self._edges_searched_s < LEVEL_SAMPLE_EVERY_S):
+            return
+        box = keypoint_box(x_px, y_px)
+        if box is None:
+            return
+        self._edges_searched_s = time_s
+        self._edges.append(edges_in_frame(rgb, box))
+        vertical = fit_true_vertical(np.concatenate(self._edges), width_px=self.width_px,
+                                     height_px=self.height_px)
+        with self._lock:
+            self.true_vertical = vertical
 
     def window(self) -> PoseTrack:
         """The current window as a raw pose track."""
@@ -103,7 +131,8 @@ class LiveAnalyzer:
             # a live camera runs in real time: never treat its window as slow motion (its
             # rate may be below any slow-motion capture rate, e.g. 10 frames/s)
             report = analyze_track(track, options=replace(self.options, real_time=True),
-                                   capture_fps=self.options.capture_fps or fps)
+                                   capture_fps=self.options.capture_fps or fps,
+                                   video=self._camera_facts())
         except AnalysisError as exc:
             self.figures = self._figures(seen_s=seen_s, report=None, message=str(exc))
             return self.figures
@@ -115,6 +144,15 @@ class LiveAnalyzer:
                     self._keep(row)
         self.figures = self._figures(seen_s=seen_s, report=report, message="")
         return self.figures
+
+    def _camera_facts(self) -> ClipFacts | None:
+        """What the engine needs to know of the camera's picture: its true vertical."""
+        with self._lock:
+            vertical = self.true_vertical
+        if vertical is None:
+            return None
+        return ClipFacts(file=None, width_px=self.width_px, height_px=self.height_px,
+                         true_vertical=vertical)
 
     def _keep(self, row: dict) -> None:
         for side, start in self._final:
@@ -135,7 +173,7 @@ class LiveAnalyzer:
                                cadence_spm=previous.cadence_spm, near_side=previous.near_side,
                                last_stride=previous.last_stride, reference=previous.reference,
                                speed_mps=previous.speed_mps, message=message, strides=strides,
-                               trace=previous.trace)
+                               trace=previous.trace, levelled_by_deg=previous.levelled_by_deg)
         summary = report.summary
         near = summary.near_side
         near_rows = strides[strides["side"] == near] if not strides.empty else strides
@@ -148,4 +186,5 @@ class LiveAnalyzer:
             cadence_spm=cadence_spm(in_window) if len(in_window) else None, near_side=near,
             last_stride=near_rows.iloc[-1].to_dict() if len(near_rows) else None,
             reference=summary.reference, speed_mps=summary.speed_mps,
-            message=message, strides=strides, trace=trace)
+            message=message, levelled_by_deg=summary.geometry.levelled_by_deg,
+            strides=strides, trace=trace)

@@ -88,6 +88,7 @@ class LiveCamera:
                 self._recording_bytes = 0
         x_px, y_px, confidence = self._estimator.estimate(rgb, time_s)
         self.analyzer.add_pose(time_s, x_px, y_px, confidence)
+        self.analyzer.add_frame_edges(time_s, rgb, x_px, y_px)
         ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
                                 [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
         drawn = rgb.copy()

@@ -62,7 +62,13 @@ def runner_box(track: PoseTrack, index: int) -> tuple[float, float, float, float
     """(x0, y0, x1, y1) of the runner's keypoints in frame `index`, or None."""
     if index >= track.n_frames:
         return None
-    x, y = track.x_px[index], track.y_px[index]
+    return keypoint_box(track.x_px[index], track.y_px[index])
+
+
+def keypoint_box(x_px: np.ndarray, y_px: np.ndarray) -> tuple[float, float, float, float] | None:
+    """(x0, y0, x1, y1) around one frame's keypoints (NaN = not seen), or None when
+    fewer than 4 were seen."""
+    x, y = np.asarray(x_px, float), np.asarray(y_px, float)
     ok = np.isfinite(x) & np.isfinite(y)
     if ok.sum() < 4:
         return None

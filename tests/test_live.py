@@ -142,3 +142,70 @@ def test_a_camera_slower_than_any_capture_rate_still_gives_figures():
     live = replay(to_pose_track(run, noise_px=0.5, seed=8), update_every_s=1.0)
     assert live.figures.message == "" and live.figures.n_strides >= 4
     assert live.figures.cadence_spm == pytest.approx(run.cadence_spm, rel=0.05)
+
+
+def _rolled(track, roll_deg: float):
+    """The track as a camera rolled by `roll_deg` would see it (keypoints turned about
+    the picture's centre)."""
+    cx, cy = track.frame_width_px / 2, track.frame_height_px / 2
+    c, s = np.cos(np.radians(roll_deg)), np.sin(np.radians(roll_deg))
+    dx, dy = track.x_px - cx, track.y_px - cy
+    return track.with_arrays(x_px=cx + c * dx - s * dy, y_px=cy + s * dx + c * dy)
+
+
+def _background_with_edges(width: int, height: int, roll_deg: float) -> np.ndarray:
+    """A grey picture with six dark upright edges (door frames, shelves) away from the
+    runner, turned by `roll_deg` about the picture's centre like the keypoints."""
+    import cv2
+
+    picture = np.full((height, width, 3), 150, np.uint8)
+    c, s = np.cos(np.radians(roll_deg)), np.sin(np.radians(roll_deg))
+    for x in (0.05, 0.11, 0.17, 0.83, 0.89, 0.95):
+        ends = []
+        for y in (0.08, 0.75):
+            dx, dy = x * width - width / 2, y * height - height / 2
+            ends.append((int(round(width / 2 + c * dx - s * dy)),
+                         int(round(height / 2 + s * dx + c * dy))))
+        cv2.line(picture, ends[0], ends[1], (30, 30, 30), 3)
+    return picture
+
+
+def test_a_rolled_live_camera_is_levelled_from_the_edges_behind_the_runner(raw_track):
+    """A webcam rolled by 3°: its thigh angles read 3° off against the picture's own
+    vertical. The live engine finds the true vertical from straight background edges on
+    one frame a second (as an upload does on six sampled frames) before the first
+    stride is final, and its strides then match the level camera's."""
+    roll_deg = 3.0
+    rolled = _rolled(raw_track, roll_deg)
+    picture = _background_with_edges(raw_track.frame_width_px, raw_track.frame_height_px,
+                                     roll_deg)
+
+    def replay_rolled(*, edges: bool) -> LiveAnalyzer:
+        live = LiveAnalyzer(width_px=rolled.frame_width_px,
+                            height_px=rolled.frame_height_px, options=OPTIONS)
+        for i in range(rolled.n_frames):
+            live.add_pose(rolled.time_s[i], rolled.x_px[i], rolled.y_px[i],
+                          rolled.confidence[i])
+            if edges:
+                live.add_frame_edges(rolled.time_s[i], picture, rolled.x_px[i], rolled.y_px[i])
+            if i % 15 == 14:
+                live.update()
+        live.update()
+        return live
+
+    level = replay(raw_track).figures.strides
+    levelled, unlevelled = replay_rolled(edges=True), replay_rolled(edges=False)
+    assert levelled.true_vertical is not None and unlevelled.true_vertical is None
+    assert abs(levelled.figures.levelled_by_deg) == pytest.approx(roll_deg, abs=0.3)
+    assert unlevelled.figures.levelled_by_deg is None
+    metric = "peak_thigh_extension_deg"
+    for live, most_off_deg in ((levelled, 0.5), (unlevelled, None)):
+        pairs = pair_strides(live.figures.strides, level, tolerance_s=1.5 / FPS)
+        assert len(pairs) >= 0.9 * len(level) and len(level) >= 30
+        off = np.median([abs(a[metric] - b[metric]) for a, b in pairs])
+        print(f"\nlevelled by {live.figures.levelled_by_deg}: {len(pairs)}/{len(level)} "
+              f"strides, peak thigh extension {off:.2f}° from the level camera's (median)")
+        if most_off_deg is None:
+            assert off > 2.0  # the roll, uncorrected
+        else:
+            assert off <= most_off_deg
