@@ -50,7 +50,7 @@ def looks_slowed(*, stride_s: float, contact_s: float | None, cadence_spm: float
 def stride_period_s(time_s: np.ndarray, swing_px: list[np.ndarray], *,
                     min_lag_s: float = 0.35) -> float | None:
     """Stride period (s) of the feet's swing: the lag, `min_lag_s` to half the clip, of the
-    highest (biased) autocorrelation summed over the signals (e.g. each ankle's x
+    highest peak of the (biased) autocorrelation summed over the signals (e.g. each ankle's x
     minus the hips' x, pixels; NaN = missing), or the shortest lag whose peak reaches
     FUNDAMENTAL_SHARE of that (the highest may be a multiple of the period). None when
     nothing is periodic."""
@@ -72,7 +72,14 @@ def stride_period_s(time_s: np.ndarray, swing_px: list[np.ndarray], *,
     if not total[0] or hi <= lo:
         return None
     total /= total[0]
-    lag = lo + int(np.argmax(total[lo:hi]))
+    # the highest PEAK: at the shortest lag the correlation may still be on the flank of
+    # its zero-lag peak, and for a slowed clip that flank is higher than the stride's own
+    # peak (a real 4x clip with a paused start: 0.50 at 0.35 s against 0.43 at 2.5 s)
+    peaks = [k for k in range(max(lo, 1), hi - 1)
+             if total[k] >= total[k - 1] and total[k] >= total[k + 1]]
+    if not peaks:
+        return None
+    lag = max(peaks, key=lambda k: total[k])
     if total[lag] < MIN_PERIODICITY:
         return None
     # A periodic signal correlates with itself at every multiple of its period, and noise

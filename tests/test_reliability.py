@@ -262,6 +262,29 @@ def test_the_stride_period_is_the_fundamental_not_a_multiple():
     assert slow_motion.stride_period_s(t, [slowed]) == pytest.approx(1.4, abs=0.04)
 
 
+def test_the_stride_period_is_a_peak_not_the_flank_at_the_shortest_lag():
+    """A 4× slowed swing (2.5 s per stride as stored) after a paused start with the feet
+    held apart (a screen recording of a video app: the first 1.2 s frozen, then 0.8 s of
+    a fast pan): the correlation at the shortest lag (0.35 s), still on the flank of its
+    zero-lag peak, came higher than the stride's own peak, so the period read 0.37 s and
+    the clip was analysed as real-time running. Measured on such a real clip: 0.50 at
+    0.35 s against 0.43 at 2.5 s."""
+    t = np.arange(0, 9, 1 / 30)
+    feet = []
+    for sign, seed in ((1, 3), (-1, 5)):
+        swing = sign * np.cos(2 * np.pi * t / 2.5) * 110
+        swing += np.random.default_rng(seed).normal(0, 8, len(t))
+        swing[:36] = sign * 120.0  # paused with this foot in front
+        swing[36:60] = np.linspace(sign * 120.0, -sign * 90.0, 24)  # the pan
+        feet.append(swing)
+    total = sum(np.correlate(v - v.mean(), v - v.mean(), mode="full")[len(v) - 1:]
+                / np.dot(v - v.mean(), v - v.mean()) for v in feet)
+    assert total[11] > max(total[60:90])  # the flank beats the stride's peak…
+    period = slow_motion.stride_period_s(t, feet)
+    assert 2.2 <= period <= 2.6  # …but only a peak is a period
+    assert slow_motion.apparent_slowdown(period, stored_fps=30.0) == 4
+
+
 @pytest.fixture(scope="module")
 def synthetic_track():
     run = synthesize_run(fps=60, duration_s=12, seed=4, extension_jitter_deg=2.0)
