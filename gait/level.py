@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from gait.feet import pelvis_xy_px
-from gait.people import MAX_SAMPLE_SIDE_PX, FrameSampler, runner_box
+from gait.people import FrameSampler, downscaled, runner_box
 from gait.posetrack import PoseTrack
 from gait.summary import TrueVertical
 
@@ -197,13 +197,13 @@ def levelled(track: PoseTrack, vertical: TrueVertical) -> tuple[PoseTrack, float
 
 def edges_in_frame(rgb: np.ndarray, runner_box: tuple[float, float, float, float]
                    ) -> np.ndarray:
-    """`near_vertical_segments` of one full-size RGB frame, searched downscaled by an
-    integer step to at most MAX_SAMPLE_SIDE_PX (as the clip's sampled frames are)."""
+    """`near_vertical_segments` of one full-size RGB frame, searched downscaled as the
+    clip's sampled frames are (`gait.people.downscaled`)."""
     import cv2
 
-    step = max(1, int(np.ceil(max(rgb.shape[:2]) / MAX_SAMPLE_SIDE_PX)))
-    gray = cv2.cvtColor(np.ascontiguousarray(rgb[::step, ::step]), cv2.COLOR_RGB2GRAY)
-    return near_vertical_segments(gray, runner_box, scale=float(step))
+    step, small = downscaled(rgb)
+    return near_vertical_segments(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), runner_box,
+                                  scale=float(step))
 
 
 def estimate_true_vertical(sampler: FrameSampler, track: PoseTrack) -> TrueVertical | None:

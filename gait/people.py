@@ -53,9 +53,15 @@ class FrameSampler:
         wanted = self.wanted()
         for frame in frames:
             if frame.index in wanted:
-                step = max(1, int(np.ceil(max(frame.rgb.shape[:2]) / MAX_SAMPLE_SIDE_PX)))
-                self.kept[frame.index] = (step, np.ascontiguousarray(frame.rgb[::step, ::step]))
+                self.kept[frame.index] = downscaled(frame.rgb)
             yield frame
+
+
+def downscaled(rgb: np.ndarray) -> tuple[int, np.ndarray]:
+    """(step, the frame taken every `step` pixels): the smallest integer step that
+    brings its long side to at most MAX_SAMPLE_SIDE_PX."""
+    step = max(1, int(np.ceil(max(rgb.shape[:2]) / MAX_SAMPLE_SIDE_PX)))
+    return step, np.ascontiguousarray(rgb[::step, ::step])
 
 
 def runner_box(track: PoseTrack, index: int) -> tuple[float, float, float, float] | None:
