@@ -85,14 +85,35 @@ def video_plays(page) -> bool:
                          " return v.error === null && v.videoWidth > 0; }")
 
 
+def wait_until_idle(page, *, quiet_s: float = 1.0, timeout_s: float = 60.0) -> None:
+    """Wait until the app's script has stopped running (Streamlit's own test hook,
+    `stApp[data-test-script-state]`, reads "notRunning" for `quiet_s`), as a person
+    would before the next click. A click that lands while a rerun is finishing can be
+    dropped by Streamlit itself: a CI run once lost the Delete click that way."""
+    idle = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    deadline = time.time() + timeout_s
+    quiet_since = time.time()
+    while time.time() - quiet_since < quiet_s:
+        if idle.count() == 0:
+            quiet_since = time.time()
+        if time.time() > deadline:
+            raise TimeoutError(f"the app was still running after {timeout_s:.0f} s")
+        time.sleep(0.1)
+
+
 def delete_through_the_link(page, url: str, token: str, delete_token: str) -> None:
     """Open the owner's link (share token + delete token), confirm, delete; wait for the
     "deleted" message."""
     page.goto(f"{url}/?analysis={token}&delete={delete_token}")
-    page.wait_for_selector(".js-plotly-plot", timeout=60_000)  # the page has settled
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    wait_until_idle(page)
     page.get_by_text("Delete this analysis").click()
     delete = page.get_by_role("button", name="Delete", exact=True)
     assert delete.is_disabled()  # needs the confirmation first
     page.get_by_text("Yes, delete it for good").click()
+    page.wait_for_function(  # the confirmation's rerun has enabled the button
+        "() => [...document.querySelectorAll('button')].some("
+        "b => b.innerText.trim() === 'Delete' && !b.disabled)", timeout=60_000)
+    wait_until_idle(page)
     delete.click()
     page.get_by_text("this link no longer works").wait_for(timeout=60_000)
