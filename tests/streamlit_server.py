@@ -101,6 +101,19 @@ def wait_until_idle(page, *, quiet_s: float = 1.0, timeout_s: float = 60.0) -> N
         time.sleep(0.1)
 
 
+def confirm_then_click(page, confirmation: str, button_name: str) -> None:
+    """Tick the `confirmation` checkbox, wait for its rerun to enable the button and for
+    the app to be idle, then click the button (exact name)."""
+    button = page.get_by_role("button", name=button_name, exact=True)
+    assert button.is_disabled()  # needs the confirmation first
+    page.get_by_text(confirmation).click()
+    page.wait_for_function(
+        "name => [...document.querySelectorAll('button')].some("
+        "b => b.innerText.trim() === name && !b.disabled)", arg=button_name, timeout=60_000)
+    wait_until_idle(page)
+    button.click()
+
+
 def delete_through_the_link(page, url: str, token: str, delete_token: str) -> None:
     """Open the owner's link (share token + delete token), confirm, delete; wait for the
     "deleted" message."""
@@ -108,12 +121,5 @@ def delete_through_the_link(page, url: str, token: str, delete_token: str) -> No
     page.wait_for_selector(".js-plotly-plot", timeout=60_000)
     wait_until_idle(page)
     page.get_by_text("Delete this analysis").click()
-    delete = page.get_by_role("button", name="Delete", exact=True)
-    assert delete.is_disabled()  # needs the confirmation first
-    page.get_by_text("Yes, delete it for good").click()
-    page.wait_for_function(  # the confirmation's rerun has enabled the button
-        "() => [...document.querySelectorAll('button')].some("
-        "b => b.innerText.trim() === 'Delete' && !b.disabled)", timeout=60_000)
-    wait_until_idle(page)
-    delete.click()
+    confirm_then_click(page, "Yes, delete it for good", "Delete")
     page.get_by_text("this link no longer works").wait_for(timeout=60_000)

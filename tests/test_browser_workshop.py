@@ -17,6 +17,7 @@ from tests.streamlit_server import (
     BROWSER_ARGS,
     CHROMIUM,
     ROOT,
+    confirm_then_click,
     new_page,
     no_exception,
     streamlit_server,
@@ -127,8 +128,7 @@ def test_participants_upload_at_once_and_the_board_shows_them(tmp_path, clips):
         board.screenshot(path=str(ARTIFACTS / "workshop-board.png"), full_page=True)
 
         board.get_by_text("Close the workshop").click()
-        board.get_by_text("Yes, close it and delete everything").click()
-        board.get_by_role("button", name="Close and delete").click()
+        confirm_then_click(board, "Yes, close it and delete everything", "Close and delete")
         board.get_by_text("is closed and everything it collected was deleted").wait_for(
             timeout=30_000)
         assert not external, f"requests left the machine: {external[:5]}"
