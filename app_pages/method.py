@@ -19,7 +19,7 @@ from gait.reference import (
 )
 from gait.slow_motion import SLOW_MOTION_STRIDE_S
 from ui.paths import REPO_DIR
-from ui.text import ACCURACY_IN_SHORT, accuracy_markdown
+from ui.text import ACCURACY_IN_SHORT, accuracy_markdown, document_markdown
 
 st.title("Method")
 st.markdown(
@@ -106,14 +106,21 @@ st.markdown(
 
 st.header("Measured accuracy")
 st.markdown(ACCURACY_IN_SHORT)
+INSTALLED_DOCS = Path(__file__).resolve().parents[1] / "ui"  # the wheel's copies
 accuracy = accuracy_markdown(REPO_DIR / "README.md" if (REPO_DIR / "README.md").exists()
-                             else Path(__file__).resolve().parents[1] / "ui" / "README.md")
+                             else INSTALLED_DOCS / "README.md")
+record = document_markdown(REPO_DIR / "docs" / "accuracy.md"
+                           if (REPO_DIR / "docs" / "accuracy.md").exists()
+                           else INSTALLED_DOCS / "accuracy.md")
 if accuracy:
-    with st.expander("Every measurement, clip by clip (from the README)"):
+    with st.expander("Target by target, with the figures measured (from the README)"):
         st.markdown(accuracy)
 else:
     st.info("The accuracy table is not in this copy of the README yet; "
             "`scripts/accuracy.py` measures it on synthetic clips with known truth.")
+if record:
+    with st.expander("Every measurement, clip by clip (docs/accuracy.md)"):
+        st.markdown(record)
 
 st.header("Limits")
 st.markdown(f"""

@@ -18,7 +18,7 @@ STRIKE_BACKWARD_FRACTION = 0.5  # a landed foot moves back with the ground at le
 # made the rendered dev set's (seed 1) late: pooled near strike error 0.5 frames without
 # the bound, 0.4 at 0.5, 0.5 at 0.7 (1.7 on one clip), 1.3 at 0.9 (without the
 # stance-level limit). Measured afterwards on a second labelled real runner this was not
-# chosen on (README "The second runner"): the same strides, near contacts 41 → 36 ms.
+# chosen on (docs/accuracy.md "The second runner"): the same strides, near contacts 41 → 36 ms.
 MAX_EXTENSION_S = 0.04  # never move an event more than this past its threshold crossing
 
 

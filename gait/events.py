@@ -2,7 +2,7 @@
 pelvis, then timed from the stance foot's height and its velocity.
 
 Method (decided by measurement on hand-labelled real clips and rendered clips with
-known events; see README "Measured accuracy"):
+known events; see README "Measured accuracy" and docs/accuracy.md):
 
 1. **Find every contact** (Zeni et al. 2008): a foot's forward distance from the pelvis,
    d·(x_ankle − x_pelvis) with d the direction of travel, peaks just before it lands and

@@ -43,7 +43,7 @@ LIKELY_DEG = 10.0
 # a leg (or the cadence) is compared with the reference from this many strides on
 MIN_STRIDES_TO_COMPARE = 2
 # The far leg, seen through the near one, reads less thigh extension than it has (held-out
-# synthetic set: 3.0° low; dev clips: 3.1–4.3°; README "Far leg").
+# synthetic set: 3.0° low; dev clips: 3.1–4.3°; docs/accuracy.md "Far leg").
 FAR_LEG_LOW_DEG = (3.0, 5.0)
 # The same numbers as words, for every sentence that quotes them
 NOISE_TEXT = f"± {NOISE_DEG:g}°"
@@ -51,7 +51,7 @@ FAR_LEG_LOW_TEXT = f"{FAR_LEG_LOW_DEG[0]:g}–{FAR_LEG_LOW_DEG[1]:g}°"
 BANDS_TEXT = (f"below {NOISE_DEG:g}° within pose-measurement noise, {NOISE_DEG:g}–"
               f"{LIKELY_DEG:g}° possible, over {LIKELY_DEG:g}° likely real")
 
-# Measured pose-model bias on real runners (README "Angles on real bodies", Method page):
+# Measured pose-model bias on real runners (docs/accuracy.md "Angles on real bodies", Method page):
 # against two independent human digitisers, MediaPipe's near thigh at toe-off reads less
 # extension than the digitised hip joint centre and knee give — by 8.4° (median of 6
 # frames, digitisers within 3.3° of each other) on the real treadmill clip of this

@@ -1,4 +1,4 @@
-"""Run HipDrive on real clips and score it against hand labels (README accuracy section).
+"""Run HipDrive on real clips and score it against hand labels (docs/accuracy.md).
 
     .venv/bin/python scripts/evaluate_real.py [--clips ../shared/real] [--json out.json]
         [--pose-model full] [--variants]

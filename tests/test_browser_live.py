@@ -2,7 +2,8 @@
 clip (as a webcam would), WebRTC carries it to the server with no ICE servers (all
 on this machine), and the page shows the skeleton video and strides and cadence
 appearing live; "Record the last 15 s" then becomes a normal analysis. The page's own
-frame rate and latency read-out is printed (see README, "Live mode")."""
+frame rate and latency read-out is printed (see README, "Workshop mode", and
+docs/accuracy.md, "Live mode")."""
 
 from __future__ import annotations
 

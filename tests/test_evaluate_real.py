@@ -1,4 +1,4 @@
-"""scripts/evaluate_real.py: the comparison with hand-digitised frames (README, "Angles on
+"""scripts/evaluate_real.py: the comparison with hand-digitised frames (docs/accuracy.md, "Angles on
 real bodies") reads each pass and their mean correctly."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The stages after pose on real runners: recorded MediaPipe tracks of real clips
 (tests/data/real_tracks, no video) scored against hand-labelled events.
 
-Bounds are what the engine measures now (README "Measured accuracy", real clips),
+Bounds are what the engine measures now (docs/accuracy.md, "Real clips"),
 with a little room; a regression in event detection or stride building fails them.
 """
 
@@ -107,7 +107,7 @@ def test_a_hovering_foot_of_the_mirrored_runner_is_not_down_before_it_moves_back
     filmed (strike tolerance 23 px against 16.5), so a foot hovering low before it lands
     came within it early — all 16 near strikes early, median 2.1 frames, 13 of 16
     strides. A foot that does not yet move back with the ground is not down: 15 of 16,
-    strikes 1.7 frames off (README, "A foot that hovers low before it lands")."""
+    strikes 1.7 frames off (docs/accuracy.md, "A foot that hovers low before it lands")."""
     track, fps = load_recorded("zz_treadmill_male_side__mirrored__heavy")
     labels = json.loads((DATA / "zz_treadmill_male_side__mirrored.events.json").read_text())
     report = analyze_track(track, capture_fps=fps, options=AnalysisOptions(pose_model="heavy"))

@@ -342,7 +342,19 @@ def accuracy_markdown(readme: Path) -> str:
         section = readme_section(readme.read_text(encoding="utf-8"))
     except OSError:
         return ""
-    return re.sub(r"\A#{1,6} [^\n]*\n+", "", section)
+    return _without_heading(section)
+
+
+def document_markdown(document: Path) -> str:
+    """A whole markdown document (docs/accuracy.md) without its title; '' if missing."""
+    try:
+        return _without_heading(document.read_text(encoding="utf-8").strip())
+    except OSError:
+        return ""
+
+
+def _without_heading(markdown: str) -> str:
+    return re.sub(r"\A#{1,6} [^\n]*\n+", "", markdown)
 
 
 def slug(text: str | None) -> str:
