@@ -23,6 +23,7 @@ from ui.text import (
     accuracy_markdown,
     comparison_table,
     difference_rows,
+    document_markdown,
     headline_cards,
     progress_text,
     readme_section,
@@ -237,6 +238,15 @@ def test_accuracy_markdown_drops_the_sections_own_heading(tmp_path):
     readme.write_text("<!-- ACCURACY -->\n## Measured accuracy\n\n| a |\n<!-- /ACCURACY -->")
     assert accuracy_markdown(readme) == "| a |"
     assert accuracy_markdown(tmp_path / "missing.md") == ""
+
+
+def test_documents_lose_their_title_and_links_to_repository_files(tmp_path):
+    record = tmp_path / "accuracy.md"
+    record.write_text("# Title\n\nSee **[docs/speed.md](docs/speed.md)** and "
+                      "[the paper](https://doi.org/10.7717/peerj.3298).")
+    assert document_markdown(record) == (
+        "See **docs/speed.md** and [the paper](https://doi.org/10.7717/peerj.3298).")
+    assert document_markdown(tmp_path / "missing.md") == ""
 
 
 def test_slug_never_yields_a_path():

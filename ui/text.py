@@ -354,6 +354,9 @@ def document_markdown(document: Path) -> str:
 
 
 def _without_heading(markdown: str) -> str:
+    """`markdown` without its first heading; links to the repository's own files (which
+    the app does not serve) become their plain names."""
+    markdown = re.sub(r"\[([^\]]+)\]\((?!https?:)[^)\s]+\)", r"\1", markdown)
     return re.sub(r"\A#{1,6} [^\n]*\n+", "", markdown)
 
 
