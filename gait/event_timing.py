@@ -92,8 +92,13 @@ def strike_time(time_s: np.ndarray, height_px: np.ndarray, forward_px: np.ndarra
 def _stance_velocity(time_s: np.ndarray, forward_px: np.ndarray, peak: int,
                      trough: int) -> tuple[np.ndarray, float] | None:
     """The foot's forward velocity (px/s) per frame and its stance velocity (the median
-    over the middle third of the bracket); None unless the foot moves back in stance."""
-    velocity = np.gradient(forward_px, time_s)
+    over the middle third of the bracket); None unless the foot moves back in stance.
+    Only the bracket's frames (peak…trough) hold a velocity; the rest are NaN. One frame of
+    padding either side keeps the central differences the whole clip's gradient gives."""
+    start, stop = max(peak - 1, 0), min(trough + 2, len(forward_px))
+    velocity = np.full(len(forward_px), np.nan)
+    if stop - start >= 2:
+        velocity[start:stop] = np.gradient(forward_px[start:stop], time_s[start:stop])
     third = max((trough - peak) // 3, 1)
     stance_velocity = float(np.nanmedian(velocity[peak + third: trough - third + 1]))
     if not np.isfinite(stance_velocity) or stance_velocity >= 0:
