@@ -107,14 +107,18 @@ def test_a_hovering_foot_of_the_mirrored_runner_is_not_down_before_it_moves_back
     filmed (strike tolerance 23 px against 16.5), so a foot hovering low before it lands
     came within it early — all 16 near strikes early, median 2.1 frames, 13 of 16
     strides. A foot that does not yet move back with the ground is not down: 15 of 16,
-    strikes 1.7 frames off (docs/accuracy.md, "A foot that hovers low before it lands")."""
+    strikes 1.7 frames off (docs/accuracy.md, "A foot that hovers low before it lands").
+    Since heel and toe are each measured against their own ground (2026-12-04) the near
+    strikes are 1.0 frames off and the far ones 0.85 (0.6 before: a trade, the far
+    foot's bound moves from 0.8 to the issue's target of 1 frame and the near one
+    tightens from 1.8 to 1.1)."""
     track, fps = load_recorded("zz_treadmill_male_side__mirrored__heavy")
     labels = json.loads((DATA / "zz_treadmill_male_side__mirrored.events.json").read_text())
     report = analyze_track(track, capture_fps=fps, options=AnalysisOptions(pose_model="heavy"))
     score = score_against_labels(report.strides, labels)
     assert score["near"]["found"] >= 15 and score["near"]["unmatched"] <= 1, score["near"]
-    assert score["near"]["strike_frames"] <= 1.8, score["near"]
-    assert score["far"]["found"] == 16 and score["far"]["strike_frames"] <= 0.8, score["far"]
+    assert score["near"]["strike_frames"] <= 1.1, score["near"]
+    assert score["far"]["found"] == 16 and score["far"]["strike_frames"] <= 1.0, score["far"]
 
 
 def test_the_heavy_pose_model_track_is_timed_with_its_own_tolerance():
@@ -216,3 +220,38 @@ def test_real_treadmill_clip_has_no_repeated_pictures_and_is_not_slowed(treadmil
     assert report.summary.slow_motion is None
     assert "repeated_frames" not in set(report.summary.quality_ids)
     assert report.summary.reliability.verdict in ("reliable", "use_with_care")
+
+
+def _strike_times_s(track: PoseTrack, fps: float, pose_model: str) -> np.ndarray:
+    report = analyze_track(track, capture_fps=fps, options=AnalysisOptions(pose_model=pose_model))
+    return np.sort(report.strides["start_s"].to_numpy())
+
+
+@pytest.mark.parametrize("pose_model", ["heavy", "full"])
+def test_where_the_pose_model_puts_the_toe_point_on_the_shoe_does_not_move_heavy_strikes(
+        pose_model):
+    """A real clip filmed from belt height (60 fps, 1080p; not kept: no licence stated)
+    had BlazePose heavy's toe point up to ~45 px below its heel point in a flat stance.
+    Against one ground line through the lowest points (the toe's) a landed heel still
+    looked in the air until the foot was flat: strikes 2.5 and ~5 frames late, 0 of 8 far
+    strides found. Heavy now measures heel and toe each against its own ground
+    (`gait.feet.foot_height_px`), so moving the toe point 40 px down the shoe on the real
+    treadmill track changes no strike; full keeps the lowest point (it measured better
+    there on the labelled clip, docs/accuracy.md), and on full the same shift moves
+    strikes — the check can fail."""
+    stem = "zz_treadmill_male_side__heavy" if pose_model == "heavy" else "zz_treadmill_male_side"
+    track, fps = load_recorded(stem)
+    shifted_y = track.y_px.copy()
+    for side in ("left", "right"):
+        shifted_y[:, track.column(f"{side}_toe")] += 40.0
+    shifted = PoseTrack(time_s=track.time_s, x_px=track.x_px, y_px=shifted_y,
+                        confidence=track.confidence, frame_width_px=track.frame_width_px,
+                        frame_height_px=track.frame_height_px)
+    before, after = _strike_times_s(track, fps, pose_model), _strike_times_s(shifted, fps,
+                                                                            pose_model)
+    if pose_model == "heavy":
+        assert len(after) == len(before)
+        assert np.abs(after - before).max() < 1e-9
+    else:
+        moved = len(after) != len(before) or np.median(np.abs(after - before)) * fps > 0.3
+        assert moved
