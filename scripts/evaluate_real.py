@@ -151,15 +151,30 @@ def compare_digitised(angle_files: list[Path], out_dir: Path) -> dict:
                           for frame, values in seen.items() if name in values]
                    for name in sorted(names)}
         row = _against_mean(seen, ours_by_frame, pooled)
-        if row:
-            row["by_pass"] = {n: round(statistics.median(e), 1) for n, e in by_pass.items() if e}
-            if pooled != names:
-                row["pooled_passes"] = sorted(pooled)
-                every = _against_mean(seen, ours_by_frame, names)
-                if every:
-                    row["all_passes"] = every
-            result[kind] = row
+        every = _against_mean(seen, ours_by_frame, names) if pooled != names else {}
+        if not (row or every):
+            continue
+        row["by_pass"] = {n: round(statistics.median(e), 1) for n, e in by_pass.items() if e}
+        if pooled != names:
+            row["pooled_passes"] = sorted(pooled)  # none: no headline, only the passes
+            if every:
+                row["all_passes"] = every
+        result[kind] = row
     return result
+
+
+def _digitised_text(row: dict) -> str:
+    """One frame kind of `compare_digitised` in words, for the table."""
+    if "median_abs_err_deg" in row:
+        head = (f"{row['median_abs_err_deg']}° (mean {row['mean_err_deg']:+}°, digitisers "
+                f"differ {row['digitisers_median_disagreement_deg']}°; ")
+    else:
+        head = "no pass kept the protocol, none pooled ("
+    passes = ", ".join(f"{name} {err}°" for name, err in row["by_pass"].items())
+    every = row.get("all_passes")
+    tail = (f"; all passes {every['median_abs_err_deg']}°, they differ "
+            f"{every['digitisers_median_disagreement_deg']}°" if every else "")
+    return f"{head}each pass: {passes}{tail})"
 
 
 def _pass_name(angle_file: Path) -> str:
@@ -279,14 +294,8 @@ def print_table(results: list[dict]) -> None:
                 f"{ev[foot]['toe_off_abs_err_frames_median']}, "
                 f"{ev[foot]['contact_abs_err_ms_median']} ms"
                 for foot in ("near", "far"))
-        dig = "; ".join(f"{k}: {v['median_abs_err_deg']}° (mean {v['mean_err_deg']:+}°, "
-                        f"digitisers differ {v['digitisers_median_disagreement_deg']}°; "
-                        "each pass: " + ", ".join(f"{name} {err}°" for name, err
-                                                  in v["by_pass"].items())
-                        + (f"; all passes {v['all_passes']['median_abs_err_deg']}°, they "
-                           f"differ {v['all_passes']['digitisers_median_disagreement_deg']}°"
-                           if "all_passes" in v else "") + ")"
-                        for k, v in (r.get("digitised_thigh") or {}).items()) or "—"
+        dig = "; ".join(f"{kind}: {_digitised_text(row)}"
+                        for kind, row in (r.get("digitised_thigh") or {}).items()) or "—"
         dropped = ", ".join(f"{k} {v}" for k, v in (r.get("strides_dropped") or {}).items()
                             if v) or "0"
         print(f"| {r['clip']} | {r['strides']['left']}/{r['strides']['right']} | {dropped} | "

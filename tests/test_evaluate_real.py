@@ -81,6 +81,26 @@ def test_a_pass_outside_the_protocol_is_shown_but_not_pooled(analysed, tmp_path)
     assert every["digitisers_median_disagreement_deg"] == 14.0
 
 
+def test_passes_that_all_broke_the_protocol_are_shown_without_a_headline(analysed, tmp_path):
+    """A clip whose every pass says `"pooled": false` (the fourth real runner's two passes
+    each reused one set of points per phase) has no headline figure, but each pass and
+    their mean are still shown."""
+    evaluate_real, out_dir, ours, tolerance = analysed
+    g = _pass_file(tmp_path, "g", {f: v - 20.0 for f, v in ours.items()}, pooled=False,
+                   not_pooled_because="points reused")
+    h = _pass_file(tmp_path, "h", {f: v - 10.0 for f, v in ours.items()}, pooled=False,
+                   not_pooled_because="points reused")
+
+    result = evaluate_real.compare_digitised([g, h], out_dir)["toe_off"]
+
+    assert result["pooled_passes"] == []
+    assert "median_abs_err_deg" not in result
+    assert abs(result["by_pass"]["g"] - 20.0) <= tolerance
+    assert abs(result["by_pass"]["h"] - 10.0) <= tolerance
+    assert abs(result["all_passes"]["mean_err_deg"] - 15.0) <= tolerance
+    assert result["all_passes"]["digitisers_median_disagreement_deg"] == 10.0
+
+
 def test_digitised_files_are_gathered_from_both_folders_once(tmp_path, monkeypatch):
     evaluate_real = _evaluate_real()
     ours, clips = tmp_path / "ours", tmp_path / "clips"
