@@ -22,9 +22,10 @@ known events; see README "Measured accuracy" and docs/accuracy.md):
    with.
 3. **Foot strike from height**: the lowest point of the foot (heel or toe) against that
    foot's own ground line (fitted per labelled foot: when the camera is above or below
-   hip height the far foot's ground is not the near foot's). The strike is the first
-   time the stance foot comes down to its stance level (+ a tolerance from the measured
-   noise), extended along its path down to that level. Horizontal signals cannot time
+   hip height the far foot's ground is not the near foot's); with BlazePose heavy, heel
+   and toe each against its own ground line (`HEEL_AND_TOE_EACH_OWN_GROUND`). The strike
+   is the first time the stance foot comes down to its stance level (+ a tolerance from
+   the measured noise), extended along its path down to that level. Horizontal signals cannot time
    the strike: the foot already moves backward with the ground before it lands
    (swing-leg retraction), so they read ~1.5 frames early whatever the threshold. They
    do bound it from below: a foot that hovers low at the front of its swing comes
@@ -78,10 +79,13 @@ HEEL_AND_TOE_EACH_OWN_GROUND = {"full": False, "heavy": True}  # per pose model
 # point's single ground line is the toe's (heavy puts its toe point up to ~45 px below its
 # heel point in a flat stance), so a landed heel read as still in the air until the foot
 # was flat: strikes 2.5 (near) and ~5 (far) frames late, 0 of 8 far strides found. Heel and
-# toe each against its own ground: 8/8 and 8/8, strikes 0.8 / 0.6 frames, and better or
-# equal on the other labelled clips. Full keeps the lowest point: with full, each own
-# ground made the first real clip's strikes ~1.8 frames early at every tolerance tried
-# (1–3.5 SDs), though it too mended the 60 fps clip (far 3/8 → 8/8).
+# toe each against its own ground: 8/8 and 8/8, strikes 0.8 / 0.6 frames. A trade
+# elsewhere (docs/accuracy.md, "Heel and toe each on its own ground"): the second runner's
+# contacts and the mirrored copy's near strikes gained, the first clip's near strikes
+# (0.43 → 0.65 frames), two of its copies (2 near strides each), the rendered dev set
+# (0.4 → 0.6 frames) and the small runner lost a little. Full keeps the lowest point:
+# with full, each own ground made the first real clip's strikes ~1.8 frames early at every
+# tolerance tried (1–3.5 SDs), though it too mended the 60 fps clip (far 3/8 → 8/8).
 MISSED_STEP_GAP = 1.5  # contacts further apart than this × the median step: one was missed
 TOE_OFF_VELOCITY_FRACTION = {"full": 0.8, "heavy": 0.7}  # per pose model. Heavy's feet slow
 # down earlier at the end of stance than full's: at 0.8 its toe-offs came early on the
