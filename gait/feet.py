@@ -29,17 +29,17 @@ def foot_height_px(track: PoseTrack, side: str, leg_length_px: float, *,
     point on a real 1080p clip), so a heel that lands first is down when it reaches the
     heel's ground; against the toe's it still looks in the air until the foot is flat."""
     if not each_own_ground:
-        foot_x, foot_y = foot_lowest_point(track, side)
-        a, b = fit_ground_line(foot_x, foot_y, leg_length_px=leg_length_px)
-        return (a + b * foot_x) - foot_y
-    heights = []
-    for part in ("heel", "toe"):
-        xy = track.xy(f"{side}_{part}")
-        a, b = fit_ground_line(xy[:, 0], xy[:, 1], leg_length_px=leg_length_px)
-        heights.append((a + b * xy[:, 0]) - xy[:, 1])
-    both = np.stack(heights)
-    nearer = np.where(np.isnan(both), np.inf, both).min(axis=0)
-    return np.where(np.isfinite(nearer), nearer, np.nan)
+        return _above_ground_line_px(*foot_lowest_point(track, side), leg_length_px)
+    heel, toe = (track.xy(f"{side}_{part}") for part in ("heel", "toe"))
+    return np.fmin(_above_ground_line_px(heel[:, 0], heel[:, 1], leg_length_px),
+                   _above_ground_line_px(toe[:, 0], toe[:, 1], leg_length_px))
+
+
+def _above_ground_line_px(x_px: np.ndarray, y_px: np.ndarray,
+                          leg_length_px: float) -> np.ndarray:
+    """How far (px, up) each point is above the ground line fitted to these points."""
+    a, b = fit_ground_line(x_px, y_px, leg_length_px=leg_length_px)
+    return (a + b * x_px) - y_px
 
 
 def feet_bottom_margin(track: PoseTrack) -> float:

@@ -7,6 +7,7 @@ with a little room; a regression in event detection or stride building fails the
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -244,9 +245,7 @@ def test_where_the_pose_model_puts_the_toe_point_on_the_shoe_does_not_move_heavy
     shifted_y = track.y_px.copy()
     for side in ("left", "right"):
         shifted_y[:, track.column(f"{side}_toe")] += 40.0
-    shifted = PoseTrack(time_s=track.time_s, x_px=track.x_px, y_px=shifted_y,
-                        confidence=track.confidence, frame_width_px=track.frame_width_px,
-                        frame_height_px=track.frame_height_px)
+    shifted = dataclasses.replace(track, y_px=shifted_y)
     before, after = _strike_times_s(track, fps, pose_model), _strike_times_s(shifted, fps,
                                                                             pose_model)
     if pose_model == "heavy":
