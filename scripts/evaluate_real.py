@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import subprocess
 import sys
@@ -33,6 +34,13 @@ from gait.pose_models import DEFAULT_POSE_MODEL
 ROOT = Path(__file__).resolve().parents[1]
 OUR_LABELS = ROOT / "tests" / "data" / "real_tracks"  # labels made for HipDrive, no video
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")
+SEGMENTS = {"trunk_over_thigh": (("shoulder", "hip"), ("hip", "knee")),
+            "thigh_over_shank": (("hip", "knee"), ("knee", "ankle"))}
+# Adults, segment lengths as fractions of body height (Drillis & Contini 1966, in Winter,
+# Biomechanics and Motor Control of Human Movement, 4th ed. 2009, fig. 4.1): thigh 0.245,
+# shank 0.246, acromion to greater trochanter 0.288. So thigh/shank ≈ 1.0, and trunk/thigh
+# ≈ 1.2 from the acromion (≈ 1.1 from the shoulder joint centre, a few cm lower).
+ADULT_SEGMENT_RATIOS = {"trunk_over_thigh": "1.1–1.2", "thigh_over_shank": "≈ 1.0"}
 
 
 def analyse_clip(clip: Path, out_dir: Path, extra_args: tuple[str, ...] = ()) -> str | None:
@@ -163,6 +171,41 @@ def compare_digitised(angle_files: list[Path], out_dir: Path) -> dict:
     return result
 
 
+def segment_ratios(angle_files: list[Path], out_dir: Path) -> dict[str, dict[str, float]]:
+    """Median length ratios (`SEGMENTS`) of the near leg and trunk on the digitised frames:
+    each pass's from its own points, and HipDrive's (`hipdrive`) from its keypoints on the
+    frames the passes digitised. A check on where the hip was put, by either: a hip placed
+    too high lengthens the trunk and shortens the thigh, one placed too low the reverse
+    (`ADULT_SEGMENT_RATIOS` says what adults' are)."""
+    import pandas as pd
+
+    near = read_summary(out_dir).near_side
+    frames = pd.read_csv(out_dir / "frames.csv").set_index("frame")
+    points_by_pass = {_pass_name(path): {f["frame"]: f["points_px"]
+                                         for f in json.loads(path.read_text())["frames"]}
+                      for path in angle_files}
+    digitised = sorted({frame for points in points_by_pass.values() for frame in points})
+    points_by_pass["hipdrive"] = {
+        frame: {joint: [frames.at[frame, f"{near}_{joint}_x_px"],
+                        frames.at[frame, f"{near}_{joint}_y_px"]]
+                for joint in ("shoulder", "hip", "knee", "ankle")}
+        for frame in digitised if frame in frames.index}
+    return {name: ratios for name, points in points_by_pass.items()
+            if (ratios := _median_ratios(points.values()))}
+
+
+def _median_ratios(frames_points) -> dict[str, float]:
+    """`SEGMENTS` ratios, median over frames that hold the joints they need."""
+    ratios: dict[str, list[float]] = {}
+    for points in frames_points:
+        for name, (top, bottom) in SEGMENTS.items():
+            lengths = [math.dist(points[a], points[b]) if a in points and b in points
+                       else math.nan for a, b in (top, bottom)]
+            if all(math.isfinite(v) for v in lengths) and lengths[1] > 0:
+                ratios.setdefault(name, []).append(lengths[0] / lengths[1])
+    return {name: round(statistics.median(values), 2) for name, values in ratios.items()}
+
+
 def _digitised_text(row: dict) -> str:
     """One frame kind of `compare_digitised` in words, for the table."""
     if "median_abs_err_deg" in row:
@@ -249,6 +292,7 @@ def evaluate(clips_dir: Path, tracks_dir: Path | None, work: Path,
         angle_files = digitised_files(clips_dir, clip_stem)
         if angle_files:
             row["digitised_thigh"] = compare_digitised(angle_files, out_dir)
+            row["segment_ratios"] = segment_ratios(angle_files, out_dir)
         results.append(row)
     return results
 
@@ -301,6 +345,15 @@ def print_table(results: list[dict]) -> None:
         print(f"| {r['clip']} | {r['strides']['left']}/{r['strides']['right']} | {dropped} | "
               f"{r['cadence_spm']} | {r['reliability']} | {feet} | "
               f"{ev['cadence_err_pct'] if ev else '—'} % | {dig} |")
+    ratios = [(r["clip"], r["segment_ratios"]) for r in results if r.get("segment_ratios")]
+    if ratios:
+        print(f"\nOn the digitised frames, median trunk/thigh and thigh/shank lengths (adults "
+              f"{ADULT_SEGMENT_RATIOS['trunk_over_thigh']} and "
+              f"{ADULT_SEGMENT_RATIOS['thigh_over_shank']}):")
+        for clip, by_source in ratios:
+            print(f"- {clip}: " + "; ".join(
+                f"{name} {r.get('trunk_over_thigh', '—')} / {r.get('thigh_over_shank', '—')}"
+                for name, r in by_source.items()))
 
 
 def main() -> None:

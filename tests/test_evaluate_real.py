@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -141,3 +142,29 @@ def test_every_committed_digitising_pass_agrees_with_its_own_points():
         passed = data.get("calibration", {}).get("passed")
         if data.get("pooled", True) and passed is not None:
             assert passed is True, path.name
+
+
+def test_segment_ratios_come_from_each_pass_and_from_hipdrive_on_the_same_frames(analysed,
+                                                                                tmp_path):
+    """The hip-placement check (docs/accuracy.md): a pass's trunk/thigh and thigh/shank
+    lengths from its own points, HipDrive's from its keypoints on the frames digitised."""
+    evaluate_real, out_dir, ours, _ = analysed
+    frame = min(ours)
+    path = tmp_path / "clip.angles_p.json"
+    points = {"shoulder": [300.0, 100.0], "hip": [300.0, 400.0], "knee": [300.0, 600.0],
+              "ankle": [300.0, 1000.0]}  # trunk 300, thigh 200, shank 400
+    path.write_text(json.dumps({"frames": [{"frame": frame, "kind": "toe_off", "thigh_deg": 0.0,
+                                            "points_px": points}]}))
+
+    ratios = evaluate_real.segment_ratios([path], out_dir)
+
+    assert ratios["p"] == {"trunk_over_thigh": 1.5, "thigh_over_shank": 0.5}
+    near = evaluate_real.read_summary(out_dir).near_side
+    row = pd.read_csv(out_dir / "frames.csv").set_index("frame").loc[frame]
+    joint = {j: (row[f"{near}_{j}_x_px"], row[f"{near}_{j}_y_px"])
+             for j in ("shoulder", "hip", "knee", "ankle")}
+    thigh = math.dist(joint["hip"], joint["knee"])
+    assert ratios["hipdrive"]["trunk_over_thigh"] == round(
+        math.dist(joint["shoulder"], joint["hip"]) / thigh, 2)
+    assert ratios["hipdrive"]["thigh_over_shank"] == round(
+        thigh / math.dist(joint["knee"], joint["ankle"]), 2)
