@@ -159,7 +159,8 @@ def compare_digitised(angle_files: list[Path], out_dir: Path) -> dict:
                           for frame, values in seen.items() if name in values]
                    for name in sorted(names)}
         row = _against_mean(seen, ours_by_frame, pooled)
-        every = _against_mean(seen, ours_by_frame, names) if pooled != names else {}
+        every = (_against_mean(seen, ours_by_frame, names, every_pass_on_the_frame=False)
+                 if pooled != names else {})
         if not (row or every):
             continue
         row["by_pass"] = {n: round(statistics.median(e), 1) for n, e in by_pass.items() if e}
@@ -209,8 +210,10 @@ def _median_ratios(frames_points) -> dict[str, float]:
 def _digitised_text(row: dict) -> str:
     """One frame kind of `compare_digitised` in words, for the table."""
     if "median_abs_err_deg" in row:
-        head = (f"{row['median_abs_err_deg']}° (mean {row['mean_err_deg']:+}°, digitisers "
-                f"differ {row['digitisers_median_disagreement_deg']}°; ")
+        spread = row["digitisers_median_disagreement_deg"]
+        head = (f"{row['median_abs_err_deg']}° (mean {row['mean_err_deg']:+}°, "
+                + (f"digitisers differ {spread}°; " if spread is not None
+                   else "one pass: its own error unknown; "))
     else:
         head = "no pass kept the protocol, none pooled ("
     passes = ", ".join(f"{name} {err}°" for name, err in row["by_pass"].items())
@@ -226,20 +229,25 @@ def _pass_name(angle_file: Path) -> str:
 
 
 def _against_mean(seen: dict[int, dict[str, float]], ours_by_frame: dict,
-                  passes: set[str]) -> dict:
-    """HipDrive minus the mean of `passes` on the frames all of them digitised."""
+                  passes: set[str], *, every_pass_on_the_frame: bool = True) -> dict:
+    """HipDrive minus the mean of `passes` on the frames all of them digitised (or, with
+    `every_pass_on_the_frame=False`, minus the mean of those of them that did). Their
+    disagreement (the spread of the passes on a frame, median over frames) needs two
+    passes on a frame; with only one it is None: that pass's own error is not known."""
     diffs, spread = [], []
     for frame, values in seen.items():
         picked = [values[name] for name in passes if name in values]
-        if passes and len(picked) == len(passes):
+        if picked and (len(picked) == len(passes) or not every_pass_on_the_frame):
             diffs.append(float(ours_by_frame[frame]) - statistics.fmean(picked))
-            spread.append(max(picked) - min(picked))
+            if len(picked) >= 2:
+                spread.append(max(picked) - min(picked))
     if not diffs:
         return {}
     return {"n_frames": len(diffs),
             "median_abs_err_deg": round(statistics.median(abs(d) for d in diffs), 1),
             "mean_err_deg": round(statistics.fmean(diffs), 1),
-            "digitisers_median_disagreement_deg": round(statistics.median(spread), 1)}
+            "digitisers_median_disagreement_deg": (round(statistics.median(spread), 1)
+                                                   if spread else None)}
 
 
 def read_summary(out_dir: Path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import statistics
 from pathlib import Path
 
 import pandas as pd
@@ -168,3 +169,25 @@ def test_segment_ratios_come_from_each_pass_and_from_hipdrive_on_the_same_frames
         math.dist(joint["shoulder"], joint["hip"]) / thigh, 2)
     assert ratios["hipdrive"]["thigh_over_shank"] == round(
         thigh / math.dist(joint["knee"], joint["ankle"]), 2)
+
+
+def test_one_pooled_pass_has_no_disagreement_and_partial_passes_still_count(analysed, tmp_path):
+    """One protocol-keeping pass gives a figure but no digitising error; a pass that did
+    only some frames still counts on those in the mean of every pass (the fourth runner's
+    pass j digitised only the toe-off frames)."""
+    evaluate_real, out_dir, ours, tolerance = analysed
+    frames = sorted(ours)
+    kept = _pass_file(tmp_path, "j", {frames[0]: ours[frames[0]] - 6.0})
+    stray = _pass_file(tmp_path, "i", {f: v - 2.0 for f, v in ours.items()}, pooled=False,
+                       not_pooled_because="knee not at the joint")
+
+    result = evaluate_real.compare_digitised([kept, stray], out_dir)["toe_off"]
+
+    assert result["n_frames"] == 1
+    assert abs(result["median_abs_err_deg"] - 6.0) <= tolerance
+    assert result["digitisers_median_disagreement_deg"] is None
+    assert "one pass" in evaluate_real._digitised_text(result)
+    every = result["all_passes"]
+    assert every["n_frames"] == 3  # i's three frames; on the first, the mean of i and j
+    assert every["digitisers_median_disagreement_deg"] == 4.0
+    assert abs(every["mean_err_deg"] - statistics.fmean([4.0, 2.0, 2.0])) <= tolerance
