@@ -158,14 +158,16 @@ def compare_digitised(angle_files: list[Path], out_dir: Path) -> dict:
         by_pass = {name: [abs(ours_by_frame[frame] - values[name])
                           for frame, values in seen.items() if name in values]
                    for name in sorted(names)}
-        row = _against_mean(seen, ours_by_frame, pooled)
-        every = (_against_mean(seen, ours_by_frame, names, every_pass_on_the_frame=False)
-                 if pooled != names else {})
+        here = {name for name, errors in by_pass.items() if errors}  # did this kind
+        pooled_here = pooled & here
+        row = _against_mean(seen, ours_by_frame, pooled_here)
+        every = (_against_mean(seen, ours_by_frame, here, every_pass_on_the_frame=False)
+                 if pooled_here != here else {})
         if not (row or every):
             continue
         row["by_pass"] = {n: round(statistics.median(e), 1) for n, e in by_pass.items() if e}
-        if pooled != names:
-            row["pooled_passes"] = sorted(pooled)  # none: no headline, only the passes
+        if pooled_here != here:
+            row["pooled_passes"] = sorted(pooled_here)  # none: no headline, only the passes
             if every:
                 row["all_passes"] = every
         result[kind] = row

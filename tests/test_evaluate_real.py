@@ -24,12 +24,13 @@ def _evaluate_real():
     return module
 
 
-def _pass_file(folder: Path, name: str, thigh_by_frame: dict[int, float], **extra) -> Path:
+def _pass_file(folder: Path, name: str, thigh_by_frame: dict[int, float], *,
+               kind: str = "toe_off", **extra) -> Path:
     """An angle file whose near thigh angles are the given ones (against the picture's
     vertical), its hip at the picture's centre."""
     path = folder / f"clip.angles_{name}.json"
     path.write_text(json.dumps({**extra, "frames": [
-        {"frame": frame, "kind": "toe_off", "thigh_deg": thigh,
+        {"frame": frame, "kind": kind, "thigh_deg": thigh,
          "points_px": {"hip": [360.0, 640.0]}} for frame, thigh in thigh_by_frame.items()]}))
     return path
 
@@ -191,3 +192,27 @@ def test_one_pooled_pass_has_no_disagreement_and_partial_passes_still_count(anal
     assert every["n_frames"] == 3  # i's three frames; on the first, the mean of i and j
     assert every["digitisers_median_disagreement_deg"] == 4.0
     assert abs(every["mean_err_deg"] - statistics.fmean([4.0, 2.0, 2.0])) <= tolerance
+
+
+def test_a_pooled_pass_that_skipped_a_kind_of_frame_does_not_hide_that_kind(analysed, tmp_path):
+    """Pooling is per kind of frame: a pooled pass with only toe-off frames leaves the
+    peak-flexion headline to the pooled passes that did those (the fourth runner's j)."""
+    evaluate_real, out_dir, ours, tolerance = analysed
+    frames = sorted(ours)
+    toe_only = _pass_file(tmp_path, "j", {frames[0]: ours[frames[0]] - 3.0})
+    peak = {f: v - 5.0 for f, v in ours.items() if f != frames[0]}
+    l_pass = tmp_path / "clip.angles_l.json"
+    m_pass = tmp_path / "clip.angles_m.json"
+    for path, shift in ((l_pass, 0.0), (m_pass, 2.0)):
+        path.write_text(json.dumps({"frames": [
+            {"frame": f, "kind": "peak_flexion", "thigh_deg": v - shift,
+             "points_px": {"hip": [360.0, 640.0]}} for f, v in peak.items()]}))
+
+    result = evaluate_real.compare_digitised([toe_only, l_pass, m_pass], out_dir)
+
+    flexion = result["peak_flexion"]
+    assert flexion["n_frames"] == 2
+    assert abs(flexion["mean_err_deg"] - 6.0) <= tolerance  # ours − mean(v−5, v−7)
+    assert flexion["digitisers_median_disagreement_deg"] == 2.0
+    assert "pooled_passes" not in flexion  # every pass that did this kind is pooled
+    assert result["toe_off"]["digitisers_median_disagreement_deg"] is None  # j alone

@@ -334,7 +334,7 @@ ACCURACY_IN_SHORT = """In short, for runners (BlazePose heavy, the default pose 
   second labelled runner, whom no setting was tuned on, two more found it **3.4°** off at
   toe-off and **1.8°** at the knee's highest point, where they agree. That is why less
   extension than the reference counts as noise up to 13°. On the clip filmed from the
-  floor (loose shorts) four passes found it **13–25°** short: film at hip height.
+  floor (loose shorts) four passes found it **19.0°** short at toe-off: film at hip height.
 """
 
 

@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 FILMING_GUIDE = """
 - **Side-on**: camera perpendicular to the running direction, **fixed** (tripod or propped
   up), at about **hip height**, the whole body in view and filling at least half the frame,
-  with **some ground below the feet** (feet cut by the edge cannot be timed).
+  with **some ground below the feet** (feet cut by the edge cannot be timed). Not from the
+  floor: on a clip filmed from floor level the thigh angles read 10–25° short.
 - **Level** the phone; a straight wall edge, door frame or pole in view lets HipDrive
   correct a slightly rolled camera.
 - **60 fps or more** (120–240 fps slow motion is better — then give the capture rate below).
