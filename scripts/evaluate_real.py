@@ -201,11 +201,12 @@ def _median_ratios(frames_points) -> dict[str, float]:
     """`SEGMENTS` ratios, median over frames that hold the joints they need."""
     ratios: dict[str, list[float]] = {}
     for points in frames_points:
-        for name, (top, bottom) in SEGMENTS.items():
-            lengths = [math.dist(points[a], points[b]) if a in points and b in points
-                       else math.nan for a, b in (top, bottom)]
-            if all(math.isfinite(v) for v in lengths) and lengths[1] > 0:
-                ratios.setdefault(name, []).append(lengths[0] / lengths[1])
+        for name, segments in SEGMENTS.items():
+            if not all(joint in points for segment in segments for joint in segment):
+                continue
+            top, bottom = (math.dist(points[a], points[b]) for a, b in segments)
+            if bottom > 0 and math.isfinite(top):  # NaN where a joint was not seen
+                ratios.setdefault(name, []).append(top / bottom)
     return {name: round(statistics.median(values), 2) for name, values in ratios.items()}
 
 
