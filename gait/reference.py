@@ -235,7 +235,8 @@ def interpret_difference_deg(difference_deg: float, *, metric: str = "") -> str:
     noise = noise_band_deg(metric, difference_deg)
     likely = noise + (LIKELY_DEG - NOISE_DEG)
     bias = (" — the pose model reads extension short by up to ~"
-            f"{EXTENSION_POSE_BIAS_DEG:.0f}° on real runners" if noise > NOISE_DEG else "")
+            f"{EXTENSION_POSE_BIAS_DEG:.0f}° on real runners filmed at hip height, more "
+            "from the floor" if noise > NOISE_DEG else "")
     band = difference_band(metric, difference_deg)
     if band == "noise":
         return f"within measurement noise (< {noise:.0f}°{bias})"
