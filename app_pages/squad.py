@@ -9,6 +9,7 @@ from gait.reference import FAR_LEG_LOW_TEXT
 from gait.store import StoreError
 from ui import saved
 from ui.compare_saved import render_pair_picker
+from ui.confirm import confirmed_click
 from ui.tables import squad_table
 
 st.title("Squad")
@@ -86,10 +87,12 @@ with st.expander("Delete a saved analysis"):
                 "it to be removed. Analyses saved before delete links existed can only be "
                 "deleted here. This removes the results, landmarks and any kept video for "
                 "good.")
-    pasted = st.text_input("Analysis link", key="coach_delete_link",
-                           placeholder="https://…/?analysis=…")
-    sure = st.checkbox("Yes, delete it for good", key="coach_delete_sure")
-    if st.button("Delete", key="coach_delete", disabled=not (sure and pasted)):
+    clicked, pasted = confirmed_click(
+        "Delete", "Yes, delete it for good", key="coach_delete",
+        fields=lambda: st.text_input("Analysis link", key="coach_delete_link",
+                                     placeholder="https://…/?analysis=…"),
+        ready=lambda link: None if link else "Paste the analysis's link first.")
+    if clicked:
         try:
             deleted = store.delete_by_host(saved.token_from_link(pasted))
         except StoreError:

@@ -17,6 +17,7 @@ from gait.store import StoreError
 from gait.store.workshops import board, close_workshop, create_workshop, find_workshop
 from ui import saved
 from ui.board_figures import cadence_board, hip_drive_board, room_spread
+from ui.confirm import confirmed_click
 from ui.figures import PLOTLY_CONFIG
 from ui.text import md_escape
 
@@ -160,8 +161,9 @@ with st.expander("Reopen this board later"):
 with st.expander("Close the workshop"):
     st.markdown("Closes the join link and **deletes every result the workshop collected** "
                 "(figures, landmarks, any kept videos) for good.")
-    sure = st.checkbox("Yes, close it and delete everything", key="close_sure")
-    if st.button("Close and delete", key="close_workshop", disabled=not sure):
+    clicked, _ = confirmed_click("Close and delete", "Yes, close it and delete everything",
+                                 key="close_workshop")
+    if clicked:
         try:
             deleted = close_workshop(saved.saved_store(), workshop.host_token)
         except StoreError:

@@ -143,6 +143,9 @@ def test_old_analyses_without_a_delete_key_are_deleted_by_the_coach(report, data
     coach.text_input(key="coach_delete_link").set_value("https://club.example/?analysis=nope")
     coach.button(key="coach_delete").click().run()
     assert "No saved analysis has that link" in texts(coach)
+    coach.text_input(key="coach_delete_link").set_value("")
+    coach.button(key="coach_delete").click().run()
+    assert "Paste the analysis's link first" in texts(coach)
 
 
 # --- the passcode -----------------------------------------------------------------------

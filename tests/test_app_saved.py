@@ -120,7 +120,9 @@ def test_delete_from_the_owners_link_needs_confirmation_and_removes_it(report, d
     at = app(params={"analysis": receipt.token, "delete": receipt.delete_token})
     no_exception(at)
     assert "delete" not in at.query_params  # the key leaves the address bar
-    assert at.button(key="delete_shared").disabled  # not before ticking "yes"
+    at.button(key="delete_shared").click().run()  # not before ticking "yes"
+    assert "Nothing was deleted: tick" in texts(at)
+    assert store.load(receipt.token) is not None and kept.exists()
     at.checkbox(key="delete_shared_sure").check().run()
     at.button(key="delete_shared").click().run()
     no_exception(at)

@@ -70,10 +70,11 @@ def test_the_board_key_stays_out_of_the_address_bar_and_reopens_the_board(data_d
     assert "Club night" in texts(reopened)
     assert "board" not in reopened.query_params
     assert reopened.session_state[saved.BOARD_KEY] == host
-    reopened.checkbox(key="close_sure").check().run()  # a rerun without the key in the URL
+    reopened.button(key="close_workshop").click().run()  # a rerun without the key in the URL
     no_exception(reopened)
-    assert "Club night" in texts(reopened)
-    assert not reopened.button(key="close_workshop").disabled
+    assert "Club night" in texts(reopened)  # not ticked: the workshop stays open
+    assert "tick “Yes, close it and delete everything” first" in texts(reopened)
+    assert not find_workshop(store_for(data_dir), host_token=host).closed
 
 
 def test_participants_join_with_a_nickname_and_closed_workshops_say_so(data_dir):
@@ -90,7 +91,7 @@ def test_participants_join_with_a_nickname_and_closed_workshops_say_so(data_dir)
     assert "Give a nickname" in texts(phone)
 
     store_for(data_dir).save(small_report(), athlete_name="Ada", workshop_id=workshop.id)
-    at.checkbox(key="close_sure").check().run()
+    at.checkbox(key="close_workshop_sure").check().run()
     at.button(key="close_workshop").click().run()
     no_exception(at)
     assert "closed and everything it collected was deleted" in texts(at)

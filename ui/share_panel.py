@@ -23,6 +23,7 @@ import streamlit as st
 from gait.store import DatabaseUnavailable, FilesUnavailable, StoreError
 from gait.store.analyses import DEFAULT_ATHLETE, MAX_NAME_CHARS, clean_text, squad_key
 from ui import saved, state
+from ui.confirm import confirmed_click
 from ui.service import safe_suffix
 from ui.text import md_escape
 from ui.widgets import video_being_made
@@ -204,8 +205,8 @@ def render_delete(token: str, *, key: str, delete_token: str | None = None,
     with st.expander("Delete this analysis"):
         st.markdown("This removes the results, the landmarks and any kept video for good; "
                     "the link stops working.")
-        sure = st.checkbox("Yes, delete it for good", key=f"{key}_sure")
-        if st.button("Delete", key=key, disabled=not sure, type="secondary"):
+        clicked, _ = confirmed_click("Delete", "Yes, delete it for good", key=key)
+        if clicked:
             try:
                 store = saved.saved_store()
                 deleted = (store.delete(token, delete_token=delete_token)
