@@ -8,6 +8,7 @@ from gait import pose_models
 from gait.limits import MAX_CAPTURE_FPS, MAX_HEIGHT_M, MIN_CAPTURE_FPS, MIN_HEIGHT_M
 from ui import saved, state
 from ui.inputs import (
+    CAMERA_CHOICES,
     SPEED_UNITS,
     TREADMILL_CHOICES,
     InputError,
@@ -19,7 +20,13 @@ from ui.sample import SAMPLE_NAME, SAMPLE_OPTIONS, sample_clip_path
 from ui.service import VIDEO_SUFFIXES
 from ui.share_panel import render_save_options
 from ui.text import md_escape
-from ui.widgets import FILMING_GUIDE, ProgressDisplay, render_pending_notice, run_analysis
+from ui.widgets import (
+    FILMING_GUIDE,
+    OPTIONS_EXPANDER,
+    ProgressDisplay,
+    render_pending_notice,
+    run_analysis,
+)
 
 st.title("HipDrive")
 st.markdown(
@@ -59,7 +66,7 @@ uploaded = st.file_uploader(
     "Your running clip (side view)", type=[s.lstrip(".") for s in VIDEO_SUFFIXES],
     key="upload", help="From your phone's camera roll or a file. 10–20 s is plenty.")
 
-with st.expander("Optional: speed, height, slow motion, pose model"):
+with st.expander(OPTIONS_EXPANDER):
     left, right = st.columns(2)
     with left:
         speed_text = st.text_input("Treadmill speed or pace", key="speed",
@@ -67,7 +74,12 @@ with st.expander("Optional: speed, height, slow motion, pose model"):
                                    help="Makes the reference speed-matched; otherwise the "
                                         "speed is estimated from the video.")
         speed_unit = st.selectbox("Unit", SPEED_UNITS, key="speed_unit")
-        surface = st.radio("Where", TREADMILL_CHOICES, key="surface")
+        surface = st.radio("Where did you run?", TREADMILL_CHOICES, key="surface")
+        camera = st.radio(
+            "Where was the phone?", tuple(CAMERA_CHOICES), key="camera_height",
+            help="From near the floor HipDrive reads thigh angles 10–25° short (measured on "
+                 "a real clip), so a low phone's thigh and knee angles are not compared "
+                 "with the reference. It cannot yet tell this from the picture.")
     with right:
         height_cm = st.number_input("Body height (cm)", min_value=100 * MIN_HEIGHT_M,
                                     max_value=100 * MAX_HEIGHT_M, value=None, step=1.0,
@@ -134,7 +146,7 @@ if analyze and uploaded is not None:
                              "workshop board.")
         options = build_options(speed_text=speed_text, speed_unit=speed_unit, surface=surface,
                                 height_cm=height_cm, capture_fps=capture_fps,
-                                pose_model=pose_model)
+                                pose_model=pose_model, camera=camera)
     except InputError as exc:
         st.error(str(exc), icon="⚠️")
     else:  # spooled to disk by run_analysis, saved there if chosen (even if we leave)

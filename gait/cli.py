@@ -97,6 +97,10 @@ def _workers(text: str) -> int:
 
 
 CAPTURE_FPS_HINT = "the capture rate: --capture-fps N"
+CAMERA_HEIGHTS = ("hip", "low")  # gait.result.CAMERA_HEIGHTS (imported late: see _options)
+CAMERA_HEIGHT_HELP = ("where the phone was: hip (about hip height, as the filming guide asks) "
+                      "or low (near the floor or a treadmill's belt: thigh and knee angles "
+                      "are then not compared with the reference); default: not said")
 OPTION_FLAGS = {"speed_mps": "--speed", "height_m": "--height", "capture_fps": "--capture-fps"}
 POSE_MODEL_CHOICES = ("full", "heavy")  # gait.pose_models.POSE_MODELS (not imported: start-up)
 POSE_MODEL_HELP = ("BlazePose model: heavy (default; closer thigh angles, installed by "
@@ -120,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="real capture rate of a slow-motion clip, frames/s")
     analyze.add_argument("--pose-model", choices=POSE_MODEL_CHOICES, default="heavy",
                          help=POSE_MODEL_HELP)
+    analyze.add_argument("--camera-height", choices=CAMERA_HEIGHTS, help=CAMERA_HEIGHT_HELP)
     analyze.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
     analyze.add_argument("--quiet", action="store_true", help="no progress bar")
     analyze.add_argument("--workers", type=_workers, metavar="N",
@@ -157,6 +162,8 @@ def _add_batch_parser(sub) -> None:
                        help="real capture rate of slow-motion clips, frames/s")
     batch.add_argument("--pose-model", choices=POSE_MODEL_CHOICES, default="heavy",
                        help=POSE_MODEL_HELP)
+    batch.add_argument("--camera-height", choices=CAMERA_HEIGHTS,
+                       help=CAMERA_HEIGHT_HELP.replace("the phone", "the phone of every clip"))
     batch.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     batch.add_argument("--ray", metavar="ADDRESS",
@@ -216,7 +223,7 @@ def _options(args: argparse.Namespace):
     try:
         return AnalysisOptions(speed_mps=args.speed, treadmill=args.treadmill,
                                height_m=args.height, capture_fps=args.capture_fps,
-                               pose_model=args.pose_model)
+                               pose_model=args.pose_model, camera_height=args.camera_height)
     except OptionError as err:
         flag = next((f for field, f in OPTION_FLAGS.items() if field == err.field), "")
         raise AnalysisError(f"{flag}: {err}" if flag else str(err)) from None

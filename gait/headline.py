@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 from gait.metric_catalogue import BY_KEY, COMPARED
 from gait.reference import (
     FAR_LEG_LOW_TEXT,
+    LOW_CAMERA_METRICS,
+    LOW_CAMERA_NOT_COMPARED,
     MIN_STRIDES_TO_COMPARE,
     SPEED_FROM_CADENCE_SOURCE,
     difference_band,
@@ -108,6 +110,8 @@ def within_uncertainty_words(ci95: float, unit: str) -> str:
 def _why_not_compared(summary: AnalysisSummary, side: str, metric: str) -> str:
     if metric in TRUNK_THIGH_METRICS:
         return NO_TRUNK_THIGH_REFERENCE
+    if summary.options.camera_low and metric in LOW_CAMERA_METRICS:
+        return LOW_CAMERA_NOT_COMPARED
     if metric == "cadence_spm" and summary.speed_source == SPEED_FROM_CADENCE_SOURCE:
         return NO_CADENCE_COMPARISON
     if summary.reference is None:

@@ -34,6 +34,7 @@ from gait.progress import Progress
 from gait.quality import FEET_OUTSIDE_SHARE, quality_flags
 from gait.reference import (
     ELITE_MARKERS,
+    LOW_CAMERA_METRICS,
     MIN_STRIDES_TO_COMPARE,
     SPEED_FROM_CADENCE_SOURCE,
     compare,
@@ -185,7 +186,12 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
     # MIN_STRIDES_TO_COMPARE strides: one stride is no figure to judge a runner by
     compared_sides = [side for side in SIDES
                       if per_side[side].n_strides >= MIN_STRIDES_TO_COMPARE]
-    near_medians = ({m: per_side[geometry.near_side].median(m) for m in STRIDE_METRICS}
+    # a phone the user says was low reads thigh and knee angles far short: those are not
+    # compared (gait.reference.LOW_CAMERA_METRICS), nor used for drills
+    camera_low = options.camera_low
+    compared_metrics = [m for m in STRIDE_METRICS
+                        if not (camera_low and m in LOW_CAMERA_METRICS)]
+    near_medians = ({m: per_side[geometry.near_side].median(m) for m in compared_metrics}
                     if geometry.near_side in compared_sides else {})
     # a speed read off the cadence makes the reference's cadence equal the runner's by
     # construction: it is then neither compared nor used for drills
@@ -196,7 +202,7 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
     comparison = {}
     if reference:
         for side in SIDES:
-            medians = ({m: per_side[side].median(m) for m in STRIDE_METRICS}
+            medians = ({m: per_side[side].median(m) for m in compared_metrics}
                        if side in compared_sides else {})
             if "cadence_spm" in compared_values:
                 medians["cadence_spm"] = cadence
@@ -207,7 +213,8 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
         thigh_extension_asymmetry_deg=(
             far_leg_allowed_deg(sym["peak_thigh_extension_deg"].left_minus_right,
                                 near_side=geometry.near_side)
-            if "peak_thigh_extension_deg" in sym and len(compared_sides) == len(SIDES)
+            if ("peak_thigh_extension_deg" in sym and len(compared_sides) == len(SIDES)
+                and not camera_low)
             else None))
     far_conf = float(np.nanmean([raw.conf(f"{geometry.far_side}_{p}").mean()
                                  for p in ("hip", "knee", "ankle")]))
@@ -224,7 +231,8 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
         other_people=video.other_people if video else None,
         feet_bottom_margin_foot_lengths=feet_bottom_margin(clean),
         levelled_by_deg=round(level[1], 2) if level else None,
-        levelled_converging=bool(level and video.true_vertical.vanishing_w != 0.0))
+        levelled_converging=bool(level and video.true_vertical.vanishing_w != 0.0),
+        camera_low=options.camera_low)
     stride_times = strides["stride_time_s"].to_numpy()
     summary = AnalysisSummary(
         software=Software(name="hipdrive", version=__version__,

@@ -26,6 +26,11 @@ FEET_EDGE_MARGIN_FOOT_LENGTHS = 0.5
 # Below this height (head to toe, in the clip's own pixels) one pixel of keypoint error is
 # 2°+ on the thigh (~0.25 H long): angles are too coarse to compare with a reference.
 MIN_RUNNER_HEIGHT_PX = 100.0
+CAMERA_LOW_MESSAGE = (
+    "You said the phone was low (near the floor or a treadmill's belt). From there HipDrive "
+    "read the thigh 10–25° short of the hip joint on the one such real clip measured, so the "
+    "thigh and knee angles are shown but not compared with the reference and give no drill "
+    "advice. Steps and timing are not affected. Film at about hip height to compare angles.")
 
 
 def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: dict[str, int],
@@ -37,7 +42,8 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
                   feet_bottom_margin_foot_lengths: float = float("nan"),
                   stored_fps: float | None = None,
                   levelled_by_deg: float | None = None,
-                  levelled_converging: bool = False) -> list[QualityFlag]:
+                  levelled_converging: bool = False,
+                  camera_low: bool = False) -> list[QualityFlag]:
     """All flags that apply, most important first. `repeated_frame_share`: fraction of
     frames that repeat the previous picture; `frames_lost_to_damage`: damaged packets
     skipped and frames the decoder marked corrupt; `decoding_stopped_early`: the file
@@ -48,8 +54,11 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
     times and rates are then per second of running); `levelled_by_deg`: the lean of the
     true vertical at the runner that angles were corrected by (gait.level), and
     `levelled_converging` whether its edges converge (a camera tilted up or down) rather
-    than run parallel (a rolled camera)."""
+    than run parallel (a rolled camera); `camera_low`: the user says the phone was low
+    (gait.result.AnalysisOptions.camera_low)."""
     flags: list[QualityFlag] = []
+    if camera_low:
+        flags.append(QualityFlag("camera_low", "warning", CAMERA_LOW_MESSAGE))
     if other_people and other_people.frames_with_others >= MIN_FRAMES_WITH_OTHERS:
         flags.append(QualityFlag(
             "several_people", "warning",

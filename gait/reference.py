@@ -62,10 +62,22 @@ BANDS_TEXT = (f"below {NOISE_DEG:g}° within pose-measurement noise, {NOISE_DEG:
 # with a band widened by this much. Set from BlazePose full; heavy (the default since
 # 2026-12-03) read 5.3° on that clip, 2.7° on a second real body (full: 3.0°) and 3.4° on
 # a third never tuned on (full: 4.5°; 3.1° less extension on average): three bodies are too
-# few to narrow the band for it. On a fourth (a camera at belt height, loose shorts) two
-# digitising passes outside the protocol put heavy's toe-off thigh 13° and 23° short
-# (2026-12-04): not pooled, so not used to widen the band; the README warns of it.
+# few to narrow the band for it. On a fourth (a camera at belt height, loose shorts) four
+# pooled digitising passes put heavy's toe-off thigh 19° short (2026-12-04): beyond this
+# band, which is not widened for every clip; when the user says the phone was low those
+# angles are not compared at all (LOW_CAMERA_METRICS below).
 EXTENSION_POSE_BIAS_DEG = 8.0
+# Metrics drawn through the hip or knee point, not compared with the reference when the
+# user says the phone was low (gait.result.CAMERA_HEIGHTS): on a clip filmed from a
+# treadmill's belt height, four calibrated digitising passes put the hip joint 80–130 px
+# below the pose model's hip, and HipDrive's near thigh read 19° less extension at toe-off
+# (each pass 10–25°) and 14° less flexion at peak (docs/accuracy.md, 2026-12-04). One clip
+# gives no correction, so the comparison is withheld rather than judged with a guessed band.
+LOW_CAMERA_METRICS = ("peak_thigh_extension_deg", "peak_thigh_flexion_deg", "thigh_rom_deg",
+                      "thigh_at_strike_deg", "thigh_at_toe_off_deg", "knee_at_strike_deg",
+                      "peak_knee_flexion_swing_deg")
+LOW_CAMERA_NOT_COMPARED = ("Not compared: filmed from low down (as entered), where HipDrive "
+                           "read thigh angles 10–25° short of the hip joint.")
 # Metrics the bias shortens, with the sign of (runner − reference) that means "less
 # extension": peak extension and range are positive numbers, the thigh at toe-off is a
 # signed angle (− = behind vertical).

@@ -73,7 +73,8 @@ MIN_STRIKES_FOR_ALTERNATION = 6
 
 # Quality flags (gait.quality ids) that make the figures less certain
 QUALITY_CARE = ("runner_small", "runner_few_pixels", "not_side_on", "gaps", "feet_outside_frame",
-                "feet_at_bottom_edge", "low_frame_rate", "damaged_video", "several_people")
+                "feet_at_bottom_edge", "low_frame_rate", "damaged_video", "several_people",
+                "camera_low")
 
 
 def _reason(ident: str, severity: str, message: str) -> Reason:

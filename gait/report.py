@@ -139,7 +139,8 @@ def _medians_table(top: Headline) -> str:
 def _charts(report: GaitReport) -> tuple[str, str]:
     s = report.summary
     near, far = s.near_side, s.far_side
-    r = reference_as_used(s)
+    # a phone the user says was low: its thigh and knee angles are drawn without the reference
+    r = None if s.options.camera_low else reference_as_used(s)
     strides = stride_extension_chart(
         report.strides, near=near, far=far,
         band_deg=noise_band_limits_deg("peak_thigh_extension_deg"),

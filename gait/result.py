@@ -83,6 +83,13 @@ def _check_option(value: float | None, *, field: str, low: float, high: float, w
                           f"{high:g}, e.g. {example}.", field=field)
 
 
+# Where the phone was, as the user says (HipDrive cannot yet tell it from the picture):
+# "hip" about hip height, as the filming guide asks; "low" near the floor or a treadmill's
+# belt, looking up. A low camera's thigh and knee angles are not compared with the
+# reference (gait.reference.LOW_CAMERA_METRICS).
+CAMERA_HEIGHTS = ("hip", "low")
+
+
 @dataclass(frozen=True)
 class AnalysisOptions:
     """What the user told us. Speeds in m/s, height in m, capture rate in frames/s.
@@ -95,6 +102,7 @@ class AnalysisOptions:
     cutoff_hz: float = DEFAULT_CUTOFF_HZ
     real_time: bool = False  # known to play in real time (a live recording): never slow motion
     pose_model: str = "heavy"  # gait.pose_models.DEFAULT_POSE_MODEL; "full" takes ~½ the time
+    camera_height: str | None = None  # CAMERA_HEIGHTS; None: not said
 
     def __post_init__(self) -> None:
         _check_option(self.speed_mps, field="speed_mps", low=MIN_SPEED_MPS, high=MAX_SPEED_MPS,
@@ -110,9 +118,17 @@ class AnalysisOptions:
             # imports this module, and DEFAULT_OPTIONS is built at import time)
             raise OptionError(f"pose model must be full or heavy, not {self.pose_model!r}",
                               field="pose_model")
+        if self.camera_height not in (None, *CAMERA_HEIGHTS):
+            raise OptionError(f"camera height must be {' or '.join(CAMERA_HEIGHTS)}, not "
+                              f"{self.camera_height!r}", field="camera_height")
         if self.treadmill not in (None, True, False):
             raise OptionError(f"treadmill must be yes, no or unknown, not {self.treadmill!r}",
                               field="treadmill")
+
+    @property
+    def camera_low(self) -> bool:
+        """The user says the phone was low: thigh and knee angles are not compared."""
+        return self.camera_height == "low"
 
 
 @dataclass(frozen=True)

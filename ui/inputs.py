@@ -19,6 +19,9 @@ from gait.result import AnalysisOptions
 
 SPEED_UNITS = ("km/h", "min/km", "m/s", "mph", "min/mile")
 TREADMILL_CHOICES = ("Detect from the video", "Treadmill", "Overground (track, road)")
+# where the phone was (gait.result.CAMERA_HEIGHTS): label → option value
+CAMERA_CHOICES = {"Not said": None, "About hip height": "hip",
+                  "Low: on the floor or a treadmill's belt": "low"}
 MILE_M = 1609.344
 
 
@@ -66,7 +69,8 @@ def parse_speed(text: str | None, unit: str) -> float | None:
 def build_options(*, speed_text: str | None = None, speed_unit: str = "km/h",
                   surface: str = TREADMILL_CHOICES[0], height_cm: float | None = None,
                   capture_fps: float | None = None,
-                  pose_model: str = DEFAULT_POSE_MODEL) -> AnalysisOptions:
+                  pose_model: str = DEFAULT_POSE_MODEL,
+                  camera: str = "Not said") -> AnalysisOptions:
     """Options for the engine; raises InputError with what to change."""
     if height_cm is not None and not (math.isfinite(height_cm)
                                       and 100 * MIN_HEIGHT_M <= height_cm <= 100 * MAX_HEIGHT_M):
@@ -80,7 +84,7 @@ def build_options(*, speed_text: str | None = None, speed_unit: str = "km/h",
         speed_mps=parse_speed(speed_text, speed_unit), treadmill=treadmill,
         height_m=None if height_cm is None else height_cm / 100,
         capture_fps=None if capture_fps is None else float(capture_fps),
-        pose_model=pose_model)
+        pose_model=pose_model, camera_height=CAMERA_CHOICES.get(camera))
 
 
 def default_pose_model(environ: dict[str, str] | None = None, *,

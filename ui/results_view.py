@@ -11,6 +11,7 @@ from gait.level import LEVELLED_NOTE_DEG
 from gait.reference import (
     EXTENSION_POSE_BIAS_DEG,
     LIKELY_DEG,
+    LOW_CAMERA_NOT_COMPARED,
     NOISE_DEG,
     NOISE_TEXT,
     noise_band_text,
@@ -115,14 +116,18 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
     selected = (picked.split("-")[0], int(picked.split("-")[1])) if picked else None
     video = result.video_path
     has_video = video is not None and Path(video).exists()
+    # a phone the user says was low: thigh and knee angles are drawn without the reference
+    camera_low = summary.options.camera_low
+    thigh_note = "No reference: the phone was low (as entered)." if camera_low else None
     chart_col, video_col = st.columns([3, 2])
     with chart_col:
         ref_value = (reference.values["peak_thigh_extension_deg"]
-                     if reference is not None and measure == "thigh" else None)
+                     if reference is not None and measure == "thigh" and not camera_low
+                     else None)
         fig = stride_chart(strides, near_side=near, metric=metric, title=measure_label,
                            y_title=HIP_AXIS[measure],
                            reference_deg=ref_value, selected=selected,
-                           note=None if measure == "thigh" else NO_TRUNK_THIGH_REFERENCE)
+                           note=thigh_note if measure == "thigh" else NO_TRUNK_THIGH_REFERENCE)
         st.plotly_chart(fig, key=chart_key, on_select=pick_from_chart, selection_mode="points",
                         config=PLOTLY_CONFIG)
         stats = [f"{side} leg median {num(summary.side(side).figure(metric).median)}° "
@@ -133,7 +138,8 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
                       else "Tap a point to mark that stride. ")
                    + (f"The grey band is the reference {EXTENSION_BAND_TEXT} (pose noise; wider "
                       "below, where the pose model reads extension short)." if ref_value
-                      else NO_TRUNK_THIGH_REFERENCE if measure != "thigh" else ""))
+                      else NO_TRUNK_THIGH_REFERENCE if measure != "thigh"
+                      else LOW_CAMERA_NOT_COMPARED if camera_low else ""))
     with video_col:
         st.selectbox("Jump the video to a stride" if has_video else "Mark a stride on the chart",
                      stride_keys, format_func=stride_label, key=pick_key)
@@ -168,15 +174,16 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
     with hip_col:
         st.plotly_chart(cycle_chart(
             report.frames, strides, side=side, near_side=near, part=part,
-            reference_curve=reference.thigh_curve_deg if reference and part == "thigh" else None,
+            reference_curve=(reference.thigh_curve_deg
+                             if reference and part == "thigh" and not camera_low else None),
             reference_label=ref_label, reference_toe_off_pct=toe_ref,
-            note=None if part == "thigh" else NO_TRUNK_THIGH_REFERENCE),
+            note=thigh_note if part == "thigh" else NO_TRUNK_THIGH_REFERENCE),
             key="cycle_hip", config=PLOTLY_CONFIG)
     with knee_col:
         st.plotly_chart(cycle_chart(
             report.frames, strides, side=side, near_side=near, part="knee",
-            reference_curve=reference.knee_curve_deg if reference else None,
-            reference_label=ref_label, reference_toe_off_pct=toe_ref),
+            reference_curve=reference.knee_curve_deg if reference and not camera_low else None,
+            reference_label=ref_label, reference_toe_off_pct=toe_ref, note=thigh_note),
             key="cycle_knee", config=PLOTLY_CONFIG)
     st.caption("Every stride thin, the mean bold; dashed grey = the speed-matched reference with "
                f"{NOISE_TEXT} band; dotted lines = foot strike and your mean toe-off (dashed "

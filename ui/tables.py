@@ -22,7 +22,9 @@ FLAG_WORDS = {  # the trust verdict (gait.reliability), then gait.quality flag i
     "strides_dropped": "strides dropped", "one_side_view": "one side view",
     "repeated_frames": "repeated frames", "damaged_video": "damaged video file",
     "several_people": "another person in view", "runner_few_pixels": "runner too few pixels",
-    "picture_levelled": "picture levelled",
+    "picture_levelled": "picture levelled", "feet_outside_frame": "feet outside the picture",
+    "feet_at_bottom_edge": "feet at the picture's edge",
+    "camera_low": "phone low: thigh angles not compared",
 }
 
 

@@ -335,6 +335,8 @@ ACCURACY_IN_SHORT = """In short, for runners (BlazePose heavy, the default pose 
   toe-off and **1.8°** at the knee's highest point, where they agree. That is why less
   extension than the reference counts as noise up to 13°. On the clip filmed from the
   floor (loose shorts) four passes found it **19.0°** short at toe-off: film at hip height.
+  HipDrive cannot yet tell a low camera from the picture; when you say the phone was low,
+  thigh and knee angles are shown but not compared with the reference.
 """
 
 

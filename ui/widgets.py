@@ -25,7 +25,8 @@ FILMING_GUIDE = """
 - **Side-on**: camera perpendicular to the running direction, **fixed** (tripod or propped
   up), at about **hip height**, the whole body in view and filling at least half the frame,
   with **some ground below the feet** (feet cut by the edge cannot be timed). Not from the
-  floor: on a clip filmed from floor level the thigh angles read 10–25° short.
+  floor: on a clip filmed from floor level the thigh angles read 10–25° short (if you did,
+  say so under *Where was the phone?* below: those angles are then not compared).
 - **Level** the phone; a straight wall edge, door frame or pole in view lets HipDrive
   correct a slightly rolled camera.
 - **60 fps or more** (120–240 fps slow motion is better — then give the capture rate below).
@@ -34,7 +35,8 @@ FILMING_GUIDE = """
 - **Good light**, from behind or beside the camera (in a dim, grainy picture some strides
   cannot be timed); shorts and shoes that contrast with the background.
 """
-CAPTURE_RATE_WHERE = ("In HipDrive: **Analyze** → *Optional: speed, height, slow motion* → "
+OPTIONS_EXPANDER = "Optional: speed, height, camera, slow motion, pose model"
+CAPTURE_RATE_WHERE = (f"In HipDrive: **Analyze** → *{OPTIONS_EXPANDER}* → "
                       "*Capture rate of a slow-motion clip*.")
 TABLE_ROW_PX = 35  # st.dataframe row height: tables shown whole use (rows + 1) × this + 3
 POLL_S = 0.25  # how often a waiting page shows the job's progress

@@ -109,8 +109,10 @@ def summary_figures(summary: AnalysisSummary) -> dict:
         "peak_thigh_extension_left_deg": summary.side("left").median(extension),
         "peak_thigh_extension_right_deg": summary.side("right").median(extension),
         "thigh_extension_left_minus_right_deg": symmetry.left_minus_right if symmetry else None,
+        # a phone the user says was low: its thigh angles are not compared (history,
+        # squad and workshop board draw no reference for that run)
         "reference_peak_thigh_extension_deg": summary.reference.values.get(extension)
-        if summary.reference else None,
+        if summary.reference and not summary.options.camera_low else None,
         # the trust verdict (unless "reliable") leads the quality flag codes
         "flags_json": dumps([v for v in [summary.verdict] if v != "reliable"]
                             + list(summary.quality_ids)),

@@ -1,0 +1,157 @@
+"""Where the phone was, as the user says: a low phone's thigh and knee angles are shown
+but not compared with the reference nor used for drills, the verdict says why, and
+steps and timing do not change. Measured on a recorded real track (the treadmill clip)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gait import cli
+from gait.headline import headline
+from gait.pipeline import analyze_track
+from gait.posetrack import PoseTrack
+from gait.reference import LOW_CAMERA_METRICS, LOW_CAMERA_NOT_COMPARED
+from gait.result import CAMERA_HEIGHTS, AnalysisOptions, AnalysisSummary, OptionError
+from tests.test_real_tracks import DATA
+from ui.inputs import CAMERA_CHOICES, build_options
+
+SPEED_MPS = 3.5  # a stated speed: the reference comparison is made
+
+
+@pytest.fixture(scope="module")
+def said_and_unsaid():
+    track, fps = PoseTrack.load_npz(DATA / "zz_treadmill_male_side__heavy.npz")
+    return {camera: analyze_track(track, capture_fps=fps, options=AnalysisOptions(
+        speed_mps=SPEED_MPS, camera_height=camera)) for camera in (None, "hip", "low")}
+
+
+def compared_metrics(report, side: str) -> set[str]:
+    return {row.metric for row in report.summary.reference.rows(side)}
+
+
+def test_a_low_phone_withholds_the_thigh_and_knee_comparison_and_says_why(said_and_unsaid):
+    unsaid, low = said_and_unsaid[None], said_and_unsaid["low"]
+    near = unsaid.summary.near_side
+    # not said: the thigh and knee angles are compared (so the test below can fail)
+    assert set(LOW_CAMERA_METRICS) <= compared_metrics(unsaid, near)
+    assert not set(LOW_CAMERA_METRICS) & compared_metrics(low, near)
+    assert not set(LOW_CAMERA_METRICS) & compared_metrics(low, unsaid.summary.far_side)
+    # what is not drawn through the hip or knee is still compared, and the same
+    assert {"contact_time_s", "cadence_spm"} <= compared_metrics(low, near)
+    assert low.summary.reference.row(near, "contact_time_s") == unsaid.summary.reference.row(
+        near, "contact_time_s")
+    figures = {f.metric: f for f in headline(low.summary).angles}
+    extension = figures["peak_thigh_extension_deg"]
+    assert extension.words == LOW_CAMERA_NOT_COMPARED and extension.reference is None
+    assert extension.median == pytest.approx(
+        {f.metric: f for f in headline(unsaid.summary).angles}[
+            "peak_thigh_extension_deg"].median)
+
+
+def test_a_low_phone_gives_no_thigh_drill_and_a_use_with_care_reason(said_and_unsaid):
+    low = said_and_unsaid["low"]
+    assert "camera_low" in {flag.id for flag in low.summary.quality}
+    reasons = {r.id: r for r in low.summary.reliability.reasons}
+    assert reasons["camera_low"].severity == "use_with_care"
+    assert low.summary.reliability.verdict in ("use_with_care", "not_reliable")
+    assert not [d for d in low.summary.drills if "thigh" in d.finding.lower()]
+    assert "camera_low" not in {r.id for r in said_and_unsaid[None].summary.reliability.reasons}
+
+
+def test_where_the_phone_was_changes_no_step_and_no_angle(said_and_unsaid):
+    unsaid = said_and_unsaid[None]
+    for camera in ("hip", "low"):
+        other = said_and_unsaid[camera]
+        assert other.strides[["side", "start_s", "toe_off_s", "end_s"]].equals(
+            unsaid.strides[["side", "start_s", "toe_off_s", "end_s"]])
+        assert other.summary.cadence_spm == unsaid.summary.cadence_spm
+        assert other.strides["peak_thigh_extension_deg"].equals(
+            unsaid.strides["peak_thigh_extension_deg"])
+    hip = said_and_unsaid["hip"]
+    assert hip.summary.reference.comparison == unsaid.summary.reference.comparison
+    assert [d.id for d in hip.summary.drills] == [d.id for d in unsaid.summary.drills]
+
+
+def test_the_answer_is_kept_in_the_summary(said_and_unsaid):
+    summary = said_and_unsaid["low"].summary
+    data = summary.as_json()
+    assert data["options"]["camera_height"] == "low"
+    again = AnalysisSummary.from_json(data)
+    assert again.options.camera_height == "low"
+    assert headline(again).angles[0].words == LOW_CAMERA_NOT_COMPARED
+
+
+def test_every_surface_offers_the_same_answers():
+    assert cli.CAMERA_HEIGHTS == CAMERA_HEIGHTS  # the CLI keeps its own copy (start-up)
+    assert set(CAMERA_CHOICES.values()) == {None, *CAMERA_HEIGHTS}
+    assert build_options().camera_height is None
+    low_label = next(label for label, value in CAMERA_CHOICES.items() if value == "low")
+    assert build_options(camera=low_label).camera_height == "low"
+    for command in (["analyze", "run.mp4", "--out", "o"], ["batch", "run.mp4", "--out", "o"]):
+        args = cli.build_parser().parse_args([*command, "--camera-height", "low"])
+        assert cli._options(args).camera_height == "low"
+        assert cli._options(cli.build_parser().parse_args(command)).camera_height is None
+    with pytest.raises(OptionError, match="camera height"):
+        AnalysisOptions(camera_height="floor")
+
+
+def test_the_report_draws_a_low_phones_thigh_and_knee_without_the_reference(said_and_unsaid):
+    from gait.report import render_html_report
+    from tests.test_report import parse
+
+    for camera, curves in ((None, 1), ("low", 0)):
+        tree = parse(render_html_report(said_and_unsaid[camera], title="t"))
+        for part in ("thigh", "knee"):
+            chart = tree.one("svg", id=f"chart-cycle-{part}")
+            assert len(tree.find("path", inside=chart, class_="ref-curve")) == curves
+            assert len(tree.find("path", inside=chart, class_="stride-curve")) > 5
+    text = render_html_report(said_and_unsaid["low"], title="t")
+    assert LOW_CAMERA_NOT_COMPARED in text and "You said the phone was low" in text
+
+
+def test_the_app_asks_where_the_phone_was_and_passes_it_on(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from synthetic.render_runner import make_clip
+    from tests.test_app_privacy import APP, RUN_TIMEOUT_S, current, no_exception, with_the_video
+
+    monkeypatch.setenv("HIPDRIVE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("HIPDRIVE_DATABASE_URL", raising=False)
+    clip, _ = make_clip(tmp_path, fps=60, seconds=4.0, seed=8)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    radio = at.radio(key="camera_height")
+    assert list(radio.options) == list(CAMERA_CHOICES) and radio.value == "Not said"
+    at.get("file_uploader")[0].upload("my run.mp4", clip.read_bytes(), "video/mp4")
+    low_label = next(label for label, value in CAMERA_CHOICES.items() if value == "low")
+    radio.set_value(low_label)
+    at.checkbox(key="heavy_pose").uncheck()  # the faster model: the answer is what is tested
+    at.run()
+    at.button(key="analyze").click().run(timeout=RUN_TIMEOUT_S)
+    no_exception(at)
+    summary = current(with_the_video(at)).report.summary
+    assert summary.options.camera_height == "low"
+    assert "camera_low" in {r.id for r in summary.reliability.reasons}
+
+
+def test_history_squad_and_board_get_no_reference_for_a_low_phone(said_and_unsaid):
+    from gait.store.serialize import summary_figures
+
+    unsaid = summary_figures(said_and_unsaid[None].summary)
+    low = summary_figures(said_and_unsaid["low"].summary)
+    assert unsaid["reference_peak_thigh_extension_deg"] is not None
+    assert low["reference_peak_thigh_extension_deg"] is None
+    assert low["peak_thigh_extension_left_deg"] == unsaid["peak_thigh_extension_left_deg"]
+    assert "camera_low" in low["flags_json"]
+
+
+def test_every_quality_flag_has_words_in_the_history_and_squad_tables():
+    import re
+    from pathlib import Path
+
+    import gait.quality
+    from ui.tables import FLAG_WORDS
+
+    source = Path(gait.quality.__file__).read_text()
+    ids = set(re.findall(r'QualityFlag\(\s*"([a-z_]+)"', source)) - {"info", "warning"}
+    assert "camera_low" in ids and len(ids) >= 15
+    assert ids <= set(FLAG_WORDS), ids - set(FLAG_WORDS)
