@@ -86,7 +86,11 @@ st.markdown(
     "reliably, so when your peak thigh extension is *below* the reference, the noise band is "
     f"widened by {EXTENSION_POSE_BIAS_DEG:.0f}° (noise under "
     f"{NOISE_DEG + EXTENSION_POSE_BIAS_DEG:.0f}°) and extension drills are only suggested "
-    "beyond it: \"less extension than the reference\" may be the pose model, not you.")
+    "beyond it: \"less extension than the reference\" may be the pose model, not you. "
+    "From a phone near the floor it read far shorter still (19° at toe-off, 14° at peak "
+    "flexion, against four calibrated passes on one real clip), and HipDrive cannot yet tell "
+    "such a camera from the picture: when you say the phone was low (*Where was the "
+    "phone?*), the thigh and knee angles are shown but not compared with the reference.")
 st.markdown("**Elite markers** (from the literature, shown for context):")
 for marker in ELITE_MARKERS:
     st.markdown(f"- {marker.text} ({marker.source})")
