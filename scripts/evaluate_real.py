@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import statistics
 import subprocess
 import sys
@@ -30,17 +29,17 @@ import tempfile
 from pathlib import Path
 
 from gait.pose_models import DEFAULT_POSE_MODEL
+from tests.digitised_frames import (
+    ADULT_SEGMENT_RATIOS,
+    compare_digitised,
+    digitised_text,
+    read_summary,
+    segment_ratios,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUR_LABELS = ROOT / "tests" / "data" / "real_tracks"  # labels made for HipDrive, no video
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")
-SEGMENTS = {"trunk_over_thigh": (("shoulder", "hip"), ("hip", "knee")),
-            "thigh_over_shank": (("hip", "knee"), ("knee", "ankle"))}
-# Adults, segment lengths as fractions of body height (Drillis & Contini 1966, in Winter,
-# Biomechanics and Motor Control of Human Movement, 4th ed. 2009, fig. 4.1): thigh 0.245,
-# shank 0.246, acromion to greater trochanter 0.288. So thigh/shank ≈ 1.0, and trunk/thigh
-# ≈ 1.2 from the acromion (≈ 1.1 from the shoulder joint centre, a few cm lower).
-ADULT_SEGMENT_RATIOS = {"trunk_over_thigh": "1.1–1.2", "thigh_over_shank": "≈ 1.0"}
 
 
 def analyse_clip(clip: Path, out_dir: Path, extra_args: tuple[str, ...] = ()) -> str | None:
@@ -80,6 +79,35 @@ def labels_for(clips_dir: Path, stem: str) -> Path | None:
     return None
 
 
+def labeller_agreement(first: Path, other: Path, *, max_apart_frames: int = 3) -> dict:
+    """How two labellers' events of one clip differ, per foot and event kind: each of the
+    other's events is matched to the first's nearest of the same foot and kind (within
+    `max_apart_frames`, one-to-one in time order); n matched of each's count, the median
+    |other − first| and the mean other − first, in frames. Both must count the same
+    frames at the same rate and agree which leg is near."""
+    a, b = (json.loads(path.read_text()) for path in (first, other))
+    if a["near_side"] != b["near_side"] or abs(float(a["fps"]) - float(b["fps"])) > 0.01:
+        return {"error": "the two label files disagree on the near leg or the frame rate"}
+    result = {}
+    for foot in ("near", "far"):
+        for kind in ("strike", "toe_off"):
+            mine, theirs = ([e["frame"] for e in data["events"]
+                             if e["foot"] == foot and e["event"] == kind]
+                            for data in (a, b))
+            unused, diffs = sorted(mine), []
+            for frame in sorted(theirs):
+                near = min(unused, key=lambda f: abs(f - frame), default=None)
+                if near is not None and abs(near - frame) <= max_apart_frames:
+                    diffs.append(frame - near)
+                    unused.remove(near)
+            result[f"{foot}_{kind}"] = {
+                "matched": len(diffs), "first": len(mine), "other": len(theirs),
+                "median_abs_frames": (statistics.median(abs(d) for d in diffs)
+                                      if diffs else None),
+                "mean_frames": round(statistics.fmean(diffs), 2) if diffs else None}
+    return result
+
+
 def labels_in_analysis_time(labels: Path, out_dir: Path) -> Path:
     """Labels that count the clip's stored frames at its stored rate, put on the analysis'
     time base: for a clip analysed at another capture rate (stated with --capture-fps, or
@@ -108,156 +136,13 @@ def score_events(labels: Path, out_dir: Path, scorer: Path) -> dict:
     return json.loads(done.stdout)
 
 
-def digitised_files(clips_dir: Path, stem: str) -> list[Path]:
-    """The clip's hand-digitised angle files (`<stem>.angles_<pass>.json`), beside the clip
-    and among the project's own labels; one file per pass (the same name in both places
-    is the same pass)."""
+def label_files(clips_dir: Path, stem: str, kind: str) -> list[Path]:
+    """The clip's further label files `<stem>.<kind>_<who>.json` (hand-digitised passes:
+    kind "angles"; other labellers' events: "events"), beside the clip and among the
+    project's own labels; the same name in both places is the same file."""
     by_name = {p.name: p for folder in (OUR_LABELS, clips_dir)
-               for p in sorted(folder.glob(f"{stem}.angles_*.json"))}
+               for p in sorted(folder.glob(f"{stem}.{kind}_*.json"))}
     return [by_name[name] for name in sorted(by_name)]
-
-
-def compare_digitised(angle_files: list[Path], out_dir: Path) -> dict:
-    """Near thigh angle (HipDrive) against hand-digitised frames, per frame kind: minus the
-    mean of the pooled passes (a pass file saying `"pooled": false` breaks the digitising
-    protocol, for the reason it states, and is left out of the mean), the pooled passes'
-    spread, each pass alone (`by_pass`: median absolute difference) and every pass pooled
-    (`all_passes`).
-    The digitisers measured against the picture's vertical; when HipDrive levelled the
-    picture (`gait.level`), their angles are levelled the same way at their own hip
-    point, so that only where the joints were placed differs."""
-    import numpy as np
-    import pandas as pd
-
-    from gait.level import lean_deg
-
-    frames = pd.read_csv(out_dir / "frames.csv", usecols=["frame", "near_thigh_deg"])
-    ours_by_frame = dict(zip(frames["frame"], frames["near_thigh_deg"], strict=True))
-    summary = read_summary(out_dir)
-    vertical = summary.video.true_vertical if summary.video else None
-    levelled = summary.geometry.levelled_by_deg is not None and vertical is not None
-    direction = 1 if summary.direction == "left_to_right" else -1
-    by_frame: dict[tuple[int, str], dict[str, float]] = {}
-    pooled: set[str] = set()
-    for path in angle_files:
-        name = _pass_name(path)
-        content = json.loads(path.read_text())
-        if content.get("pooled", True):
-            pooled.add(name)
-        for f in content["frames"]:
-            thigh = f["thigh_deg"]
-            if levelled:
-                hip_x, hip_y = f["points_px"]["hip"]
-                thigh -= direction * float(lean_deg(vertical, np.array(hip_x), np.array(hip_y)))
-            by_frame.setdefault((f["frame"], f["kind"]), {})[name] = thigh
-    names = {_pass_name(path) for path in angle_files}
-    result: dict[str, dict] = {}
-    for kind in sorted({k for _, k in by_frame}):
-        seen = {frame: values for (frame, k), values in sorted(by_frame.items())
-                if k == kind and pd.notna(ours_by_frame.get(frame, np.nan))}
-        by_pass = {name: [abs(ours_by_frame[frame] - values[name])
-                          for frame, values in seen.items() if name in values]
-                   for name in sorted(names)}
-        here = {name for name, errors in by_pass.items() if errors}  # did this kind
-        pooled_here = pooled & here
-        row = _against_mean(seen, ours_by_frame, pooled_here)
-        every = (_against_mean(seen, ours_by_frame, here, every_pass_on_the_frame=False)
-                 if pooled_here != here else {})
-        if not (row or every):
-            continue
-        row["by_pass"] = {n: round(statistics.median(e), 1) for n, e in by_pass.items() if e}
-        if pooled_here != here:
-            row["pooled_passes"] = sorted(pooled_here)  # none: no headline, only the passes
-            if every:
-                row["all_passes"] = every
-        result[kind] = row
-    return result
-
-
-def segment_ratios(angle_files: list[Path], out_dir: Path) -> dict[str, dict[str, float]]:
-    """Median length ratios (`SEGMENTS`) of the near leg and trunk on the digitised frames:
-    each pass's from its own points, and HipDrive's (`hipdrive`) from its keypoints on the
-    frames the passes digitised. A check on where the hip was put, by either: a hip placed
-    too high lengthens the trunk and shortens the thigh, one placed too low the reverse
-    (`ADULT_SEGMENT_RATIOS` says what adults' are)."""
-    import pandas as pd
-
-    near = read_summary(out_dir).near_side
-    frames = pd.read_csv(out_dir / "frames.csv").set_index("frame")
-    points_by_pass = {_pass_name(path): {f["frame"]: f["points_px"]
-                                         for f in json.loads(path.read_text())["frames"]}
-                      for path in angle_files}
-    digitised = sorted({frame for points in points_by_pass.values() for frame in points})
-    points_by_pass["hipdrive"] = {
-        frame: {joint: [frames.at[frame, f"{near}_{joint}_x_px"],
-                        frames.at[frame, f"{near}_{joint}_y_px"]]
-                for joint in ("shoulder", "hip", "knee", "ankle")}
-        for frame in digitised if frame in frames.index}
-    return {name: ratios for name, points in points_by_pass.items()
-            if (ratios := _median_ratios(points.values()))}
-
-
-def _median_ratios(frames_points) -> dict[str, float]:
-    """`SEGMENTS` ratios, median over frames that hold the joints they need."""
-    ratios: dict[str, list[float]] = {}
-    for points in frames_points:
-        for name, segments in SEGMENTS.items():
-            if not all(joint in points for segment in segments for joint in segment):
-                continue
-            top, bottom = (math.dist(points[a], points[b]) for a, b in segments)
-            if bottom > 0 and math.isfinite(top):  # NaN where a joint was not seen
-                ratios.setdefault(name, []).append(top / bottom)
-    return {name: round(statistics.median(values), 2) for name, values in ratios.items()}
-
-
-def _digitised_text(row: dict) -> str:
-    """One frame kind of `compare_digitised` in words, for the table."""
-    if "median_abs_err_deg" in row:
-        spread = row["digitisers_median_disagreement_deg"]
-        head = (f"{row['median_abs_err_deg']}° (mean {row['mean_err_deg']:+}°, "
-                + (f"digitisers differ {spread}°; " if spread is not None
-                   else "one pass: its own error unknown; "))
-    else:
-        head = "no pass kept the protocol, none pooled ("
-    passes = ", ".join(f"{name} {err}°" for name, err in row["by_pass"].items())
-    every = row.get("all_passes")
-    tail = (f"; all passes {every['median_abs_err_deg']}°, they differ "
-            f"{every['digitisers_median_disagreement_deg']}°" if every else "")
-    return f"{head}each pass: {passes}{tail})"
-
-
-def _pass_name(angle_file: Path) -> str:
-    """`a` for `<clip>.angles_a.json`."""
-    return angle_file.stem.rsplit("angles_", 1)[-1]
-
-
-def _against_mean(seen: dict[int, dict[str, float]], ours_by_frame: dict,
-                  passes: set[str], *, every_pass_on_the_frame: bool = True) -> dict:
-    """HipDrive minus the mean of `passes` on the frames all of them digitised (or, with
-    `every_pass_on_the_frame=False`, minus the mean of those of them that did). Their
-    disagreement (the spread of the passes on a frame, median over frames) needs two
-    passes on a frame; with only one it is None: that pass's own error is not known."""
-    diffs, spread = [], []
-    for frame, values in seen.items():
-        picked = [values[name] for name in passes if name in values]
-        if picked and (len(picked) == len(passes) or not every_pass_on_the_frame):
-            diffs.append(float(ours_by_frame[frame]) - statistics.fmean(picked))
-            if len(picked) >= 2:
-                spread.append(max(picked) - min(picked))
-    if not diffs:
-        return {}
-    return {"n_frames": len(diffs),
-            "median_abs_err_deg": round(statistics.median(abs(d) for d in diffs), 1),
-            "mean_err_deg": round(statistics.fmean(diffs), 1),
-            "digitisers_median_disagreement_deg": (round(statistics.median(spread), 1)
-                                                   if spread else None)}
-
-
-def read_summary(out_dir: Path):
-    """The analysis' summary.json as gait.result.AnalysisSummary."""
-    from gait.result import AnalysisSummary
-
-    return AnalysisSummary.from_json(json.loads((out_dir / "summary.json").read_text()))
 
 
 def summarise(out_dir: Path) -> dict:
@@ -300,7 +185,13 @@ def evaluate(clips_dir: Path, tracks_dir: Path | None, work: Path,
         if labels and (clips_dir / "score_events.py").exists():  # the labels' own scorer
             row["events"] = score_events(labels_in_analysis_time(labels, out_dir), out_dir,
                                          clips_dir / "score_events.py")
-        angle_files = digitised_files(clips_dir, clip_stem)
+        for other in label_files(clips_dir, clip_stem, "events") if labels else ():
+            who = other.name.removesuffix(".json").rsplit("events_", 1)[-1]
+            row.setdefault("other_labellers", {})[who] = {
+                "vs_first": labeller_agreement(labels, other),
+                "events": score_events(labels_in_analysis_time(other, out_dir), out_dir,
+                                       clips_dir / "score_events.py")}
+        angle_files = label_files(clips_dir, clip_stem, "angles")
         if angle_files:
             row["digitised_thigh"] = compare_digitised(angle_files, out_dir)
             row["segment_ratios"] = segment_ratios(angle_files, out_dir)
@@ -349,13 +240,27 @@ def print_table(results: list[dict]) -> None:
                 f"{ev[foot]['toe_off_abs_err_frames_median']}, "
                 f"{ev[foot]['contact_abs_err_ms_median']} ms"
                 for foot in ("near", "far"))
-        dig = "; ".join(f"{kind}: {_digitised_text(row)}"
+        dig = "; ".join(f"{kind}: {digitised_text(row)}"
                         for kind, row in (r.get("digitised_thigh") or {}).items()) or "—"
         dropped = ", ".join(f"{k} {v}" for k, v in (r.get("strides_dropped") or {}).items()
                             if v) or "0"
         print(f"| {r['clip']} | {r['strides']['left']}/{r['strides']['right']} | {dropped} | "
               f"{r['cadence_spm']} | {r['reliability']} | {feet} | "
               f"{ev['cadence_err_pct'] if ev else '—'} % | {dig} |")
+    for r in results:
+        for who, other in (r.get("other_labellers") or {}).items():
+            agree = other["vs_first"]
+            print(f"\n{r['clip']}, labeller {who} against the first (median |Δ| frames, "
+                  "matched/first/theirs): " + ("; ".join(
+                      f"{key} {v['median_abs_frames']} ({v['matched']}/{v['first']}/"
+                      f"{v['other']}, mean {v['mean_frames']})" for key, v in agree.items())
+                      if "error" not in agree else agree["error"]))
+            ev = other["events"]
+            print(f"  HipDrive against labeller {who}: " + "; ".join(
+                f"{foot} {ev[foot]['found']}/{ev[foot]['labelled_strides']}, "
+                f"{ev[foot]['strike_abs_err_frames_median']} / "
+                f"{ev[foot]['toe_off_abs_err_frames_median']} frames, "
+                f"{ev[foot]['contact_abs_err_ms_median']} ms" for foot in ("near", "far")))
     ratios = [(r["clip"], r["segment_ratios"]) for r in results if r.get("segment_ratios")]
     if ratios:
         print(f"\nOn the digitised frames, median trunk/thigh and thigh/shank lengths (adults "

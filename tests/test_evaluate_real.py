@@ -114,11 +114,46 @@ def test_digitised_files_are_gathered_from_both_folders_once(tmp_path, monkeypat
     (clips / "other.angles_a.json").write_text("{}")
     monkeypatch.setattr(evaluate_real, "OUR_LABELS", ours)
 
-    files = evaluate_real.digitised_files(clips, "run")
+    (clips / "run.events_2.json").write_text("{}")
+    (clips / "run.events.json").write_text("{}")  # the first labeller's: not a further one
+
+    files = evaluate_real.label_files(clips, "run", "angles")
 
     assert [p.name for p in files] == ["run.angles_a.json", "run.angles_b.json",
                                        "run.angles_c.json"]
     assert files[0].parent == clips  # the copy beside the clip wins
+    assert [p.name for p in evaluate_real.label_files(clips, "run", "events")] == [
+        "run.events_2.json"]
+
+
+def _events_file(path: Path, events: list[tuple[str, str, int]], *, near: str = "right",
+                 fps: float = 60.0) -> Path:
+    path.write_text(json.dumps({"fps": fps, "near_side": near, "events": [
+        {"foot": foot, "event": kind, "frame": frame} for foot, kind, frame in events]}))
+    return path
+
+
+def test_two_labellers_are_matched_event_by_event(tmp_path):
+    evaluate_real = _evaluate_real()
+    first = _events_file(tmp_path / "a.json", [
+        ("near", "strike", 10), ("near", "toe_off", 25), ("near", "strike", 50),
+        ("near", "toe_off", 65), ("far", "strike", 30), ("far", "strike", 70)])
+    other = _events_file(tmp_path / "b.json", [
+        ("near", "strike", 11), ("near", "toe_off", 23), ("near", "strike", 50),
+        ("near", "toe_off", 64), ("far", "strike", 36),  # 6 apart: not the same event
+        ("far", "toe_off", 45)])
+
+    agree = evaluate_real.labeller_agreement(first, other)
+
+    assert agree["near_strike"] == {"matched": 2, "first": 2, "other": 2,
+                                    "median_abs_frames": 0.5, "mean_frames": 0.5}
+    assert agree["near_toe_off"]["median_abs_frames"] == 1.5
+    assert agree["near_toe_off"]["mean_frames"] == -1.5  # the other labeller earlier
+    assert agree["far_strike"] == {"matched": 0, "first": 2, "other": 1,
+                                   "median_abs_frames": None, "mean_frames": None}
+    assert agree["far_toe_off"]["matched"] == 0 and agree["far_toe_off"]["other"] == 1
+    mirrored = _events_file(tmp_path / "c.json", [("near", "strike", 10)], near="left")
+    assert "error" in evaluate_real.labeller_agreement(first, mirrored)
 
 
 def test_every_committed_digitising_pass_agrees_with_its_own_points():
@@ -187,7 +222,7 @@ def test_one_pooled_pass_has_no_disagreement_and_partial_passes_still_count(anal
     assert result["n_frames"] == 1
     assert abs(result["median_abs_err_deg"] - 6.0) <= tolerance
     assert result["digitisers_median_disagreement_deg"] is None
-    assert "one pass" in evaluate_real._digitised_text(result)
+    assert "one pass" in evaluate_real.digitised_text(result)
     every = result["all_passes"]
     assert every["n_frames"] == 3  # i's three frames; on the first, the mean of i and j
     assert every["digitisers_median_disagreement_deg"] == 4.0
