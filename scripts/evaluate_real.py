@@ -8,8 +8,10 @@ Default: every video in --clips goes through the real CLI (`gait analyze --no-vi
 A clip with `<stem>.events.json` beside it (or among the project's own labels in
 tests/data/real_tracks) is scored by the labels' own scorer
 (`score_events.py` in the same folder): strides found per foot, event errors in frames,
-contact-time error, cadence error. A clip with `<stem>.angles_*.json` (hand-digitised
-joints) gets the near thigh angle compared with the digitisers' at the labelled frames.
+contact-time error, cadence error; further labellers' events (`<stem>.events_<who>.json`)
+are scored the same way and matched event by event with the first's. A clip with
+`<stem>.angles_*.json` (hand-digitised joints) gets the near thigh angle compared with the
+digitisers' at the labelled frames.
 Every clip reports cadence, strides per side, dropped strides by reason and the
 reliability verdict.
 
