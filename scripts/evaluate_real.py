@@ -81,33 +81,66 @@ def labels_for(clips_dir: Path, stem: str) -> Path | None:
     return None
 
 
+def _matched_events(first: dict, other: dict, foot: str, kind: str,
+                    max_apart_frames: int) -> tuple[list[int], list[int], list[tuple]]:
+    """Both labellers' frames of one foot and event kind, and the pairs (first's frame,
+    other's frame): each of the other's events matched to the first's nearest unmatched
+    one within `max_apart_frames`, in time order."""
+    mine, theirs = (sorted(e["frame"] for e in data["events"]
+                           if e["foot"] == foot and e["event"] == kind)
+                    for data in (first, other))
+    unused, pairs = list(mine), []
+    for frame in theirs:
+        nearest = min(unused, key=lambda f: abs(f - frame), default=None)
+        if nearest is not None and abs(nearest - frame) <= max_apart_frames:
+            pairs.append((nearest, frame))
+            unused.remove(nearest)
+    return mine, theirs, pairs
+
+
+def _same_clip_counting(first: dict, other: dict) -> bool:
+    return (first["near_side"] == other["near_side"]
+            and abs(float(first["fps"]) - float(other["fps"])) <= 0.01)
+
+
 def labeller_agreement(first: Path, other: Path, *, max_apart_frames: int = 3) -> dict:
-    """How two labellers' events of one clip differ, per foot and event kind: each of the
-    other's events is matched to the first's nearest of the same foot and kind (within
-    `max_apart_frames`, one-to-one in time order); n matched of each's count, the median
-    |other − first| and the mean other − first, in frames. Both must count the same
-    frames at the same rate and agree which leg is near."""
+    """How two labellers' events of one clip differ, per foot and event kind
+    (`_matched_events`): n matched of each's count, the median |other − first| and the
+    mean other − first, in frames. Both must count the same frames at the same rate and
+    agree which leg is near."""
     a, b = (json.loads(path.read_text()) for path in (first, other))
-    if a["near_side"] != b["near_side"] or abs(float(a["fps"]) - float(b["fps"])) > 0.01:
+    if not _same_clip_counting(a, b):
         return {"error": "the two label files disagree on the near leg or the frame rate"}
     result = {}
     for foot in ("near", "far"):
         for kind in ("strike", "toe_off"):
-            mine, theirs = ([e["frame"] for e in data["events"]
-                             if e["foot"] == foot and e["event"] == kind]
-                            for data in (a, b))
-            unused, diffs = sorted(mine), []
-            for frame in sorted(theirs):
-                near = min(unused, key=lambda f: abs(f - frame), default=None)
-                if near is not None and abs(near - frame) <= max_apart_frames:
-                    diffs.append(frame - near)
-                    unused.remove(near)
+            mine, theirs, pairs = _matched_events(a, b, foot, kind, max_apart_frames)
+            diffs = [o - f for f, o in pairs]
             result[f"{foot}_{kind}"] = {
                 "matched": len(diffs), "first": len(mine), "other": len(theirs),
                 "median_abs_frames": (statistics.median(abs(d) for d in diffs)
                                       if diffs else None),
                 "mean_frames": round(statistics.fmean(diffs), 2) if diffs else None}
     return result
+
+
+def mean_labels(first: Path, other: Path, target: Path, *, max_apart_frames: int = 3
+                ) -> Path | None:
+    """The first labels with each event the other labeller also marked moved to the mean
+    of the two frames (a half frame where they differ by one); None if the two files do
+    not count the same clip the same way."""
+    a, b = (json.loads(path.read_text()) for path in (first, other))
+    if not _same_clip_counting(a, b):
+        return None
+    mean_of = {}
+    for foot in ("near", "far"):
+        for kind in ("strike", "toe_off"):
+            for f, o in _matched_events(a, b, foot, kind, max_apart_frames)[2]:
+                mean_of[(foot, kind, f)] = (f + o) / 2
+    a["events"] = [{**e, "frame": mean_of.get((e["foot"], e["event"], e["frame"]), e["frame"])}
+                   for e in a["events"]]
+    target.write_text(json.dumps(a))
+    return target
 
 
 def labels_in_analysis_time(labels: Path, out_dir: Path) -> Path:
@@ -189,10 +222,14 @@ def evaluate(clips_dir: Path, tracks_dir: Path | None, work: Path,
                                          clips_dir / "score_events.py")
         for other in label_files(clips_dir, clip_stem, "events") if labels else ():
             who = other.name.removesuffix(".json").rsplit("events_", 1)[-1]
+            scorer = clips_dir / "score_events.py"
+            mean = mean_labels(labels, other, out_dir / f"labels_mean_with_{who}.json")
             row.setdefault("other_labellers", {})[who] = {
                 "vs_first": labeller_agreement(labels, other),
                 "events": score_events(labels_in_analysis_time(other, out_dir), out_dir,
-                                       clips_dir / "score_events.py")}
+                                       scorer),
+                "events_vs_mean": (score_events(labels_in_analysis_time(mean, out_dir),
+                                                out_dir, scorer) if mean else None)}
         angle_files = label_files(clips_dir, clip_stem, "angles")
         if angle_files:
             row["digitised_thigh"] = compare_digitised(angle_files, out_dir)
@@ -257,12 +294,14 @@ def print_table(results: list[dict]) -> None:
                       f"{key} {v['median_abs_frames']} ({v['matched']}/{v['first']}/"
                       f"{v['other']}, mean {v['mean_frames']})" for key, v in agree.items())
                       if "error" not in agree else agree["error"]))
-            ev = other["events"]
-            print(f"  HipDrive against labeller {who}: " + "; ".join(
-                f"{foot} {ev[foot]['found']}/{ev[foot]['labelled_strides']}, "
-                f"{ev[foot]['strike_abs_err_frames_median']} / "
-                f"{ev[foot]['toe_off_abs_err_frames_median']} frames, "
-                f"{ev[foot]['contact_abs_err_ms_median']} ms" for foot in ("near", "far")))
+            for against, ev in ((f"labeller {who}", other["events"]),
+                                (f"the mean of the first and {who}", other["events_vs_mean"])):
+                if ev:
+                    print(f"  HipDrive against {against}: " + "; ".join(
+                        f"{foot} {ev[foot]['found']}/{ev[foot]['labelled_strides']}, "
+                        f"{ev[foot]['strike_abs_err_frames_median']} / "
+                        f"{ev[foot]['toe_off_abs_err_frames_median']} frames, "
+                        f"{ev[foot]['contact_abs_err_ms_median']} ms" for foot in ("near", "far")))
     ratios = [(r["clip"], r["segment_ratios"]) for r in results if r.get("segment_ratios")]
     if ratios:
         print(f"\nOn the digitised frames, median trunk/thigh and thigh/shank lengths (adults "

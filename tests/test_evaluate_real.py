@@ -155,6 +155,12 @@ def test_two_labellers_are_matched_event_by_event(tmp_path):
     mirrored = _events_file(tmp_path / "c.json", [("near", "strike", 10)], near="left")
     assert "error" in evaluate_real.labeller_agreement(first, mirrored)
 
+    mean = json.loads(evaluate_real.mean_labels(first, other, tmp_path / "m.json").read_text())
+    assert [(e["foot"], e["event"], e["frame"]) for e in mean["events"]] == [
+        ("near", "strike", 10.5), ("near", "toe_off", 24.0), ("near", "strike", 50.0),
+        ("near", "toe_off", 64.5), ("far", "strike", 30), ("far", "strike", 70)]
+    assert evaluate_real.mean_labels(first, mirrored, tmp_path / "n.json") is None
+
 
 def test_every_committed_digitising_pass_agrees_with_its_own_points():
     """Each hand-digitised frame's thigh and trunk–thigh angles follow from its own points
