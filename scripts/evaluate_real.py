@@ -144,12 +144,15 @@ def mean_labels(first: Path, other: Path, target: Path, *, max_apart_frames: int
 
 
 def labels_in_analysis_time(labels: Path, out_dir: Path) -> Path:
-    """Labels that count the clip's stored frames at its stored rate, put on the analysis'
-    time base: for a clip analysed at another capture rate (stated with --capture-fps, or
-    assumed for slow motion, `summary.slow_motion`) a copy whose `fps` is that rate.
-    Events and stride yield are then scored on the analysis' own time base (for an
-    assumed rate: under the tool's assumption, and the cadence against the labels' at
-    that rate)."""
+    """Labels that count the clip's stored frames (their `fps` within 1 % of the file's),
+    put on the analysis' time base: a copy whose `fps` is the analysis' frame rate — the
+    capture rate of a clip analysed at another one (stated with --capture-fps, or assumed
+    for slow motion, `summary.slow_motion`), and the file's own frame spacing where the
+    labels' rate differs from it a little (the second runner's labeller took the
+    container's average rate, 29.87 fps, for frames 1/29.97 s apart: by frame 200 its
+    times ran 0.7 frame late). Events and stride yield are then scored on the analysis'
+    own time base (for an assumed rate: under the tool's assumption, and the cadence
+    against the labels' at that rate)."""
     summary = read_summary(out_dir)
     data = json.loads(labels.read_text())
     capture = summary.capture_fps
@@ -157,7 +160,7 @@ def labels_in_analysis_time(labels: Path, out_dir: Path) -> Path:
     stored = summary.video.stored_fps if summary.video else capture / slowdown  # --tracks
     label_fps = float(data["fps"])
     counts_stored_frames = bool(stored) and abs(label_fps - stored) <= 0.01 * stored
-    if not counts_stored_frames or abs(capture - stored) < 0.01 * stored:
+    if not counts_stored_frames or abs(capture - label_fps) <= 1e-6 * capture:
         return labels
     data["fps"] = capture
     moved = out_dir / f"labels_at_{capture:g}fps.json"

@@ -257,3 +257,22 @@ def test_a_pooled_pass_that_skipped_a_kind_of_frame_does_not_hide_that_kind(anal
     assert flexion["digitisers_median_disagreement_deg"] == 2.0
     assert "pooled_passes" not in flexion  # every pass that did this kind is pooled
     assert result["toe_off"]["digitisers_median_disagreement_deg"] is None  # j alone
+
+
+def test_labels_are_put_on_the_analysis_frame_rate_when_theirs_differs_a_little(analysed,
+                                                                                  tmp_path):
+    """A labeller who took a container's average rate (29.87 for frames 1/29.97 s apart)
+    counts the same frames: the copy scored gets the analysis' rate, so event times do
+    not drift (0.7 frame by frame 200). Labels at the analysis' rate are used as they are;
+    labels at another rate altogether are not touched."""
+    evaluate_real, out_dir, _, _ = analysed
+    capture = evaluate_real.read_summary(out_dir).capture_fps
+    events = [("near", "strike", 10)]
+    same = _events_file(tmp_path / "same.json", events, fps=capture)
+    assert evaluate_real.labels_in_analysis_time(same, out_dir) == same
+    close = _events_file(tmp_path / "close.json", events, fps=capture * 0.996)
+    moved = evaluate_real.labels_in_analysis_time(close, out_dir)
+    assert moved != close and json.loads(moved.read_text())["fps"] == capture
+    assert json.loads(moved.read_text())["events"] == json.loads(close.read_text())["events"]
+    other = _events_file(tmp_path / "other.json", events, fps=capture / 2)
+    assert evaluate_real.labels_in_analysis_time(other, out_dir) == other

@@ -318,7 +318,7 @@ ACCURACY_IN_SHORT = """In short, for runners (BlazePose heavy, the default pose 
   strike and toe-off marked by hand: **15/16** strides of the near leg and **16/16** of the
   far leg found, contact times within **19 / 19 ms** (median), cadence within **0.25 %**.
   On a second real runner that no setting was tuned on: **10/10** and **9/9** strides,
-  contact times within **25 / 10 ms**, cadence within **0.30 %**. On a third, filmed at
+  contact times within **25 / 10 ms**, cadence within **0.04 %**. On a third, filmed at
   60 fps from the floor: **8/8** and **8/8** strides, contacts 1–2 frames short.
   Dim light, heavy compression or a tiny runner lose strides; the verdict says so.
 - **Angles** — on rendered runners with known angles that were never used to tune
