@@ -99,8 +99,11 @@ def _matched_events(first: dict, other: dict, foot: str, kind: str,
 
 
 def _same_clip_counting(first: dict, other: dict) -> bool:
+    """Both count the clip's decoded frames (rates within 1 %: one labeller may write the
+    container's average rate, another the frames' spacing) and agree which leg is near."""
+    a_fps, b_fps = float(first["fps"]), float(other["fps"])
     return (first["near_side"] == other["near_side"]
-            and abs(float(first["fps"]) - float(other["fps"])) <= 0.01)
+            and abs(a_fps - b_fps) <= 0.01 * max(a_fps, b_fps))
 
 
 def labeller_agreement(first: Path, other: Path, *, max_apart_frames: int = 3) -> dict:

@@ -154,6 +154,10 @@ def test_two_labellers_are_matched_event_by_event(tmp_path):
     assert agree["far_toe_off"]["matched"] == 0 and agree["far_toe_off"]["other"] == 1
     mirrored = _events_file(tmp_path / "c.json", [("near", "strike", 10)], near="left")
     assert "error" in evaluate_real.labeller_agreement(first, mirrored)
+    other_rate = _events_file(tmp_path / "d.json", [("near", "strike", 10)], fps=59.8)
+    assert evaluate_real.labeller_agreement(first, other_rate)["near_strike"]["matched"] == 1
+    halved = _events_file(tmp_path / "e.json", [("near", "strike", 10)], fps=30.0)
+    assert "error" in evaluate_real.labeller_agreement(first, halved)
 
     mean = json.loads(evaluate_real.mean_labels(first, other, tmp_path / "m.json").read_text())
     assert [(e["foot"], e["event"], e["frame"]) for e in mean["events"]] == [
