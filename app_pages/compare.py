@@ -65,6 +65,13 @@ for tag, summary, side in (("A", sa, side_a), ("B", sb, side_b)):
     if side != summary.near_side:
         notes.append(f"{tag} shows the far ({side}) leg, which reads {FAR_LEG_LOW_TEXT} less "
                      "thigh extension than a near leg: compare near legs where you can.")
+low = [tag for tag, summary in (("A", sa), ("B", sb)) if summary.options.camera_low]
+if low:
+    notes.append(f"{' and '.join(low)} {'were' if len(low) == 2 else 'was'} filmed with the "
+                 "phone low (as entered): from there thigh and knee angles read 10–25° short, "
+                 "so " + ("a difference in those angles between the two runs may be the "
+                          "camera's." if len(low) == 1 else "they are not compared with "
+                          "the reference."))
 ref_a, ref_b = sa.reference, sb.reference
 if ref_a and ref_b and abs(ref_a.speed_mps_used - ref_b.speed_mps_used) > 0.25:
     notes.append(f"The runs are at different speeds (reference {ref_a.speed_mps_used:.1f} vs "
@@ -85,7 +92,8 @@ measure = st.radio(
     format_func=lambda k: {"thigh": "Thigh vs vertical",
                            "trunk_thigh": "Trunk–thigh (2D hip, no reference)"}[k])
 metric, part, measure_label = HIP_MEASURES[measure]
-reference = reference_as_used(sa)  # A's, as it was compared then
+# A's, as it was compared then (none when A's phone was low: its angles were not compared)
+reference = None if sa.options.camera_low else reference_as_used(sa)
 strides_a = a.report.strides[a.report.strides["side"] == side_a]
 strides_b = b.report.strides[b.report.strides["side"] == side_b]
 st.plotly_chart(compare_stride_chart(

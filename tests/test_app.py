@@ -8,6 +8,8 @@ tracks with known motion — no stubs.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
 import re
 from pathlib import Path
@@ -445,6 +447,29 @@ def test_compare_lists_the_differences_of_two_runs(before, after):
     assert row["B − A"] == f"{b - a:+.1f}".replace("-", "−")
     assert b - a > 5  # the synthetic runs differ by 8°
     assert len(at.get("plotly_chart")) == 3
+
+
+def test_compare_warns_of_a_low_phone_and_draws_no_reference_for_it(before):
+    """A run whose phone was low (as entered) read its thigh short: Compare says so, and
+    when it is A no reference is drawn (A's reference would be compared with it)."""
+    low_summary = dataclasses.replace(
+        before.report.summary,
+        options=dataclasses.replace(before.report.summary.options, camera_height="low"))
+    low = dataclasses.replace(before, id="low-run", report=dataclasses.replace(
+        before.report, summary=low_summary))
+
+    def reference_traces(at) -> int:
+        charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+        return sum("reference" in (trace.get("name") or "") for chart in charts
+                   for trace in chart["data"])
+
+    normal = _app(before, before, page="app_pages/compare.py")
+    assert reference_traces(normal) > 0
+    assert not [i for i in normal.info if "phone low" in i.value]
+    at = _app(low, before, page="app_pages/compare.py")
+    _no_exception(at)
+    assert any("A was filmed with the phone low" in i.value for i in at.info)
+    assert reference_traces(at) == 0
 
 
 def test_compare_far_leg_choice_warns_about_bias(before, after):
