@@ -69,9 +69,9 @@ low = [tag for tag, summary in (("A", sa), ("B", sb)) if summary.options.camera_
 if low:
     notes.append(f"{' and '.join(low)} {'were' if len(low) == 2 else 'was'} filmed with the "
                  "phone low (as entered): from there thigh and knee angles read 10–25° short, "
-                 "so " + ("a difference in those angles between the two runs may be the "
-                          "camera's." if len(low) == 1 else "they are not compared with "
-                          "the reference."))
+                 "so " + ("those angles of the two runs are not judged against each other "
+                          "and no reference is drawn." if len(low) == 1 else "they are not "
+                          "compared with the reference."))
 ref_a, ref_b = sa.reference, sb.reference
 if ref_a and ref_b and abs(ref_a.speed_mps_used - ref_b.speed_mps_used) > 0.25:
     notes.append(f"The runs are at different speeds (reference {ref_a.speed_mps_used:.1f} vs "
@@ -92,8 +92,8 @@ measure = st.radio(
     format_func=lambda k: {"thigh": "Thigh vs vertical",
                            "trunk_thigh": "Trunk–thigh (2D hip, no reference)"}[k])
 metric, part, measure_label = HIP_MEASURES[measure]
-# A's, as it was compared then (none when A's phone was low: its angles were not compared)
-reference = None if sa.options.camera_low else reference_as_used(sa)
+# A's, as it was compared then (none when either phone was low: those angles are not judged)
+reference = None if low else reference_as_used(sa)
 strides_a = a.report.strides[a.report.strides["side"] == side_a]
 strides_b = b.report.strides[b.report.strides["side"] == side_b]
 st.plotly_chart(compare_stride_chart(
@@ -116,5 +116,6 @@ with knee_col:
     st.plotly_chart(compare_cycle_chart(
         entries, part="knee", reference_curve=reference.knee_curve_deg if reference else None),
         key="compare_cycle_knee", config=PLOTLY_CONFIG)
-st.caption("Mean over strides (bold) ± one SD (shaded); dashed grey: A's speed-matched "
-           f"reference {NOISE_TEXT}.")
+st.caption("Mean over strides (bold) ± one SD (shaded)"
+           + (f"; dashed grey: A's speed-matched reference {NOISE_TEXT}." if reference
+              else "; no reference is drawn (a phone was low, or the speed is unknown)."))

@@ -20,6 +20,7 @@ from gait.reference import (
     FAR_LEG_LOW_TEXT,
     LOW_CAMERA_METRICS,
     LOW_CAMERA_NOT_COMPARED,
+    LOW_CAMERA_NOT_JUDGED,
     MIN_STRIDES_TO_COMPARE,
     SPEED_FROM_CADENCE_SOURCE,
     difference_band,
@@ -132,7 +133,8 @@ def figure(summary: AnalysisSummary, side: str, metric: str, *, sound: bool = Tr
     else:
         stat = summary.side(side).figure(metric)
         median, ci95 = finite_or_none(stat.median), finite_or_none(stat.ci95)
-    row = summary.reference.row(side, metric) if summary.reference else None
+    withheld = summary.options.camera_low and metric in LOW_CAMERA_METRICS
+    row = summary.reference.row(side, metric) if summary.reference and not withheld else None
     reference = finite_or_none(row.reference) if row else None
     difference = finite_or_none(row.difference) if row else None
     if row is None or reference is None or difference is None:
@@ -155,11 +157,13 @@ def symmetry(summary: AnalysisSummary, near: str, far: str) -> Symmetry:
            for side in (near, far)]
     judged = None if diff is None else far_leg_allowed_deg(diff, near_side=near)
     few = min(summary.side(side).n_strides for side in (near, far)) < MIN_STRIDES_TO_COMPARE
+    low = summary.options.camera_low  # the far-leg allowance was measured at hip height
     return Symmetry(
         difference_deg=diff,
         ci95_deg=math.hypot(*cis) if None not in cis else None,
-        band="" if judged is None or few else difference_band("", judged),
+        band="" if judged is None or few or low else difference_band("", judged),
         words=(TOO_FEW_TO_COMPARE if few else "" if judged is None
+               else LOW_CAMERA_NOT_JUDGED if low
                else interpret_difference_deg(judged) + FAR_LEG_ALLOWED_WORDS),
         contact_time_index_pct=finite_or_none(contact.symmetry_index_pct) if contact else None)
 

@@ -29,8 +29,8 @@ MIN_RUNNER_HEIGHT_PX = 100.0
 CAMERA_LOW_MESSAGE = (
     "You said the phone was low (near the floor or a treadmill's belt). From there HipDrive "
     "read the thigh 10–25° short of the hip joint on the one such real clip measured, so the "
-    "thigh and knee angles are shown but not compared with the reference and give no drill "
-    "advice. Steps and timing are not affected. Film at about hip height to compare angles.")
+    "thigh and knee angles are shown but not compared with the reference nor used for "
+    "drills. Steps and timing are not affected. Film at about hip height to compare angles.")
 
 
 def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: dict[str, int],
@@ -57,8 +57,6 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
     than run parallel (a rolled camera); `camera_low`: the user says the phone was low
     (gait.result.AnalysisOptions.camera_low)."""
     flags: list[QualityFlag] = []
-    if camera_low:
-        flags.append(QualityFlag("camera_low", "warning", CAMERA_LOW_MESSAGE))
     if other_people and other_people.frames_with_others >= MIN_FRAMES_WITH_OTHERS:
         flags.append(QualityFlag(
             "several_people", "warning",
@@ -172,6 +170,8 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
         flags.append(QualityFlag(
             "strides_dropped", "info",
             f"{n_dropped} stride(s) seen in the clip were left out: {reasons}."))
+    if camera_low:  # last: what the user said never hides what was found
+        flags.append(QualityFlag("camera_low", "warning", CAMERA_LOW_MESSAGE))
     return flags
 
 

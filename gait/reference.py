@@ -67,7 +67,8 @@ BANDS_TEXT = (f"below {NOISE_DEG:g}° within pose-measurement noise, {NOISE_DEG:
 # band, which is not widened for every clip; when the user says the phone was low those
 # angles are not compared at all (LOW_CAMERA_METRICS below).
 EXTENSION_POSE_BIAS_DEG = 8.0
-# Metrics drawn through the hip or knee point, not compared with the reference when the
+# Thigh and knee angles (drawn through the hip and knee points; the shank, knee to ankle,
+# and the trunk are kept), not compared with the reference when the
 # user says the phone was low (gait.result.CAMERA_HEIGHTS): on a clip filmed from a
 # treadmill's belt height, four calibrated digitising passes put the hip joint 80–130 px
 # below the pose model's hip, and HipDrive's near thigh read 19° less extension at toe-off
@@ -77,7 +78,10 @@ LOW_CAMERA_METRICS = ("peak_thigh_extension_deg", "peak_thigh_flexion_deg", "thi
                       "thigh_at_strike_deg", "thigh_at_toe_off_deg", "knee_at_strike_deg",
                       "peak_knee_flexion_swing_deg")
 LOW_CAMERA_NOT_COMPARED = ("Not compared: filmed from low down (as entered), where HipDrive "
-                           "read thigh angles 10–25° short of the hip joint.")
+                           "read the thigh 10–25° short of the hip joint (knee angles use the "
+                           "same hip and knee points).")
+LOW_CAMERA_NOT_JUDGED = ("Not judged: filmed from low down (as entered); the far leg's "
+                         "allowance was measured at hip height.")
 # Metrics the bias shortens, with the sign of (runner − reference) that means "less
 # extension": peak extension and range are positive numbers, the thigh at toe-off is a
 # signed angle (− = behind vertical).

@@ -20,6 +20,7 @@ from gait.reference import (
     ATTRIBUTION,
     EXTENSION_POSE_BIAS_DEG,
     LIKELY_DEG,
+    LOW_CAMERA_NOT_COMPARED,
     NOISE_DEG,
     noise_band_limits_deg,
     reference_as_used,
@@ -123,7 +124,8 @@ def _medians_table(top: Headline) -> str:
                  + (f"± {_num(f.ci95, d)}" if top.sound else f"({UNSOUND})")
                  for f in (near_figure, far_figure)]
         diff = near_figure.difference
-        words = near_figure.words if near_figure.compared else ""
+        words = (near_figure.words if near_figure.compared
+                 or near_figure.words == LOW_CAMERA_NOT_COMPARED else "")
         cls = f"band-{near_figure.band}" if near_figure.band else ""
         rows.append(f'<tr><td class="l">{escape(name)} ({unit})</td><td>{cells[0]}</td>'
                     f"<td>{cells[1]}</td><td>{_num(near_figure.reference, d)}</td>"

@@ -166,7 +166,7 @@ def labels_in_analysis_time(labels: Path, out_dir: Path) -> Path:
     if not counts_stored_frames or abs(capture - label_fps) <= 1e-6 * capture:
         return labels
     data["fps"] = capture
-    moved = out_dir / f"labels_at_{capture:g}fps.json"
+    moved = out_dir / f"{labels.stem}_at_{capture:g}fps.json"
     moved.write_text(json.dumps(data))
     return moved
 
@@ -226,9 +226,10 @@ def evaluate(clips_dir: Path, tracks_dir: Path | None, work: Path,
         if labels and (clips_dir / "score_events.py").exists():  # the labels' own scorer
             row["events"] = score_events(labels_in_analysis_time(labels, out_dir), out_dir,
                                          clips_dir / "score_events.py")
-        for other in label_files(clips_dir, clip_stem, "events") if labels else ():
+        scorer = clips_dir / "score_events.py"
+        for other in (label_files(clips_dir, clip_stem, "events")
+                      if labels and scorer.exists() else ()):
             who = other.name.removesuffix(".json").rsplit("events_", 1)[-1]
-            scorer = clips_dir / "score_events.py"
             mean = mean_labels(labels, other, out_dir / f"labels_mean_with_{who}.json")
             row.setdefault("other_labellers", {})[who] = {
                 "vs_first": labeller_agreement(labels, other),

@@ -449,14 +449,29 @@ def test_compare_lists_the_differences_of_two_runs(before, after):
     assert len(at.get("plotly_chart")) == 3
 
 
-def test_compare_warns_of_a_low_phone_and_draws_no_reference_for_it(before):
-    """A run whose phone was low (as entered) read its thigh short: Compare says so, and
-    when it is A no reference is drawn (A's reference would be compared with it)."""
+@pytest.fixture(scope="module")
+def low(before):
+    """`before` as if the runner had said the phone was low."""
+    summary = before.report.summary
     low_summary = dataclasses.replace(
-        before.report.summary,
-        options=dataclasses.replace(before.report.summary.options, camera_height="low"))
-    low = dataclasses.replace(before, id="low-run", report=dataclasses.replace(
+        summary, options=dataclasses.replace(summary.options, camera_height="low"))
+    return dataclasses.replace(before, id="low-run", report=dataclasses.replace(
         before.report, summary=low_summary))
+
+
+def test_results_of_a_low_phone_say_why_its_angles_are_not_compared(low):
+    from gait.reference import LOW_CAMERA_NOT_COMPARED
+
+    at = _app(low, page="app_pages/results.py")
+    _no_exception(at)
+    html = "\n".join(m.value for m in at.markdown)
+    assert LOW_CAMERA_NOT_COMPARED in html  # the headline cards
+    assert any("no reference curve: the phone was low" in c.value for c in at.caption)
+
+
+def test_compare_warns_of_a_low_phone_and_draws_no_reference_for_it(before, low):
+    """A run whose phone was low (as entered) read its thigh short: Compare says so, does
+    not judge its thigh and knee angles against the other run's, and draws no reference."""
 
     def reference_traces(at) -> int:
         charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
@@ -466,10 +481,17 @@ def test_compare_warns_of_a_low_phone_and_draws_no_reference_for_it(before):
     normal = _app(before, before, page="app_pages/compare.py")
     assert reference_traces(normal) > 0
     assert not [i for i in normal.info if "phone low" in i.value]
-    at = _app(low, before, page="app_pages/compare.py")
-    _no_exception(at)
-    assert any("A was filmed with the phone low" in i.value for i in at.info)
-    assert reference_traces(at) == 0
+    for runs, tag in (((low, before), "A"), ((before, low), "B")):
+        at = _app(*runs, page="app_pages/compare.py")
+        _no_exception(at)
+        assert any(f"{tag} was filmed with the phone low" in i.value for i in at.info)
+        assert reference_traces(at) == 0
+        table = at.dataframe[0].value
+        meaning = table.set_index("measure")["meaning"]
+        assert meaning[meaning.index.str.startswith("Peak thigh extension")].iloc[0] == (
+            f"not judged: {tag}'s phone was low")
+        assert not meaning[meaning.index.str.startswith("Ground contact")].iloc[0].startswith(
+            "not judged")
 
 
 def test_compare_far_leg_choice_warns_about_bias(before, after):

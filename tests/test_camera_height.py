@@ -53,9 +53,28 @@ def test_a_low_phone_gives_no_thigh_drill_and_a_use_with_care_reason(said_and_un
     assert "camera_low" in {flag.id for flag in low.summary.quality}
     reasons = {r.id: r for r in low.summary.reliability.reasons}
     assert reasons["camera_low"].severity == "use_with_care"
-    assert low.summary.reliability.verdict in ("use_with_care", "not_reliable")
+    # what the user said comes after what was found (the first reason is the one shown
+    # where only one fits)
+    assert [f.id for f in low.summary.quality][-1] == "camera_low"
     assert not [d for d in low.summary.drills if "thigh" in d.finding.lower()]
     assert "camera_low" not in {r.id for r in said_and_unsaid[None].summary.reliability.reasons}
+
+
+def test_a_low_phones_symmetry_is_not_judged_and_the_tables_say_why(said_and_unsaid):
+    from gait.reference import LOW_CAMERA_NOT_JUDGED
+    from gait.report import render_html_report
+    from ui.text import comparison_table
+
+    unsaid, low = said_and_unsaid[None], said_and_unsaid["low"]
+    assert headline(unsaid.summary).symmetry.band  # judged when not said
+    symmetry = headline(low.summary).symmetry
+    assert symmetry.band == "" and symmetry.words == LOW_CAMERA_NOT_JUDGED
+    assert symmetry.difference_deg == headline(unsaid.summary).symmetry.difference_deg
+    table = comparison_table(low.summary)
+    row = table[table["measure"].str.startswith("Peak thigh extension")].iloc[0]
+    assert row["meaning"] == LOW_CAMERA_NOT_COMPARED
+    html = render_html_report(low, title="t")
+    assert html.count(LOW_CAMERA_NOT_COMPARED) >= len(LOW_CAMERA_METRICS)
 
 
 def test_where_the_phone_was_changes_no_step_and_no_angle(said_and_unsaid):

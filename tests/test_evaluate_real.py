@@ -280,3 +280,20 @@ def test_labels_are_put_on_the_analysis_frame_rate_when_theirs_differs_a_little(
     assert json.loads(moved.read_text())["events"] == json.loads(close.read_text())["events"]
     other = _events_file(tmp_path / "other.json", events, fps=capture / 2)
     assert evaluate_real.labels_in_analysis_time(other, out_dir) == other
+
+
+def test_without_the_labels_scorer_further_labellers_are_skipped_not_fatal(tmp_path):
+    """`--tracks tests/data/real_tracks` on a machine without ../shared/real: the
+    project's own labels (first and further labellers) are found, but there is no scorer
+    to run, so nothing is scored and the analysis is still reported."""
+    evaluate_real = _evaluate_real()
+    tracks, clips = tmp_path / "tracks", tmp_path / "clips"
+    tracks.mkdir()
+    clips.mkdir()
+    (tracks / TRACK.name).write_bytes(TRACK.read_bytes())
+    assert evaluate_real.label_files(clips, "zz_treadmill_male_side", "events")  # ours
+
+    (row,) = evaluate_real.evaluate(clips, tracks, tmp_path / "work")
+
+    assert "error" not in row and row["strides"]["left"] > 10
+    assert "events" not in row and "other_labellers" not in row

@@ -185,10 +185,12 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
             reference_curve=reference.knee_curve_deg if reference and not camera_low else None,
             reference_label=ref_label, reference_toe_off_pct=toe_ref, note=thigh_note),
             key="cycle_knee", config=PLOTLY_CONFIG)
-    st.caption("Every stride thin, the mean bold; dashed grey = the speed-matched reference with "
-               f"{NOISE_TEXT} band; dotted lines = foot strike and your mean toe-off (dashed "
-               "grey: the reference toe-off). Thigh and trunk–thigh: + = knee in front, "
-               "− = behind. Knee: 0 = straight.")
+    st.caption("Every stride thin, the mean bold; "
+               + ("no reference curve: the phone was low (as entered); " if camera_low else
+                  f"dashed grey = the speed-matched reference with {NOISE_TEXT} band; ")
+               + "dotted lines = foot strike and your mean toe-off (dashed grey: the reference "
+               "toe-off). Thigh and trunk–thigh: + = knee in front, − = behind. Knee: 0 = "
+               "straight.")
     with st.expander("What separates elite runners"):
         for marker in summary.elite_markers:
             st.markdown(f"- {marker.text} ({marker.source})")

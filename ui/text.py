@@ -21,6 +21,8 @@ from gait.metric_catalogue import BY_KEY, COMPARED, TABLE_COLUMNS
 from gait.pose_models import DEFAULT_POSE_MODEL
 from gait.reference import (
     FAR_LEG_LOW_TEXT,
+    LOW_CAMERA_METRICS,
+    LOW_CAMERA_NOT_COMPARED,
     interpret_difference_deg,
     interpret_difference_pct,
 )
@@ -233,7 +235,8 @@ def comparison_table(summary: AnalysisSummary, *, sound: bool = True) -> pd.Data
             near_v, far_v = (f"{num(f.median, digits)} "
                              + (f"± {num(f.ci95, digits)}" if sound else f"({UNSOUND})")
                              for f in (near_figure, far_figure))
-        meaning = (near_figure.words if near_figure.compared
+        meaning = (near_figure.words
+                   if near_figure.compared or near_figure.words == LOW_CAMERA_NOT_COMPARED
                    else "no reference for trunk–thigh" if "hip" in metric else DASH)
         rows.append({"measure": f"{metric_name(metric)} ({unit})", f"{near} (near)": near_v,
                      f"{far} (far)": far_v, "reference": num(near_figure.reference, digits),
@@ -264,7 +267,9 @@ def stride_table(strides: pd.DataFrame) -> pd.DataFrame:
 def difference_rows(a: AnalysisSummary, b: AnalysisSummary, *, side_a: str, side_b: str,
                     sound: bool = True) -> pd.DataFrame:
     """B − A for each compared measure, with the combined uncertainty and its meaning;
-    `sound` False (either analysis not reliable): "not reliable" instead of the ±."""
+    `sound` False (either analysis not reliable): "not reliable" instead of the ±. Thigh and
+    knee angles of two runs of which one was filmed with the phone low are not judged."""
+    low = [tag for tag, summary in (("A", a), ("B", b)) if summary.options.camera_low]
     rows = []
     for metric in ("cadence_spm", *COMPARED):
         if metric == "cadence_spm":
@@ -281,7 +286,9 @@ def difference_rows(a: AnalysisSummary, b: AnalysisSummary, *, side_a: str, side
         rows.append({"measure": f"{metric_name(metric)} ({unit})", "A": num(va, digits),
                      "B": num(vb, digits), "B − A": signed(diff, digits),
                      "± (95 %)": num(combined, digits) if sound else UNSOUND,
-                     "meaning": _meaning(metric, diff, va, combined if sound else None)})
+                     "meaning": (f"not judged: {low[0]}'s phone was low"
+                                 if len(low) == 1 and metric in LOW_CAMERA_METRICS
+                                 else _meaning(metric, diff, va, combined if sound else None))})
     return pd.DataFrame(rows)
 
 
