@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from gait.metric_catalogue import BY_KEY, COMPARED
 from gait.reference import (
     FAR_LEG_LOW_TEXT,
-    LOW_CAMERA_METRICS,
     LOW_CAMERA_NOT_COMPARED,
     LOW_CAMERA_NOT_JUDGED,
     MIN_STRIDES_TO_COMPARE,
@@ -27,6 +26,7 @@ from gait.reference import (
     far_leg_allowed_deg,
     interpret_difference_deg,
     interpret_difference_pct,
+    withheld_for_low_camera,
 )
 from gait.report_parts import finite_or_none
 
@@ -111,7 +111,7 @@ def within_uncertainty_words(ci95: float, unit: str) -> str:
 def _why_not_compared(summary: AnalysisSummary, side: str, metric: str) -> str:
     if metric in TRUNK_THIGH_METRICS:
         return NO_TRUNK_THIGH_REFERENCE
-    if summary.options.camera_low and metric in LOW_CAMERA_METRICS:
+    if withheld_for_low_camera(summary.options.camera_low, metric):
         return LOW_CAMERA_NOT_COMPARED
     if metric == "cadence_spm" and summary.speed_source == SPEED_FROM_CADENCE_SOURCE:
         return NO_CADENCE_COMPARISON
@@ -133,7 +133,7 @@ def figure(summary: AnalysisSummary, side: str, metric: str, *, sound: bool = Tr
     else:
         stat = summary.side(side).figure(metric)
         median, ci95 = finite_or_none(stat.median), finite_or_none(stat.ci95)
-    withheld = summary.options.camera_low and metric in LOW_CAMERA_METRICS
+    withheld = withheld_for_low_camera(summary.options.camera_low, metric)
     row = summary.reference.row(side, metric) if summary.reference and not withheld else None
     reference = finite_or_none(row.reference) if row else None
     difference = finite_or_none(row.difference) if row else None

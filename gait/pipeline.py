@@ -34,13 +34,13 @@ from gait.progress import Progress
 from gait.quality import FEET_OUTSIDE_SHARE, quality_flags
 from gait.reference import (
     ELITE_MARKERS,
-    LOW_CAMERA_METRICS,
     MIN_STRIDES_TO_COMPARE,
     SPEED_FROM_CADENCE_SOURCE,
     compare,
     far_leg_allowed_deg,
     reference_at,
     speed_from_cadence,
+    withheld_for_low_camera,
 )
 from gait.reliability import GIVE_CAPTURE_RATE, assess_reliability
 from gait.result import (
@@ -188,9 +188,8 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
                       if per_side[side].n_strides >= MIN_STRIDES_TO_COMPARE]
     # a phone the user says was low reads thigh and knee angles far short: those are not
     # compared (gait.reference.LOW_CAMERA_METRICS), nor used for drills
-    camera_low = options.camera_low
     compared_metrics = [m for m in STRIDE_METRICS
-                        if not (camera_low and m in LOW_CAMERA_METRICS)]
+                        if not withheld_for_low_camera(options.camera_low, m)]
     near_medians = ({m: per_side[geometry.near_side].median(m) for m in compared_metrics}
                     if geometry.near_side in compared_sides else {})
     # a speed read off the cadence makes the reference's cadence equal the runner's by
@@ -214,7 +213,7 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
             far_leg_allowed_deg(sym["peak_thigh_extension_deg"].left_minus_right,
                                 near_side=geometry.near_side)
             if ("peak_thigh_extension_deg" in sym and len(compared_sides) == len(SIDES)
-                and not camera_low)
+                and not options.camera_low)
             else None))
     far_conf = float(np.nanmean([raw.conf(f"{geometry.far_side}_{p}").mean()
                                  for p in ("hip", "knee", "ankle")]))

@@ -77,6 +77,14 @@ EXTENSION_POSE_BIAS_DEG = 8.0
 LOW_CAMERA_METRICS = ("peak_thigh_extension_deg", "peak_thigh_flexion_deg", "thigh_rom_deg",
                       "thigh_at_strike_deg", "thigh_at_toe_off_deg", "knee_at_strike_deg",
                       "peak_knee_flexion_swing_deg")
+
+
+def withheld_for_low_camera(camera_low: bool, metric: str) -> bool:
+    """True for a thigh or knee metric of a clip whose phone the user says was low: it is
+    shown but not compared with the reference, nor used for drills."""
+    return camera_low and metric in LOW_CAMERA_METRICS
+
+
 LOW_CAMERA_NOT_COMPARED = ("Not compared: filmed from low down (as entered), where HipDrive "
                            "read the thigh 10–25° short of the hip joint (knee angles use the "
                            "same hip and knee points).")

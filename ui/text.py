@@ -21,10 +21,10 @@ from gait.metric_catalogue import BY_KEY, COMPARED, TABLE_COLUMNS
 from gait.pose_models import DEFAULT_POSE_MODEL
 from gait.reference import (
     FAR_LEG_LOW_TEXT,
-    LOW_CAMERA_METRICS,
     LOW_CAMERA_NOT_COMPARED,
     interpret_difference_deg,
     interpret_difference_pct,
+    withheld_for_low_camera,
 )
 from gait.report_parts import finite_or_none, rates_text
 from gait.result import AnalysisSummary
@@ -287,7 +287,7 @@ def difference_rows(a: AnalysisSummary, b: AnalysisSummary, *, side_a: str, side
                      "B": num(vb, digits), "B − A": signed(diff, digits),
                      "± (95 %)": num(combined, digits) if sound else UNSOUND,
                      "meaning": (f"not judged: {low[0]}'s phone was low"
-                                 if len(low) == 1 and metric in LOW_CAMERA_METRICS
+                                 if len(low) == 1 and withheld_for_low_camera(True, metric)
                                  else _meaning(metric, diff, va, combined if sound else None))})
     return pd.DataFrame(rows)
 
