@@ -13,7 +13,7 @@ from ui import saved
 from ui.compare_saved import render_pair_picker
 from ui.figures import PLOTLY_CONFIG
 from ui.history_figures import cadence_trend, symmetry_trend, thigh_extension_trend
-from ui.tables import history_table
+from ui.tables import history_table, phone_low
 from ui.text import md_escape
 
 st.title("History")
@@ -50,7 +50,10 @@ first_day, last_day = history["recorded_on"].iloc[0], history["recorded_on"].ilo
 st.caption(f"{len(history)} saved analys{'is' if len(history) == 1 else 'es'}, "
            f"{first_day if first_day == last_day else f'{first_day} to {last_day}'}. "
            "Filled points: the leg nearest the camera; hollow: the far leg, which reads "
-           f"{FAR_LEG_LOW_TEXT} low. Compare near legs, at similar speeds.")
+           f"{FAR_LEG_LOW_TEXT} low. Compare near legs, at similar speeds."
+           + (" Grey crosses: runs filmed with the phone low (as entered), which read the "
+              "thigh short; they are kept off the lines and have no reference."
+              if phone_low(history).any() else ""))
 
 st.plotly_chart(thigh_extension_trend(history), key="trend_thigh", config=PLOTLY_CONFIG)
 left, right = st.columns(2)

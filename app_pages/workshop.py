@@ -134,11 +134,13 @@ def live_board() -> None:
                          "more).")
         room.metric("Room median", f"{spread['median_deg']:.1f}°",
                     help="Peak thigh extension of the near leg, degrees behind vertical "
-                         "(2D), over the results that are not \"not reliable\". Range "
+                         "(2D), over the results not marked \"not reliable\" or "
+                         "\"phone low\". Range "
                          f"{spread['min_deg']:.1f}–{spread['max_deg']:.1f}°.")
     count.metric("Runners", f"{len(table)}",
                  help="Results on the board; those marked (not reliable) do not count "
-                      "for the leader or the median.")
+                      "for the leader or the median, nor, for hip drive, those marked "
+                      "(phone low): a phone near the floor reads the thigh short.")
     st.plotly_chart(hip_drive_board(table), key="board_hip", config=PLOTLY_CONFIG)
     st.plotly_chart(cadence_board(table), key="board_cadence", config=PLOTLY_CONFIG)
     st.caption("Orange: each runner's median over strides; grey: the reference of "

@@ -26,6 +26,7 @@ FEET_EDGE_MARGIN_FOOT_LENGTHS = 0.5
 # Below this height (head to toe, in the clip's own pixels) one pixel of keypoint error is
 # 2°+ on the thigh (~0.25 H long): angles are too coarse to compare with a reference.
 MIN_RUNNER_HEIGHT_PX = 100.0
+CAMERA_LOW_FLAG = "camera_low"  # the quality id of a phone the user says was low
 CAMERA_LOW_MESSAGE = (
     "You said the phone was low (near the floor or a treadmill's belt). From there HipDrive "
     "read the thigh 10–25° short of the hip joint on the one such real clip measured, so the "
@@ -171,7 +172,7 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
             "strides_dropped", "info",
             f"{n_dropped} stride(s) seen in the clip were left out: {reasons}."))
     if camera_low:  # last: what the user said never hides what was found
-        flags.append(QualityFlag("camera_low", "warning", CAMERA_LOW_MESSAGE))
+        flags.append(QualityFlag(CAMERA_LOW_FLAG, "warning", CAMERA_LOW_MESSAGE))
     return flags
 
 

@@ -172,5 +172,69 @@ def test_every_quality_flag_has_words_in_the_history_and_squad_tables():
 
     source = Path(gait.quality.__file__).read_text()
     ids = set(re.findall(r'QualityFlag\(\s*"([a-z_]+)"', source)) - {"info", "warning"}
+    ids |= {getattr(gait.quality, name)  # ids given by a constant, e.g. CAMERA_LOW_FLAG
+            for name in re.findall(r"QualityFlag\(\s*([A-Z][A-Z_]+)\s*,", source)}
     assert "camera_low" in ids and len(ids) >= 15
     assert ids <= set(FLAG_WORDS), ids - set(FLAG_WORDS)
+
+
+def test_a_low_phones_run_is_named_on_the_workshop_board_and_never_leads_it(
+        said_and_unsaid, tmp_path):
+    """Saved into a workshop, a low phone's result carries its flag to the board; there
+    it is named "(phone low)" on the hip-drive chart and counts for neither the leader
+    nor the room's median, while its cadence counts as any other."""
+    from gait.store import Store
+    from gait.store.workshops import board, create_workshop
+    from ui.board_figures import PHONE_LOW_LABEL, cadence_board, hip_drive_board, room_spread
+
+    store = Store(f"sqlite:///{tmp_path / 'board.sqlite3'}", files_dir=tmp_path / "files")
+    try:
+        workshop = create_workshop(store, "club")
+        store.save(said_and_unsaid[None], athlete_name="Ada", workshop_id=workshop.id)
+        store.save(said_and_unsaid["low"], athlete_name="Lowy", workshop_id=workshop.id)
+        table = board(store, workshop.id)
+    finally:
+        store.close()
+    assert "camera_low" in table["flags"].iloc[1] and "camera_low" not in table["flags"].iloc[0]
+    # the same thigh figures either way: only the answer differs
+    assert table["peak_thigh_extension_near_deg"].nunique() == 1
+    spread = room_spread(table)
+    assert spread["n"] == 1 and spread["leader"] == "Ada"
+    runners = next(t for t in hip_drive_board(table).data if t.name == "runner")
+    assert list(runners.y) == ["Lowy" + PHONE_LOW_LABEL, "Ada"]
+    assert list(runners.marker.symbol) == ["circle-open", "circle"]
+    cadence = next(t for t in cadence_board(table).data if t.name == "runner")
+    assert set(cadence.y) == {"Ada", "Lowy"}
+    assert room_spread(table.iloc[[1]]) is None  # a room of low phones has no hip-drive leader
+
+
+def test_a_low_phones_run_is_off_the_history_lines(said_and_unsaid):
+    """A runner who once filmed from the floor: that run's thigh reads short, so it must
+    not look like a drop in hip drive on the history's lines, nor count for symmetry."""
+    import json
+
+    import pandas as pd
+
+    from gait.store.serialize import summary_figures
+    from ui.history_figures import PHONE_LOW_NAME, symmetry_trend, thigh_extension_trend
+
+    rows = []
+    for day, camera in ((28, None), (29, "low"), (30, "hip")):
+        figures = summary_figures(said_and_unsaid[camera].summary)
+        figures["flags"] = json.loads(figures.pop("flags_json"))
+        rows.append({**figures, "recorded_on": pd.Timestamp(f"2026-11-{day}").date(),
+                     "created_at": pd.Timestamp(f"2026-12-01 1{day - 28}:00")})
+    history = pd.DataFrame(rows)
+    trend = thigh_extension_trend(history)
+    near = said_and_unsaid[None].summary.near_side
+    line = next(t for t in trend.data if t.name == f"{near} leg")
+    assert [x.day for x in line.x] == [28, 30]
+    crosses = next(t for t in trend.data if t.name == PHONE_LOW_NAME)
+    assert [x.day for x in crosses.x] == [29]
+    assert crosses.y[0] == pytest.approx(history[f"peak_thigh_extension_{near}_deg"][1])
+    reference = next(t for t in trend.data if t.name == "reference (speed-matched)")
+    assert pd.isna(reference.y[1]) and not pd.isna(reference.y[0])
+    symmetry = next(t for t in symmetry_trend(history).data if t.name == "left − right")
+    assert [x.day for x in symmetry.x] == [28, 30]
+    hip_height_only = thigh_extension_trend(history.iloc[[0, 2]].reset_index(drop=True))
+    assert PHONE_LOW_NAME not in {t.name for t in hip_height_only.data}

@@ -86,7 +86,8 @@ def test_board_history_and_live_bands_are_as_lopsided_as_the_cards(report):
 
     wide = NOISE_DEG + EXTENSION_POSE_BIAS_DEG
     board = hip_drive_board(pd.DataFrame({
-        "nickname": ["a"], "verdict": ["reliable"], "peak_thigh_extension_near_deg": [15.0],
+        "nickname": ["a"], "verdict": ["reliable"], "flags": [[]],
+        "peak_thigh_extension_near_deg": [15.0],
         "reference_peak_thigh_extension_deg": [26.0], "cadence_spm": [170.0],
         "reference_cadence_spm": [171.0]}))
     ref_tick = _trace(board, "reference at their speed")
@@ -95,7 +96,8 @@ def test_board_history_and_live_bands_are_as_lopsided_as_the_cards(report):
         "recorded_on": [pd.Timestamp("2026-11-30").date()],
         "created_at": [pd.Timestamp("2026-12-01 17:42:09")], "near_side": ["left"],
         "reference_peak_thigh_extension_deg": [26.0], "peak_thigh_extension_left_deg": [20.0],
-        "peak_thigh_extension_right_deg": [18.0], "thigh_extension_left_minus_right_deg": [2.0]})
+        "peak_thigh_extension_right_deg": [18.0], "thigh_extension_left_minus_right_deg": [2.0],
+        "flags": [[]]})
     trend = thigh_extension_trend(one_run)
     band = _trace(trend, "reference −")
     assert (min(band.y), max(band.y)) == pytest.approx((26.0 - wide, 26.0 + NOISE_DEG))
@@ -372,7 +374,8 @@ def test_a_not_reliable_result_never_leads_the_workshop_board():
     table = pd.DataFrame({
         "nickname": ["Ada", "Tiny", "Ben"], "peak_thigh_extension_near_deg": [20.0, 34.6, 18.0],
         "reference_peak_thigh_extension_deg": [25.0, 25.0, 25.0],
-        "verdict": ["reliable", "not_reliable", "use_with_care"]})
+        "verdict": ["reliable", "not_reliable", "use_with_care"],
+        "flags": [[], ["not_reliable"], ["use_with_care"]]})
     spread = room_spread(table)
     assert spread["leader"] == "Ada" and spread["leader_deg"] == 20.0
     assert spread["median_deg"] == 19.0 and spread["max_deg"] == 20.0

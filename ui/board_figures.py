@@ -4,7 +4,8 @@ Input: gait.store.workshops.board(). Each runner is a row; their speed-matched
 reference is a grey tick with its noise band (gait.reference.noise_band_limits_deg;
 runners ran at different speeds).
 Nicknames are HTML-escaped: Plotly would otherwise read tags in them. A result whose
-verdict is "not reliable" is named so on the charts and never leads the room.
+verdict is "not reliable" is named so on the charts and never leads the room; nor, on the
+thigh chart, does one filmed with the phone low (named so).
 """
 
 from __future__ import annotations
@@ -17,34 +18,48 @@ import plotly.graph_objects as go
 
 from gait.reference import noise_band_limits_deg, noise_band_text
 from ui.figures import REF_COLOUR
+from ui.tables import phone_low
 
 RUNNER_COLOUR = "#e8590c"
 UNSOUND_COLOUR = "#adb5bd"  # a "not reliable" result: grey and hollow
 FONT = {"size": 20}
 
 
-def _ranked(table: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Bottom to top: results called "not reliable" first (they never lead, and must
-    not look as if they did), then by value, the highest at the top."""
+NOT_RELIABLE_LABEL = " (not reliable)"
+PHONE_LOW_LABEL = " (phone low)"
+
+
+def _counted(table: pd.DataFrame, *, thigh: bool) -> np.ndarray:
+    """Per runner: whether their value counts for the leader and the room median. Never a
+    "not reliable" result; for a thigh angle, never a phone the runner said was low (its
+    thigh reads 10–25° short: gait.quality.CAMERA_LOW_MESSAGE)."""
+    sound = (table["verdict"] != "not_reliable").to_numpy(dtype=bool)
+    return sound & ~phone_low(table) if thigh else sound
+
+
+def _ranked(table: pd.DataFrame, column: str, *, thigh: bool) -> pd.DataFrame:
+    """Bottom to top: results that do not count first (they never lead, and must not look
+    as if they did), then by value, the highest at the top."""
     ranked = table.assign(value=pd.to_numeric(table[column], errors="coerce"),
-                          sound=table["verdict"] != "not_reliable")
+                          sound=_counted(table, thigh=thigh))
     return ranked.sort_values(["sound", "value"], ascending=True, na_position="first")
 
 
-NOT_RELIABLE_LABEL = " (not reliable)"
-
-
-def _labels(table: pd.DataFrame) -> list[str]:
-    return [html.escape(str(n)) + (NOT_RELIABLE_LABEL if v == "not_reliable" else "")
-            for n, v in zip(table["nickname"], table["verdict"], strict=True)]
+def _labels(table: pd.DataFrame, *, thigh: bool) -> list[str]:
+    """Nicknames, with why a result does not count."""
+    low = phone_low(table) if thigh else np.zeros(len(table), dtype=bool)
+    return [html.escape(str(n)) + (NOT_RELIABLE_LABEL if v == "not_reliable"
+                                   else PHONE_LOW_LABEL if is_low else "")
+            for n, v, is_low in zip(table["nickname"], table["verdict"], low, strict=True)]
 
 
 def _figure(table: pd.DataFrame, *, value: str, reference: str, band_metric: str | None,
-            title: str, x_title: str, digits: int) -> go.Figure:
-    """band_metric: draw the reference's noise band of this metric (None: no band)."""
+            title: str, x_title: str, digits: int, thigh: bool) -> go.Figure:
+    """band_metric: draw the reference's noise band of this metric (None: no band);
+    thigh: a thigh angle, which a low phone's result does not count for."""
     below, above = noise_band_limits_deg(band_metric) if band_metric else (0.0, 0.0)
-    ranked = _ranked(table, value)
-    names = _labels(ranked)
+    ranked = _ranked(table, value, thigh=thigh)
+    names = _labels(ranked, thigh=thigh)
     ref = pd.to_numeric(ranked[reference], errors="coerce").to_numpy(dtype=float)
     fig = go.Figure()
     fig.add_trace(go.Scatter(
@@ -84,22 +99,22 @@ def hip_drive_board(table: pd.DataFrame) -> go.Figure:
                    reference="reference_peak_thigh_extension_deg",
                    band_metric="peak_thigh_extension_deg",
                    title="Hip drive: peak thigh extension (near leg)",
-                   x_title="degrees behind vertical", digits=1)
+                   x_title="degrees behind vertical", digits=1, thigh=True)
 
 
 def cadence_board(table: pd.DataFrame) -> go.Figure:
     return _figure(table, value="cadence_spm", reference="reference_cadence_spm", band_metric=None,
-                   title="Cadence", x_title="steps/min", digits=0)
+                   title="Cadence", x_title="steps/min", digits=0, thigh=False)
 
 
 def room_spread(table: pd.DataFrame) -> dict | None:
     """Median and range of the room's peak thigh extension, and the leader, over the
-    results that are not "not reliable" (None when there is none). The leader has the
-    most extension for their speed (over their speed-matched reference: faster runners
-    extend more); a room without any reference falls back to the most extension
+    results that count (`_counted`; None when there is none). The leader has the most
+    extension for their speed (over their speed-matched reference: faster runners extend
+    more); a room without any reference falls back to the most extension
     (`leader_vs_reference_deg` None)."""
     values = pd.to_numeric(table["peak_thigh_extension_near_deg"], errors="coerce")
-    values = values.where(table["verdict"] != "not_reliable")
+    values = values.where(_counted(table, thigh=True))
     if values.notna().sum() == 0:
         return None
     over = values - pd.to_numeric(table["reference_peak_thigh_extension_deg"], errors="coerce")

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 
 from gait.reference import FAR_LEG_LOW_TEXT, NOISE_DEG, noise_band_limits_deg, noise_band_text
 from ui.figures import LEG_COLOURS, REF_COLOUR, _band_trace, _layout
+from ui.tables import phone_low
 
 NOON = time(12)
 SAME_DAY_SPACING = timedelta(hours=1)
@@ -61,10 +62,17 @@ def _values(history: pd.DataFrame, column: str) -> np.ndarray:
     return pd.to_numeric(history[column], errors="coerce").to_numpy(dtype=float)
 
 
+PHONE_LOW_COLOUR = "#868e96"
+PHONE_LOW_NAME = "phone low (not comparable)"
+
+
 def thigh_extension_trend(history: pd.DataFrame) -> go.Figure:
     """Peak thigh extension per leg (stride medians) with the speed-matched reference and
-    its noise band at each run; near-leg points filled, far-leg points hollow."""
+    its noise band at each run; near-leg points filled, far-leg points hollow. A run
+    filmed with the phone low (its thigh reads 10–25° short) is off the legs' lines: a
+    grey cross of its near leg, so that a change of camera never looks like progress."""
     x = trend_x(history)
+    off_line = phone_low(history)
     fig = go.Figure()
     ref = _values(history, "reference_peak_thigh_extension_deg")
     if np.isfinite(ref).any():
@@ -77,16 +85,28 @@ def thigh_extension_trend(history: pd.DataFrame) -> go.Figure:
                                  line={"color": REF_COLOUR, "dash": "dash"},
                                  marker={"color": REF_COLOUR, "symbol": "line-ew-open",
                                          "size": 18}))
-    for side in ("left", "right"):
+    for side in ("left", "right") if (~off_line).any() else ():
         near = (history["near_side"] == side).to_numpy()
         fig.add_trace(go.Scatter(
-            x=x, y=_values(history, f"peak_thigh_extension_{side}_deg"), mode="lines+markers",
+            x=x[~off_line], y=_values(history, f"peak_thigh_extension_{side}_deg")[~off_line],
+            mode="lines+markers",
             name=f"{side} leg", line={"color": LEG_COLOURS[side]},
             marker={"size": 10, "color": LEG_COLOURS[side],
-                    "symbol": ["circle" if n else "circle-open" for n in near]},
-            customdata=np.where(near, "near leg", f"far leg (reads {FAR_LEG_LOW_TEXT} low)"),
+                    "symbol": ["circle" if n else "circle-open" for n in near[~off_line]]},
+            customdata=np.where(near[~off_line], "near leg",
+                                f"far leg (reads {FAR_LEG_LOW_TEXT} low)"),
             hovertemplate="%{x|%Y-%m-%d}: %{y:.1f}° (%{customdata})<extra>" + side +
                           " leg</extra>"))
+    if off_line.any():
+        side = history["near_side"].to_numpy()
+        near_values = np.select([side == "left", side == "right"],
+                                [_values(history, "peak_thigh_extension_left_deg"),
+                                 _values(history, "peak_thigh_extension_right_deg")], np.nan)
+        fig.add_trace(go.Scatter(
+            x=x[off_line], y=near_values[off_line], mode="markers", name=PHONE_LOW_NAME,
+            marker={"size": 12, "color": PHONE_LOW_COLOUR, "symbol": "x"},
+            hovertemplate="%{x|%Y-%m-%d}: %{y:.1f}° (near leg; phone low: reads the thigh "
+                          "short, not comparable with hip-height runs)<extra></extra>"))
     return _dated(_layout(fig, title="Peak thigh extension per run (median over strides)",
                           x_title="filmed on", y_title="degrees behind vertical", height=400), x)
 
@@ -102,12 +122,14 @@ def cadence_trend(history: pd.DataFrame) -> go.Figure:
 
 
 def symmetry_trend(history: pd.DataFrame) -> go.Figure:
-    """Left − right peak thigh extension, with the ± 5° measurement-noise band."""
+    """Left − right peak thigh extension, with the ± 5° measurement-noise band; none for a
+    run filmed with the phone low (not judged: gait.reference.LOW_CAMERA_NOT_JUDGED)."""
     x = trend_x(history)
+    off_line = phone_low(history)
     band_x, low, high = _band_x(x, np.full(len(x), -NOISE_DEG), np.full(len(x), NOISE_DEG))
     fig = go.Figure([
         _band_trace(band_x, low, high, name=f"± {NOISE_DEG:.0f}° noise"),
-        go.Scatter(x=x, y=_values(history, "thigh_extension_left_minus_right_deg"),
+        go.Scatter(x=x[~off_line], y=_values(history, "thigh_extension_left_minus_right_deg")[~off_line],
                    mode="lines+markers", name="left − right", line={"color": "#7048e8"},
                    marker={"size": 9},
                    hovertemplate="%{x|%Y-%m-%d}: %{y:+.1f}°<extra></extra>")])

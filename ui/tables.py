@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
+
+from gait.quality import CAMERA_LOW_FLAG
 
 FLAG_WORDS = {  # the trust verdict (gait.reliability), then gait.quality flag ids
     "not_reliable": "NOT RELIABLE", "use_with_care": "use with care",
@@ -24,7 +27,7 @@ FLAG_WORDS = {  # the trust verdict (gait.reliability), then gait.quality flag i
     "several_people": "another person in view", "runner_few_pixels": "runner too few pixels",
     "picture_levelled": "picture levelled", "feet_outside_frame": "feet outside the picture",
     "feet_at_bottom_edge": "feet at the picture's edge",
-    "camera_low": "phone low: thigh angles not compared",
+    CAMERA_LOW_FLAG: "phone low: thigh angles not compared",
 }
 
 
@@ -54,6 +57,12 @@ def flag_text(flags: list[str] | None) -> str:
     """Quality flags in words (the always-present one-side-view note is left out)."""
     return ", ".join(FLAG_WORDS.get(f, f.replace("_", " ")) for f in flags or []
                      if f != "one_side_view")
+
+
+def phone_low(rows: pd.DataFrame) -> np.ndarray:
+    """Per row (history, squad or workshop board, with its `flags` lists): the user said
+    the phone was low, so its thigh angles are not comparable with hip-height runs."""
+    return np.array([CAMERA_LOW_FLAG in (flags or []) for flags in rows["flags"]], dtype=bool)
 
 
 def _figures(rows: pd.DataFrame) -> dict[str, pd.Series]:

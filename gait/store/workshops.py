@@ -29,7 +29,7 @@ from gait.store.rows import delete_analysis_rows
 BOARD_COLUMNS = ("token", "nickname", "created_at", "near_side",
                  "peak_thigh_extension_near_deg", "cadence_spm",
                  "reference_peak_thigh_extension_deg", "reference_cadence_spm", "speed_mps",
-                 "verdict")
+                 "verdict", "flags")
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,7 @@ def board(store: Store, workshop_id: int) -> pd.DataFrame:
             None if summary.get("speed_source") == SPEED_FROM_CADENCE_SOURCE
             else (reference.get("values") or {}).get("cadence_spm"))
         row["verdict"] = (summary.get("reliability") or {}).get("verdict")
+        row["flags"] = json.loads(row.pop("flags_json") or "[]")  # verdict + quality ids
     return pd.DataFrame(rows, columns=list(BOARD_COLUMNS))
 
 
