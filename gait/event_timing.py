@@ -140,3 +140,22 @@ def toe_off_time(time_s: np.ndarray, forward_px: np.ndarray, peak: int,
             frac = (threshold - before) / (after - before)
             return float(time_s[i - 1] + frac * (time_s[i] - time_s[i - 1]))
     return None
+
+
+def lift_time(time_s: np.ndarray, height_px: np.ndarray, peak: int, trough: int, *,
+              tolerance_px: float) -> float | None:
+    """When the foot last leaves its stance level in the second half of the bracket: the
+    last frame within `tolerance_px` above that level (the median over the middle third),
+    the crossing to the next frame interpolated and extended back down to the level, as
+    `strike_time` does on the way down. None when the foot is never above it there."""
+    third = max((trough - peak) // 3, 1)
+    level = float(np.nanmedian(height_px[peak + third: trough - third + 1]))
+    if not np.isfinite(level):
+        return None
+    threshold = level + tolerance_px
+    mid = (peak + trough) // 2
+    down = np.flatnonzero(height_px[mid: trough + 1] <= threshold)
+    if len(down) == 0 or mid + int(down[-1]) >= trough:
+        return None
+    last = mid + int(down[-1])
+    return _touch_time(time_s, height_px, last + 1, last, threshold, level)

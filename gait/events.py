@@ -50,7 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gait.event_timing import height_noise_px, strike_time, toe_off_time
+from gait.event_timing import height_noise_px, lift_time, strike_time, toe_off_time
 from gait.feet import foot_height_px, pelvis_x_px
 from gait.keypoints import SIDES, other_side
 from gait.posetrack import PoseTrack
@@ -92,6 +92,16 @@ TOE_OFF_VELOCITY_FRACTION = {"full": 0.8, "heavy": 0.7}  # per pose model. Heavy
 # labelled real clip (median −0.6 / −0.9 frames near / far) and on the rendered dev set
 # (−1.5 frames); 0.65–0.7 centred both (real −0.1 / 0.0 at 0.7, dev +0.1 at 0.65, −0.6 at
 # 0.7), and 0.7 timed the toe-offs of the real clip's 9 copies better on 15 of 18 feet (worse on 2).
+TOE_OFF_LIFT_TOLERANCES = 3.0  # a toe-off is no later than the foot rising this many strike
+# tolerances above its stance level (`gait.event_timing.lift_time`). A foot that keeps
+# moving back at the belt's speed once it is off the belt (a runner kicking back) kept
+# the velocity rule firing: on a fifth real runner (25 fps; 2026-12-04) toe-offs came
+# 1–3 frames late over half the clip, where the shoe is plainly in the air. Chosen from
+# 1, 2 and 3 on the heavy tracks of four labelled real clips (that one included) and the
+# first clip's 8 copies: at 1 and 2 a far foot's noisy height cut toe-offs early (the
+# 60 fps clip's far toe-offs 0.8 → 3.2 / 1.5 frames); at 3 the fifth runner's far
+# toe-offs went 1.17 → 0.37 frames, and the worst loss was the second runner's far
+# toe-offs (0.22 → 0.42 frames; docs/accuracy.md). Full barely changes (its tolerance is wider).
 
 
 @dataclass(frozen=True)
@@ -323,6 +333,10 @@ def detect_events(track: PoseTrack, *, leg_length_px: float, direction: int,
                              noise_px=noise, require_descent=peak == 0)
         toe_off = toe_off_time(grid_s, f, peak, trough,
                                velocity_fraction=TOE_OFF_VELOCITY_FRACTION[pose_model])
+        lifted = lift_time(grid_s, h, peak, trough,
+                           tolerance_px=TOE_OFF_LIFT_TOLERANCES * tolerance)
+        if toe_off is not None and lifted is not None:
+            toe_off = min(toe_off, lifted)  # never after the foot is seen up off the ground
         if strike is None:
             skipped.append(SkippedContact(side, when, "strike_not_found"))
             continue

@@ -1,7 +1,7 @@
-"""Timing one contact's foot strike (gait.event_timing) on a constructed contact with a
-known landing: 100 samples/s; the foot is furthest forward at frame 10 (the bracket's
-peak), lands at frame `LANDING`, and moves back with the ground at 300 px/s in stance
-until frame 40 (the trough)."""
+"""Timing one contact's foot strike and toe-off (gait.event_timing) on a constructed
+contact with a known landing: 100 samples/s; the foot is furthest forward at frame 10
+(the bracket's peak), lands at frame `LANDING`, and moves back with the ground at 300 px/s
+in stance until frame 40 (the trough)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import numpy as np
 
 from gait.event_timing import (
     STRIKE_BACKWARD_FRACTION,
+    lift_time,
     moving_back_time,
     strike_time,
+    toe_off_time,
 )
 
 RATE_HZ = 100.0
@@ -68,3 +70,35 @@ def test_a_clean_landing_is_timed_from_the_height_alone():
     height = np.clip(60.0 - 12.0 * (np.arange(50) - PEAK), 0.0, None)  # down at frame 15
     forward = forward_px(backward_from=PEAK - 5)
     assert abs(strike(height, forward) * RATE_HZ - 15.0) < 0.01
+
+
+def kicked_back_contact(lift_frame: int) -> tuple[np.ndarray, np.ndarray]:
+    """Height and forward distance of a foot that leaves the ground at `lift_frame`,
+    rising 6 px a frame, but keeps moving back at its stance speed until the trough (a
+    runner kicking back): its velocity drops only in the last frames before the trough."""
+    height = height_px(hover_from=LANDING, hover_px=0.0)
+    height[lift_frame:] = 6.0 * (np.arange(50)[lift_frame:] - lift_frame)
+    speed = STANCE_SPEED_PX_S * np.clip((TROUGH - np.arange(50)) / 3.0, 0.0, 1.0)
+    return height, 200.0 - np.cumsum(speed) / RATE_HZ  # slows to a stop at the trough
+
+
+def test_the_foot_leaves_the_ground_where_its_height_rises_from_its_stance_level():
+    height, _ = kicked_back_contact(lift_frame=32)
+    lifted = lift_time(TIME_S, height, PEAK, TROUGH, tolerance_px=3 * TOLERANCE_PX)
+    assert abs(lifted * RATE_HZ - 32.0) < 0.01  # the crossing extended back to the ground
+    # a foot still on the ground at the trough has not lifted within the bracket
+    on_ground = height_px(hover_from=LANDING, hover_px=0.0)
+    assert lift_time(TIME_S, on_ground, PEAK, TROUGH, tolerance_px=TOLERANCE_PX) is None
+
+
+def test_a_foot_kicked_back_in_the_air_is_off_the_ground_before_the_velocity_says():
+    """The velocity rule alone puts this toe-off near the trough (~6 frames late); the
+    height bound that gait.events applies (the earlier of the two) gives the lift."""
+    from gait.events import TOE_OFF_LIFT_TOLERANCES
+
+    height, forward = kicked_back_contact(lift_frame=32)
+    by_velocity = toe_off_time(TIME_S, forward, PEAK, TROUGH, velocity_fraction=0.7)
+    assert by_velocity * RATE_HZ > 37.0
+    lifted = lift_time(TIME_S, height, PEAK, TROUGH,
+                       tolerance_px=TOE_OFF_LIFT_TOLERANCES * TOLERANCE_PX)
+    assert abs(lifted * RATE_HZ - 32.0) < 0.01

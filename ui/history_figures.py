@@ -129,7 +129,8 @@ def symmetry_trend(history: pd.DataFrame) -> go.Figure:
     band_x, low, high = _band_x(x, np.full(len(x), -NOISE_DEG), np.full(len(x), NOISE_DEG))
     fig = go.Figure([
         _band_trace(band_x, low, high, name=f"± {NOISE_DEG:.0f}° noise"),
-        go.Scatter(x=x[~off_line], y=_values(history, "thigh_extension_left_minus_right_deg")[~off_line],
+        go.Scatter(x=x[~off_line],
+                   y=_values(history, "thigh_extension_left_minus_right_deg")[~off_line],
                    mode="lines+markers", name="left − right", line={"color": "#7048e8"},
                    marker={"size": 9},
                    hovertemplate="%{x|%Y-%m-%d}: %{y:+.1f}°<extra></extra>")])
