@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from synthetic.render_runner import make_clip
-from tests.streamlit_server import new_page, no_exception, streamlit_server
+from tests.streamlit_server import new_page, no_exception, streamlit_server, wait_until_idle
 
 GRACE_S = 1.0
 SWEPT_S = 30.0  # grace + the 5 s sweep interval, with room for a loaded machine
@@ -33,7 +33,11 @@ def upload_and_analyse(page, clip: Path, *, rerun_text: str | None = None) -> No
     """Upload `clip` and press Analyze. The click waits until the uploader shows the
     file and the server has rerun with it (`rerun_text`, a text that rerun shows, and
     the button enabled): under load, replacing a file takes the browser a DELETE, a PUT
-    and a rerun or two, and a click in between would analyse no file or the old one."""
+    and a rerun or two, and a click in between would analyse no file or the old one. The
+    file is chosen on a settled page, as a person would: chosen while a rerun (after
+    navigating to Analyze) was still running, it never reached the uploader in a
+    clean-clone CI run on 2026-12-04, as before on a loaded machine."""
+    wait_until_idle(page)
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(clip))
     uploader = page.get_by_test_id("stFileUploader")
     uploader.get_by_text(clip.name, exact=True).wait_for(timeout=60_000)
