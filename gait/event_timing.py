@@ -58,6 +58,13 @@ def height_noise_px(height_px: np.ndarray, brackets: list[tuple[int, int]]) -> f
     return float(1.4826 * np.median(np.abs(pooled)))
 
 
+def stance_level_px(height_px: np.ndarray, peak: int, trough: int) -> float:
+    """The foot's height in stance: the median over the middle third of the bracket
+    (NaN when it is not seen there)."""
+    third = max((trough - peak) // 3, 1)
+    return float(np.nanmedian(height_px[peak + third: trough - third + 1]))
+
+
 def strike_time(time_s: np.ndarray, height_px: np.ndarray, forward_px: np.ndarray,
                 peak: int, trough: int, *, tolerance_px: float, noise_px: float,
                 require_descent: bool = False) -> float | None:
@@ -67,8 +74,7 @@ def strike_time(time_s: np.ndarray, height_px: np.ndarray, forward_px: np.ndarra
     back with the ground (`moving_back_time`), unless it is already at its level (within
     `noise_px`) by then. With `require_descent` (a bracket that starts at the clip's first
     frame) the foot must be seen above the level first."""
-    third = max((trough - peak) // 3, 1)
-    level = float(np.nanmedian(height_px[peak + third: trough - third + 1]))
+    level = stance_level_px(height_px, peak, trough)
     if not np.isfinite(level):
         return None
     threshold = level + tolerance_px
@@ -148,8 +154,7 @@ def lift_time(time_s: np.ndarray, height_px: np.ndarray, peak: int, trough: int,
     last frame within `tolerance_px` above that level (the median over the middle third),
     the crossing to the next frame interpolated and extended back down to the level, as
     `strike_time` does on the way down. None when the foot is never above it there."""
-    third = max((trough - peak) // 3, 1)
-    level = float(np.nanmedian(height_px[peak + third: trough - third + 1]))
+    level = stance_level_px(height_px, peak, trough)
     if not np.isfinite(level):
         return None
     threshold = level + tolerance_px
