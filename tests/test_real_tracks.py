@@ -254,3 +254,25 @@ def test_where_the_pose_model_puts_the_toe_point_on_the_shoe_does_not_move_heavy
     else:
         moved = len(after) != len(before) or np.median(np.abs(after - before)) * fps > 0.3
         assert moved
+
+
+def test_toe_offs_are_bounded_by_the_foot_seen_leaving_the_ground(monkeypatch):
+    """detect_events takes the earlier of the velocity toe-off and the lift
+    (gait.events.TOE_OFF_LIFT_TOLERANCES): on the real heavy track no toe-off moves
+    later with the bound, some move earlier, and every stride stays."""
+    import gait.events
+
+    track, fps = load_recorded("zz_treadmill_male_side__heavy")
+
+    def toe_offs() -> tuple[int, np.ndarray]:
+        report = analyze_track(track, capture_fps=fps,
+                               options=AnalysisOptions(pose_model="heavy"))
+        return len(report.strides), report.strides["toe_off_s"].to_numpy(dtype=float)
+
+    n_bounded, bounded = toe_offs()
+    monkeypatch.setattr(gait.events, "TOE_OFF_LIFT_TOLERANCES", float("inf"))
+    n_free, free = toe_offs()
+    assert n_bounded == n_free and len(bounded) == len(free)
+    both = np.isfinite(bounded) & np.isfinite(free)
+    assert (bounded[both] <= free[both] + 1e-9).all()
+    assert (bounded[both] < free[both] - 1e-3).sum() >= 2
