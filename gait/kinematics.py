@@ -34,6 +34,15 @@ from gait.posetrack import PoseTrack
 THIGH_FRACTION_OF_HEIGHT = 0.245
 SHANK_FRACTION_OF_HEIGHT = 0.246
 DEFAULT_HEIGHT_M = 1.75
+# Shoulder width (biacromial) is 0.259 of height (same table), about half a leg length
+# (hip→knee→ankle), so a runner seen from the front or back shows the shoulders ~0.5 leg
+# lengths apart and from the side nearly on top of each other. Measured (median over the
+# clip): 0.06–0.16 on 21 real side-view tracks (treadmill, track, panning, slow motion,
+# mirrored, small, dim; both pose models), 0.02–0.13 on the held-out synthetic set, and
+# 0.46–0.76 on three real clips filmed from the front
+# (a runner coming toward the camera on a road and on a pitch, a treadmill close-up); at
+# 0.3 the view is about 35° off side-on.
+FACING_CAMERA_SHOULDER_SPREAD = 0.3
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,12 @@ class Geometry:
     hip_travel_leg_lengths: float  # how far the hips moved across the clip
     leg_length_px: float  # median hip→knee + knee→ankle
     camera_side_on_ratio: float  # far/near thigh length ratio check; ~1 when side-on
+    shoulder_spread_leg_lengths: float = float("nan")  # median |x left − x right shoulder|
+
+    @property
+    def faces_camera(self) -> bool:
+        """Seen from the front or back, not from the side (FACING_CAMERA_SHOULDER_SPREAD)."""
+        return self.shoulder_spread_leg_lengths > FACING_CAMERA_SHOULDER_SPREAD
 
     @property
     def direction_label(self) -> str:
@@ -76,7 +91,8 @@ def _segment_length(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def detect_geometry(track: PoseTrack, *, treadmill: bool | None = None) -> Geometry:
     """Direction of travel (toes ahead of heels, nose ahead of ears, hip travel),
-    near side, treadmill vs overground, and the leg length in pixels."""
+    near side, treadmill vs overground, the leg length in pixels and how far apart the
+    shoulders look (a view from the front or back)."""
     cues = []
     for side in SIDES:
         cues.append(track.xy(f"{side}_toe")[:, 0] - track.xy(f"{side}_heel")[:, 0])
@@ -103,7 +119,11 @@ def detect_geometry(track: PoseTrack, *, treadmill: bool | None = None) -> Geome
     far = other_side(near)
     far_thigh = np.nanmedian(_segment_length(track.xy(f"{far}_hip"), track.xy(f"{far}_knee")))
     ratio = float(far_thigh / near_thigh) if near_thigh > 0 else float("nan")
-    return Geometry(direction, agreement, near, bool(is_treadmill), travel_legs, leg_px, ratio)
+    shoulder_gap_px = np.nanmedian(np.abs(track.xy("left_shoulder")[:, 0]
+                                          - track.xy("right_shoulder")[:, 0]))
+    spread = float(shoulder_gap_px / leg_px) if leg_px > 0 else float("nan")
+    return Geometry(direction, agreement, near, bool(is_treadmill), travel_legs, leg_px, ratio,
+                    spread)
 
 
 def _angle_from_vertical_deg(top: np.ndarray, bottom: np.ndarray, direction: int) -> np.ndarray:

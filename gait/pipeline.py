@@ -18,7 +18,13 @@ from gait.drills import suggest_drills
 from gait.events import detect_events
 from gait.feet import feet_bottom_margin
 from gait.keypoints import SIDES
-from gait.kinematics import compute_angles, detect_geometry, estimate_speed_mps, pixels_per_metre
+from gait.kinematics import (
+    Geometry,
+    compute_angles,
+    detect_geometry,
+    estimate_speed_mps,
+    pixels_per_metre,
+)
 from gait.level import levelled
 from gait.metrics import (
     STRIDE_METRICS,
@@ -51,7 +57,7 @@ from gait.result import (
     GaitReport,
     SlowMotionError,
 )
-from gait.slow_motion import apparent_slowdown, slowdown_from_strikes, stride_period_s
+from gait.slow_motion import apparent_slowdown, feet_stride_period_s, slowdown_from_strikes
 from gait.strides import build_strides
 from gait.summary import CleaningReport, ClipFacts, GeometryFacts, SlowMotion, Software
 from gait.tracks import clean_track
@@ -100,12 +106,26 @@ def _speed(options: AnalysisOptions, clean: PoseTrack, events: pd.DataFrame, geo
 
 def _raise_if_slow_motion(events: pd.DataFrame) -> None:
     """No stride was built: if the same foot's strikes are further apart than any running
-    stride, the clip is most likely slow motion stored at a lower playback rate."""
+    stride, the clip is slow motion stored at a lower playback rate — or nobody runs in it
+    (people walking about an office, on a public CCTV clip, read as "3× slowed"); the
+    swing's own period (`_apparent_slowdown`) catches most slowed runs before this."""
     factor = slowdown_from_strikes(events)
     if factor is not None:
         raise SlowMotionError(
-            f"The steps look about {factor:.0f}× slower than running: this seems to be a "
-            f"slow-motion clip. {GIVE_CAPTURE_RATE}")
+            f"No complete stride was found, and the steps look about {factor:.0f}× slower "
+            "than running. If nobody runs in the clip, film 10–20 s of steady running from "
+            f"the side. If it is a slow-motion clip, {GIVE_CAPTURE_RATE[0].lower()}"
+            f"{GIVE_CAPTURE_RATE[1:]}")
+
+
+def facing_camera_message(geometry: Geometry) -> str:
+    """What to do about a runner seen from the front or back (`Geometry.faces_camera`)."""
+    return (
+        "The runner seems to run toward or away from the camera: the shoulders look "
+        f"{100 * geometry.shoulder_spread_leg_lengths:.0f} % of a leg length apart, where "
+        "from the side they nearly overlap. HipDrive measures how the thigh swings back and "
+        "forth, which only a side view shows: film from the side, the camera at hip height "
+        "and square to the running direction, with the whole runner in view.")
 
 
 def _raise_if_feet_cut_off(cleaning: CleaningReport) -> None:
@@ -135,8 +155,8 @@ def _apparent_slowdown(clean: PoseTrack, stored_fps: float) -> float | None:
     """How many times too slow the feet's swing looks (gait.slow_motion), from the stride
     period of the ankles' x relative to the hips, the hips' travel and the clip's rate."""
     hips = clean.xy("left_hip")[:, 0] / 2 + clean.xy("right_hip")[:, 0] / 2
-    period = stride_period_s(clean.time_s, [clean.xy(f"{s}_ankle")[:, 0] - hips
-                                            for s in SIDES])
+    period = feet_stride_period_s(clean.time_s, *(clean.xy(f"{s}_ankle")[:, 0] - hips
+                                                  for s in SIDES))
     return apparent_slowdown(period, hip_speed_legs_per_s=_hip_speed_legs_per_s(clean),
                              stored_fps=stored_fps)
 
@@ -163,6 +183,8 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
                              capture_fps=capture_fps * slowdown, video=video,
                              assumed_slowdown=slowdown)
     geometry = detect_geometry(clean, treadmill=options.treadmill)
+    if geometry.faces_camera:
+        raise AnalysisError(facing_camera_message(geometry))
     level = levelled(clean, video.true_vertical) if video and video.true_vertical else None
     angles = compute_angles(level[0] if level else clean, direction=geometry.direction)
     events, skipped_contacts = detect_events(clean, leg_length_px=geometry.leg_length_px,
@@ -177,6 +199,12 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
             "No complete stride was found: the feet must be visible touching the ground. "
             "Film 10–20 s of steady running from the side with the feet in frame.")
     strides, dropped["angle_outlier"] = drop_angle_outliers(stride_metrics(frames, strides))
+    if strides.empty:  # every stride found was left out for its angles: no figure to show
+        raise AnalysisError(
+            f"{dropped['angle_outlier']} stride(s) were found, but on none of them could the "
+            "pose model follow the legs (their angles were not seen, or impossible), so "
+            "HipDrive has no figure to show. Film from the side with the whole runner in "
+            "view, in good light, in clothes that stand out from the background.")
     cadence = cadence_spm(strides)
     speed, speed_source = _speed(options, clean, events, geometry, cadence)
     reference = reference_at(speed) if speed else None

@@ -285,6 +285,42 @@ def test_the_stride_period_is_a_peak_not_the_flank_at_the_shortest_lag():
     assert slow_motion.apparent_slowdown(period, stored_fps=30.0) == 4
 
 
+def test_the_stride_period_survives_leg_labels_swapped_at_many_steps():
+    """On a dark silhouette the pose model cannot tell left from right and swaps the
+    legs' labels at irregular steps: each labelled foot then shows no period. A real 4×
+    slowed overground clip of that kind read as real-time running ("no complete stride").
+    The feet's fore-aft spread peaks at every step whichever foot is called left."""
+    t = np.arange(0, 8.4, 1 / 30)
+    stride_s = 3.4
+    front = 120 * np.cos(2 * np.pi * t / stride_s)
+    step_index = (t // (stride_s / 2)).astype(int)
+    swapped = np.array([False, True, True, True, False])[step_index]
+    noise = np.random.default_rng(0).normal(0, 5, (2, len(t)))
+    left = np.where(swapped, -front, front) + noise[0]
+    right = np.where(swapped, front, -front) + noise[1]
+    assert slow_motion.stride_period_s(t, [left, right]) is None
+    assert slow_motion.feet_stride_period_s(t, left, right) == pytest.approx(stride_s, abs=0.1)
+    # with labels that hold, the labelled feet decide (the spread is only a fallback)
+    assert slow_motion.feet_stride_period_s(t, front + noise[0], -front + noise[1]) == (
+        slow_motion.stride_period_s(t, [front + noise[0], -front + noise[1]]))
+    assert slow_motion.feet_stride_period_s(t, noise[0], noise[1]) is None
+
+
+def test_a_slowed_clip_with_swapped_leg_labels_is_analysed_as_slow_motion():
+    """A runner filmed at 120 frames/s and stored at 30 (4× slow motion), the legs'
+    labels swapped on two whole steps: analysed at the guessed rate, not reliable for
+    that reason, cadence right; before the spread fallback: "No complete stride"."""
+    run = synthesize_run(fps=120, duration_s=2.4, seed=4)
+    step_frames = 120 * 60 / 171.0
+    swaps = tuple((int(k * step_frames), int((k + 1) * step_frames)) for k in (1, 4))
+    track = to_pose_track(run, noise_px=1.0, swap_frames=swaps, seed=2)
+    report = analyze_track(track.with_arrays(time_s=track.time_s * 4), capture_fps=30.0)
+    assert report.summary.slow_motion.assumed_factor == 4.0
+    assert report.summary.reliability.verdict == "not_reliable"
+    assert report.summary.reliability.reasons[0].id == "slow_motion"
+    assert report.summary.cadence_spm == pytest.approx(171.0, rel=0.02)
+
+
 @pytest.fixture(scope="module")
 def synthetic_track():
     run = synthesize_run(fps=60, duration_s=12, seed=4, extension_jitter_deg=2.0)
