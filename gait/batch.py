@@ -113,6 +113,7 @@ class Analysed:
     video: bytes | None
     seconds: float
     worker: str = ""  # host:pid of the process that analysed it
+    slow_motion: bool = False  # the refusal was gait.result.SlowMotionError
 
 
 def analyse_path(clip: Path, options: dict, with_video: bool, *,
@@ -125,7 +126,7 @@ def analyse_path(clip: Path, options: dict, with_video: bool, *,
 
     from gait.pipeline import analyze_video
     from gait.render import write_report_video
-    from gait.result import AnalysisError, AnalysisOptions
+    from gait.result import AnalysisError, AnalysisOptions, SlowMotionError
     from gait.video import VideoError
 
     started = time.perf_counter()
@@ -134,7 +135,8 @@ def analyse_path(clip: Path, options: dict, with_video: bool, *,
         # one process per clip: the batch's workers are the parallelism
         report = analyze_video(clip, options=analysis_options, progress=progress, workers=1)
     except (VideoError, AnalysisError) as err:
-        return Analysed(None, str(err), None, time.perf_counter() - started)
+        return Analysed(None, str(err), None, time.perf_counter() - started,
+                        slow_motion=isinstance(err, SlowMotionError))
     video = None
     if with_video:
         with tempfile.TemporaryDirectory(prefix="hipdrive-batch-") as tmp:

@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gait.batch import BatchTask, _collect, find_clips, output_names
+from gait.batch import BatchTask, _collect, analyse_path, find_clips, output_names
+from gait.result import AnalysisError, AnalysisOptions, SlowMotionError
 from synthetic.render_runner import make_clip
 from tests.ray_cluster import ENV
 from tests.test_cli import GAIT, ROOT
@@ -174,3 +175,29 @@ def test_a_batch_on_a_ray_cluster_matches_the_serial_path(ray_head, squad, tmp_p
                                       pd.read_csv(serial / name / "strides.csv"))
         summary = (out / name / "summary.json").read_text()
         assert "hipdrive-batch-" not in summary  # the worker's temp name is not kept
+
+
+@pytest.mark.parametrize("error, slow", [(SlowMotionError, True), (AnalysisError, False)])
+def test_a_workers_slow_motion_refusal_keeps_its_kind(monkeypatch, tmp_path, error, slow):
+    """A clip analysed by a worker (a batch process or a Ray task) comes back as a
+    message; the app says where the capture rate goes only for a slow-motion refusal, so
+    that kind must survive the trip (it was lost on the Ray path)."""
+    from gait import pipeline
+    from ui import service
+
+    def refuse(*_args, **_kwargs):
+        raise error("The steps look slow.")
+
+    monkeypatch.setattr(pipeline, "analyze_video", refuse)
+    analysed = analyse_path(tmp_path / "clip.mp4", {}, False)
+    assert analysed.report is None and analysed.error == "The steps look slow."
+    assert analysed.slow_motion is slow
+
+    class Cluster:
+        def run(self, *_args, **_kwargs):
+            return analysed
+
+    with pytest.raises(AnalysisError) as raised:
+        service._on_cluster(Cluster(), tmp_path / "clip.mp4", tmp_path / "out.mp4", "key",
+                            AnalysisOptions(), lambda *_: None)
+    assert type(raised.value) is error and str(raised.value) == "The steps look slow."

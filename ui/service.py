@@ -44,7 +44,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from gait import __version__
 from gait.ray_jobs import RayAnalyses, ray_analyses_from_env
-from gait.result import AnalysisError, AnalysisOptions, GaitReport
+from gait.result import AnalysisError, AnalysisOptions, GaitReport, SlowMotionError
 from gait.segments import default_workers
 from gait.store.location import data_dir
 from gait.video import ALLOWED_EXTENSIONS as VIDEO_SUFFIXES
@@ -322,8 +322,8 @@ def _on_cluster(cluster: RayAnalyses, clip: Path, out: Path, key: str,
     written here to `out` (0600). The engine's refusal is raised as AnalysisError."""
     analysed = cluster.run(clip, options=dataclasses.asdict(options), with_video=True,
                            key=key, progress=progress)
-    if analysed.report is None:
-        raise AnalysisError(analysed.error)
+    if analysed.report is None:  # the type tells the page to say where the capture rate goes
+        raise (SlowMotionError if analysed.slow_motion else AnalysisError)(analysed.error)
     logger.info("job %s analysed on the Ray cluster by %s in %.1f s", key[:12],
                 analysed.worker, analysed.seconds)
     report = analysed.report
