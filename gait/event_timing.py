@@ -20,15 +20,17 @@ STRIKE_BACKWARD_FRACTION = 0.5  # a landed foot moves back with the ground at le
 # stance-level limit). Measured afterwards on a second labelled real runner this was not
 # chosen on (docs/accuracy.md "The second runner"): the same strides, near contacts 41 → 36 ms.
 MAX_EXTENSION_S = 0.04  # never move an event more than this past its threshold crossing
+# (a strike's cap may be longer, in frames: gait.events.STRIKE_EXTENSION_FRAMES)
 
 
 def _touch_time(time_s: np.ndarray, height: np.ndarray, i_out: int, i_in: int,
-                threshold: float, ground: float) -> float:
+                threshold: float, ground: float, *,
+                max_extension_s: float = MAX_EXTENSION_S) -> float:
     """When the foot reaches `ground`, from the frames around the crossing of
     `threshold` (= ground + tolerance): the crossing is interpolated between frame
     i_out (above) and i_in (at/below), then the foot's motion across that segment is
-    extended linearly down to the ground level. Without this step every foot strike
-    would be late by tolerance / foot speed."""
+    extended linearly down to the ground level, by at most `max_extension_s`. Without
+    this step every foot strike would be early by tolerance / foot speed."""
     h0, h1 = height[i_out], height[i_in]
     if not (np.isfinite(h0) and np.isfinite(h1)) or h0 <= h1:
         return float(time_s[i_in])
@@ -36,7 +38,7 @@ def _touch_time(time_s: np.ndarray, height: np.ndarray, i_out: int, i_in: int,
     frac = np.clip((h0 - threshold) / (h0 - h1), 0.0, 1.0)
     crossing = time_s[i_out] + frac * step_s
     speed_px_s = (h0 - h1) / abs(step_s)
-    extension_s = min((threshold - ground) / speed_px_s, MAX_EXTENSION_S)
+    extension_s = min((threshold - ground) / speed_px_s, max_extension_s)
     return float(crossing + np.sign(step_s) * extension_s)
 
 
@@ -67,13 +69,15 @@ def stance_level_px(height_px: np.ndarray, peak: int, trough: int) -> float:
 
 def strike_time(time_s: np.ndarray, height_px: np.ndarray, forward_px: np.ndarray,
                 peak: int, trough: int, *, tolerance_px: float, noise_px: float,
-                require_descent: bool = False) -> float | None:
+                require_descent: bool = False,
+                extension_frames: float = 0.0) -> float | None:
     """First arrival of the foot at its stance level between the bracket's peak and its
     middle (None when the foot never comes down to it there): the first time it is within
     `tolerance_px` above that level, extended down to it — but not before the foot moves
     back with the ground (`moving_back_time`), unless it is already at its level (within
     `noise_px`) by then. With `require_descent` (a bracket that starts at the clip's first
-    frame) the foot must be seen above the level first."""
+    frame) the foot must be seen above the level first. The extension down to the level is
+    capped at MAX_EXTENSION_S or `extension_frames` frame intervals, whichever is longer."""
     level = stance_level_px(height_px, peak, trough)
     if not np.isfinite(level):
         return None
@@ -85,7 +89,9 @@ def strike_time(time_s: np.ndarray, height_px: np.ndarray, forward_px: np.ndarra
     first = peak + int(below[0])
     if first == 0 or (below[0] == 0 and require_descent):
         return None  # already down when the view starts: the strike is not in the clip
-    near_ground = _touch_time(time_s, height_px, first - 1, first, threshold, level)
+    cap_s = max(MAX_EXTENSION_S, extension_frames * float(time_s[first] - time_s[first - 1]))
+    near_ground = _touch_time(time_s, height_px, first - 1, first, threshold, level,
+                              max_extension_s=cap_s)
     moving_back = moving_back_time(time_s, forward_px, peak, trough,
                                    velocity_fraction=STRIKE_BACKWARD_FRACTION)
     if moving_back is None or moving_back <= near_ground:

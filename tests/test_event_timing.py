@@ -102,3 +102,34 @@ def test_a_foot_kicked_back_in_the_air_is_off_the_ground_before_the_velocity_say
     lifted = lift_time(TIME_S, height, PEAK, TROUGH,
                        tolerance_px=TOE_OFF_LIFT_TOLERANCES * TOLERANCE_PX)
     assert abs(lifted * RATE_HZ - 32.0) < 0.01
+
+
+def slow_landing(rate_hz: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """A foot coming down slowly (75 px/s) onto the ground, which it reaches at 0.6 s,
+    while it already moves back with the ground: times, height, forward distance, the
+    bracket's peak (0.2 s) and trough (1.2 s) at `rate_hz` samples/s."""
+    time_s = np.arange(int(1.6 * rate_hz)) / rate_hz
+    height = np.clip(75.0 * (0.6 - time_s), 0.0, None)
+    forward = 200.0 - STANCE_SPEED_PX_S * time_s
+    return time_s, height, forward, int(0.2 * rate_hz), int(1.2 * rate_hz)
+
+
+def test_a_slow_landing_at_a_low_frame_rate_may_be_extended_two_frames():
+    """At 25 frames/s the foot crosses the 8 px tolerance 107 ms before it lands; the
+    extension down to the ground was capped at 40 ms (one frame here), so the strike came
+    1.7 frames early (a real 25 fps runner's near strikes came a frame early). With
+    `extension_frames=2` it may reach two frames (80 ms); at 120 frames/s the 40 ms floor
+    still holds (two frames are only 17 ms there), so nothing changes."""
+    time_s, height, forward, peak, trough = slow_landing(25.0)
+    kwargs = dict(tolerance_px=TOLERANCE_PX, noise_px=NOISE_PX)
+    capped_40_ms = strike_time(time_s, height, forward, peak, trough, **kwargs)
+    two_frames = strike_time(time_s, height, forward, peak, trough, extension_frames=2.0,
+                             **kwargs)
+    crossing_s = 0.6 - TOLERANCE_PX / 75.0
+    assert abs(capped_40_ms - (crossing_s + 0.04)) < 1e-9
+    assert abs(two_frames - (crossing_s + 0.08)) < 1e-9
+    assert abs(two_frames - 0.6) < abs(capped_40_ms - 0.6)
+    time_s, height, forward, peak, trough = slow_landing(120.0)
+    assert strike_time(time_s, height, forward, peak, trough, extension_frames=2.0,
+                       **kwargs) == strike_time(time_s, height, forward, peak, trough,
+                                                **kwargs)

@@ -256,23 +256,39 @@ def test_where_the_pose_model_puts_the_toe_point_on_the_shoe_does_not_move_heavy
         assert moved
 
 
+def heavy_first_clip_stride_times(column: str) -> tuple[int, np.ndarray]:
+    """The first clip's heavy track analysed with the engine's current settings: how many
+    strides, and each stride's `column` (seconds)."""
+    track, fps = load_recorded("zz_treadmill_male_side__heavy")
+    report = analyze_track(track, capture_fps=fps, options=AnalysisOptions(pose_model="heavy"))
+    return len(report.strides), report.strides[column].to_numpy(dtype=float)
+
+
 def test_toe_offs_are_bounded_by_the_foot_seen_leaving_the_ground(monkeypatch):
     """detect_events takes the earlier of the velocity toe-off and the lift
     (gait.events.TOE_OFF_LIFT_TOLERANCES): on the real heavy track no toe-off moves
     later with the bound, some move earlier, and every stride stays."""
     import gait.events
 
-    track, fps = load_recorded("zz_treadmill_male_side__heavy")
-
-    def toe_offs() -> tuple[int, np.ndarray]:
-        report = analyze_track(track, capture_fps=fps,
-                               options=AnalysisOptions(pose_model="heavy"))
-        return len(report.strides), report.strides["toe_off_s"].to_numpy(dtype=float)
-
-    n_bounded, bounded = toe_offs()
+    n_bounded, bounded = heavy_first_clip_stride_times("toe_off_s")
     monkeypatch.setattr(gait.events, "TOE_OFF_LIFT_TOLERANCES", float("inf"))
-    n_free, free = toe_offs()
+    n_free, free = heavy_first_clip_stride_times("toe_off_s")
     assert n_bounded == n_free and len(bounded) == len(free)
     both = np.isfinite(bounded) & np.isfinite(free)
     assert (bounded[both] <= free[both] + 1e-9).all()
     assert (bounded[both] < free[both] - 1e-3).sum() >= 2
+
+
+def test_heavy_strikes_may_be_extended_beyond_40_ms_at_30_fps(monkeypatch):
+    """detect_events gives heavy's strikes up to 1.5 frames of extension down to the
+    stance level (gait.events.STRIKE_EXTENSION_FRAMES; 40 ms before, 1.2 frames at this
+    clip's 30 fps): on the real heavy track no strike moves earlier with it, some move
+    later, and every stride stays."""
+    import gait.events
+
+    n_extended, extended = heavy_first_clip_stride_times("start_s")
+    monkeypatch.setitem(gait.events.STRIKE_EXTENSION_FRAMES, "heavy", 0.0)
+    n_floor, floor = heavy_first_clip_stride_times("start_s")
+    assert n_extended == n_floor and len(extended) == len(floor)
+    assert (extended >= floor - 1e-9).all()
+    assert (extended > floor + 1e-3).sum() >= 2
