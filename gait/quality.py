@@ -145,7 +145,8 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
             " frame(s); these were repaired. Shorts and shoes of different colours or brighter "
             "light help."))
     if cleaning.unfilled_frames > 0.1 * cleaning.n_frames:
-        flags.append(QualityFlag("gaps", "warning", gaps_message(cleaning)))
+        flags.append(QualityFlag("gaps", "warning",
+                                 gaps_message(cleaning, treadmill=geometry.treadmill)))
     if cleaning.foot_outside_frame_share > FEET_OUTSIDE_SHARE:
         flags.append(QualityFlag(
             "feet_outside_frame", "warning",
@@ -176,16 +177,18 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
     return flags
 
 
-def gaps_message(cleaning: CleaningReport) -> str:
+def gaps_message(cleaning: CleaningReport, *, treadmill: bool = True) -> str:
     """Frames without a shoulder, hip, knee or ankle: the runner gone, or (when the runner
-    was seen in most of them) a part of the body hidden, usually the far leg."""
+    was seen in most of them) a part of the body hidden, usually the far leg (on a
+    treadmill, often behind its console: named only there)."""
     n, total = cleaning.unfilled_frames, cleaning.n_frames
     if cleaning.frames_without_person >= n / 2:
         return (f"No usable pose in {n} of {total} frames (runner out of view or hidden). "
                 "Keep the whole body in frame.")
+    example = " (a treadmill's console)" if treadmill else ""
     return (f"Part of the body could not be seen in {n} of {total} frames, although the "
             "runner was: usually the far leg, hidden by the near one or by something in "
-            "front of it (a treadmill's console). Angles that need it are left out of those "
+            f"front of it{example}. Angles that need it are left out of those "
             "strides. Film side-on with nothing between the camera and the runner.")
 
 

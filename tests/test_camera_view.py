@@ -99,3 +99,16 @@ def test_steps_too_slow_for_running_name_both_causes():
     assert "If nobody runs in the clip" in message and message.endswith(
         "If it is a slow-motion clip, g" + GIVE_CAPTURE_RATE[1:])
     _raise_if_slow_motion(strikes.assign(time_s=strikes["time_s"] / 3))  # running: silent
+
+
+def test_a_hidden_leg_is_blamed_on_a_treadmill_console_only_on_a_treadmill():
+    """Seen on a real overground clip: the caveat named a treadmill's console."""
+    from gait.quality import gaps_message
+    from gait.summary import CleaningReport
+
+    cleaning = CleaningReport(n_frames=316, frames_without_person=0, gated_fraction=0.1,
+                              swap_repaired_frames=0, gap_filled_frames=20,
+                              unfilled_frames=73, cutoff_hz=6.0)
+    assert "treadmill's console" in gaps_message(cleaning, treadmill=True)
+    overground = gaps_message(cleaning, treadmill=False)
+    assert "treadmill" not in overground and "73 of 316 frames" in overground
