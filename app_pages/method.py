@@ -132,7 +132,9 @@ st.markdown(f"""
   read {FAR_LEG_LOW_TEXT} less thigh extension than the near leg. To compare your legs, film one
   pass in each direction and compare each leg while it is the near leg (Compare page).
 - **Camera.** A panning or hand-held camera, or one filmed at an angle, distorts 2D angles;
-  keep it fixed, side-on, at hip height.
+  keep it fixed, side-on, at hip height. A runner filmed from the front or back (the
+  shoulders over 0.3 leg lengths apart, where from the side they nearly overlap) is refused
+  with what to do.
 - **Pose model error.** BlazePose can mix up the legs where they cross (repaired, and reported)
   and is less sure in poor light, with baggy clothing or a small runner in the frame.
 - **Treadmill vs overground.** The reference was recorded on a treadmill; overground running
