@@ -67,6 +67,14 @@ def stance_level_px(height_px: np.ndarray, peak: int, trough: int) -> float:
     return float(np.nanmedian(height_px[peak + third: trough - third + 1]))
 
 
+def _level_and_threshold(height_px: np.ndarray, peak: int, trough: int,
+                         tolerance_px: float) -> tuple[float, float] | None:
+    """The foot's stance level and that level + `tolerance_px` (None when the foot is not
+    seen in the middle of its stance)."""
+    level = stance_level_px(height_px, peak, trough)
+    return (level, level + tolerance_px) if np.isfinite(level) else None
+
+
 def strike_time(time_s: np.ndarray, height_px: np.ndarray, forward_px: np.ndarray,
                 peak: int, trough: int, *, tolerance_px: float, noise_px: float,
                 require_descent: bool = False,
@@ -78,10 +86,10 @@ def strike_time(time_s: np.ndarray, height_px: np.ndarray, forward_px: np.ndarra
     `noise_px`) by then. With `require_descent` (a bracket that starts at the clip's first
     frame) the foot must be seen above the level first. The extension down to the level is
     capped at MAX_EXTENSION_S or `extension_frames` frame intervals, whichever is longer."""
-    level = stance_level_px(height_px, peak, trough)
-    if not np.isfinite(level):
+    levels = _level_and_threshold(height_px, peak, trough, tolerance_px)
+    if levels is None:
         return None
-    threshold = level + tolerance_px
+    level, threshold = levels
     mid = (peak + trough) // 2
     below = np.flatnonzero(height_px[peak: mid + 1] <= threshold)
     if len(below) == 0:
@@ -160,10 +168,10 @@ def lift_time(time_s: np.ndarray, height_px: np.ndarray, peak: int, trough: int,
     last frame within `tolerance_px` above that level (the median over the middle third),
     the crossing to the next frame interpolated and extended back down to the level, as
     `strike_time` does on the way down. None when the foot is never above it there."""
-    level = stance_level_px(height_px, peak, trough)
-    if not np.isfinite(level):
+    levels = _level_and_threshold(height_px, peak, trough, tolerance_px)
+    if levels is None:
         return None
-    threshold = level + tolerance_px
+    level, threshold = levels
     mid = (peak + trough) // 2
     down = np.flatnonzero(height_px[mid: trough + 1] <= threshold)
     if len(down) == 0 or mid + int(down[-1]) >= trough:

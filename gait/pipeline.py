@@ -176,15 +176,15 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
             f"No runner was found in {100 * (1 - detected.mean()) if raw.n_frames else 100:.0f} %"
             " of the frames. Film from the side with the whole body in view, in good light.")
     clean, cleaning = clean_track(raw, cutoff_hz=options.cutoff_hz)
+    geometry = detect_geometry(clean, treadmill=options.treadmill)
+    if geometry.faces_camera:  # refused before any slow-motion guess re-runs the analysis
+        raise AnalysisError(facing_camera_message(geometry))
     slowdown = (None if options.capture_fps or options.real_time or assumed_slowdown
                 else _apparent_slowdown(clean, capture_fps))
     if slowdown:  # a slow-motion clip: analyse at the guessed rate, verdict not reliable
         return analyze_track(raw.with_arrays(time_s=raw.time_s / slowdown), options=options,
                              capture_fps=capture_fps * slowdown, video=video,
                              assumed_slowdown=slowdown)
-    geometry = detect_geometry(clean, treadmill=options.treadmill)
-    if geometry.faces_camera:
-        raise AnalysisError(facing_camera_message(geometry))
     level = levelled(clean, video.true_vertical) if video and video.true_vertical else None
     angles = compute_angles(level[0] if level else clean, direction=geometry.direction)
     events, skipped_contacts = detect_events(clean, leg_length_px=geometry.leg_length_px,

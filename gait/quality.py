@@ -177,7 +177,7 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
     return flags
 
 
-def gaps_message(cleaning: CleaningReport, *, treadmill: bool = True) -> str:
+def gaps_message(cleaning: CleaningReport, *, treadmill: bool) -> str:
     """Frames without a shoulder, hip, knee or ankle: the runner gone, or (when the runner
     was seen in most of them) a part of the body hidden, usually the far leg (on a
     treadmill, often behind its console: named only there)."""
