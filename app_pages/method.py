@@ -135,6 +135,9 @@ st.markdown(f"""
   keep it fixed, side-on, at hip height. A runner filmed from the front or back (the
   shoulders over 0.3 leg lengths apart, where from the side they nearly overlap) is refused
   with what to do.
+- **One shot.** A clip edited from several shots (hard cuts, found from the pictures) is
+  analysed on the shot with the runner longest in view only, and the result says which:
+  strides cannot be followed across a cut, and the shots may differ in pace.
 - **Pose model error.** BlazePose can mix up the legs where they cross (repaired, and reported)
   and is less sure in poor light, with baggy clothing or a small runner in the frame.
 - **Treadmill vs overground.** The reference was recorded on a treadmill; overground running

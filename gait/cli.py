@@ -260,6 +260,9 @@ def run_analyze(args: argparse.Namespace) -> int:
           f"{'–' if ext is None else f'{ext:.1f}°'}"
           f"{'' if levelled is None else f' (picture levelled by {levelled:+.1f}°)'}; "
           f"{time.perf_counter() - started:.1f} s")
+    for flag in s.quality:
+        if flag.id == "scene_cuts":
+            print(flag.message)
     if args.out is not None:
         for path in sorted(Path(args.out).iterdir()):
             print(path)

@@ -55,11 +55,20 @@ from gait.result import (
     AnalysisOptions,
     AnalysisSummary,
     GaitReport,
+    OptionError,
     SlowMotionError,
 )
+from gait.shots import analysed_shot, keep_shot, shot_facts, shot_note, slowed_shot
 from gait.slow_motion import apparent_slowdown, feet_stride_period_s, slowdown_from_strikes
 from gait.strides import build_strides
-from gait.summary import CleaningReport, ClipFacts, GeometryFacts, SlowMotion, Software
+from gait.summary import (
+    CleaningReport,
+    ClipFacts,
+    GeometryFacts,
+    ShotAnalysed,
+    SlowMotion,
+    Software,
+)
 from gait.tracks import clean_track
 
 MIN_PERSON_VISIBLE_S = 1.0  # less than this cannot hold one stride
@@ -162,13 +171,31 @@ def _apparent_slowdown(clean: PoseTrack, stored_fps: float) -> float | None:
 
 
 def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
-                  capture_fps: float, video: ClipFacts | None = None,
-                  assumed_slowdown: float | None = None) -> GaitReport:
-    """Analyse a raw pose track (after pose estimation). A clip whose steps look some
-    factor too slow (slow motion played back at the stored rate, no capture rate given)
-    is analysed again with its times divided by that factor, as if captured that much
-    faster (`assumed_slowdown`); its summary and verdict say the times rest on that
-    guess."""
+                  capture_fps: float, video: ClipFacts | None = None) -> GaitReport:
+    """Analyse a raw pose track (after pose estimation). A clip cut together from
+    several shots (flag `scene_cut`, gait.shots) is analysed on one shot only: the one
+    with the runner longest in view; a message that it cannot be analysed names it."""
+    shot = analysed_shot(raw)
+    if shot is None:
+        return _analyze_track(raw, options=options, capture_fps=capture_fps, video=video)
+    facts = shot_facts(raw, shot)
+    try:
+        return _analyze_track(keep_shot(raw, shot), options=options, capture_fps=capture_fps,
+                              video=video, shot=facts)
+    except AnalysisError as err:
+        if isinstance(err, OptionError):  # about an option, not about the clip
+            raise
+        raise type(err)(f"{err} {shot_note(facts)}") from err
+
+
+def _analyze_track(raw: PoseTrack, *, options: AnalysisOptions, capture_fps: float,
+                   video: ClipFacts | None, shot: ShotAnalysed | None = None,
+                   assumed_slowdown: float | None = None) -> GaitReport:
+    """`analyze_track` on one shot (`shot`: where it lies in a clip with cuts). A clip
+    whose steps look some factor too slow (slow motion played back at the stored rate,
+    no capture rate given) is analysed again with its times divided by that factor, as
+    if captured that much faster (`assumed_slowdown`); its summary and verdict say the
+    times rest on that guess."""
     detected = ~np.isnan(raw.x_px).all(axis=1)
     seen_s = float(detected.sum()) * (raw.median_frame_interval_s if raw.n_frames > 1 else 0.0)
     if seen_s < MIN_PERSON_VISIBLE_S:
@@ -182,9 +209,9 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
     slowdown = (None if options.capture_fps or options.real_time or assumed_slowdown
                 else _apparent_slowdown(clean, capture_fps))
     if slowdown:  # a slow-motion clip: analyse at the guessed rate, verdict not reliable
-        return analyze_track(raw.with_arrays(time_s=raw.time_s / slowdown), options=options,
-                             capture_fps=capture_fps * slowdown, video=video,
-                             assumed_slowdown=slowdown)
+        return _analyze_track(raw.with_arrays(time_s=raw.time_s / slowdown), options=options,
+                              capture_fps=capture_fps * slowdown, video=video,
+                              shot=slowed_shot(shot, slowdown), assumed_slowdown=slowdown)
     level = levelled(clean, video.true_vertical) if video and video.true_vertical else None
     angles = compute_angles(level[0] if level else clean, direction=geometry.direction)
     events, skipped_contacts = detect_events(clean, leg_length_px=geometry.leg_length_px,
@@ -247,7 +274,7 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
                                  for p in ("hip", "knee", "ankle")]))
     duration = float(raw.time_s[-1] - raw.time_s[0]) if raw.n_frames > 1 else 0.0
     flags = quality_flags(
-        capture_fps=capture_fps, duration_s=duration,
+        capture_fps=capture_fps, duration_s=shot.duration_s if shot else duration,
         strides_per_side={s: per_side[s].n_strides for s in SIDES}, geometry=geometry,
         cleaning=cleaning, frame_height_px=raw.frame_height_px, far_leg_confidence=far_conf,
         dropped_strides=dropped,
@@ -259,7 +286,7 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
         feet_bottom_margin_foot_lengths=feet_bottom_margin(clean),
         levelled_by_deg=round(level[1], 2) if level else None,
         levelled_converging=bool(level and video.true_vertical.vanishing_w != 0.0),
-        camera_low=options.camera_low)
+        camera_low=options.camera_low, shot_note=shot_note(shot) if shot else None)
     stride_times = strides["stride_time_s"].to_numpy()
     summary = AnalysisSummary(
         software=Software(name="hipdrive", version=__version__,
@@ -284,7 +311,7 @@ def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
                                levelled_by_deg=round(level[1], 2) if level else None),
         slow_motion=SlowMotion(assumed_factor=assumed_slowdown,
                                assumed_capture_fps=round(capture_fps, 3))
-        if assumed_slowdown else None,
+        if assumed_slowdown else None, shot=shot,
         reliability=assess_reliability(
             strides=strides, events=events, in_view_s=seen_s, cadence_spm=cadence,
             capture_fps=capture_fps, stated_capture_fps=options.capture_fps,

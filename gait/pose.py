@@ -20,6 +20,7 @@ from gait.keypoints import BLAZEPOSE_INDEX, KEYPOINTS
 from gait.pose_models import DEFAULT_POSE_MODEL, POSE_MODELS, require_installed
 from gait.posetrack import PoseTrack
 from gait.progress import Progress, ProgressThrottle
+from gait.shots import scene_cuts
 from gait.video import VideoFrame
 
 REPEAT_CHANGE_FRACTION = 0.15
@@ -197,7 +198,7 @@ def extract_pose(
         confidence=np.asarray(confs, dtype=float).reshape(shape),
         frame_width_px=int(width_px),
         frame_height_px=int(height_px),
-        flags={"repeated_frame": repeated_frames(np.asarray(changes))},
+        flags=picture_flags(np.asarray(changes), np.asarray(times_s, dtype=float)),
     )
 
 
@@ -210,6 +211,12 @@ def picture_change(rgb: np.ndarray, previous_thumb: np.ndarray | None
     if previous_thumb is None or previous_thumb.shape != thumb.shape:
         return float("inf"), thumb
     return float(np.abs(thumb - previous_thumb).mean()), thumb
+
+
+def picture_flags(change: np.ndarray, time_s: np.ndarray) -> dict[str, np.ndarray]:
+    """The per-frame flags read off the pictures' change (`picture_change`): frames that
+    repeat the previous picture and the first frames of new shots (gait.shots)."""
+    return {"repeated_frame": repeated_frames(change), "scene_cut": scene_cuts(change, time_s)}
 
 
 def repeated_frames(change: np.ndarray) -> np.ndarray:

@@ -44,7 +44,8 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
                   stored_fps: float | None = None,
                   levelled_by_deg: float | None = None,
                   levelled_converging: bool = False,
-                  camera_low: bool = False) -> list[QualityFlag]:
+                  camera_low: bool = False,
+                  shot_note: str | None = None) -> list[QualityFlag]:
     """All flags that apply, most important first. `repeated_frame_share`: fraction of
     frames that repeat the previous picture; `frames_lost_to_damage`: damaged packets
     skipped and frames the decoder marked corrupt; `decoding_stopped_early`: the file
@@ -56,8 +57,11 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
     true vertical at the runner that angles were corrected by (gait.level), and
     `levelled_converging` whether its edges converge (a camera tilted up or down) rather
     than run parallel (a rolled camera); `camera_low`: the user says the phone was low
-    (gait.result.AnalysisOptions.camera_low)."""
+    (gait.result.AnalysisOptions.camera_low); `shot_note`: which shot of a clip with
+    cuts was analysed (gait.shots.shot_note), None for a clip in one take."""
     flags: list[QualityFlag] = []
+    if shot_note:
+        flags.append(QualityFlag("scene_cuts", "warning", shot_note))
     if other_people and other_people.frames_with_others >= MIN_FRAMES_WITH_OTHERS:
         flags.append(QualityFlag(
             "several_people", "warning",

@@ -76,6 +76,14 @@ def num(value, digits: int = 1) -> str:
 
 
 def rates_text(summary: AnalysisSummary) -> str:
+    """The clip's frame rate and length, and the one shot analysed of a clip with cuts
+    (gait.shots)."""
+    shot = summary.shot
+    return _rates(summary) + (f"; only {num(shot.from_s)}–{num(shot.to_s)} s analysed: one "
+                              f"shot of {shot.n_shots} (the clip has cuts)" if shot else "")
+
+
+def _rates(summary: AnalysisSummary) -> str:
     """The clip's frame rate and length; for slow motion, the file's rate and length
     apart from the capture rate the times rest on (given by the user, or assumed)."""
     stored = finite_or_none(summary.video.stored_fps) if summary.video else None

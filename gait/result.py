@@ -42,6 +42,7 @@ from gait.summary import (
     QualityFlag,
     ReferenceUsed,
     Reliability,
+    ShotAnalysed,
     SideFigures,
     SlowMotion,
     Software,
@@ -201,6 +202,7 @@ class AnalysisSummary:
     geometry: GeometryFacts = field(default_factory=GeometryFacts)
     video: ClipFacts | None = None  # None: a pose track analysed without its video
     slow_motion: SlowMotion | None = None  # set when slow motion was assumed
+    shot: ShotAnalysed | None = None  # set when the clip has cuts: the one shot analysed
     software: Software = field(default_factory=Software)
     schema_version: int = SUMMARY_SCHEMA_VERSION
 
@@ -262,7 +264,8 @@ class AnalysisSummary:
             cleaning=CleaningReport.from_json(data["cleaning"]),
             geometry=GeometryFacts.from_json(data.get("geometry")),
             reliability=Reliability.from_json(data["reliability"]),
-            slow_motion=SlowMotion.from_json(data.get("slow_motion")))
+            slow_motion=SlowMotion.from_json(data.get("slow_motion")),
+            shot=ShotAnalysed.from_json(data.get("shot")))
 
     def as_json(self) -> dict:
         """summary.json's shape (numbers may still be numpy or NaN: see `to_jsonable`)."""
@@ -289,6 +292,8 @@ class AnalysisSummary:
         }
         if self.slow_motion:
             out["slow_motion"] = asdict(self.slow_motion)
+        if self.shot:
+            out["shot"] = asdict(self.shot)
         return out
 
 

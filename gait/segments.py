@@ -34,7 +34,7 @@ from gait.clip_file import VideoError, unreadable_error
 from gait.keypoints import KEYPOINTS
 from gait.limits import ClipLimits
 from gait.people import FrameSampler
-from gait.pose import PoseEstimator, picture_change, repeated_frames
+from gait.pose import PoseEstimator, picture_change, picture_flags
 from gait.pose_models import DEFAULT_POSE_MODEL
 from gait.posetrack import PoseTrack
 from gait.progress import Progress
@@ -200,7 +200,7 @@ def _stitch(segments: list[PoseSegment], *, info: VideoInfo, limits: ClipLimits
         y_px=np.concatenate([s.y_px for s in kept]),
         confidence=np.concatenate([s.confidence for s in kept]),
         frame_width_px=int(info.width_px), frame_height_px=int(info.height_px),
-        flags={"repeated_frame": repeated_frames(np.concatenate([s.change for s in kept]))})
+        flags=picture_flags(np.concatenate([s.change for s in kept]), time_s))
     sampler = FrameSampler(info.n_frames_estimate)
     index_of = {int(p): i for i, p in enumerate(pts)}
     for segment in kept:

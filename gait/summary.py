@@ -368,6 +368,30 @@ class SlowMotion:
 
 
 @dataclass(frozen=True)
+class ShotAnalysed:
+    """A clip cut together from several shots (gait.shots): where the cuts are and the
+    one shot analysed, in s from the clip's first frame (`to_s`: the end of its last
+    frame)."""
+
+    cut_times_s: tuple[float, ...]
+    from_s: float
+    to_s: float
+
+    @property
+    def n_shots(self) -> int:
+        return len(self.cut_times_s) + 1
+
+    @property
+    def duration_s(self) -> float:
+        return self.to_s - self.from_s
+
+    @classmethod
+    def from_json(cls, data: Mapping | None) -> ShotAnalysed | None:
+        return cls(tuple(float(t) for t in data["cut_times_s"]), float(data["from_s"]),
+                   float(data["to_s"])) if data else None
+
+
+@dataclass(frozen=True)
 class Software(FlatRecord):
     name: str = "hipdrive"
     version: str = ""

@@ -256,14 +256,17 @@ def clean_track(
     rate_hz = 1.0 / track.median_frame_interval_s if track.n_frames > 1 else float("nan")
     essential = [track.column(f"{side}_{part}") for side in ("left", "right")
                  for part in ("shoulder", "hip", "knee", "ankle")]
+    # a clip with cuts: only the frames of the shot analysed are counted (gait.shots)
+    counted = ~track.flags.get("outside_shot", np.zeros(track.n_frames, dtype=bool))
     report = CleaningReport(
-        n_frames=track.n_frames,
-        frames_without_person=int(no_person.sum()),
-        gated_fraction=float((np.isnan(confident.x_px) & ~np.isnan(track.x_px)).mean()),
-        swap_repaired_frames=int(repaired.flags["swap_repaired"].sum()),
-        gap_filled_frames=int(filled.flags["gap_filled"].sum()),
-        unfilled_frames=int(np.isnan(gated.x_px[:, essential]).any(axis=1).sum()),
+        n_frames=int(counted.sum()),
+        frames_without_person=int((no_person & counted).sum()),
+        gated_fraction=float((np.isnan(confident.x_px) & ~np.isnan(track.x_px))[counted].mean())
+        if counted.any() else 0.0,
+        swap_repaired_frames=int((repaired.flags["swap_repaired"] & counted).sum()),
+        gap_filled_frames=int((filled.flags["gap_filled"] & counted).sum()),
+        unfilled_frames=int((np.isnan(gated.x_px[:, essential]).any(axis=1) & counted).sum()),
         cutoff_hz=effective_cutoff_hz(cutoff_hz, rate_hz) if rate_hz == rate_hz else cutoff_hz,
-        foot_outside_frame_frames=int(gated.flags["foot_outside_frame"].sum()),
+        foot_outside_frame_frames=int((gated.flags["foot_outside_frame"] & counted).sum()),
     )
     return smooth, report

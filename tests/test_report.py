@@ -368,3 +368,10 @@ def test_report_of_an_analysis_saved_before_the_verdict_still_gets_one(gait_repo
     tree = parse(render_html_report(dataclasses.replace(gait_report, summary=opened)))
     banner = tree.one("section", id="reliability")
     assert f"verdict-{gait_report.summary.reliability.verdict}" in banner["attrs"]["class"]
+
+
+def test_the_setup_line_names_the_one_shot_analysed(gait_report):
+    report = with_summary(gait_report, lambda s: s.update(
+        shot={"cut_times_s": [2.1, 6.8], "from_s": 2.1, "to_s": 6.8}))
+    assert "only 2.1–6.8 s analysed: one shot of 3 (the clip has cuts)" in \
+        render_html_report(report)

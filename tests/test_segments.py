@@ -146,6 +146,11 @@ def test_stitched_track_flags_and_samples_equal_serial(tmp_path):
     repeated = track.flags["repeated_frame"]
     assert repeated.sum() == 300  # two of every three frames repeat, seams included
     np.testing.assert_array_equal(repeated, ref_track.flags["repeated_frame"])
+    # the picture jumps where its red level wraps from 255 to 4 (pictures 44 and 95) and
+    # where its bar shrinks back to 8 px (picture 80): a hard cut, found alike (a wrap at
+    # picture 146 is within gait.shots.CUT_EDGE_S of the end: not counted)
+    assert np.flatnonzero(track.flags["scene_cut"]).tolist() == [132, 240, 285]
+    np.testing.assert_array_equal(track.flags["scene_cut"], ref_track.flags["scene_cut"])
     assert stats == ref_stats
     assert sorted(sampler.kept) == sorted(ref_sampler.kept) and len(sampler.kept) == 6
     for index, (step, rgb) in ref_sampler.kept.items():

@@ -27,6 +27,7 @@ FLAG_WORDS = {  # the trust verdict (gait.reliability), then gait.quality flag i
     "several_people": "another person in view", "runner_few_pixels": "runner too few pixels",
     "picture_levelled": "picture levelled", "feet_outside_frame": "feet outside the picture",
     "feet_at_bottom_edge": "feet at the picture's edge",
+    "scene_cuts": "cuts: one shot analysed",
     CAMERA_LOW_FLAG: "phone low: thigh angles not compared",
 }
 
