@@ -59,6 +59,13 @@ st.markdown(
     "speed and never extrapolated (outside that range the nearest speed is used and the "
     "results say so). Only thigh and knee angles have a reference; **no reference exists for "
     "the trunk–thigh angle**.")
+st.markdown(
+    "**Your speed** picks the reference. Unless you enter it, it is read off the video: "
+    "where the runner stays in place in the picture (a treadmill, or a camera moving with "
+    "the runner), from the ground's speed under the foot in contact; where the runner "
+    "crosses the picture, from the hips' travel; both scaled by your body height (1.75 m "
+    "unless entered). Failing that, it is guessed from your cadence (rough), and the "
+    "cadence is then not compared.")
 st.markdown(f"> {ATTRIBUTION}")
 st.markdown("Licence: **CC BY 4.0** (Creative Commons Attribution 4.0 International); the "
             "curves are used as published, averaged over runners.")

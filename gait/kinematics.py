@@ -89,6 +89,11 @@ def _segment_length(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.linalg.norm(b - a, axis=1)
 
 
+# Hips that cross less than this many leg lengths of the picture: the runner stays in place
+# (a treadmill, or a camera moving with an overground runner).
+IN_PLACE_TRAVEL_LEGS = 1.0
+
+
 def detect_geometry(track: PoseTrack, *, treadmill: bool | None = None) -> Geometry:
     """Direction of travel (toes ahead of heels, nose ahead of ears, hip travel),
     near side, treadmill vs overground, the leg length in pixels and how far apart the
@@ -108,12 +113,12 @@ def detect_geometry(track: PoseTrack, *, treadmill: bool | None = None) -> Geome
         _segment_length(track.xy(f"{s}_knee"), track.xy(f"{s}_ankle")) for s in SIDES]))
     leg_px = float(thigh + shank)
     travel_legs = float(abs(travel_px) / leg_px) if leg_px > 0 else 0.0
-    if travel_legs > 1.0:
+    if travel_legs > IN_PLACE_TRAVEL_LEGS:
         direction = 1 if travel_px > 0 else -1
     else:
         direction = 1 if votes.sum() >= 0 else -1
     agreement = float((votes == direction).mean()) if len(votes) else 0.0
-    is_treadmill = travel_legs < 1.0 if treadmill is None else treadmill
+    is_treadmill = travel_legs < IN_PLACE_TRAVEL_LEGS if treadmill is None else treadmill
     near = near_side_for(direction)
     near_thigh = np.nanmedian(_segment_length(track.xy(f"{near}_hip"), track.xy(f"{near}_knee")))
     far = other_side(near)

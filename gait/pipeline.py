@@ -19,6 +19,7 @@ from gait.events import detect_events
 from gait.feet import feet_bottom_margin
 from gait.keypoints import SIDES
 from gait.kinematics import (
+    IN_PLACE_TRAVEL_LEGS,
     Geometry,
     compute_angles,
     detect_geometry,
@@ -103,7 +104,10 @@ def _speed(options: AnalysisOptions, clean: PoseTrack, events: pd.DataFrame, geo
     px_per_m, height_given = pixels_per_metre(geometry, height_m=options.height_m)
     contacts = [(side, g["time_s"].iloc[0], g["time_s"].iloc[-1])
                 for (side, _), g in events.groupby(["side", "contact"]) if len(g) == 2]
-    speed = estimate_speed_mps(clean, contacts, treadmill=geometry.treadmill, px_per_m=px_per_m)
+    # a runner in place in the picture (a treadmill, or a camera moving with an overground
+    # runner, whatever the user called it): the ground's speed under the stance foot
+    in_place = geometry.treadmill or geometry.hip_travel_leg_lengths < IN_PLACE_TRAVEL_LEGS
+    speed = estimate_speed_mps(clean, contacts, treadmill=in_place, px_per_m=px_per_m)
     if speed is not None and 1.0 <= speed <= 9.0:
         height = (f"height {options.height_m:.2f} m" if height_given
                   else "assuming a body height of 1.75 m — enter yours for a better estimate")

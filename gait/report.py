@@ -35,6 +35,7 @@ from gait.report_parts import (
     quality_section,
     rates_text,
     reliability_banner,
+    surface_text,
 )
 from gait.report_parts import esc as _e
 from gait.report_parts import num as _num
@@ -103,8 +104,7 @@ def _headline(summary: AnalysisSummary, *, sound: bool) -> str:
     tag = ("" if src.startswith("entered") else '<span class="tag warn">estimated</span>')
     setup = (f"Near (camera-side) leg: <b>{_e(near)}</b> · running "
              f"{_e((summary.direction or DASH).replace('_', ' '))} · "
-             f"{'treadmill' if summary.treadmill else 'overground'}"
-             f" ({_e(summary.treadmill_source)}) · {_e(rates_text(summary))}")
+             f"{_e(surface_text(summary))} · {_e(rates_text(summary))}")
     cards.append(_card("Running speed", f"{_num(summary.speed_mps)}"
                        '<span class="unit"> m/s</span>', None,
                        [f"{escape(src)}{tag}",

@@ -75,6 +75,17 @@ def num(value, digits: int = 1) -> str:
     return DASH if v is None else f"{v:.{digits}f}"
 
 
+def surface_text(summary: AnalysisSummary) -> str:
+    """Treadmill or overground and who said so. Detected from the video, a runner who
+    stays in place in the picture counts as on a treadmill, which a camera travelling
+    with an overground runner looks like too: the words say both."""
+    if summary.treadmill_source == "entered by the user" or not summary.treadmill:
+        surface = "treadmill" if summary.treadmill else "overground"
+        return f"{surface} ({summary.treadmill_source})"
+    return (f"treadmill, or a camera moving with the runner ({summary.treadmill_source}: "
+            "the runner stays in place in the picture)")
+
+
 def rates_text(summary: AnalysisSummary) -> str:
     """The clip's frame rate and length, and the one shot analysed of a clip with cuts
     (gait.shots)."""

@@ -370,6 +370,21 @@ def test_report_of_an_analysis_saved_before_the_verdict_still_gets_one(gait_repo
     assert f"verdict-{gait_report.summary.reliability.verdict}" in banner["attrs"]["class"]
 
 
+@pytest.mark.parametrize("treadmill, source, words", [
+    (True, "detected from the video", "treadmill, or a camera moving with the runner "
+                                      "(detected from the video: the runner stays in place"),
+    (True, "entered by the user", "treadmill (entered by the user)"),
+    (False, "detected from the video", "overground (detected from the video)"),
+])
+def test_the_setup_line_says_a_runner_in_place_may_be_a_travelling_camera(
+        gait_report, treadmill, source, words):
+    """A camera travelling with an overground runner (public beach and grass clips) keeps
+    the runner in place like a treadmill: detected, the line names both."""
+    report = with_summary(gait_report, lambda s: s.update(treadmill=treadmill,
+                                                          treadmill_source=source))
+    assert words in render_html_report(report)
+
+
 def test_the_setup_line_names_the_one_shot_analysed(gait_report):
     report = with_summary(gait_report, lambda s: s.update(
         shot={"cut_times_s": [2.1, 6.8], "from_s": 2.1, "to_s": 6.8}))

@@ -26,7 +26,7 @@ from gait.reference import (
     interpret_difference_pct,
     withheld_for_low_camera,
 )
-from gait.report_parts import finite_or_none, rates_text
+from gait.report_parts import finite_or_none, rates_text, surface_text
 from gait.result import AnalysisSummary
 
 DASH = "–"
@@ -181,7 +181,6 @@ def headline_cards(summary: AnalysisSummary, *, sound: bool = True) -> list[Card
 
 def setup_line(summary: AnalysisSummary) -> str:
     """How the clip was filmed and which reference it is compared with, in one line."""
-    surface = "treadmill" if summary.treadmill else "overground"
     speed = finite(summary.speed_mps)
     speed_text = (f"{speed:.2f} m/s ({speed * 3.6:.1f} km/h), {summary.speed_source}"
                   if speed else "speed unknown")
@@ -190,7 +189,7 @@ def setup_line(summary: AnalysisSummary) -> str:
     model = ("" if model == DEFAULT_POSE_MODEL else f" · pose model: BlazePose {model}"
              + (" (faster, less exact angles)" if model == "full" else ""))
     return (f"Near (camera-side) leg: **{summary.near_side}** · running {direction} · "
-            f"{surface} ({summary.treadmill_source}) · {rates_text(summary)} · "
+            f"{surface_text(summary)} · {rates_text(summary)} · "
             f"{speed_text}{model}")
 
 
