@@ -274,7 +274,8 @@ def _analyze_track(raw: PoseTrack, *, options: AnalysisOptions, capture_fps: flo
             if ("peak_thigh_extension_deg" in sym and len(compared_sides) == len(SIDES)
                 and not options.camera_low)
             else None))
-    far_conf = float(np.nanmean([raw.conf(f"{geometry.far_side}_{p}").mean()
+    in_shot = ~raw.flags.get("outside_shot", np.zeros(raw.n_frames, dtype=bool))
+    far_conf = float(np.nanmean([raw.conf(f"{geometry.far_side}_{p}")[in_shot].mean()
                                  for p in ("hip", "knee", "ankle")]))
     duration = float(raw.time_s[-1] - raw.time_s[0]) if raw.n_frames > 1 else 0.0
     flags = quality_flags(

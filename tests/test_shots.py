@@ -6,6 +6,7 @@ analysed as one run (strides spanning the cuts, paces mixed)."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -128,6 +129,12 @@ def cut_together(first_s: float, second_s: float) -> tuple[PoseTrack, float]:
     return joined, fast.cadence_spm
 
 
+def far_leg_confidence(report) -> str:
+    """The far leg's mean pose confidence, as its quality note gives it."""
+    note = next(f.message for f in report.summary.quality if f.id == "far_leg_occluded")
+    return re.search(r"pose confidence ([0-9.]+)", note).group(1)
+
+
 def test_only_the_shot_with_the_runner_longest_in_view_is_analysed():
     track, cadence = cut_together(4.0, 8.0)
     report = analyze_track(track, capture_fps=60.0)
@@ -144,6 +151,13 @@ def test_only_the_shot_with_the_runner_longest_in_view_is_analysed():
     assert report.summary.cleaning.n_frames == 480
     assert report.summary.cleaning.frames_without_person == 0
     assert "gaps" not in report.summary.quality_ids
+    # nor does the far leg look less certain for them (its confidence is the shot's)
+    first = int(np.flatnonzero(track.flags["scene_cut"])[0])
+    shot_alone = track.with_arrays(
+        time_s=track.time_s[first:], x_px=track.x_px[first:], y_px=track.y_px[first:],
+        confidence=track.confidence[first:], flags={})
+    assert far_leg_confidence(report) == far_leg_confidence(
+        analyze_track(shot_alone, capture_fps=60.0))
     saved = json.loads(json.dumps(report.summary.as_json(), default=float))
     assert AnalysisSummary.from_json(saved).shot == shot
 
