@@ -202,3 +202,31 @@ def test_a_slowed_clip_without_strides_is_told_the_flag_that_fixes_it(monkeypatc
     assert cli.main(["analyze", "clip.mp4", "--out", "out"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: The steps look") and err.endswith("--capture-fps N)")
+
+
+def _pictures(clip: Path) -> list[np.ndarray]:
+    with av.open(str(clip)) as container:
+        return [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+
+
+def test_a_clip_edited_from_two_shots_is_analysed_on_the_longer_one(tmp_path):
+    """Two rendered runs joined by a hard cut (the first in a dimmer room, slower): the
+    cut is found from the pictures, only the longer shot is analysed, and the user is
+    told which part and why."""
+    first, _ = make_clip(tmp_path, fps=30, treadmill=True, seconds=2.5, speed_mps=3.0,
+                         seed=3, name="first")
+    second, run = make_clip(tmp_path, fps=30, treadmill=True, seconds=6.0, speed_mps=4.0,
+                            seed=5, name="second")
+    dim = [(0.45 * p).astype(np.uint8) for p in _pictures(first)]
+    clip = encode_clip(tmp_path / "edited.mp4", dim + _pictures(second), fps=30)
+    out = tmp_path / "out"
+    proc = run_gait("analyze", clip, "--out", out, "--no-video")
+    assert proc.returncode == 0, proc.stderr
+    cut_s = len(dim) / 30
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["shot"]["cut_times_s"] == [pytest.approx(cut_s, abs=0.01)]
+    assert summary["shot"]["from_s"] == pytest.approx(cut_s, abs=0.01)
+    assert "The clip is cut together from 2 shots" in proc.stdout
+    strides = pd.read_csv(out / "strides.csv")
+    assert len(strides) >= 10 and strides["start_s"].min() >= cut_s
+    assert summary["cadence_spm"] == pytest.approx(run.cadence_spm, rel=0.02)
