@@ -143,7 +143,8 @@ st.markdown(f"""
   shoulders over 0.3 leg lengths apart, where from the side they nearly overlap) is refused
   with what to do.
 - **One shot.** A clip edited from several shots (hard cuts, found from the pictures) is
-  analysed on the shot with the runner longest in view only, and the result says which:
+  analysed on the shot with the runner longest in view only, and the result (and the
+  annotated video) says which:
   strides cannot be followed across a cut, and the shots may differ in pace.
 - **Pose model error.** BlazePose can mix up the legs where they cross (repaired, and reported)
   and is less sure in poor light, with baggy clothing or a small runner in the frame.

@@ -47,6 +47,7 @@ from gait.render_draw import (  # noqa: F401 — the colours and labels are gait
     FrameStyle,
     _point,
     draw_flash,
+    draw_not_analysed,
     draw_panel,
     draw_plumb_line,
     draw_skeleton,
@@ -130,13 +131,17 @@ class _Annotator:
         if i < track.n_frames:
             draw_skeleton(canvas, track.x_px[i], track.y_px[i], keypoints=track.keypoints,
                           near_side=self.near_side, style=self.style)
+        outside = track.flags.get("outside_shot")  # a clip with cuts: another shot
+        another_shot = outside is not None and i < len(outside) and bool(outside[i])
+        if another_shot:
+            draw_not_analysed(canvas, style=self.style)
         values = {c: float(a[i]) if i < len(a) else math.nan for c, a in self.readouts.items()}
         stride = self.stride_number(time_s)
         if values or stride is not None:
             draw_panel(canvas, values, near_side=self.near_side, stride=stride, style=self.style)
         recent = np.flatnonzero((self.event_times_s <= time_s + 1e-9)
                                 & (self.event_times_s > time_s - FLASH_S))
-        if len(recent):
+        if len(recent) and not another_shot:
             row = self.events.iloc[recent[-1]]
             draw_flash(canvas, row["event"], row["side"], _foot_xy(track, i, row["side"]),
                        style=self.style)

@@ -151,6 +151,20 @@ def draw_panel(rgb: np.ndarray, values: dict[str, float], *, near_side: str,
             _degrees(rgb, float("nan"), (value_x, y), style)
 
 
+NOT_ANALYSED_TEXT = "Another shot: not analysed"
+
+
+def draw_not_analysed(rgb: np.ndarray, *, style: FrameStyle) -> None:
+    """A band along the bottom saying this frame lies outside the one shot analysed of a
+    clip with cuts (gait.shots)."""
+    (w, h), _ = cv2.getTextSize(NOT_ANALYSED_TEXT, _FONT, style.font_scale,
+                                style.text_thickness)
+    top = rgb.shape[0] - h - 3 * style.margin_px
+    _shade(rgb, 0, top, rgb.shape[1], rgb.shape[0])
+    _text(rgb, NOT_ANALYSED_TEXT, (max(style.margin_px, (rgb.shape[1] - w) // 2),
+                                   rgb.shape[0] - style.margin_px * 3 // 2), style)
+
+
 def draw_flash(rgb: np.ndarray, event: str, side: str, foot_xy: tuple[int, int] | None, *,
                style: FrameStyle) -> None:
     """Event label at the top right, and a ring around the foot when it is known."""

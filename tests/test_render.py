@@ -397,3 +397,26 @@ def test_a_levelled_picture_shows_the_true_vertical_through_the_pelvis(tmp_path)
     assert brightness_along(plain[5], lean) < GREY + 15
     assert brightness_along(plumb[5], lean) > 150
     assert brightness_along(plumb[5], 0.0) < GREY + 15
+
+
+def test_frames_of_another_shot_say_they_are_not_analysed():
+    """A clip with cuts is analysed on one shot (gait.shots): the annotated video marks
+    the other shots' frames, whose skeleton is blank, as not analysed."""
+    from gait.render import FrameStyle, _Annotator
+
+    track = figure_track(np.arange(4) / 30)
+    outside = np.array([True, True, False, False])
+    track = track.with_arrays(flags={"outside_shot": outside})
+    events = pd.DataFrame({"side": ["left"], "event": ["toe_off"], "time_s": [0.0]})
+    annotator = _Annotator(track=track, overlays=None, events=events, near_side="left",
+                           style=FrameStyle(320, 240))
+    bands, corners = [], []
+    for i in range(4):
+        canvas = np.full((240, 320, 3), 128, np.uint8)
+        annotator.draw(canvas, i, i / 30)
+        bands.append(canvas[-20:].astype(int))
+        corners.append(canvas[:20, -60:].astype(int))
+    assert all((band < 100).mean() > 0.5 for band in bands[:2])  # the shaded band
+    assert all((band == 128).all() for band in bands[2:])
+    # an event flashing on into another shot's frames is not shown there
+    assert (corners[0] == 128).all() and (corners[2] != 128).any()
