@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from gait.keypoints import SIDES
 from gait.posetrack import PoseTrack
 from gait.summary import ShotAnalysed
 
@@ -33,6 +34,9 @@ CUT_WINDOW_FRAMES = 15
 # A clip's first and last moments often change fast without a cut (a webcam's exposure
 # settling, a closing card): a cut nearer the ends than this is not counted.
 CUT_EDGE_S = 0.5
+# A frame shows the runner's legs when this many of the hips and ankles are this sure.
+LEG_POINTS_SEEN = 2
+LEG_CONFIDENCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -70,14 +74,18 @@ def scene_cuts(change: np.ndarray, time_s: np.ndarray) -> np.ndarray:
 
 
 def analysed_shot(track: PoseTrack) -> Shot | None:
-    """The shot in which a person is seen in the most frames; None when the clip has no
-    cut (flag `scene_cut` absent or all False)."""
+    """The shot in which the runner's legs are seen in the most frames (at least
+    LEG_POINTS_SEEN of the hips and ankles with confidence ≥ LEG_CONFIDENCE: a close-up
+    of a face is a person, not a runner in view); None when the clip has no cut (flag
+    `scene_cut` absent or all False)."""
     flagged = track.flags.get("scene_cut")
     if flagged is None or not np.any(flagged):
         return None
     cut_frames = tuple(int(i) for i in np.flatnonzero(flagged))
     bounds = [0, *cut_frames, track.n_frames]
-    seen = ~np.isnan(track.x_px).all(axis=1)
+    legs = [track.column(f"{side}_{part}") for side in SIDES for part in ("hip", "ankle")]
+    seen = (np.nan_to_num(track.confidence[:, legs]) >= LEG_CONFIDENCE).sum(axis=1) \
+        >= LEG_POINTS_SEEN
     start, stop = max(zip(bounds[:-1], bounds[1:], strict=True),
                       key=lambda shot: int(seen[shot[0]:shot[1]].sum()))
     return Shot(start=start, stop=stop, cut_frames=cut_frames)

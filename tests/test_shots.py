@@ -162,6 +162,18 @@ def test_only_the_shot_with_the_runner_longest_in_view_is_analysed():
     assert AnalysisSummary.from_json(saved).shot == shot
 
 
+def test_a_longer_shot_without_the_legs_in_view_is_not_the_one_analysed():
+    """An app demo cut from a close-up of a face (a person, legs unseen) to the runner."""
+    track, cadence = cut_together(8.0, 4.0)
+    legs = [track.column(f"{side}_{part}") for side in ("left", "right")
+            for part in ("hip", "knee", "ankle", "heel", "toe")]
+    confidence = track.confidence.copy()
+    confidence[:480, legs] = 0.1  # the first 8 s: the pose model guesses the legs
+    report = analyze_track(track.with_arrays(confidence=confidence), capture_fps=60.0)
+    assert report.summary.shot.from_s == 8.0
+    assert report.summary.cadence_spm == pytest.approx(cadence, rel=0.01)
+
+
 def test_a_clip_in_one_take_says_nothing_of_shots():
     track, _ = cut_together(4.0, 8.0)
     uncut = track.with_arrays(flags={"scene_cut": np.zeros(track.n_frames, dtype=bool)})
