@@ -186,7 +186,8 @@ def test_a_shot_that_cannot_be_analysed_is_named_in_the_message():
     track, _ = cut_together(8.0, 4.0)
     hidden = ((track.time_s < 8.0) | (track.time_s > 8.5))[:, None]  # runner seen 0.5 s
     track = track.with_arrays(x_px=np.where(hidden, np.nan, track.x_px),
-                              y_px=np.where(hidden, np.nan, track.y_px))
+                              y_px=np.where(hidden, np.nan, track.y_px),
+                              confidence=np.where(hidden, 0.0, track.confidence))
     with pytest.raises(AnalysisError, match="No runner was found") as raised:
         analyze_track(track, capture_fps=60.0)
     assert "cut together from 2 shots (cuts at 8.0 s)" in str(raised.value)
