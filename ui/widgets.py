@@ -30,8 +30,9 @@ FILMING_GUIDE = """
 - **Level** the phone; a straight wall edge, door frame or pole in view lets HipDrive
   correct a slightly rolled camera.
 - **60 fps or more** (120–240 fps slow motion is better — then give the capture rate below).
-- **10–20 s** of steady running, **at least 7 strides per leg**; on a treadmill after a few
-  minutes of warm-up.
+- **10–20 s** of steady running, **at least 7 strides per leg**, in **one take**; on a
+  treadmill after a few minutes of warm-up. A clip edited from several shots is analysed
+  on one shot only.
 - **Good light**, from behind or beside the camera (in a dim, grainy picture some strides
   cannot be timed); shorts and shoes that contrast with the background.
 """
