@@ -3,9 +3,10 @@
 - Clips: the files given, and the video files (gait.video.ALLOWED_EXTENSIONS) inside the
   folders given (not recursive), in sorted order. Each gets `OUT/<clip stem>/` with the
   analysis contract (DESIGN §5); stems that repeat get `-2`, `-3`, … in that order.
-- `OUT/batch.csv`: one row per clip (BATCH_COLUMNS). A clip the engine refuses (not a
-  video, no runner, …) is a row with status `error` and the engine's message; it does
-  not stop the others.
+- `OUT/batch.csv`: one row per clip (BATCH_COLUMNS; `analysed_s` is the one shot
+  analysed, "from-to" in s, of a clip edited from several shots: gait.shots). A clip the
+  engine refuses (not a video, no runner, …) is a row with status `error` and the
+  engine's message; it does not stop the others.
 - Re-running skips a clip whose folder holds a `.hipdrive-batch.json` receipt for the
   same clip bytes (SHA-256), options and engine version; its row is taken from there.
 - Backends: worker processes on this machine (`process_pool`, `jobs` at a time) or Ray
@@ -38,7 +39,7 @@ from gait import __version__
 from gait.clip_file import ALLOWED_EXTENSIONS
 
 BATCH_COLUMNS = ("clip", "status", "error", "cadence_spm", "near_peak_thigh_extension_deg",
-                 "reliability", "share_path", "delete_path", "output", "seconds")
+                 "reliability", "analysed_s", "share_path", "delete_path", "output", "seconds")
 RECEIPT_NAME = ".hipdrive-batch.json"
 BatchProgress = Callable[[int, int, float | None], None]  # (done, total, seconds left)
 
@@ -178,9 +179,11 @@ def write_analysis(task: BatchTask, analysed: Analysed) -> dict:
                   annotated_video=(lambda path: path.write_bytes(video)) if video else None,
                   html_report=lambda path: write_html_report(report, path))
     summary = report.summary
+    shot = summary.shot
     return _row(task, status="ok", seconds=analysed.seconds, cadence_spm=summary.cadence_spm,
                 near_peak_thigh_extension_deg=summary.near.median("peak_thigh_extension_deg"),
-                reliability=summary.verdict)
+                reliability=summary.verdict,
+                analysed_s=f"{shot.from_s:.1f}-{shot.to_s:.1f}" if shot else "")
 
 
 def _row(task: BatchTask, *, status: str, seconds: float, error: str = "", **figures) -> dict:

@@ -201,3 +201,25 @@ def test_a_workers_slow_motion_refusal_keeps_its_kind(monkeypatch, tmp_path, err
         service._on_cluster(Cluster(), tmp_path / "clip.mp4", tmp_path / "out.mp4", "key",
                             AnalysisOptions(), lambda *_: None)
     assert type(raised.value) is error and str(raised.value) == "The steps look slow."
+
+
+def test_a_clip_with_cuts_names_the_shot_analysed_in_its_row(monkeypatch, tmp_path):
+    """A coach reading batch.csv sees which part of an edited clip was analysed."""
+    from gait import pipeline
+    from gait.batch import write_analysis
+    from tests.test_shots import cut_together
+
+    track, _ = cut_together(4.0, 8.0)
+    monkeypatch.setattr(pipeline, "analyze_video", lambda *_args, **_kwargs:
+                        pipeline.analyze_track(track, capture_fps=60.0))
+    analysed = analyse_path(tmp_path / "edited.mp4", {}, False)
+    task = BatchTask(clip=tmp_path / "edited.mp4", out_dir=tmp_path / "edited", options={},
+                     with_video=False, fingerprint="x")
+    assert write_analysis(task, analysed)["analysed_s"] == "4.0-12.0"
+    uncut = track.with_arrays(flags={})
+    monkeypatch.setattr(pipeline, "analyze_video", lambda *_args, **_kwargs:
+                        pipeline.analyze_track(uncut, capture_fps=60.0))
+    one_take = analyse_path(tmp_path / "one_take.mp4", {}, False)
+    task = BatchTask(clip=tmp_path / "one_take.mp4", out_dir=tmp_path / "one_take",
+                     options={}, with_video=False, fingerprint="y")
+    assert write_analysis(task, one_take)["analysed_s"] == ""
