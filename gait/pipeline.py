@@ -59,10 +59,18 @@ from gait.result import (
     OptionError,
     SlowMotionError,
 )
-from gait.shots import analysed_shot, keep_shot, shot_facts, shot_note, slowed_shot
+from gait.shots import (
+    analysed_shot,
+    frames_in_shot,
+    keep_shot,
+    shot_facts,
+    shot_note,
+    slowed_shot,
+)
 from gait.slow_motion import apparent_slowdown, feet_stride_period_s, slowdown_from_strikes
 from gait.strides import build_strides
 from gait.summary import (
+    ENTERED_BY_USER,
     CleaningReport,
     ClipFacts,
     GeometryFacts,
@@ -100,7 +108,7 @@ def _frames_table(raw: PoseTrack, clean: PoseTrack, angles: pd.DataFrame,
 def _speed(options: AnalysisOptions, clean: PoseTrack, events: pd.DataFrame, geometry,
            cadence: float) -> tuple[float | None, str]:
     if options.speed_mps:
-        return options.speed_mps, "entered by the user"
+        return options.speed_mps, ENTERED_BY_USER
     px_per_m, height_given = pixels_per_metre(geometry, height_m=options.height_m)
     contacts = [(side, g["time_s"].iloc[0], g["time_s"].iloc[-1])
                 for (side, _), g in events.groupby(["side", "contact"]) if len(g) == 2]
@@ -274,7 +282,7 @@ def _analyze_track(raw: PoseTrack, *, options: AnalysisOptions, capture_fps: flo
             if ("peak_thigh_extension_deg" in sym and len(compared_sides) == len(SIDES)
                 and not options.camera_low)
             else None))
-    in_shot = ~raw.flags.get("outside_shot", np.zeros(raw.n_frames, dtype=bool))
+    in_shot = frames_in_shot(raw)
     far_conf = float(np.nanmean([raw.conf(f"{geometry.far_side}_{p}")[in_shot].mean()
                                  for p in ("hip", "knee", "ankle")]))
     duration = float(raw.time_s[-1] - raw.time_s[0]) if raw.n_frames > 1 else 0.0
@@ -302,7 +310,7 @@ def _analyze_track(raw: PoseTrack, *, options: AnalysisOptions, capture_fps: flo
                           else None),
         direction=geometry.direction_label, near_side=geometry.near_side,
         far_side=geometry.far_side, treadmill=geometry.treadmill,
-        treadmill_source="entered by the user" if options.treadmill is not None
+        treadmill_source=ENTERED_BY_USER if options.treadmill is not None
         else "detected from the video",
         speed_mps=speed, speed_source=speed_source, per_side=per_side, symmetry=sym,
         variability=variability(strides), strides_dropped=dropped,

@@ -52,6 +52,7 @@ from gait.render_draw import (  # noqa: F401 — the colours and labels are gait
     draw_plumb_line,
     draw_skeleton,
 )
+from gait.shots import frames_in_shot
 from gait.video import VideoInfo, iter_frames, probe_video
 
 TIME_BASE = Fraction(1, 90_000)  # output timestamps in 1/90 000 s
@@ -100,6 +101,7 @@ class _Annotator:
                  strides: pd.DataFrame | None = None,
                  plumb_lean_deg: np.ndarray | None = None) -> None:
         self.track = track
+        self.in_shot = frames_in_shot(track)
         self.plumb_lean_deg = plumb_lean_deg
         self.pelvis_px = pelvis_xy_px(track) if plumb_lean_deg is not None else None
         self.near_side = near_side
@@ -131,8 +133,8 @@ class _Annotator:
         if i < track.n_frames:
             draw_skeleton(canvas, track.x_px[i], track.y_px[i], keypoints=track.keypoints,
                           near_side=self.near_side, style=self.style)
-        outside = track.flags.get("outside_shot")  # a clip with cuts: another shot
-        another_shot = outside is not None and i < len(outside) and bool(outside[i])
+        # a clip with cuts: a frame of another shot than the one analysed
+        another_shot = i < track.n_frames and not self.in_shot[i]
         if another_shot:
             draw_not_analysed(canvas, style=self.style)
         values = {c: float(a[i]) if i < len(a) else math.nan for c, a in self.readouts.items()}

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from gait.reliability import NOT_RELIABLE, RELIABLE, VERDICT_LABELS, verdict_headline
 from gait.slow_motion import analysed_faster_than_stored
-from gait.summary import Reliability
+from gait.summary import ENTERED_BY_USER, Reliability
 
 if TYPE_CHECKING:
     from gait.result import AnalysisSummary
@@ -79,7 +79,7 @@ def surface_text(summary: AnalysisSummary) -> str:
     """Treadmill or overground and who said so. Detected from the video, a runner who
     stays in place in the picture counts as on a treadmill, which a camera travelling
     with an overground runner looks like too: the words say both."""
-    if summary.treadmill_source == "entered by the user" or not summary.treadmill:
+    if summary.treadmill_source == ENTERED_BY_USER or not summary.treadmill:
         surface = "treadmill" if summary.treadmill else "overground"
         return f"{surface} ({summary.treadmill_source})"
     return (f"treadmill, or a camera moving with the runner ({summary.treadmill_source}: "

@@ -103,6 +103,12 @@ def keep_shot(track: PoseTrack, shot: Shot) -> PoseTrack:
                              flags=dict(track.flags, outside_shot=outside))
 
 
+def frames_in_shot(track: PoseTrack) -> np.ndarray:
+    """Per frame, True unless `keep_shot` flagged it as outside the shot analysed (every
+    frame of a clip in one take)."""
+    return ~track.flags.get("outside_shot", np.zeros(track.n_frames, dtype=bool))
+
+
 def shot_facts(raw: PoseTrack, shot: Shot) -> ShotAnalysed:
     """Where the shot lies in the clip (s from its first frame), as summary.json keeps it."""
     frame_s = raw.median_frame_interval_s if raw.n_frames > 1 else 0.0

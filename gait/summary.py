@@ -367,6 +367,9 @@ class SlowMotion:
             if data else None
 
 
+ENTERED_BY_USER = "entered by the user"  # a speed or surface the user gave, not detected
+
+
 @dataclass(frozen=True)
 class ShotAnalysed:
     """A clip cut together from several shots (gait.shots): where the cuts are and the

@@ -26,6 +26,7 @@ from gait.filtering import PAD_SAMPLES, butterworth2_lowpass, filtfilt
 from gait.keypoints import LEG_PARTS, SIDES
 from gait.limits import DEFAULT_CUTOFF_HZ
 from gait.posetrack import PoseTrack
+from gait.shots import frames_in_shot
 from gait.summary import CleaningReport
 
 DEFAULT_MIN_CONFIDENCE = 0.2
@@ -257,7 +258,7 @@ def clean_track(
     essential = [track.column(f"{side}_{part}") for side in ("left", "right")
                  for part in ("shoulder", "hip", "knee", "ankle")]
     # a clip with cuts: only the frames of the shot analysed are counted (gait.shots)
-    counted = ~track.flags.get("outside_shot", np.zeros(track.n_frames, dtype=bool))
+    counted = frames_in_shot(track)
     report = CleaningReport(
         n_frames=int(counted.sum()),
         frames_without_person=int((no_person & counted).sum()),
