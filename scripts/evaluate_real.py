@@ -1,7 +1,7 @@
 """Run HipDrive on real clips and score it against hand labels (docs/accuracy.md).
 
     .venv/bin/python scripts/evaluate_real.py [--clips ../shared/real] [--json out.json]
-        [--pose-model full] [--variants]
+        [--pose-model full] [--variants | --variant distant_crossing ...]
     .venv/bin/python scripts/evaluate_real.py --tracks tests/data/real_tracks   # fast, no pose
 
 Default: every video in --clips goes through the real CLI (`gait analyze --no-video`).
@@ -245,16 +245,24 @@ def evaluate(clips_dir: Path, tracks_dir: Path | None, work: Path,
     return results
 
 
-def evaluate_variants(clips_dir: Path, work: Path,
-                      pose_model: str = DEFAULT_POSE_MODEL) -> list[dict]:
-    """Every labelled real clip under changed filming conditions
-    (`synthetic.real_variants`), scored with the original clip's labels."""
+def evaluate_variants(clips_dir: Path, work: Path, pose_model: str = DEFAULT_POSE_MODEL,
+                      only: set[str] | None = None) -> list[dict]:
+    """Labelled real clips under changed filming conditions
+    (`synthetic.real_variants`), scored with the original clip's labels: every variant of
+    the clips whose labels are beside them in `clips_dir`, or, with `only`, those
+    variants of every labelled clip there (the project's own labels included)."""
     from synthetic.real_variants import make_variants
 
+    if only is None:
+        sources = [(labels.with_name(labels.name.removesuffix(".events.json") + ".mp4"), labels)
+                   for labels in sorted(clips_dir.glob("*.events.json"))]
+    else:
+        sources = [(clip, labels_for(clips_dir, clip.stem))
+                   for clip in sorted(clips_dir.iterdir())
+                   if clip.suffix.lower() in VIDEO_SUFFIXES and labels_for(clips_dir, clip.stem)]
     results = []
-    for clip in sorted(clips_dir.glob("*.events.json")):
-        source = clip.with_name(clip.name.removesuffix(".events.json") + ".mp4")
-        for variant in make_variants(source, work / "variants"):
+    for source, labels in sources:
+        for variant in make_variants(source, work / "variants", labels_path=labels, only=only):
             out_dir = work / f"{variant.clip.stem}__{variant.name}"
             row: dict = {"clip": f"{source.stem} · {variant.name}"}
             error = analyse_clip(variant.clip, out_dir,
@@ -328,15 +336,20 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep the output folders here")
     parser.add_argument("--variants", action="store_true",
                         help="also the labelled clips mirrored, panned, with dropped frames, "
-                             "compressed and as 2x slow motion (synthetic/real_variants.py)")
+                             "compressed, as 2x slow motion and small in a wide frame "
+                             "(synthetic/real_variants.py)")
+    parser.add_argument("--variant", action="append", metavar="NAME",
+                        help="only this variant (repeatable), of every labelled clip in "
+                             "--clips, e.g. distant_crossing")
     parser.add_argument("--pose-model", choices=("full", "heavy"), default=DEFAULT_POSE_MODEL,
                         help="the CLI's --pose-model for videos (default heavy); a recorded "
                              "track is analysed as the model that made it")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         results = evaluate(args.clips, args.tracks, args.keep or Path(tmp), args.pose_model)
-        if args.variants:
-            results += evaluate_variants(args.clips, args.keep or Path(tmp), args.pose_model)
+        if args.variants or args.variant:
+            results += evaluate_variants(args.clips, args.keep or Path(tmp), args.pose_model,
+                                         set(args.variant) if args.variant else None)
     print_table(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

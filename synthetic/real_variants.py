@@ -33,6 +33,17 @@ valid, so the same labels score HipDrive under that condition:
   light, then back to the clip's gamma), sensor noise added (σ `LOW_LIGHT_NOISE` grey
   levels, fixed seed) and compressed at crf `LOW_LIGHT_CRF`, as a phone films a
   treadmill in a dark garage.
+- `distant_crossing`: a fixed wide camera far from the runner: the picture shrunk until
+  the runner is `DISTANT_RUNNER_FRACTION` of a `DISTANT_FRAME_PX` frame's height (his
+  height measured on the clip by `runner_height_px`; left out when he is that small
+  already) and moved across that frame in the direction he faces, over a still backdrop
+  of horizontal bands in the colours of the clip's first picture (row by row: no shape a
+  pose model could take for a person). The crossing takes the whole clip, so it is
+  slower than a real runner's: the stance foot slides back in the picture as on a moving
+  walkway. Events are timed from the feet against the pelvis and from heights, which a
+  sideways shift leaves unchanged, so the labels hold; the speed and surface read off
+  the picture do not. A cut inside the small picture is too small to be found: an edited
+  clip's copy is analysed as one shot.
 - `slow_motion_2x`: the same frames stored at half the rate, so the clip plays 2× slower
   than it was filmed (a slow-motion export without its capture rate). Analysed once
   without and once with the capture rate stated.
@@ -69,6 +80,8 @@ LOW_LIGHT_GAIN = 0.2  # of the light (linear), a dim room
 LOW_LIGHT_NOISE = 6.0  # grey levels (SD) of sensor noise on the darkened picture
 LOW_LIGHT_CRF = 28
 GAMMA = 2.2
+DISTANT_FRAME_PX = (1280, 720)  # width, height: a landscape phone or camera frame
+DISTANT_RUNNER_FRACTION = 1 / 6  # the runner's skeleton height, of that frame's height
 
 
 @dataclass(frozen=True)
@@ -132,6 +145,57 @@ def _low_light(picture: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(noisy, 0, 255).round().astype(np.uint8)
 
 
+def _resized(picture: np.ndarray, width_px: int, height_px: int) -> np.ndarray:
+    """The picture resized (area averaging when shrinking)."""
+    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(picture), format="rgb24")
+    return frame.reformat(width=width_px, height=height_px, format="rgb24",
+                          interpolation="AREA").to_ndarray()
+
+
+def runner_height_px(pictures: list[np.ndarray], n_pictures: int = 12) -> float | None:
+    """The runner's median skeleton height (px: the highest to the lowest keypoint MediaPipe
+    full finds at confidence >= 0.5) on `n_pictures` evenly spaced pictures; None if he is
+    not found on any."""
+    from gait.pose import MediaPipePose
+
+    heights = []
+    with MediaPipePose(static_image_mode=True, model="full") as estimator:
+        for i in np.linspace(0, len(pictures) - 1, min(n_pictures, len(pictures))).astype(int):
+            _, y_px, confidence = estimator.estimate(pictures[i], 0.0)
+            seen = y_px[confidence >= 0.5]
+            if seen.size >= 10:
+                heights.append(float(seen.max() - seen.min()))
+    return float(np.median(heights)) if heights else None
+
+
+def _distant_size(picture_shape: tuple[int, ...], runner_px: float) -> tuple[int, int] | None:
+    """(width, height) of a picture shrunk so a `runner_px` runner in it is
+    `DISTANT_RUNNER_FRACTION` of the wide frame's height; None if it would not fit the
+    frame (the runner is small in it already)."""
+    frame_w, frame_h = DISTANT_FRAME_PX
+    scale = DISTANT_RUNNER_FRACTION * frame_h / runner_px
+    width, height = int(picture_shape[1] * scale) // 2 * 2, int(picture_shape[0] * scale) // 2 * 2
+    return (width, height) if 2 <= width <= frame_w and 2 <= height <= frame_h else None
+
+
+def _distant_crossing(pictures: list[np.ndarray], times_s: np.ndarray, *,
+                      size_px: tuple[int, int], facing: str) -> Iterator[np.ndarray]:
+    """`distant_crossing` (module docstring): each picture shrunk to `size_px` (width,
+    height; `_distant_size`) and moved across the wide frame."""
+    frame_w, frame_h = DISTANT_FRAME_PX
+    small_w, small_h = size_px
+    rows = pictures[0].mean(axis=1, keepdims=True).round().astype(np.uint8)  # (h, 1, 3)
+    backdrop = _resized(np.repeat(rows, 2, axis=1), frame_w, frame_h)
+    y0 = (frame_h - small_h) // 2
+    duration_s = max(float(times_s[-1]), 1e-9)
+    for picture, time_s in zip(pictures, times_s, strict=True):
+        progress = time_s / duration_s if facing != "left" else 1 - time_s / duration_s
+        x0 = int(round(progress * (frame_w - small_w)))
+        frame = backdrop.copy()
+        frame[y0:y0 + small_h, x0:x0 + small_w] = _resized(picture, small_w, small_h)
+        yield frame
+
+
 def _nearest_pictures(times_s: np.ndarray, rate: float, new_rate: float) -> np.ndarray:
     """For a steady `new_rate` over the clip, the index of the picture nearest each new
     frame's time (pictures assumed at `rate`)."""
@@ -173,12 +237,19 @@ def _labels_for(labels: dict, *, clip_name: str, mirrored: bool, note: str,
     return out
 
 
-def make_variants(clip: Path, out_dir: Path) -> list[Variant]:
-    """Write every variant of `clip` (and of its labels, when `<stem>.events.json` is
-    beside it) into `out_dir`."""
+def make_variants(clip: Path, out_dir: Path, *, labels_path: Path | None = None,
+                  only: set[str] | None = None,
+                  runner_px: float | None = None) -> list[Variant]:
+    """Write every variant of `clip` (or those named in `only`), and of its labels
+    (`labels_path`, default `<stem>.events.json` beside it, if there), into `out_dir`.
+    `runner_px`: the runner's skeleton height in the clip (default: measured,
+    `runner_height_px`); without it `distant_crossing` is left out."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    labels_path = clip.with_name(f"{clip.stem}.events.json")
+    labels_path = labels_path or clip.with_name(f"{clip.stem}.events.json")
     labels = json.loads(labels_path.read_text()) if labels_path.exists() else None
+    wanted = set(only) if only is not None else None
+    if wanted is not None and "slow_motion_2x_rate_given" in wanted:
+        wanted.add("slow_motion_2x")  # the same clip, analysed with its capture rate
     pictures, times_s, rate = _decoded(clip)
     if labels is not None:
         rate = float(labels["fps"])  # the stream's average rate is rounded on short clips
@@ -186,7 +257,9 @@ def make_variants(clip: Path, out_dir: Path) -> list[Variant]:
     def variant(name: str, make: Callable[[Path], None], *, mirrored: bool = False,
                 labels_fps: float | None = None,
                 cli_args: tuple[str, ...] = (), expect: str = "",
-                relabel: Callable[[dict], dict] | None = None, note: str = "") -> Variant:
+                relabel: Callable[[dict], dict] | None = None, note: str = "") -> Variant | None:
+        if wanted is not None and name not in wanted:
+            return None
         path = out_dir / f"{clip.stem}__{name}.mp4"
         make(path)
         label_file = None
@@ -201,7 +274,17 @@ def make_variants(clip: Path, out_dir: Path) -> list[Variant]:
     at_25fps = _nearest_pictures(times_s, rate, RESAMPLED_RATE)
     rng = np.random.default_rng(7)
     slow = out_dir / f"{clip.stem}__slow_motion_2x.mp4"
-    return [
+    if wanted is None or "distant_crossing" in wanted:
+        runner_px = runner_px or runner_height_px(pictures)
+    distant_size = _distant_size(pictures[0].shape, runner_px) if runner_px else None
+    facing = labels.get("facing", "") if labels is not None else ""
+    distant = [variant("distant_crossing", lambda p: write_clip(
+        p, _distant_crossing(pictures, times_s, size_px=distant_size, facing=facing),
+        times_s, rate=rate),
+        note=f"Shrunk to a {DISTANT_RUNNER_FRACTION * DISTANT_FRAME_PX[1]:.0f} px runner "
+             f"crossing a fixed {DISTANT_FRAME_PX[0]}×{DISTANT_FRAME_PX[1]} frame.")
+    ] if distant_size else []
+    made = [
         variant("mirrored", lambda p: write_clip(p, (pic[:, ::-1] for pic in pictures), times_s,
                                                  rate=rate),
                 mirrored=True, note="Mirrored left-right."),
@@ -244,4 +327,6 @@ def make_variants(clip: Path, out_dir: Path) -> list[Variant]:
                 slow.with_suffix(".events.json") if labels is not None else None,
                 ("--capture-fps", f"{rate:.6g}"),
                 "the original clip's figures (capture rate stated)"),
+        *distant,
     ]
+    return [v for v in made if v is not None and (only is None or v.name in only)]
