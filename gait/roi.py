@@ -109,10 +109,14 @@ class RoiPose:
     to the crop estimator. min_search_visibility: a tile detection counts when its
     mean keypoint confidence reaches this; it is then confirmed by the crop estimator.
     search_levels: tile sides as fractions of the frame's short side, tried in turn
-    until one finds somebody. lost_grace_frames: for this many frames after the last
+    until one finds somebody; the levels after the first `coarse_levels` (small tiles,
+    many of them: a runner ~1/9 of the frame's height in a busy picture) only on every
+    `fine_search_every`-th search. lost_grace_frames: for this many frames after the last
     *large* runner, frames stay on the plain full-frame path (whatever it finds, even
     nobody or a small skeleton), so a normal clip's dropouts stay as they were. After 3
-    failed searches in a row, tiles are searched every `search_every` frames only.
+    failed searches in a row, tiles are searched every `search_every` frames only, and
+    after `long_search_after` frames without anybody every 2 × `search_every` frames
+    (so a clip with nobody in it costs about what it did before the fine level).
     `path_counts` counts frames by the path that answered ("none": nobody found).
     Tile searches are counted in `n_searches`.
     """
@@ -128,9 +132,12 @@ class RoiPose:
         crop_factor: float = 2.3,
         crop_input_px: int = 384,
         min_search_visibility: float = 0.6,
-        search_levels: tuple[float, ...] = (1.0, 2 / 3),
+        search_levels: tuple[float, ...] = (1.0, 2 / 3, 4 / 9),
+        coarse_levels: int = 2,
+        fine_search_every: int = 3,
         lost_grace_frames: int = 30,
         search_every: int = 3,
+        long_search_after: int = 90,
     ) -> None:
         self._factories = {"full": full, "crop": crop, "search": search}
         self._estimators: dict[str, PoseEstimator] = {}
@@ -141,7 +148,10 @@ class RoiPose:
         self.min_search_visibility = min_search_visibility
         self.lost_grace_frames = lost_grace_frames
         self.search_every = search_every
+        self.long_search_after = long_search_after
         self.search_levels = search_levels
+        self.coarse_levels = coarse_levels
+        self.fine_search_every = fine_search_every
         self.path_counts = {"full": 0, "crop": 0, "none": 0}
         self.n_searches = 0
         self.last_crop: SquareCrop | None = None
@@ -222,11 +232,13 @@ class RoiPose:
         self._cropping = False
         self._centre = None
         self._failed_searches += 1
-        if self._failed_searches > 3 and self._failed_searches % self.search_every:
+        every = self.search_every * (2 if self._failed_searches > self.long_search_after else 1)
+        if self._failed_searches > 3 and self._failed_searches % every:
             return self._answer("none", no_person())
         self.n_searches += 1
+        fine = (self.n_searches - 1) % self.fine_search_every == 0
         best = None
-        for fraction in self.search_levels:
+        for fraction in self.search_levels[:None if fine else self.coarse_levels]:
             best = self._best_tile(rgb, time_s, fraction)
             if best is not None:
                 break

@@ -177,3 +177,64 @@ def test_small_rendered_runner_is_found_only_with_the_crop_path(tmp_path):
     assert good_roi >= 0.9, good_roi
     assert np.nanmedian(err_roi) < 0.05, np.nanmedian(err_roi)
     assert good_full <= good_roi - 0.4, (good_full, good_roi)
+
+
+class MinimumSizeFinder(RectangleFinder):
+    """Fake static estimator that sees the rectangle only when it is at least
+    `min_fraction` of the image's height (a detector that misses small people), and
+    records the image sizes it was given."""
+
+    def __init__(self, sizes: list[int], min_fraction: float) -> None:
+        super().__init__()
+        self.sizes, self.min_fraction = sizes, min_fraction
+
+    def estimate(self, rgb, time_s):
+        self.sizes.append(rgb.shape[0])
+        est = super().estimate(rgb, time_s)
+        box = skeleton_box(est[0], est[1])
+        if box is None or box[3] < self.min_fraction * rgb.shape[0]:
+            return no_person()
+        return est
+
+
+def test_runner_too_small_for_the_coarse_tiles_is_found_on_the_fine_search():
+    # a 100 px runner in a 1680×720 frame is 14 % of a 720 px tile, 21 % of a 480 px
+    # one and 31 % of a 320 px one: a detector needing 25 % finds it only on the last
+    # (and not on the whole frame either)
+    sizes: list[int] = []
+
+    def roi(**options):
+        return RoiPose(lambda: MinimumSizeFinder([], 0.25), lambda: RectangleFinder(),
+                       lambda: MinimumSizeFinder(sizes, 0.25), **options)
+
+    empty = np.zeros((720, 1680, 3), np.uint8)
+    runner = rectangle_frame(1680, 720, 900, 380, 20, 100)
+    with roi() as estimator:
+        for i in range(6):  # nobody: searched on frames 0, 1, 2 and (every 3rd) 5:
+            estimator.estimate(empty, i / 30)  # searches 1 (fine), 2, 3 (coarse), 4 (fine)
+        assert estimator.n_searches == 4
+        assert sizes.count(320) == 2 * len(square_tiles(1680, 720, fraction=4 / 9))
+        sizes.clear()
+        found_at = next(i for i in range(6, 30)
+                        if np.isfinite(estimator.estimate(runner, i / 30)[0]).all())
+        x, y, _ = estimator.estimate(runner, 1.0)  # and then followed by the crop
+        assert x == pytest.approx(np.full(N, 910), abs=0.3)
+        assert y.max() == pytest.approx(480, abs=0.5)
+        # found on the next fine search, the 7th (frame 14): searches 5 and 6 (frames 8
+        # and 11) are coarse and miss it
+        assert estimator.n_searches == 7 and found_at == 14, found_at
+        assert 320 in sizes
+    with roi(search_levels=(1.0, 2 / 3)) as coarse_only:
+        for i in range(30):
+            assert np.isnan(coarse_only.estimate(runner, i / 30)[0]).all()
+
+
+def test_searches_thin_out_after_a_long_time_with_nobody():
+    with fake_roi() as estimator:
+        empty = np.zeros((720, 1680, 3), np.uint8)
+        for i in range(200):
+            estimator.estimate(empty, i / 30)
+        # frames 1-3 each; then every 3rd frame up to frame 90 (6, 9, … 90: 29);
+        # then every 6th (96, 102, … 198: 18)
+        assert estimator.n_searches == 3 + 29 + 18
+        assert estimator.path_counts["none"] == 200
