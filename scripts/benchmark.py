@@ -3,12 +3,15 @@
 1. one clip: the bare serial decode + MediaPipe loop, the analysis without and with the
    annotated video (`gait analyze`, default workers: every CPU, at most 4) and with
    `--workers 1`, on a rendered 720p 60 fps clip and a 1080×1920 portrait 60 fps clip;
-2. memory: peak RSS of the analysis on a 10 s and a 60 s clip;
-3. a batch of 6 clips: `gait batch` serial (`--jobs 1`), `--jobs 2`, and on a local Ray
+2. the small-runner path (`gait.roi`): a rendered runner ~120 px tall crossing a
+   1280×720 frame at 30 fps, and a 10 s clip of that size with nobody in it (the tile
+   search runs on it throughout, until the clip is refused);
+3. memory: peak RSS of the analysis on a 10 s and a 60 s clip;
+4. a batch of 6 clips: `gait batch` serial (`--jobs 1`), `--jobs 2`, and on a local Ray
    with 2 worker CPUs (`--ray local --jobs 2`).
 
     .venv/bin/python scripts/benchmark.py [--seconds 10] [--repeat 3] [--skip-batch]
-        [--skip-memory] [--skip-single] [--pose-model full]
+        [--skip-memory] [--skip-single] [--skip-small] [--pose-model full]
 
 Each measurement runs in a fresh subprocess (the bytecode cache as installed). Clips
 are rendered by synthetic/ into a temporary folder. Timings depend on the machine: run
@@ -130,6 +133,41 @@ def single_clips(tmp: Path, seconds: float, repeat: int) -> None:
               f"{video['seconds'] / b:.2f}× | {_rss(video)} |")
 
 
+def _nobody_clip(folder: Path, seconds: float) -> Path:
+    """A still, textured 1280×720 30 fps picture with faint noise: nobody to find."""
+    import numpy as np
+
+    sys.path.insert(0, str(ROOT))
+    from synthetic.encode import encode_clip
+
+    rng = np.random.default_rng(1)
+    blocks = rng.integers(0, 255, (72, 128, 3)).astype(np.int16)
+    still = blocks.repeat(10, axis=0).repeat(10, axis=1)
+    pictures = (np.clip(still + rng.integers(-5, 6, still.shape), 0, 255).astype(np.uint8)
+                for _ in range(int(seconds * 30)))
+    folder.mkdir(parents=True, exist_ok=True)
+    return encode_clip(folder / "nobody.mp4", pictures, fps=30)
+
+
+def small_runner(tmp: Path, seconds: float, repeat: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    from synthetic.render_runner import make_clip
+
+    crossing, _ = make_clip(tmp, fps=30.0, treadmill=False, name="small-crossing",
+                            frame_size=(1280, 720), body_height_px=120.0, seed=7)
+    clips = [("runner ~120 px crossing 1280×720, 30 fps", Path(crossing)),
+             (f"nobody in view, 1280×720, 30 fps, {seconds:g} s", _nobody_clip(tmp, seconds))]
+    print(f"\n### The small-runner path, analysis without video, best of {repeat}\n")
+    print("| clip | frames | bare serial loop (whole frame) | analysis | ratio | exit status |")
+    print("|---|---|---|---|---|---|")
+    for label, clip in clips:
+        bare = measure("bare", clip, 1)
+        result = measure("analysis", clip, repeat)
+        print(f"| {label} | {bare['frames']} | {bare['seconds']:.1f} s | "
+              f"{result['seconds']:.1f} s | {result['seconds'] / bare['seconds']:.2f}× | "
+              f"{result['status']} |")
+
+
 def memory(tmp: Path) -> None:
     print("\n### Memory with clip length (720p 60 fps, analysis + video)\n")
     print("| clip | seconds | peak RSS |")
@@ -176,6 +214,8 @@ def main() -> None:
                         help="skip the one-clip table (e.g. to measure memory alone)")
     parser.add_argument("--skip-batch", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--skip-small", action="store_true",
+                        help="skip the small-runner and nobody-in-view timings")
     parser.add_argument("--pose-model", choices=("full", "heavy"), default=DEFAULT_POSE_MODEL,
                         help="the pose model of every measurement (default heavy)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
@@ -188,6 +228,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if not args.skip_single:
             single_clips(Path(tmp), args.seconds, args.repeat)
+        if not args.skip_small:
+            small_runner(Path(tmp), args.seconds, args.repeat)
         if not args.skip_memory:
             memory(Path(tmp))
         if not args.skip_batch:
