@@ -51,7 +51,9 @@ from gait.render_draw import (  # noqa: F401 — the colours and labels are gait
     draw_panel,
     draw_plumb_line,
     draw_skeleton,
+    draw_zoom_note,
 )
+from gait.render_follow import FollowCrop, follow_crop
 from gait.shots import frames_in_shot
 from gait.video import VideoInfo, iter_frames, probe_video
 
@@ -99,8 +101,10 @@ class _Annotator:
     def __init__(self, *, track: PoseTrack, overlays: pd.DataFrame | None,
                  events: pd.DataFrame | None, near_side: str, style: FrameStyle,
                  strides: pd.DataFrame | None = None,
-                 plumb_lean_deg: np.ndarray | None = None) -> None:
+                 plumb_lean_deg: np.ndarray | None = None,
+                 zoom: float | None = None) -> None:
         self.track = track
+        self.zoom = zoom
         self.in_shot = frames_in_shot(track)
         self.plumb_lean_deg = plumb_lean_deg
         self.pelvis_px = pelvis_xy_px(track) if plumb_lean_deg is not None else None
@@ -133,6 +137,8 @@ class _Annotator:
         if i < track.n_frames:
             draw_skeleton(canvas, track.x_px[i], track.y_px[i], keypoints=track.keypoints,
                           near_side=self.near_side, style=self.style)
+        if self.zoom is not None:
+            draw_zoom_note(canvas, self.zoom, style=self.style)
         # a clip with cuts: a frame of another shot than the one analysed
         another_shot = i < track.n_frames and not self.in_shot[i]
         if another_shot:
@@ -202,13 +208,15 @@ def open_h264(path: Path, *, format_name: str, capture_fps: float | Fraction,
 
 def encode_frames(frames, *, container, stream, annotator: _Annotator,
                   size_px: tuple[int, int], last_pts: int = -1,
-                  on_frame: Callable[[int], None] | None = None) -> int:
-    """Draw and encode `frames` (VideoFrame, already at the output size or smaller: padded);
+                  on_frame: Callable[[int], None] | None = None,
+                  follow: FollowCrop | None = None) -> int:
+    """Draw and encode `frames` (VideoFrame, already at the output size or smaller: padded;
+    with `follow`, at the clip's size, each cut to its window and enlarged);
     output pts = real time in TIME_BASE, kept strictly increasing from `last_pts`.
     Returns the last pts. Does not flush the encoder."""
     width_px, height_px = size_px
     for n_done, frame in enumerate(frames, start=1):
-        canvas = frame.rgb
+        canvas = frame.rgb if follow is None else follow.picture(frame.rgb, frame.index)
         if canvas.shape[:2] != (height_px, width_px):  # pad odd sizes
             canvas = np.zeros((height_px, width_px, 3), np.uint8)
             canvas[: frame.rgb.shape[0], : frame.rgb.shape[1]] = frame.rgb
@@ -267,11 +275,16 @@ def write_annotated_video(
         info = probe_video(video_path, capture_fps=capture_fps, min_duration_s=0.0,
                            max_size_bytes=2**62)
     size_px, scaled = output_size(info.width_px, info.height_px)
-    scene = Scene(track=scaled_track(track, width_px=size_px[0] if scaled else info.width_px,
-                                     height_px=size_px[1] if scaled else info.height_px),
-                  overlays=overlays, events=events, near_side=near_side, strides=strides,
-                  size_px=size_px, decode_size_px=size_px if scaled else None,
-                  plumb_lean_deg=plumb_lean_deg)
+    follow = follow_crop(track, out_size_px=size_px, fps=float(info.capture_fps))
+    if follow is not None:  # a small runner: each frame a window around him, enlarged
+        drawn, decode_size_px = follow.track_in_output(track), None
+    else:
+        drawn = scaled_track(track, width_px=size_px[0] if scaled else info.width_px,
+                             height_px=size_px[1] if scaled else info.height_px)
+        decode_size_px = size_px if scaled else None
+    scene = Scene(track=drawn, overlays=overlays, events=events, near_side=near_side,
+                  strides=strides, size_px=size_px, decode_size_px=decode_size_px,
+                  plumb_lean_deg=plumb_lean_deg, follow=follow)
     # per process and thread: two analyses in one app process may render the same clip
     tmp_path = out_path.with_name(
         f".{out_path.stem}.{os.getpid()}.{threading.get_ident()}.partial.mp4")
@@ -300,11 +313,13 @@ class Scene:
     size_px: tuple[int, int]
     decode_size_px: tuple[int, int] | None
     plumb_lean_deg: np.ndarray | None = None  # per frame: the true vertical's lean
+    follow: FollowCrop | None = None  # a small runner: the windows that follow him
 
     def annotator(self) -> _Annotator:
         return _Annotator(track=self.track, overlays=self.overlays, events=self.events,
                           near_side=self.near_side, style=FrameStyle(*self.size_px),
-                          strides=self.strides, plumb_lean_deg=self.plumb_lean_deg)
+                          strides=self.strides, plumb_lean_deg=self.plumb_lean_deg,
+                          zoom=None if self.follow is None else self.follow.scale)
 
 
 def _render_serial(video_path: str | Path, out_path: Path, *, info, scene: Scene,
@@ -315,7 +330,7 @@ def _render_serial(video_path: str | Path, out_path: Path, *, info, scene: Scene
     with container:
         encode_frames(iter_frames(video_path, info=info, size_px=scene.decode_size_px),
                       container=container, stream=stream, annotator=scene.annotator(),
-                      size_px=scene.size_px, on_frame=throttle.update)
+                      size_px=scene.size_px, on_frame=throttle.update, follow=scene.follow)
         for packet in stream.encode():
             container.mux(packet)
 

@@ -165,6 +165,19 @@ def draw_not_analysed(rgb: np.ndarray, *, style: FrameStyle) -> None:
                                    rgb.shape[0] - style.margin_px * 3 // 2), style)
 
 
+ZOOM_TEXT = "Zoomed x{zoom:.1f} on the runner"
+
+
+def draw_zoom_note(rgb: np.ndarray, zoom: float, *, style: FrameStyle) -> None:
+    """A note at the bottom right: the frame is a window around a small runner,
+    enlarged `zoom` times (gait.render_follow)."""
+    text = ZOOM_TEXT.format(zoom=zoom)
+    (w, h), _ = cv2.getTextSize(text, _FONT, style.font_scale, style.text_thickness)
+    x, y = rgb.shape[1] - w - 2 * style.margin_px, rgb.shape[0] - 2 * style.margin_px
+    _shade(rgb, x - style.margin_px, y - h - style.margin_px, rgb.shape[1], rgb.shape[0])
+    _text(rgb, text, (x, y), style)
+
+
 def draw_flash(rgb: np.ndarray, event: str, side: str, foot_xy: tuple[int, int] | None, *,
                style: FrameStyle) -> None:
     """Event label at the top right, and a ring around the foot when it is known."""

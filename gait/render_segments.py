@@ -69,7 +69,7 @@ def _render_work(job: RenderJob, on_frame: Callable[[int], None]) -> tuple[int, 
     with container:
         encode_frames(frames, container=container, stream=stream,
                       annotator=job.scene.annotator(), size_px=job.scene.size_px,
-                      last_pts=job.last_pts, on_frame=counted)
+                      last_pts=job.last_pts, on_frame=counted, follow=job.scene.follow)
         for packet in stream.encode():
             container.mux(packet)
     return n_done, job.segment_path
