@@ -319,7 +319,7 @@ class Scene:
         return _Annotator(track=self.track, overlays=self.overlays, events=self.events,
                           near_side=self.near_side, style=FrameStyle(*self.size_px),
                           strides=self.strides, plumb_lean_deg=self.plumb_lean_deg,
-                          zoom=None if self.follow is None else self.follow.scale)
+                          zoom=None if self.follow is None else self.follow.zoom)
 
 
 def _render_serial(video_path: str | Path, out_path: Path, *, info, scene: Scene,

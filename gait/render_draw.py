@@ -169,8 +169,8 @@ ZOOM_TEXT = "Zoomed x{zoom:.1f} on the runner"
 
 
 def draw_zoom_note(rgb: np.ndarray, zoom: float, *, style: FrameStyle) -> None:
-    """A note at the bottom right: the frame is a window around a small runner,
-    enlarged `zoom` times (gait.render_follow)."""
+    """A note at the bottom right: the frame is a window around a small runner, `zoom`
+    times closer than the whole frame (gait.render_follow)."""
     text = ZOOM_TEXT.format(zoom=zoom)
     (w, h), _ = cv2.getTextSize(text, _FONT, style.font_scale, style.text_thickness)
     x, y = rgb.shape[1] - w - 2 * style.margin_px, rgb.shape[0] - 2 * style.margin_px

@@ -33,17 +33,24 @@ MIN_SEEN_KEYPOINTS = 6  # a frame's skeleton box needs this many confident keypo
 @dataclass(frozen=True)
 class FollowCrop:
     """Per-frame windows (top-left x0_px, y0_px; size width_px × height_px, source
-    pixels) and the output size they are enlarged to (`scale` output px per source px)."""
+    pixels) of a frame `frame_width_px` wide, and the output size they are enlarged to
+    (`scale` output px per source px)."""
 
     x0_px: np.ndarray
     y0_px: np.ndarray
     width_px: float
     height_px: float
     out_size_px: tuple[int, int]
+    frame_width_px: int
 
     @property
     def scale(self) -> float:
         return self.out_size_px[0] / self.width_px
+
+    @property
+    def zoom(self) -> float:
+        """How much closer than the whole frame (the video without following) it looks."""
+        return self.frame_width_px / self.width_px
 
     def picture(self, rgb: np.ndarray, i: int) -> np.ndarray:
         """Frame i's window, enlarged to the output size (black beyond the frame)."""
@@ -107,4 +114,4 @@ def follow_crop(track: PoseTrack, *, out_size_px: tuple[int, int],
     cy = _smoothed(_bridged(centre_y), span)
     x0 = np.clip(cx - width / 2, 0.0, frame_w - width)
     y0 = np.clip(cy - height / 2, 0.0, frame_h - height)
-    return FollowCrop(x0, y0, width, height, out_size_px)
+    return FollowCrop(x0, y0, width, height, out_size_px, frame_w)

@@ -34,6 +34,7 @@ def test_the_windows_keep_the_small_runner_in_view_inside_the_frame():
     assert follow.height_px == pytest.approx(WINDOW_SKELETONS * SKELETON_PX)
     assert follow.width_px / follow.height_px == pytest.approx(1280 / 720)
     assert follow.scale == pytest.approx(1080 / follow.width_px)
+    assert follow.zoom == pytest.approx(1280 / follow.width_px)  # ×2.2 closer
     assert (follow.x0_px >= 0).all() and (follow.x0_px + follow.width_px <= 1280 + 1e-9).all()
     assert (follow.y0_px >= 0).all() and (follow.y0_px + follow.height_px <= 720 + 1e-9).all()
     inside_x = ((track.x_px >= follow.x0_px[:, None])
