@@ -6,8 +6,8 @@ median over the frames) is shorter than `FOLLOW_BELOW_FRACTION` of the frame's h
 followed. The window keeps the frame's aspect; its height is `WINDOW_SKELETONS` × that
 median skeleton height (at most the frame). Its centre is the skeleton box's centre,
 bridged by straight lines over frames without the runner (held before he is first and
-after he is last seen), smoothed over `SMOOTH_S` so the
-"camera" does not shake with every step, and kept inside the frame.
+after he is last seen), smoothed over `SMOOTH_S` so the "camera" does not shake with
+every step, and kept inside the frame.
 
 Conventions: source pixels as in `gait.posetrack` (x right, y down, 0 at the frame's
 left/top edge). Output pixel (u, v) of frame i shows source pixel
@@ -78,7 +78,9 @@ def _bridged(values: np.ndarray) -> np.ndarray:
 
 
 def _smoothed(values: np.ndarray, n_frames: int) -> np.ndarray:
-    """Centred moving average over `n_frames` (edges averaged over what there is)."""
+    """Centred moving average over `n_frames` (edges averaged over what there is; at most
+    the whole series)."""
+    n_frames = min(n_frames, len(values))
     if n_frames <= 1:
         return values
     kernel = np.ones(n_frames)

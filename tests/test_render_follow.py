@@ -55,6 +55,13 @@ def test_frames_without_the_runner_hold_the_window():
     assert np.abs(np.diff(follow.x0_px)).max() <= 5.0 + 1e-9  # no jump through the gap
 
 
+def test_a_clip_shorter_than_the_smoothing_keeps_one_window_per_frame():
+    follow = follow_crop(moving_figure(6, step_px=10.0, start=(600, 300)), out_size_px=(1080, 608),
+                         fps=30)
+    assert len(follow.x0_px) == len(follow.y0_px) == 6  # smoothing spans 15 frames
+    assert np.all(np.diff(follow.x0_px) > 0)
+
+
 def test_the_picture_and_the_keypoints_land_on_the_same_output_pixel():
     track = moving_figure(5, step_px=20.0)
     follow = follow_crop(track, out_size_px=(1080, 608), fps=30)
