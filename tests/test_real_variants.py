@@ -23,16 +23,23 @@ def _times_and_size(path):
     return np.array([f.time for f in frames]), (frames[0].width, frames[0].height)
 
 
-def test_variants_carry_the_labels_over(tmp_path):
-    rng = np.random.default_rng(0)
+def _noise_clip_with_labels(folder, events, *, seed):
+    """A 10-frame 128×96 clip of noise, run.mp4, with labels (facing left) beside it."""
+    rng = np.random.default_rng(seed)
     pictures = [rng.integers(0, 255, (96, 128, 3), dtype=np.uint8) for _ in range(10)]
-    clip = write_clip(tmp_path / "run.mp4", pictures, np.arange(10) / 30, rate=30)
+    clip = write_clip(folder / "run.mp4", pictures, np.arange(10) / 30, rate=30)
     labels = {"clip": "run.mp4", "fps": 30.0, "facing": "left", "near_side": "left",
-              "events": [{"foot": "near", "event": "strike", "frame": 4, "time_s": 0.1333,
-                          "confidence": "sure"},
-                         {"foot": "far", "event": "toe_off", "frame": 3, "time_s": 0.1,
-                          "confidence": "sure"}]}
-    (tmp_path / "run.events.json").write_text(json.dumps(labels))
+              "events": events}
+    (folder / "run.events.json").write_text(json.dumps(labels))
+    return clip, labels
+
+
+def test_variants_carry_the_labels_over(tmp_path):
+    clip, labels = _noise_clip_with_labels(
+        tmp_path, [{"foot": "near", "event": "strike", "frame": 4, "time_s": 0.1333,
+                    "confidence": "sure"},
+                   {"foot": "far", "event": "toe_off", "frame": 3, "time_s": 0.1,
+                    "confidence": "sure"}], seed=0)
     variants = {v.name: v for v in make_variants(clip, tmp_path / "out", runner_px=48)}
     assert set(variants) == {"distant_crossing", "mirrored", "panning", "dropped_frames",
                              "low_quality",
@@ -92,13 +99,9 @@ def _patch_columns(path):
 
 
 def test_distant_crossing_shrinks_the_runner_and_moves_him_the_way_he_faces(tmp_path):
-    rng = np.random.default_rng(1)
-    pictures = [rng.integers(0, 255, (96, 128, 3), dtype=np.uint8) for _ in range(10)]
-    clip = write_clip(tmp_path / "run.mp4", pictures, np.arange(10) / 30, rate=30)
-    labels = {"clip": "run.mp4", "fps": 30.0, "facing": "left", "near_side": "left",
-              "events": [{"foot": "near", "event": "strike", "frame": 4, "time_s": 0.1333,
-                          "confidence": "sure"}]}
-    (tmp_path / "run.events.json").write_text(json.dumps(labels))
+    clip, labels = _noise_clip_with_labels(
+        tmp_path, [{"foot": "near", "event": "strike", "frame": 4, "time_s": 0.1333,
+                    "confidence": "sure"}], seed=1)
     # a 48 px runner becomes 1/6 of 720 px: the 96×128 picture is scaled 2.5× to 240×320
     variant = {v.name: v for v in make_variants(clip, tmp_path / "out", runner_px=48)}[
         "distant_crossing"]
