@@ -252,6 +252,19 @@ def run_analyze(args: argparse.Namespace) -> int:
         finally:
             if progress:
                 progress.finish()
+    try:
+        _print_result(report, receipt, args.out, seconds=time.perf_counter() - started)
+        sys.stdout.flush()  # inside the try: a closed pipe shows here, not at exit
+    except BrokenPipeError:
+        # the reader stopped listening (`gait analyze … | head -1`): the outputs are
+        # written, so stop printing quietly; stdout goes to /dev/null so that Python's
+        # own flush at exit does not report the closed pipe either
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def _print_result(report, receipt, out: Path | None, *, seconds: float) -> None:
+    """The summary line, the files written, the saved links and the verdict (last)."""
     s = report.summary
     ext = s.near.median("peak_thigh_extension_deg")
     levelled = s.geometry.levelled_by_deg
@@ -259,19 +272,18 @@ def run_analyze(args: argparse.Namespace) -> int:
           f"near ({s.near_side}) leg peak thigh extension "
           f"{'–' if ext is None else f'{ext:.1f}°'}"
           f"{'' if levelled is None else f' (picture levelled by {levelled:+.1f}°)'}; "
-          f"{time.perf_counter() - started:.1f} s")
+          f"{seconds:.1f} s")
     for flag in s.quality:
         if flag.id == "scene_cuts":
             print(flag.message)
-    if args.out is not None:
-        for path in sorted(Path(args.out).iterdir()):
+    if out is not None:
+        for path in sorted(Path(out).iterdir()):
             print(path)
     if receipt is not None:
         print(f"saved: {receipt.share_path}")
         print(f"athlete history: {receipt.history_path}")
         print(f"delete link (keep it private): {receipt.delete_path}")
     print(final_line(s.reliability))  # last: read it first
-    return 0
 
 
 def _analyze_and_write(args, options, progress):

@@ -97,6 +97,22 @@ def test_report_is_self_contained(analysed):
     assert "<svg" in html and "<script src" not in html
 
 
+def test_a_reader_that_stops_listening_is_no_error(analysed, tmp_path):
+    """`gait analyze clip | head -1`: the reader closes the pipe before the summary is
+    printed. The analysis is written, so that is no error (no message, exit code 0)."""
+    _, results, _ = analysed
+    clip = next(results.parent.glob("*.mp4"))
+    out = tmp_path / "piped"
+    proc = subprocess.Popen([*GAIT, "analyze", str(clip), "--out", str(out), "--no-video",
+                             "--quiet"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()  # the reader went away before anything was printed
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=600) == 0, stderr
+    assert "error" not in stderr and "Traceback" not in stderr, stderr
+    assert (out / "summary.json").is_file()
+
+
 def test_missing_file(tmp_path):
     proc = run_gait("analyze", tmp_path / "nope.mp4", "--out", tmp_path / "out")
     assert_clean_error(proc, "not found")
