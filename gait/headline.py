@@ -39,6 +39,7 @@ NO_TRUNK_THIGH_REFERENCE = "No reference data exist for this angle."
 NO_SPEED_REFERENCE = "No reference: the running speed is unknown."
 TOO_FEW_TO_COMPARE = "Not compared: fewer than 2 strides were found."
 FAR_LEG_ALLOWED_WORDS = f", after allowing for the far leg reading {FAR_LEG_LOW_TEXT} low"
+NOT_JUDGED = "not judged: the figures are not reliable"  # no difference called real or noise
 NO_CADENCE_COMPARISON = ("The running speed was estimated from this cadence, so the cadence "
                          "is not compared with the reference's.")
 
@@ -126,7 +127,8 @@ def _why_not_compared(summary: AnalysisSummary, side: str, metric: str) -> str:
 
 def figure(summary: AnalysisSummary, side: str, metric: str, *, sound: bool = True) -> Figure:
     """One leg's figure for `metric`, with its reference comparison when there is one.
-    `sound` False: the words never quote an uncertainty."""
+    `sound` False (verdict not reliable): the reference and the difference are kept, but
+    the difference is not judged (no band, NOT_JUDGED)."""
     if metric == "cadence_spm":
         median, ci95 = (finite_or_none(summary.cadence_spm),
                         finite_or_none(summary.cadence_ci95_spm))
@@ -139,17 +141,20 @@ def figure(summary: AnalysisSummary, side: str, metric: str, *, sound: bool = Tr
     difference = finite_or_none(row.difference) if row else None
     if row is None or reference is None or difference is None:
         return Figure(metric, side, median, ci95, words=_why_not_compared(summary, side, metric))
+    if not sound:
+        return Figure(metric, side, median, ci95, reference, difference, "", NOT_JUDGED)
     angle = BY_KEY[metric].unit == "°"
     band = (row.band or difference_band(metric, difference)) if angle else ""
     words = row.interpretation or difference_words(metric, difference, reference)
-    if sound and not angle and ci95 is not None and abs(difference) <= ci95:
+    if not angle and ci95 is not None and abs(difference) <= ci95:
         # a time or cadence within its own ± of the reference is not called different
         # (angle bands already hold the pose model's noise)
         words = within_uncertainty_words(ci95, BY_KEY[metric].unit)
     return Figure(metric, side, median, ci95, reference, difference, band, words)
 
 
-def symmetry(summary: AnalysisSummary, near: str, far: str) -> Symmetry:
+def symmetry(summary: AnalysisSummary, near: str, far: str, *, sound: bool = True) -> Symmetry:
+    """`sound` False (verdict not reliable): the difference is given but not judged."""
     thigh = summary.symmetry.get("peak_thigh_extension_deg")
     contact = summary.symmetry.get("contact_time_s")
     diff = finite_or_none(thigh.left_minus_right) if thigh else None
@@ -161,9 +166,9 @@ def symmetry(summary: AnalysisSummary, near: str, far: str) -> Symmetry:
     return Symmetry(
         difference_deg=diff,
         ci95_deg=math.hypot(*cis) if None not in cis else None,
-        band="" if judged is None or few or low else difference_band("", judged),
+        band="" if judged is None or few or low or not sound else difference_band("", judged),
         words=(TOO_FEW_TO_COMPARE if few else "" if judged is None
-               else LOW_CAMERA_NOT_JUDGED if low
+               else LOW_CAMERA_NOT_JUDGED if low else NOT_JUDGED if not sound
                else interpret_difference_deg(judged) + FAR_LEG_ALLOWED_WORDS),
         contact_time_index_pct=finite_or_none(contact.symmetry_index_pct) if contact else None)
 
@@ -175,7 +180,7 @@ def headline(summary: AnalysisSummary, *, sound: bool = True) -> Headline:
         near_side=near, far_side=far, sound=sound,
         cadence=figure(summary, near, "cadence_spm", sound=sound),
         angles=tuple(figure(summary, near, metric, sound=sound) for metric in HEADLINE_ANGLES),
-        symmetry=symmetry(summary, near, far),
+        symmetry=symmetry(summary, near, far, sound=sound),
         rows=tuple((figure(summary, near, metric, sound=sound),
                     figure(summary, far, metric, sound=sound))
                    for metric in COMPARED))

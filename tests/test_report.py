@@ -351,6 +351,11 @@ def test_not_reliable_report_gives_no_interval_and_drills_not_as_sound(gait_repo
     assert "±" not in summary and "not reliable" in summary
     for ident in ("card-cadence", "card-extension", "card-thigh-rom", "card-hip-rom"):
         assert "not reliable" in tree.one("div", id=ident)["text"]
+    # no difference is called real or noise on figures that cannot be trusted
+    for words in ("likely real difference", "possible difference", "within measurement noise",
+                  "clearly different", "similar (<"):
+        assert words not in summary, words
+    assert "not judged: the figures are not reliable" in summary
     drills = tree.one("section", id="drills")
     assert "not based on sound numbers" in drills["text"]
     assert drills["text"].index("not based on sound numbers") < drills["text"].index(

@@ -12,6 +12,7 @@ import pandas as pd
 
 from gait.headline import (
     NO_SPEED_REFERENCE,
+    NOT_JUDGED,
     TRUNK_THIGH_METRICS,
     Figure,
     headline,
@@ -266,8 +267,9 @@ def stride_table(strides: pd.DataFrame) -> pd.DataFrame:
 def difference_rows(a: AnalysisSummary, b: AnalysisSummary, *, side_a: str, side_b: str,
                     sound: bool = True) -> pd.DataFrame:
     """B − A for each compared measure, with the combined uncertainty and its meaning;
-    `sound` False (either analysis not reliable): "not reliable" instead of the ±. Thigh and
-    knee angles of two runs of which one was filmed with the phone low are not judged."""
+    `sound` False (either analysis not reliable): "not reliable" instead of the ±, and no
+    difference is judged. Thigh and knee angles of two runs of which one was filmed with
+    the phone low are not judged either."""
     low = [tag for tag, summary in (("A", a), ("B", b)) if summary.options.camera_low]
     rows = []
     for metric in ("cadence_spm", *COMPARED):
@@ -287,7 +289,8 @@ def difference_rows(a: AnalysisSummary, b: AnalysisSummary, *, side_a: str, side
                      "± (95 %)": num(combined, digits) if sound else UNSOUND,
                      "meaning": (f"not judged: {low[0]}'s phone was low"
                                  if len(low) == 1 and withheld_for_low_camera(True, metric)
-                                 else _meaning(metric, diff, va, combined if sound else None))})
+                                 else NOT_JUDGED if not sound and diff is not None
+                                 else _meaning(metric, diff, va, combined))})
     return pd.DataFrame(rows)
 
 
