@@ -127,7 +127,7 @@ def live_board() -> None:
                     if versus is not None else f"Most hip drive: {md_escape(spread['leader'])}",
                     f"{spread['leader_deg']:.1f}°",
                     delta=None if versus is None
-                    else f"{versus:+.1f}° vs reference".replace("-", "−"),
+                    else f"{versus:+.1f}° vs reference",  # ASCII sign: it sets the arrow
                     delta_color="off",  # within the noise band it is no verdict: grey
                     help="Peak thigh extension of the near leg; the leader goes furthest "
                          "beyond the reference at their own speed (faster running extends "

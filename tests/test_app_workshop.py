@@ -56,6 +56,25 @@ def test_start_a_workshop_then_results_arrive_on_the_board(data_dir):
     assert "&lt;b&gt;Bea&lt;/b&gt; :red[x]" in names and HOSTILE not in names
 
 
+def test_a_leader_short_of_the_reference_gets_a_down_arrow(data_dir):
+    """The leader's difference from the reference sets the metric's arrow by its sign: a
+    typographic minus (−) read as no sign and drew an up arrow beside "−2.1°"."""
+    import dataclasses
+
+    at = start()
+    workshop = find_workshop(store_for(data_dir), host_token=at.session_state[saved.BOARD_KEY])
+    report = small_report()
+    s = report.summary
+    short = {**s.reference.values, "peak_thigh_extension_deg":
+             s.near.median("peak_thigh_extension_deg") + 2.1}  # the runner 2.1° short of it
+    report = dataclasses.replace(report, summary=dataclasses.replace(
+        s, reference=dataclasses.replace(s.reference, values=short)))
+    store_for(data_dir).save(report, athlete_name="Bo", workshop_id=workshop.id)
+    at.run()
+    no_exception(at)
+    assert at.metric[0].delta == "-2.1° vs reference"  # ASCII minus: a down arrow
+
+
 def test_the_board_key_stays_out_of_the_address_bar_and_reopens_the_board(data_dir):
     """The presenter projects the board: its address bar must not show the host token
     (anyone in the room could close the workshop with it). The private link to reopen
