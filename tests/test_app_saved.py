@@ -299,6 +299,18 @@ def test_upload_type_and_size_are_checked_on_the_server():
     check_upload("IMG_0001.MOV", 50_000_000, max_mb=500)
 
 
+def test_the_sample_run_cannot_be_saved_into_a_runners_history(report, data_dir):
+    """Saved under "Ana", the synthetic sample joined her history as a run of hers (the
+    sample mark lives in the browser tab only): it is not offered for saving."""
+    from ui.share_panel import SAMPLE_NOT_SAVED
+
+    sample = state.make_result(report, video_path=None, file_name="sample.mp4", is_sample=True)
+    at = app(results=[sample], page="app_pages/results.py")
+    no_exception(at)
+    assert SAMPLE_NOT_SAVED in texts(at)
+    assert [b for b in at.button if b.key and b.key.startswith("FormSubmitter:save_form_")] == []
+
+
 def save_from_results(at: AppTest, result, *, name: str | None = None) -> None:
     if name is not None:
         at.text_input(key=f"save_form_{result.id}_name").set_value(name)

@@ -131,6 +131,11 @@ def _own_history(name: str) -> str | None:
     return mine[-1] if mine else None
 
 
+SAMPLE_NOT_SAVED = ("The sample run is a synthetic runner, so it cannot be saved: under a "
+                    "runner's name it would join their history as a run of theirs. Analyse "
+                    "your own clip to save and share it.")
+
+
 def render_share_panel(result: state.SessionResult) -> None:
     """Results page: the links of a saved analysis (and delete, for whoever saved it in
     this session), or a form to save it."""
@@ -143,6 +148,9 @@ def render_share_panel(result: state.SessionResult) -> None:
                          delete_token=result.saved.delete_token):
             state.remove_result(result.id)  # and its unsaved annotated video, now
             st.rerun()
+        return
+    if result.is_sample:
+        st.info(SAMPLE_NOT_SAVED)
         return
     with st.form(key=f"save_form_{result.id}", border=True):
         st.markdown("This analysis is only in this browser tab. Save it to get a link.")
