@@ -408,3 +408,26 @@ def test_history_points_sit_on_their_day_filmed_tick():
                            pd.Timestamp("2026-11-30 13:00")]
     axis = _dated(go.Figure(go.Scatter(x=x, y=[1, 2, 3, 4])), x).layout.xaxis
     assert axis.tick0 == "2000-01-01 12:00" and axis.dtick == 86_400_000
+
+
+def test_the_board_cadence_axis_does_not_magnify_a_few_steps_per_minute():
+    """Projected, 167 and 169 steps/min against a reference of 161 filled the width
+    (axis 161–169): the cadence axis spans at least CADENCE_MIN_SPAN_SPM; a room that
+    spreads wider keeps Plotly's own range."""
+    from ui.board_figures import cadence_board
+    from ui.figures import CADENCE_MIN_SPAN_SPM
+    from ui.history_figures import cadence_trend
+
+    table = pd.DataFrame({"nickname": ["Bo", "Cy"], "cadence_spm": [167.0, 169.0],
+                          "reference_cadence_spm": [161.0, 161.0],
+                          "verdict": ["reliable", "reliable"], "flags": [[], []]})
+    low, high = cadence_board(table).layout.xaxis.range
+    assert high - low == pytest.approx(CADENCE_MIN_SPAN_SPM) and low < 161.0 and high > 169.0
+    wide = table.assign(cadence_spm=[150.0, 200.0])
+    assert cadence_board(wide).layout.xaxis.range is None
+    # the History's cadence trend: one run of 172 steps/min gets the same least span
+    one_run = pd.DataFrame({"recorded_on": [pd.Timestamp("2026-11-30").date()],
+                            "created_at": [pd.Timestamp("2026-11-30 10:00")],
+                            "cadence_spm": [172.0]})
+    low, high = cadence_trend(one_run).layout.yaxis.range
+    assert (low, high) == (pytest.approx(152.0), pytest.approx(192.0))

@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from gait.reference import noise_band_limits_deg, noise_band_text
-from ui.figures import REF_COLOUR
+from ui.figures import CADENCE_MIN_SPAN_SPM, REF_COLOUR, min_span_range
 from ui.tables import phone_low
 
 RUNNER_COLOUR = "#e8590c"
@@ -54,9 +54,11 @@ def _labels(table: pd.DataFrame, *, thigh: bool) -> list[str]:
 
 
 def _figure(table: pd.DataFrame, *, value: str, reference: str, band_metric: str | None,
-            title: str, x_title: str, digits: int, thigh: bool) -> go.Figure:
+            title: str, x_title: str, digits: int, thigh: bool,
+            min_span: float = 0.0) -> go.Figure:
     """band_metric: draw the reference's noise band of this metric (None: no band);
-    thigh: a thigh angle, which a low phone's result does not count for."""
+    thigh: a thigh angle, which a low phone's result does not count for; min_span: the
+    x axis spans at least this much (`ui.figures.min_span_range`)."""
     below, above = noise_band_limits_deg(band_metric) if band_metric else (0.0, 0.0)
     ranked = _ranked(table, value, thigh=thigh)
     names = _labels(ranked, thigh=thigh)
@@ -89,7 +91,9 @@ def _figure(table: pd.DataFrame, *, value: str, reference: str, band_metric: str
     # explicit sizes: the app's chart theme would otherwise shrink axis text to ~12 px,
     # unreadable from the back of a room
     fig.update_xaxes(title={"text": x_title, "font": FONT}, tickfont=FONT, gridcolor="#ddd",
-                     zeroline=False)
+                     zeroline=False, range=min_span_range(
+                         np.concatenate([ranked["value"].to_numpy(dtype=float), ref]),
+                         min_span=min_span))
     fig.update_yaxes(automargin=True, tickfont={"size": 24})
     return fig
 
@@ -104,7 +108,8 @@ def hip_drive_board(table: pd.DataFrame) -> go.Figure:
 
 def cadence_board(table: pd.DataFrame) -> go.Figure:
     return _figure(table, value="cadence_spm", reference="reference_cadence_spm", band_metric=None,
-                   title="Cadence", x_title="steps/min", digits=0, thigh=False)
+                   title="Cadence", x_title="steps/min", digits=0, thigh=False,
+                   min_span=CADENCE_MIN_SPAN_SPM)
 
 
 def room_spread(table: pd.DataFrame) -> dict | None:

@@ -275,3 +275,20 @@ def compare_cycle_chart(entries: list[tuple[str, pd.DataFrame, pd.DataFrame, str
     fig.update_xaxes(range=[0, 100])
     return _layout(fig, title=f"{name} over the stride (dotted: toe-off)",
                    x_title="% of stride (0 and 100 = foot strike)", y_title=CYCLE_LABELS[part])
+
+
+CADENCE_MIN_SPAN_SPM = 40.0  # a cadence axis (workshop board, History) spans at least this:
+# 2 steps/min apart must not fill a projector's width (a board of 167 and 169 against a
+# reference of 161 drew an axis 161–169), nor one run its own axis (171.5–173)
+
+
+def min_span_range(values: np.ndarray, *, min_span: float) -> list[float] | None:
+    """An axis range at least `min_span` wide around the finite `values` (None: let
+    Plotly choose, when they already spread that far or there are none), so that a few
+    units' difference does not fill the chart."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if not len(finite) or np.ptp(finite) >= min_span:
+        return None
+    centre = (finite.min() + finite.max()) / 2
+    return [centre - min_span / 2, centre + min_span / 2]

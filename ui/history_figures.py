@@ -15,7 +15,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from gait.reference import FAR_LEG_LOW_TEXT, NOISE_DEG, noise_band_limits_deg, noise_band_text
-from ui.figures import LEG_COLOURS, REF_COLOUR, _band_trace, _layout
+from ui.figures import (
+    CADENCE_MIN_SPAN_SPM,
+    LEG_COLOURS,
+    REF_COLOUR,
+    _band_trace,
+    _layout,
+    min_span_range,
+)
 from ui.tables import phone_low
 
 NOON = time(12)
@@ -112,11 +119,15 @@ def thigh_extension_trend(history: pd.DataFrame) -> go.Figure:
 
 
 def cadence_trend(history: pd.DataFrame) -> go.Figure:
+    """Cadence per run, on an axis at least CADENCE_MIN_SPAN_SPM tall (one run of 172
+    steps/min drew an axis 171.5–173)."""
     x = trend_x(history)
+    cadence = _values(history, "cadence_spm")
     fig = go.Figure(go.Scatter(
-        x=x, y=_values(history, "cadence_spm"), mode="lines+markers",
+        x=x, y=cadence, mode="lines+markers",
         name="cadence", line={"color": "#495057"}, marker={"size": 9},
         hovertemplate="%{x|%Y-%m-%d}: %{y:.0f} steps/min<extra></extra>"))
+    fig.update_yaxes(range=min_span_range(cadence, min_span=CADENCE_MIN_SPAN_SPM))
     return _dated(_layout(fig, title="Cadence per run", x_title="filmed on",
                           y_title="steps/min", height=320), x)
 
