@@ -263,6 +263,16 @@ def run_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _levelled_words(levelled_by_deg: float | None) -> str:
+    """How the picture was levelled (gait.level), for the summary line: nothing when no
+    true vertical was found."""
+    if levelled_by_deg is None:
+        return ""
+    if abs(levelled_by_deg) < 0.05:
+        return " (picture level: its true vertical was found)"
+    return f" (picture levelled by {levelled_by_deg:+.1f}°)"
+
+
 def _print_result(report, receipt, out: Path | None, *, seconds: float) -> None:
     """The summary line, the files written, the saved links and the verdict (last)."""
     s = report.summary
@@ -271,7 +281,7 @@ def _print_result(report, receipt, out: Path | None, *, seconds: float) -> None:
     print(f"{len(report.strides)} strides, cadence {s.cadence_spm:.0f} steps/min, "
           f"near ({s.near_side}) leg peak thigh extension "
           f"{'–' if ext is None else f'{ext:.1f}°'}"
-          f"{'' if levelled is None else f' (picture levelled by {levelled:+.1f}°)'}; "
+          f"{_levelled_words(levelled)}; "
           f"{seconds:.1f} s")
     for flag in s.quality:
         if flag.id == "scene_cuts":

@@ -77,11 +77,12 @@ CATALOGUE: tuple[Metric, ...] = (
            "same foot (two steps).", "Stride s", compared=True, in_table=True),
     Metric("confidence", "Stride confidence", "0–1", "Mean pose-model confidence of the hip, "
            "knee and ankle over the stride × the share of frames measured rather than "
-           "interpolated. Below ~0.6 treat the stride with caution.", "Conf.",
+           "interpolated. Below ~0.6 (marked) treat the stride with caution.", "Conf.",
            summarised=False, in_table=True),
 )
 
 BY_KEY: dict[str, Metric] = {metric.key: metric for metric in CATALOGUE}
+LOW_STRIDE_CONFIDENCE = 0.6  # a stride's confidence under this is marked in the tables
 STRIDE_TIMES: tuple[str, ...] = ("start_s", "end_s", "toe_off_s")  # a stride's moments
 # computed per stride and summarised per leg (gait.metrics)
 STRIDE_METRICS: tuple[str, ...] = tuple(m.key for m in CATALOGUE if m.per_stride and m.summarised)

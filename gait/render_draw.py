@@ -27,7 +27,7 @@ PLUMB_DASH_PX = 12
 # Read-outs drawn when the column is in `overlays`, in this order.
 OVERLAY_LABELS: dict[str, str] = {
     "near_thigh_deg": "Thigh",
-    "near_hip_deg": "Hip (trunk-thigh)",
+    "near_hip_deg": "Trunk-thigh (2D hip)",  # as the cards name it
     "near_knee_deg": "Knee flexion",
     "near_shank_deg": "Shank",
     "trunk_lean_deg": "Trunk lean",

@@ -15,7 +15,7 @@ from html import escape
 from pathlib import Path
 
 from gait.headline import TRUNK_THIGH_METRICS, Figure, Headline, headline
-from gait.metric_catalogue import BY_KEY, CATALOGUE, TABLE_COLUMNS
+from gait.metric_catalogue import BY_KEY, CATALOGUE, LOW_STRIDE_CONFIDENCE, TABLE_COLUMNS
 from gait.reference import (
     ATTRIBUTION,
     EXTENSION_POSE_BIAS_DEG,
@@ -157,6 +157,15 @@ def _charts(report: GaitReport) -> tuple[str, str]:
     return strides, cycles
 
 
+def _stride_cell(value, column: str) -> str:
+    """One cell of the stride table; a confidence under LOW_STRIDE_CONFIDENCE is marked."""
+    text = _num(value, 2 if column.endswith("_s") or column == "confidence" else 0)
+    low = (column == "confidence" and value is not None and value == value
+           and value < LOW_STRIDE_CONFIDENCE)
+    return (f'<td class="lowconf" title="under {LOW_STRIDE_CONFIDENCE}: treat this stride with '
+            f'caution">{text} ⚠</td>' if low else f"<td>{text}</td>")
+
+
 def _stride_table(report: GaitReport) -> str:
     st = report.strides
     near = report.summary.near_side
@@ -166,8 +175,7 @@ def _stride_table(report: GaitReport) -> str:
     body = []
     for _, r in order.iterrows():
         side = str(r["side"])
-        cells = "".join(f"<td>{_num(r.get(c), 2 if c.endswith('_s') or c == 'confidence' else 0)}"
-                        "</td>" for c in TABLE_COLUMNS)
+        cells = "".join(_stride_cell(r.get(c), c) for c in TABLE_COLUMNS)
         body.append(f'<tr class="{"near" if side == near else "far"}"><td class="l">'
                     f'{escape(side)}{" (near)" if side == near else ""}</td><td>'
                     f'{_num(r.get("stride"), 0)}</td><td>{_num(r.get("start_s"), 2)}</td>'

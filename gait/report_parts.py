@@ -40,7 +40,7 @@ background:#eef1f6;color:#333;margin-left:4px}.tag.warn{background:#fdecc8;color
 .scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.8rem;width:100%}
 th,td{border-bottom:1px solid #e6e6e6;padding:3px 5px;text-align:right;white-space:nowrap}
 th{background:#f3f5f9;white-space:normal;vertical-align:bottom}td.l,th.l{text-align:left}
-td.words{white-space:normal;min-width:14em}
+td.words{white-space:normal;min-width:14em}td.lowconf{color:#b42318;font-weight:600}
 tr.far td{color:#555}svg.chart{width:100%;max-width:760px;height:auto;display:block}
 .legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:.82rem;margin:4px 0 2px}
 .legend span{display:inline-flex;align-items:center;gap:4px}

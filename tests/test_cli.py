@@ -246,3 +246,12 @@ def test_a_clip_edited_from_two_shots_is_analysed_on_the_longer_one(tmp_path):
     strides = pd.read_csv(out / "strides.csv")
     assert len(strides) >= 10 and strides["start_s"].min() >= cut_s
     assert summary["cadence_spm"] == pytest.approx(run.cadence_spm, rel=0.02)
+
+
+def test_the_summary_line_says_how_the_picture_was_levelled():
+    from gait.cli import _levelled_words
+
+    assert _levelled_words(None) == ""  # no true vertical found: nothing said
+    assert _levelled_words(0.0) == " (picture level: its true vertical was found)"
+    assert _levelled_words(-0.04) == " (picture level: its true vertical was found)"
+    assert _levelled_words(1.26) == " (picture levelled by +1.3°)"

@@ -216,7 +216,19 @@ def test_stride_table_has_one_row_per_stride_with_rounded_values(gait_report, pa
         shown[(cells[0].split()[0], int(cells[1]))] = (cells[ext_col], cells[conf_col])
     for r in gait_report.strides.itertuples():
         assert shown[(r.side, r.stride)] == (f"{r.peak_thigh_extension_deg:.0f}",
-                                             f"{r.confidence:.2f}")
+                                             f"{r.confidence:.2f}" + (" ⚠" if r.confidence < 0.6
+                                                                      else ""))
+
+
+def test_a_stride_of_low_confidence_is_marked_in_the_table(gait_report):
+    """The table's definition says "below ~0.6 treat the stride with caution": such a
+    stride's confidence is marked, the others are not."""
+    strides = gait_report.strides.assign(confidence=0.9)
+    strides.loc[0, "confidence"] = 0.45
+    tree = parse(render_html_report(dataclasses.replace(gait_report, strides=strides)))
+    marked = tree.find("td", class_="lowconf")
+    assert [e["text"] for e in marked] == ["0.45 ⚠"]
+    assert "under 0.6" in marked[0]["attrs"]["title"]
 
 
 def test_user_and_summary_text_is_escaped(gait_report):
