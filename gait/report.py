@@ -83,19 +83,21 @@ def _headline(summary: AnalysisSummary, *, sound: bool) -> str:
     top = headline(summary, sound=sound)
     near, far = top.near_side, top.far_side
     ref = summary.reference
-    cadence_line = (f"Reference at this speed: {_num(top.cadence.reference, 0)} steps/min"
-                    if top.cadence.compared else top.cadence.words)
+    cadence_lines = ([f"Reference at this speed: {_num(top.cadence.reference, 0)} steps/min",
+                      _words(top.cadence.band, top.cadence.words)]  # the app's card words
+                     if top.cadence.compared else [escape(top.cadence.words, quote=False)])
     cards = [_card("Cadence", f'<span id="headline-cadence">{_num(top.cadence.median, 0)}'
                    '</span><span class="unit"> steps/min</span>',
                    _num(top.cadence.ci95) if sound else UNSOUND,
-                   [cadence_line], "card-cadence")]
+                   cadence_lines, "card-cadence")]
     idents = {"peak_thigh_extension_deg": "card-extension", "thigh_rom_deg": "card-thigh-rom",
               "hip_rom_deg": "card-hip-rom"}
     cards += [_angle_card(figure, idents[figure.metric], sound=sound) for figure in top.angles]
     sym = top.symmetry
-    ext = _num(sym.difference_deg)
-    cards.append(_card("Left − right: peak thigh extension",
-                       f"{ext}°" if ext != DASH else DASH, None,
+    ext = DASH if sym.difference_deg is None else f"{sym.difference_deg:+.1f}°"  # as the app
+    ext_pm = (UNSOUND if not sound and sym.difference_deg is not None
+              else f"{_num(sym.ci95_deg)}°" if sym.ci95_deg is not None else None)
+    cards.append(_card("Left − right: peak thigh extension", ext, ext_pm,
                        [_words(sym.band, sym.words or DASH),
                         f"Contact time left vs right: {_num(sym.contact_time_index_pct)} %",
                         f"The far ({_e(far)}) leg is partly hidden, so its values are less "

@@ -407,3 +407,20 @@ def test_the_setup_line_names_the_one_shot_analysed(gait_report):
         shot={"cut_times_s": [2.1, 6.8], "from_s": 2.1, "to_s": 6.8}))
     assert "only 2.1–6.8 s analysed: one shot of 3 (the clip has cuts)" in \
         render_html_report(report)
+
+
+def test_cadence_and_left_minus_right_cards_read_as_the_apps(gait_report, page):
+    """The report and the app format the same headline (gait.headline): the cadence card
+    carries its verdict words, left − right its sign and its ±."""
+    from gait.headline import headline
+    from ui.text import headline_cards
+
+    _, tree = page
+    top = headline(gait_report.summary)
+    app = {card.key: card for card in headline_cards(gait_report.summary)}
+    cadence = tree.one("div", id="card-cadence")["text"]
+    assert top.cadence.compared and top.cadence.words in cadence
+    assert app["cadence"].words == top.cadence.words
+    symmetry = tree.one("div", id="card-symmetry")["text"]
+    assert app["symmetry"].value.replace(" ", "") in symmetry.replace(" ", "")
+    assert f"{top.symmetry.difference_deg:+.1f}°" in symmetry and "±" in symmetry
