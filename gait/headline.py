@@ -102,11 +102,25 @@ def difference_words(metric: str, difference: float | None, reference: float | N
     return interpret_difference_pct(100 * d / ref) if ref else ""
 
 
-def within_uncertainty_words(ci95: float, unit: str) -> str:
-    """The words for a difference no larger than its 95 % interval."""
+def within_uncertainty_words(ci95: float, unit: str, *, timing_s: float = 0.0) -> str:
+    """The words for a difference no larger than its 95 % interval (+ `timing_s`, the
+    events' timing uncertainty, for a contact time: `event_timing_uncertainty_s`)."""
     digits = 0 if unit == "steps/min" else 3 if unit == "s" else 1
     space = "" if unit == "°" else " "
-    return f"no clear difference: within the uncertainty (± {ci95:.{digits}f}{space}{unit})"
+    timing = f" and one frame of event timing, {timing_s:.3f} s" if timing_s else ""
+    return (f"no clear difference: within the uncertainty (± {ci95:.{digits}f}{space}{unit}"
+            f"{timing})")
+
+
+def event_timing_uncertainty_s(metric: str, capture_fps: float | None) -> float:
+    """How far a metric may be off from the timing of its events alone, beyond its
+    stride-to-stride interval: one frame for a contact time (strike and toe-off are
+    different events, each off by up to a frame on real clips: README "Measured
+    accuracy", median contact-time errors of 0.5–1.6 frames); 0 for a stride time (strike
+    to strike: the same event's bias cancels) and for angles."""
+    if metric != "contact_time_s" or not capture_fps or not math.isfinite(capture_fps):
+        return 0.0
+    return 1.0 / capture_fps
 
 
 def _why_not_compared(summary: AnalysisSummary, side: str, metric: str) -> str:
@@ -146,10 +160,12 @@ def figure(summary: AnalysisSummary, side: str, metric: str, *, sound: bool = Tr
     angle = BY_KEY[metric].unit == "°"
     band = (row.band or difference_band(metric, difference)) if angle else ""
     words = row.interpretation or difference_words(metric, difference, reference)
-    if not angle and ci95 is not None and abs(difference) <= ci95:
-        # a time or cadence within its own ± of the reference is not called different
-        # (angle bands already hold the pose model's noise)
-        words = within_uncertainty_words(ci95, BY_KEY[metric].unit)
+    timing_s = event_timing_uncertainty_s(metric, summary.capture_fps)
+    if not angle and ci95 is not None and abs(difference) <= ci95 + timing_s:
+        # a time or cadence within its own ± (and, for a contact time, a frame of event
+        # timing) of the reference is not called different (angle bands already hold the
+        # pose model's noise)
+        words = within_uncertainty_words(ci95, BY_KEY[metric].unit, timing_s=timing_s)
     return Figure(metric, side, median, ci95, reference, difference, band, words)
 
 

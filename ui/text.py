@@ -15,6 +15,7 @@ from gait.headline import (
     NOT_JUDGED,
     TRUNK_THIGH_METRICS,
     Figure,
+    event_timing_uncertainty_s,
     headline,
     within_uncertainty_words,
 )
@@ -290,18 +291,22 @@ def difference_rows(a: AnalysisSummary, b: AnalysisSummary, *, side_a: str, side
                      "meaning": (f"not judged: {low[0]}'s phone was low"
                                  if len(low) == 1 and withheld_for_low_camera(True, metric)
                                  else NOT_JUDGED if not sound and diff is not None
-                                 else _meaning(metric, diff, va, combined))})
+                                 else _meaning(metric, diff, va, combined, timing_s=max(
+                                     event_timing_uncertainty_s(metric, s.capture_fps)
+                                     for s in (a, b))))})
     return pd.DataFrame(rows)
 
 
-def _meaning(metric: str, difference, reference, ci95: float | None) -> str:
+def _meaning(metric: str, difference, reference, ci95: float | None, *,
+             timing_s: float = 0.0) -> str:
     """The band of B − A in words; a difference the band calls real but that lies within
-    its own 95 % interval is "no clear difference" instead."""
+    its own 95 % interval (+ `timing_s`, a contact time's event timing) is "no clear
+    difference" instead."""
     words = interpretation(metric, difference, reference)
     d = finite(difference)
-    if (d is not None and ci95 is not None and abs(d) <= ci95
+    if (d is not None and ci95 is not None and abs(d) <= ci95 + timing_s
             and not words.startswith(("within measurement noise", "similar"))):
-        return within_uncertainty_words(ci95, metric_unit(metric))
+        return within_uncertainty_words(ci95, metric_unit(metric), timing_s=timing_s)
     return words
 
 
