@@ -1,6 +1,7 @@
 """Workshop (presenter): start a workshop (the coach, after the passcode, or anyone
 when the host sets HIPDRIVE_OPEN_WORKSHOPS=1), show its join link and QR code, and the
-room's board, which updates on its own as results arrive; close it and delete
+room's board, which updates on its own as results arrive ("Board only" hides the join
+code so the results fill a projector's screen); close it and delete
 everything it collected. The board's private link (`/?board=<host token>`) is the
 presenter's key: the page takes it out of the address bar (a projected address bar
 would hand the room the key to close the workshop) and keeps it for the session; the
@@ -86,23 +87,31 @@ if workshop.closed:
 
 st.markdown(BIG_TYPE, unsafe_allow_html=True)  # our own CSS, no user text
 join_link = saved.room_link(f"/?workshop={workshop.join_token}")
-qr_col, text_col = st.columns([1, 2])
-with qr_col:
-    qr_svg = segno.make(join_link, error="m").svg_inline(scale=7, dark="#000",
-                                                         light="#fff")
-    st.markdown(f'<div data-testid="join-qr">{qr_svg}</div>', unsafe_allow_html=True)
-with text_col:
+board_only = st.toggle(
+    "Board only", key="board_only",
+    help="Hide the join code once the room has joined, so the results fill a projector's "
+         "screen; the join link stays, small, for latecomers.")
+if board_only:
     st.markdown(f"## {md_escape(workshop.name)}")
-    st.markdown("**Join:** scan the code, or open")
-    st.code(join_link, language=None, wrap_lines=True)
-    if saved.listens_only_locally() and not os.environ.get("HIPDRIVE_PUBLIC_URL"):
-        st.warning("This app listens on this laptop only (server address "
-                   f"{st.get_option('server.address')}), so phones cannot open the link. "
-                   "Restart it with `bash scripts/run-app.sh --server.address 0.0.0.0` "
-                   "for the room's Wi-Fi.", icon="📵")
-    st.caption("Film a friend from the side for 10–20 s, upload under a nickname, and "
-               "your result appears here. Phones must be on the same network (Wi-Fi) as "
-               "this laptop.")
+    st.caption(f"Join: {join_link}")
+else:
+    qr_col, text_col = st.columns([1, 2])
+    with qr_col:
+        qr_svg = segno.make(join_link, error="m").svg_inline(scale=7, dark="#000",
+                                                             light="#fff")
+        st.markdown(f'<div data-testid="join-qr">{qr_svg}</div>', unsafe_allow_html=True)
+    with text_col:
+        st.markdown(f"## {md_escape(workshop.name)}")
+        st.markdown("**Join:** scan the code, or open")
+        st.code(join_link, language=None, wrap_lines=True)
+        if saved.listens_only_locally() and not os.environ.get("HIPDRIVE_PUBLIC_URL"):
+            st.warning("This app listens on this laptop only (server address "
+                       f"{st.get_option('server.address')}), so phones cannot open the link. "
+                       "Restart it with `bash scripts/run-app.sh --server.address 0.0.0.0` "
+                       "for the room's Wi-Fi.", icon="📵")
+        st.caption("Film a friend from the side for 10–20 s, upload under a nickname, and "
+                   "your result appears here. Phones must be on the same network (Wi-Fi) as "
+                   "this laptop.")
 
 
 @st.fragment(run_every=REFRESH_S)

@@ -75,6 +75,22 @@ def test_a_leader_short_of_the_reference_gets_a_down_arrow(data_dir):
     assert at.metric[0].delta == "-2.1° vs reference"  # ASCII minus: a down arrow
 
 
+def test_board_only_hides_the_join_code_and_keeps_the_results(data_dir):
+    """On a 1280×720 projector the QR code and the join link filled the first screen:
+    "Board only" hides them (the link stays, small) and the results stay."""
+    at = start()
+    workshop = find_workshop(store_for(data_dir), host_token=at.session_state[saved.BOARD_KEY])
+    store_for(data_dir).save(small_report(), athlete_name="Ada", workshop_id=workshop.id)
+    at.run()
+    assert any("<svg" in m.value for m in at.markdown) and at.code
+    at.toggle(key="board_only").set_value(True).run()
+    no_exception(at)
+    assert not any("<svg" in m.value for m in at.markdown)  # no QR code
+    assert not [c for c in at.code if "workshop=" in c.value]  # no big join link
+    assert any(f"/?workshop={workshop.join_token}" in c.value for c in at.caption)
+    assert [m.label for m in at.metric][-1] == "Runners" and len(at.get("plotly_chart")) == 2
+
+
 def test_the_board_key_stays_out_of_the_address_bar_and_reopens_the_board(data_dir):
     """The presenter projects the board: its address bar must not show the host token
     (anyone in the room could close the workshop with it). The private link to reopen
