@@ -63,7 +63,7 @@ else:
         history_link=lambda tok: saved.room_link(f"/?athlete={tok}"))
     st.dataframe(table, hide_index=True, key="squad_table", column_config={
         "athlete": st.column_config.TextColumn(pinned=True),
-        "flags": st.column_config.TextColumn(width="medium"),
+        "flags": st.column_config.TextColumn(width="large"),
         "latest analysis": st.column_config.LinkColumn(display_text="open ↗"),
         "history": st.column_config.LinkColumn(display_text="history ↗")})
     st.caption("Click a column header to sort. Figures are the latest analysis's stride "

@@ -431,3 +431,25 @@ def test_the_board_cadence_axis_does_not_magnify_a_few_steps_per_minute():
                             "cadence_spm": [172.0]})
     low, high = cadence_trend(one_run).layout.yaxis.range
     assert (low, high) == (pytest.approx(152.0), pytest.approx(192.0))
+
+
+def test_the_squad_table_puts_each_athletes_near_leg_first_and_the_flags_last():
+    """The near leg decides which extension counts (the far leg reads 3–5° low): its
+    figure comes first, beside the reference; the long flags come last."""
+    from ui.tables import squad_table
+
+    squad = pd.DataFrame({
+        "athlete_name": ["Ana", "Ben"], "recorded_on": ["2026-12-01", "2026-12-02"],
+        "token": ["a", "b"], "athlete_token": ["ha", "hb"], "n_analyses": [1, 2],
+        "flags": [["use_with_care", "low_frame_rate"], []], "near_side": ["left", "right"],
+        "cadence_spm": [168.0, 172.0], "peak_thigh_extension_left_deg": [18.7, 12.0],
+        "peak_thigh_extension_right_deg": [14.1, 16.5],
+        "thigh_extension_left_minus_right_deg": [4.6, -4.5],
+        "reference_peak_thigh_extension_deg": [21.7, 20.0], "speed_mps": [2.8, 3.0],
+        "n_strides": [12, 14]})
+    table = squad_table(squad, analysis_link=str, history_link=str)
+    columns = list(table.columns)
+    assert columns.index("near leg ext. (°)") == columns.index("near leg") + 1
+    assert columns.index("reference (°)") == columns.index("near leg ext. (°)") + 1
+    assert columns[-1] == "flags"
+    assert list(table["near leg ext. (°)"]) == [18.7, 16.5]

@@ -67,14 +67,19 @@ def phone_low(rows: pd.DataFrame) -> np.ndarray:
 
 
 def _figures(rows: pd.DataFrame) -> dict[str, pd.Series]:
+    """The figures of each row, the near leg's extension and its reference first (the
+    far leg reads 3–5° low: the near leg's is the figure to compare)."""
     near = rows["near_side"]
+    left = rows["peak_thigh_extension_left_deg"].astype(float).round(1)
+    right = rows["peak_thigh_extension_right_deg"].astype(float).round(1)
     return {
-        "cadence (steps/min)": rows["cadence_spm"].astype(float).round(0),
-        "left leg ext. (°)": rows["peak_thigh_extension_left_deg"].astype(float).round(1),
-        "right leg ext. (°)": rows["peak_thigh_extension_right_deg"].astype(float).round(1),
-        "L − R (°)": rows["thigh_extension_left_minus_right_deg"].astype(float).round(1),
-        "reference (°)": rows["reference_peak_thigh_extension_deg"].astype(float).round(1),
         "near leg": near,
+        "near leg ext. (°)": left.where(near == "left", right.where(near == "right")),
+        "reference (°)": rows["reference_peak_thigh_extension_deg"].astype(float).round(1),
+        "cadence (steps/min)": rows["cadence_spm"].astype(float).round(0),
+        "left leg ext. (°)": left,
+        "right leg ext. (°)": right,
+        "L − R (°)": rows["thigh_extension_left_minus_right_deg"].astype(float).round(1),
         "speed (km/h)": (rows["speed_mps"].astype(float) * 3.6).round(1),
         "strides": rows["n_strides"],
     }
@@ -97,6 +102,6 @@ def squad_table(squad: pd.DataFrame, *, analysis_link: Callable[[str], str],
         "athlete": squad["athlete_name"], "latest": squad["recorded_on"].astype(str),
         "latest analysis": squad["token"].map(analysis_link),
         "history": squad["athlete_token"].map(history_link),
-        "analyses": squad["n_analyses"], "flags": squad["flags"].map(flag_text),
-        **_figures(squad),
+        "analyses": squad["n_analyses"], **_figures(squad),
+        "flags": squad["flags"].map(flag_text),  # last: long, and cut short in a cell
     }).reset_index(drop=True))
