@@ -229,6 +229,16 @@ def far_leg_allowed_deg(left_minus_right_deg: float, *, near_side: str) -> float
     return allowed if near_side == "left" else -allowed
 
 
+def left_minus_right_noise_range_deg(near_side: str) -> tuple[float, float]:
+    """The left − right peak thigh extensions (°) judged measurement noise once the far
+    leg's low reading is allowed for (`far_leg_allowed_deg`, then under NOISE_DEG): with
+    the near leg on the left, from FAR_LEG_LOW_DEG's bottom − NOISE_DEG to NOISE_DEG + its
+    top (−2° to +10°); mirrored with the near leg on the right."""
+    low, high = FAR_LEG_LOW_DEG
+    near_left = (low - NOISE_DEG, NOISE_DEG + high)
+    return near_left if near_side == "left" else (-near_left[1], -near_left[0])
+
+
 def noise_band_text(metric: str) -> str:
     """The noise band of `metric` in words: "± 5°", or "−13° / +5°" where it is lopsided."""
     below, above = noise_band_limits_deg(metric)

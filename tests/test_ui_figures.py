@@ -453,3 +453,31 @@ def test_the_squad_table_puts_each_athletes_near_leg_first_and_the_flags_last():
     assert columns.index("reference (°)") == columns.index("near leg ext. (°)") + 1
     assert columns[-1] == "flags"
     assert list(table["near leg ext. (°)"]) == [18.7, 16.5]
+
+
+def test_the_history_symmetry_band_is_what_each_runs_card_calls_noise(report):
+    """The cards judge left − right after allowing for the far leg reading 3–5° low, so a
+    near-left run's +8° is noise there: the History band is that range per run (−2° to
+    +10° near left, mirrored near right), not ± 5° around zero."""
+    from gait.reference import (
+        difference_band,
+        far_leg_allowed_deg,
+        left_minus_right_noise_range_deg,
+    )
+    from ui.history_figures import symmetry_trend
+
+    for side in ("left", "right"):
+        low, high = left_minus_right_noise_range_deg(side)
+        for inside in (low + 0.1, 0.0, high - 0.1):
+            assert difference_band("", far_leg_allowed_deg(inside, near_side=side)) == "noise"
+        for outside in (low - 0.1, high + 0.1):
+            assert difference_band("", far_leg_allowed_deg(outside, near_side=side)) != "noise"
+    runs = pd.DataFrame({
+        "recorded_on": [pd.Timestamp(d).date() for d in ("2026-11-28", "2026-11-30")],
+        "created_at": [pd.Timestamp("2026-11-28 10:00"), pd.Timestamp("2026-11-30 10:00")],
+        "near_side": ["left", "right"], "thigh_extension_left_minus_right_deg": [8.0, -8.0],
+        "flags": [[], []]})
+    band = symmetry_trend(runs).data[0]
+    ys = np.asarray(band.y, dtype=float)
+    assert min(ys) == pytest.approx(-10.0) and max(ys) == pytest.approx(10.0)
+    assert sorted(set(np.round(ys, 6))) == [-10.0, -2.0, 2.0, 10.0]

@@ -14,7 +14,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from gait.reference import FAR_LEG_LOW_TEXT, NOISE_DEG, noise_band_limits_deg, noise_band_text
+from gait.reference import (
+    FAR_LEG_LOW_TEXT,
+    NOISE_DEG,
+    left_minus_right_noise_range_deg,
+    noise_band_limits_deg,
+    noise_band_text,
+)
 from ui.figures import (
     CADENCE_MIN_SPAN_SPM,
     LEG_COLOURS,
@@ -133,13 +139,18 @@ def cadence_trend(history: pd.DataFrame) -> go.Figure:
 
 
 def symmetry_trend(history: pd.DataFrame) -> go.Figure:
-    """Left − right peak thigh extension, with the ± 5° measurement-noise band; none for a
-    run filmed with the phone low (not judged: gait.reference.LOW_CAMERA_NOT_JUDGED)."""
+    """Left − right peak thigh extension, with the band each run's card calls noise (± 5°
+    after allowing for the far leg reading 3–5° low: −2° to +10° with the near leg on the
+    left, `gait.reference.left_minus_right_noise_range_deg`); none for a run filmed with the
+    phone low (not judged: gait.reference.LOW_CAMERA_NOT_JUDGED)."""
     x = trend_x(history)
     off_line = phone_low(history)
-    band_x, low, high = _band_x(x, np.full(len(x), -NOISE_DEG), np.full(len(x), NOISE_DEG))
+    ranges = np.array([left_minus_right_noise_range_deg(side) for side in history["near_side"]],
+                      dtype=float).reshape(-1, 2)
+    band_x, low, high = _band_x(x, ranges[:, 0], ranges[:, 1])
     fig = go.Figure([
-        _band_trace(band_x, low, high, name=f"± {NOISE_DEG:.0f}° noise"),
+        _band_trace(band_x, low, high, name=f"noise (± {NOISE_DEG:.0f}°, the far leg reading "
+                                            f"{FAR_LEG_LOW_TEXT} low allowed for)"),
         go.Scatter(x=x[~off_line],
                    y=_values(history, "thigh_extension_left_minus_right_deg")[~off_line],
                    mode="lines+markers", name="left − right", line={"color": "#7048e8"},
