@@ -291,8 +291,11 @@ class TrueVertical(FlatRecord):
 @dataclass(frozen=True)
 class ClipFacts:
     """The clip as decoded: file name, upright size, rotation, rates and what was damaged.
-    Stored rate = the file's; capture rate = real frames per second. A pose track
-    analysed without its video knows at most the file's name: the rest is None."""
+    Stored rate = the file's; capture rate = real frames per second as known when the
+    clip was read: the stored rate, or the rate the user gave. A slow-motion rate HipDrive
+    only assumed is not here: the analysis' own rate is `AnalysisSummary.capture_fps` and
+    the guess `AnalysisSummary.slow_motion`. A pose track analysed without its video
+    knows at most the file's name: the rest is None."""
 
     file: str | None  # the file's name as the user gave it, None when not known
     width_px: int | None = None
