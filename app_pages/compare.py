@@ -83,9 +83,13 @@ st.subheader("Differences (B − A)")
 differences = difference_rows(sa, sb, side_a=side_a, side_b=side_b, sound=sound)
 st.dataframe(differences, hide_index=True, key="compare_table",
              height=TABLE_ROW_PX * (len(differences) + 1) + 3,
-             column_config={"measure": st.column_config.TextColumn(pinned=True)})
+             column_config={"measure": st.column_config.TextColumn(pinned=True),
+                            "meaning": st.column_config.TextColumn(width="large")})
 st.caption(f"± = combined 95 % uncertainty of the two medians. Angle differences: "
-           f"{BANDS_TEXT}.")
+           f"{BANDS_TEXT}. Signed angles keep their sign in B − A: thigh angles are + with "
+           "the knee ahead of the hip (so at toe-off, − is behind it: a + difference there "
+           "is less extension), the shank + with the ankle ahead of the knee, the trunk + "
+           "leaning forward.")
 
 measure = st.radio(
     "Hip measure", list(HIP_MEASURES), horizontal=True, key="compare_measure",

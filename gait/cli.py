@@ -282,7 +282,7 @@ def _print_result(report, receipt, out: Path | None, *, seconds: float) -> None:
           f"near ({s.near_side}) leg peak thigh extension "
           f"{'–' if ext is None else f'{ext:.1f}°'}"
           f"{_levelled_words(levelled)}; "
-          f"{seconds:.1f} s")
+          f"analysed in {seconds:.1f} s")
     for flag in s.quality:
         if flag.id == "scene_cuts":
             print(flag.message)

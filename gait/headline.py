@@ -185,8 +185,21 @@ def symmetry(summary: AnalysisSummary, near: str, far: str, *, sound: bool = Tru
         band="" if judged is None or few or low or not sound else difference_band("", judged),
         words=(TOO_FEW_TO_COMPARE if few else "" if judged is None
                else LOW_CAMERA_NOT_JUDGED if low else NOT_JUDGED if not sound
-               else interpret_difference_deg(judged) + FAR_LEG_ALLOWED_WORDS),
+               else _symmetry_words(judged, near)),
         contact_time_index_pct=finite_or_none(contact.symmetry_index_pct) if contact else None)
+
+
+def _symmetry_words(judged_deg: float, near: str) -> str:
+    """The band of left − right after the far leg's low reading is allowed for
+    (`far_leg_allowed_deg`, signed left − right), and, beyond the noise, which leg extends
+    more and by about how much: the raw difference beside "5–10°" read as a contradiction
+    (+3.1° with the far leg higher is ~6° once its low reading is allowed for)."""
+    words = interpret_difference_deg(judged_deg)
+    if difference_band("", judged_deg) == "noise":
+        return words + FAR_LEG_ALLOWED_WORDS
+    more = "left" if judged_deg > 0 else "right"
+    return (f"{words}: the {'near' if more == near else 'far'} ({more}) leg extends about "
+            f"{abs(judged_deg):.0f}° more{FAR_LEG_ALLOWED_WORDS}")
 
 
 def headline(summary: AnalysisSummary, *, sound: bool = True) -> Headline:

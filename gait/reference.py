@@ -107,7 +107,8 @@ ELITE_MARKERS = (
                 source="Preece 2019"),
     EliteMarker(metric="peak_thigh_extension_deg", recreational=None, elite=None,
                 text="World-class 1500 m: the better finishers had more hip extension at "
-                     "contact and late stance", source="Hanley 2023"),
+                     "contact and late stance (the study's own hip angle: not directly "
+                     "comparable with this 2D thigh angle)", source="Hanley 2023"),
 )
 
 

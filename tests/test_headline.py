@@ -280,3 +280,32 @@ def test_left_minus_right_from_a_single_stride_is_not_judged(report):
     assert sym.difference_deg is not None  # the number is still shown
     assert sym.words == TOO_FEW_TO_COMPARE and sym.band == ""
     assert headline(s).symmetry.words.endswith("after allowing for the far leg reading 3–5° low")
+
+
+def test_left_minus_right_beyond_the_noise_says_which_leg_extends_more_and_by_how_much(report):
+    """+3.1° with the far leg higher than the near is ~6° once the far leg's 3–5° low
+    reading is allowed for: the words say so, rather than "5–10°" beside "+3.1°"."""
+    from gait.summary import MetricFigure, SideFigures
+
+    s = report.summary
+    near, far = s.near_side, s.far_side
+    ext = s.side(near).figure("peak_thigh_extension_deg")
+
+    def with_far_extension(far_deg):
+        figures = dict(s.side(far).metrics)
+        figures["peak_thigh_extension_deg"] = MetricFigure(far_deg, ext.sd, ext.ci95)
+        changed = dataclasses.replace(s, per_side={**s.per_side, far: SideFigures(
+            s.side(far).n_strides, figures)})
+        diff = (ext.median - far_deg) * (1 if near == "left" else -1)  # left − right
+        sym = dict(changed.symmetry)
+        sym["peak_thigh_extension_deg"] = dataclasses.replace(
+            sym["peak_thigh_extension_deg"], left_minus_right=diff)
+        return headline(dataclasses.replace(changed, symmetry=sym)).symmetry
+
+    higher_far = with_far_extension(ext.median + 3.1)  # the far leg reads 3.1° MORE
+    assert higher_far.band == "possible"
+    assert higher_far.words.startswith("possible difference (5–10°): the far "
+                                       f"({far}) leg extends about 6° more")
+    assert higher_far.words.endswith("after allowing for the far leg reading 3–5° low")
+    lower_far = with_far_extension(ext.median - 4.0)  # 4° lower: the far leg's usual reading
+    assert lower_far.band == "noise" and lower_far.words.startswith("within measurement noise")

@@ -211,7 +211,8 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
                "the stride with caution.")
     with st.expander("All measures vs the reference"):
         medians = comparison_table(summary, sound=sound)
-        st.dataframe(medians, hide_index=True, height=TABLE_ROW_PX * (len(medians) + 1) + 3)
+        st.dataframe(medians, hide_index=True, height=TABLE_ROW_PX * (len(medians) + 1) + 3,
+                     column_config={"meaning": st.column_config.TextColumn(width="large")})
 
     st.subheader("Downloads")
     render_downloads(result)

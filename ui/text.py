@@ -332,14 +332,15 @@ ACCURACY_IN_SHORT = """In short, for runners (BlazePose heavy, the default pose 
   strike and toe-off marked by hand: **15/16** strides of the near leg and **16/16** of the
   far leg found, contact times within **19 / 18 ms** (median), cadence within **0.25 %**.
   On a second real runner that no setting was tuned on: **10/10** and **9/9** strides,
-  contact times within **17 / 20 ms**, cadence within **0.04 %**. On a third, filmed at
-  60 fps from the floor: **8/8** and **8/8** strides, contacts 1–2 frames short. On a
-  fourth, held out until measured (25 fps, lines drawn over the picture): **27 of 28**
-  strides, cadence within **0.23 %**, near contacts 1.2 frames long. On a fifth,
+  contact times within **17 / 20 ms**, cadence within **0.04 %**. On one filmed at
+  60 fps from the floor: **8/8** and **8/8** strides, contacts 1–2 frames short. On one
+  held out until measured (25 fps, lines drawn over the picture): **27 of 28**
+  strides, cadence within **0.23 %**, near contacts 1.2 frames long. On one running
   overground on a beach with a camera travelling beside him: every labelled strike and
-  toe-off within a frame, on the **3** strides a foot that could be labelled. On a sixth,
+  toe-off within a frame, on the **3** strides a foot that could be labelled. On one
   barefoot on grass, also held out: **9/9** and **8/8** strides, cadence within **0.4 %**,
-  but the far foot's strikes 1–2 frames late. The same clips made small, the runner
+  but the far foot's strikes 1–3 frames late. (The table below numbers these runners as
+  its rows do.) The same clips made small, the runner
   ~120 px tall (1/6 of the frame) crossing a wide frame: **49 of 51** and **48 of 50**
   strides, cadence within 1.2 %.
   Dim light, heavy compression or a tiny runner lose strides; the verdict says so.
