@@ -3,8 +3,9 @@
 - Clips: the files given, and the video files (gait.video.ALLOWED_EXTENSIONS) inside the
   folders given (not recursive), in sorted order. Each gets `OUT/<clip stem>/` with the
   analysis contract (DESIGN §5); stems that repeat get `-2`, `-3`, … in that order.
-- `OUT/batch.csv`: one row per clip (BATCH_COLUMNS; `analysed_s` is the one shot
-  analysed, "from-to" in s, of a clip edited from several shots: gait.shots). A clip the
+- `OUT/batch.csv`: one row per clip (BATCH_COLUMNS; `reliability_reasons` the verdict's
+  reason ids, `analysed_s` the one shot analysed, "from-to" in s, of a clip edited from
+  several shots: gait.shots; `seconds` how long the analysis took). A clip the
   engine refuses (not a video, no runner, …) is a row with status `error` and the
   engine's message; it does not stop the others.
 - Re-running skips a clip whose folder holds a `.hipdrive-batch.json` receipt for the
@@ -39,7 +40,9 @@ from gait import __version__
 from gait.clip_file import ALLOWED_EXTENSIONS
 
 BATCH_COLUMNS = ("clip", "status", "error", "cadence_spm", "near_peak_thigh_extension_deg",
-                 "reliability", "analysed_s", "share_path", "delete_path", "output", "seconds")
+                 "near_side", "strides_left", "strides_right", "reliability",
+                 "reliability_reasons", "analysed_s", "share_path", "delete_path", "output",
+                 "seconds")  # seconds: how long the analysis took
 RECEIPT_NAME = ".hipdrive-batch.json"
 BatchProgress = Callable[[int, int, float | None], None]  # (done, total, seconds left)
 
@@ -182,7 +185,10 @@ def write_analysis(task: BatchTask, analysed: Analysed) -> dict:
     shot = summary.shot
     return _row(task, status="ok", seconds=analysed.seconds, cadence_spm=summary.cadence_spm,
                 near_peak_thigh_extension_deg=summary.near.median("peak_thigh_extension_deg"),
-                reliability=summary.verdict,
+                near_side=summary.near_side, strides_left=summary.side("left").n_strides,
+                strides_right=summary.side("right").n_strides, reliability=summary.verdict,
+                reliability_reasons="; ".join(reason.id for reason in
+                                              summary.reliability.reasons),
                 analysed_s=f"{shot.from_s:.1f}-{shot.to_s:.1f}" if shot else "")
 
 

@@ -63,6 +63,21 @@ def _backend(args: argparse.Namespace):
     return ray_backend(address, local_cpus=args.jobs)
 
 
+def batch_row_line(row: dict) -> str:
+    """One analysed clip of a batch in a line: its figures and its verdict with reasons
+    (a row kept from an older receipt may lack some: shown as "?")."""
+    def get(key: str) -> str:
+        value = row.get(key, "")
+        return "?" if value in ("", None) else str(value)
+
+    reasons = get("reliability_reasons")
+    return (f"{Path(row['clip']).name}: cadence {get('cadence_spm')} steps/min, near "
+            f"({get('near_side')}) leg peak thigh extension "
+            f"{get('near_peak_thigh_extension_deg')}°, strides {get('strides_left')} left + "
+            f"{get('strides_right')} right; {get('reliability')}"
+            + ("" if reasons == "?" else f" ({reasons.replace('; ', ', ')})"))
+
+
 def run_batch_command(args: argparse.Namespace, *, options: AnalysisOptions) -> int:
     if (args.athlete or args.athlete_from_folder) and not args.save:
         raise AnalysisError("--athlete and --athlete-from-folder only apply with --save")
@@ -104,4 +119,6 @@ def run_batch_command(args: argparse.Namespace, *, options: AnalysisOptions) -> 
     for row in result.rows:
         if row["status"] != "ok":
             print(f"{row['clip']}: {row['error']}", file=sys.stderr)
+        else:
+            print(batch_row_line(row))
     return 1 if result.n_failed else 0

@@ -70,6 +70,17 @@ def test_every_clip_gets_its_folder_and_a_row(batched, squad):
             p.name for p in folder.iterdir()}
         assert float(row["cadence_spm"]) == pytest.approx(truth[name].cadence_spm, rel=0.02)
         assert row["reliability"] in ("reliable", "use_with_care", "not_reliable")
+        # what a coach needs to read the row without opening the folder
+        summary = json.loads((folder / "summary.json").read_text())
+        assert row["near_side"] == summary["near_side"] == truth[name].near_side
+        assert (int(row["strides_left"]), int(row["strides_right"])) == (
+            summary["per_side"]["left"]["n_strides"], summary["per_side"]["right"]["n_strides"])
+        assert row["reliability_reasons"] == "; ".join(
+            r["id"] for r in summary["reliability"]["reasons"])
+        # and a line each in the terminal
+        line = next(x for x in proc.stdout.splitlines() if x.startswith("run.mp4: cadence")
+                    and f"{row['cadence_spm']} steps/min" in x)
+        assert f"near ({row['near_side']}) leg" in line and row["reliability"] in line
     assert [Path(r["output"]).name for r in table] == ["run", "notes", "run-2"]
     assert "3 clips: 2 analysed, 1 refused, 0 failed" in proc.stdout
 
@@ -223,3 +234,14 @@ def test_a_clip_with_cuts_names_the_shot_analysed_in_its_row(monkeypatch, tmp_pa
     task = BatchTask(clip=tmp_path / "one_take.mp4", out_dir=tmp_path / "one_take",
                      options={}, with_video=False, fingerprint="y")
     assert write_analysis(task, one_take)["analysed_s"] == ""
+
+
+def test_a_row_kept_from_an_older_receipt_still_prints():
+    """A re-run takes a done clip's row from its receipt; one written before the near
+    side, stride counts and reasons were columns lacks them: shown as "?"."""
+    from gait.batch_cli import batch_row_line
+
+    old = {"clip": "/clips/ana/run.mp4", "status": "ok", "cadence_spm": 171.2,
+           "near_peak_thigh_extension_deg": 18.7, "reliability": "reliable"}
+    assert batch_row_line(old) == ("run.mp4: cadence 171.2 steps/min, near (?) leg peak thigh "
+                                   "extension 18.7°, strides ? left + ? right; reliable")
