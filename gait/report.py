@@ -117,6 +117,9 @@ def _headline(summary: AnalysisSummary, *, sound: bool) -> str:
             f"{_medians_table(top)}")
 
 
+PHONE_LOW_ROW = "not compared: phone low (see above the table)"
+
+
 def _medians_table(top: Headline) -> str:
     rows = []
     for near_figure, far_figure in top.rows:
@@ -127,14 +130,17 @@ def _medians_table(top: Headline) -> str:
                  for f in (near_figure, far_figure)]
         diff = near_figure.difference
         words = (near_figure.words if near_figure.compared
-                 or near_figure.words == LOW_CAMERA_NOT_COMPARED else "")
+                 else PHONE_LOW_ROW if near_figure.words == LOW_CAMERA_NOT_COMPARED else "")
         cls = f"band-{near_figure.band}" if near_figure.band else ""
         rows.append(f'<tr><td class="l">{escape(name)} ({unit})</td><td>{cells[0]}</td>'
                     f"<td>{cells[1]}</td><td>{_num(near_figure.reference, d)}</td>"
                     f"<td>{'+' if diff is not None and diff > 0 else ''}{_num(diff, d)}"
                     f'</td><td class="l words {cls}">{escape(words or DASH)}</td></tr>')
     interval = "± 95 % interval" if top.sound else f"({UNSOUND}: no interval)"
-    return ('<div class="scroll"><table id="medians"><thead><tr><th class="l">Median '
+    low = any(n.words == LOW_CAMERA_NOT_COMPARED for n, _ in top.rows)
+    note = (f'<p class="note" id="phone-low-note">{escape(LOW_CAMERA_NOT_COMPARED)} The '
+            "trunk–thigh angles rest on the same hip point.</p>" if low else "")
+    return (f'{note}<div class="scroll"><table id="medians"><thead><tr><th class="l">Median '
             f"{interval}</th><th>{_e(top.near_side)} (near)</th><th>{_e(top.far_side)} "
             "(far)</th><th>Reference</th><th>Near&nbsp;−&nbsp;ref</th><th class=\"l\">Meaning</th>"
             f'</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
