@@ -80,6 +80,24 @@ def _event_table(events: pd.DataFrame | None) -> pd.DataFrame:
     return events.sort_values("time_s")[columns].reset_index(drop=True)
 
 
+FLASH_SHARE_OF_GAP = 0.5  # an event's label stays up at most this share of the way to the
+# same foot's next event
+
+
+def flash_until_s(events: pd.DataFrame) -> np.ndarray:
+    """Per event of `_event_table(events)`: until when its label stays up. FLASH_S, but at
+    most half-way to the same foot's next event: at 25 fps a 0.2 s strike label outlasted
+    a 0.155 s contact and still circled the foot as it left the ground."""
+    times = events["time_s"].to_numpy(dtype=float)
+    until = times + FLASH_S
+    for side in events["side"].unique():
+        rows = np.flatnonzero((events["side"] == side).to_numpy())
+        gaps = np.diff(times[rows])
+        until[rows[:-1]] = np.minimum(until[rows[:-1]], times[rows[:-1]]
+                                      + FLASH_SHARE_OF_GAP * gaps)
+    return until
+
+
 def _foot_xy(track: PoseTrack, i: int, side: str) -> tuple[int, int] | None:
     for part in ("ankle", "heel", "toe"):
         name = f"{side}_{part}"
@@ -113,6 +131,7 @@ class _Annotator:
         self.readouts = _overlay_arrays(overlays, track.n_frames)
         self.events = _event_table(events)
         self.event_times_s = self.events["time_s"].to_numpy(dtype=float)
+        self.flash_until_s = flash_until_s(self.events)
         near_strikes = (self.events["event"] == "foot_strike") & (self.events["side"] == near_side)
         self.strike_times_s = self.events.loc[near_strikes, "time_s"].to_numpy(dtype=float)
         self.near_strides = (None if strides is None
@@ -148,7 +167,7 @@ class _Annotator:
         if values or stride is not None:
             draw_panel(canvas, values, near_side=self.near_side, stride=stride, style=self.style)
         recent = np.flatnonzero((self.event_times_s <= time_s + 1e-9)
-                                & (self.event_times_s > time_s - FLASH_S))
+                                & (self.flash_until_s > time_s))
         if len(recent) and not another_shot:
             row = self.events.iloc[recent[-1]]
             draw_flash(canvas, row["event"], row["side"], _foot_xy(track, i, row["side"]),
@@ -257,7 +276,8 @@ def write_annotated_video(
 
     `overlays` is indexed by frame number; the columns in OVERLAY_LABELS that it has
     are shown (NaN as a dash). `events` has columns side, event ("foot_strike" /
-    "toe_off") and time_s; each event is flashed for FLASH_S and the near side's
+    "toe_off") and time_s; each event is flashed for FLASH_S (at most half-way to the same
+    foot's next event: `flash_until_s`) and the near side's
     foot strikes so far give the stride counter. `capture_fps` must be the value
     the track was made with so that times match; `info` (the clip as the analysis
     probed it, at that rate) spares a second probe of the file. Progress is reported as

@@ -420,3 +420,21 @@ def test_frames_of_another_shot_say_they_are_not_analysed():
     assert all((band == 128).all() for band in bands[2:])
     # an event flashing on into another shot's frames is not shown there
     assert (corners[0] == 128).all() and (corners[2] != 128).any()
+
+
+def test_an_event_label_never_outlasts_half_the_way_to_that_foots_next_event():
+    """At 25 fps a strike's 0.2 s label outlasted a 0.155 s contact and circled the foot
+    as it left the ground: a label stays up FLASH_S, but at most half-way to the same
+    foot's next event; the other foot's events do not shorten it."""
+    from gait.render import _event_table, flash_until_s
+    from gait.render_draw import FLASH_S
+
+    events = _event_table(pd.DataFrame({
+        "side": ["left", "right", "left", "left"],
+        "event": ["foot_strike", "toe_off", "toe_off", "foot_strike"],
+        "time_s": [2.425, 2.45, 2.58, 3.1]}))
+    until = flash_until_s(events)
+    assert until[0] == pytest.approx(2.425 + 0.155 / 2)  # strike: half its contact
+    assert until[1] == pytest.approx(2.45 + FLASH_S)  # the right foot's last event
+    assert until[2] == pytest.approx(2.58 + FLASH_S)  # a long swing: the full FLASH_S
+    assert until[3] == pytest.approx(3.1 + FLASH_S)
