@@ -73,9 +73,13 @@ if low:
                           "and no reference is drawn." if len(low) == 1 else "they are not "
                           "compared with the reference."))
 ref_a, ref_b = sa.reference, sb.reference
-if ref_a and ref_b and abs(ref_a.speed_mps_used - ref_b.speed_mps_used) > 0.25:
+other_speeds = bool(ref_a and ref_b
+                    and abs(ref_a.speed_mps_used - ref_b.speed_mps_used) > 0.25)
+if other_speeds:
     notes.append(f"The runs are at different speeds (reference {ref_a.speed_mps_used:.1f} vs "
-                 f"{ref_b.speed_mps_used:.1f} m/s); angles change with speed.")
+                 f"{ref_b.speed_mps_used:.1f} m/s); angles change with speed, so no reference "
+                 "is drawn: A's would not fit B. Each run's Results page compares it with its "
+                 "own.")
 for note in notes:
     st.info(note)
 
@@ -96,8 +100,9 @@ measure = st.radio(
     format_func=lambda k: {"thigh": "Thigh vs vertical",
                            "trunk_thigh": "Trunk–thigh (2D hip, no reference)"}[k])
 metric, part, measure_label = HIP_MEASURES[measure]
-# A's, as it was compared then (none when either phone was low: those angles are not judged)
-reference = None if low else reference_as_used(sa)
+# A's, as it was compared then (none when either phone was low: those angles are not
+# judged; none when the runs' speeds differ: A's reference would not fit B)
+reference = None if low or other_speeds else reference_as_used(sa)
 strides_a = a.report.strides[a.report.strides["side"] == side_a]
 strides_b = b.report.strides[b.report.strides["side"] == side_b]
 st.plotly_chart(compare_stride_chart(
@@ -122,4 +127,5 @@ with knee_col:
         key="compare_cycle_knee", config=PLOTLY_CONFIG)
 st.caption("Mean over strides (bold) ± one SD (shaded)"
            + (f"; dashed grey: A's speed-matched reference {NOISE_TEXT}." if reference
-              else "; no reference is drawn (a phone was low, or the speed is unknown)."))
+              else "; no reference is drawn (a phone was low, the runs' speeds differ, or "
+                   "the speed is unknown)."))

@@ -494,6 +494,27 @@ def test_compare_warns_of_a_low_phone_and_draws_no_reference_for_it(before, low)
             "not judged")
 
 
+def test_compare_of_runs_at_different_speeds_draws_no_reference(before, after):
+    """A's reference (2.5 m/s) drawn behind B's strides (3.5 m/s) judged B against the
+    wrong speed: with the speeds apart, no reference is drawn and a note says why."""
+    summary = after.report.summary
+    faster = dataclasses.replace(after, id="faster-run", report=dataclasses.replace(
+        after.report, summary=dataclasses.replace(summary, reference=dataclasses.replace(
+            summary.reference, speed_mps_used=summary.reference.speed_mps_used + 1.0))))
+
+    def reference_traces(at) -> int:
+        charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+        return sum("reference" in (trace.get("name") or "") for chart in charts
+                   for trace in chart["data"])
+
+    assert reference_traces(_app(before, after, page="app_pages/compare.py")) > 0
+    at = _app(before, faster, page="app_pages/compare.py")
+    _no_exception(at)
+    assert reference_traces(at) == 0
+    assert any("different speeds" in i.value and "no reference is drawn" in i.value
+               for i in at.info)
+
+
 def test_compare_far_leg_choice_warns_about_bias(before, after):
     at = _app(before, after, page="app_pages/compare.py")
     far = before.report.summary.far_side
