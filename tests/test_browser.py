@@ -15,6 +15,7 @@ from tests.streamlit_server import (
     no_exception,
     streamlit_server,
     video_plays,
+    wait_until_idle,
 )
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -63,6 +64,68 @@ def test_sample_run_at_phone_width(server, browser):
     no_exception(page)
     page.screenshot(path=str(ARTIFACTS / "results-phone.png"), full_page=True)
     assert not external, f"requests left the machine: {external[:5]}"
+    page.close()
+
+
+STRIDE_CHART = "document.querySelector('.js-plotly-plot')"
+PAGE_SCROLL = "() => document.querySelector('[data-testid=stMain]').scrollTop"
+
+
+def test_a_swipe_over_a_chart_scrolls_the_page_on_a_phone(server, browser):
+    """On a touch screen a swipe up over the stride chart panned the chart out of view
+    (Streamlit makes a selectable chart "pan") and the page stayed put: it scrolls now,
+    and the chart keeps its axes."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True,
+                                  is_mobile=True)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    page.goto(server)
+    page.get_by_role("button", name="Try the sample run").tap()
+    _wait_for_results(page)
+    wait_until_idle(page, timeout_s=300)
+    plot = page.locator(".js-plotly-plot").first
+    plot.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    box = plot.bounding_box()
+    x_range = page.evaluate(f"() => {STRIDE_CHART}._fullLayout.xaxis.range")
+    before = page.evaluate(PAGE_SCROLL)
+    x, y = box["x"] + box["width"] / 2, min(box["y"] + 0.6 * box["height"], 800)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for step in range(1, 11):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove",
+                                              "touchPoints": [{"x": x, "y": y - 25 * step}]})
+        page.wait_for_timeout(30)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    page.wait_for_timeout(1500)
+    assert page.evaluate(PAGE_SCROLL) > before + 100  # the page moved with the finger
+    assert page.evaluate(f"() => {STRIDE_CHART}._fullLayout.xaxis.range") == x_range
+    no_exception(page)
+    context.close()
+
+
+def test_a_click_on_a_chart_point_picks_that_stride(server, browser):
+    """With a mouse the stride chart neither pans nor zooms, and a click on a point still
+    picks that stride (the chart marks it)."""
+    page, _ = new_page(browser, 1280, 1400)
+    page.goto(server)
+    page.get_by_role("button", name="Try the sample run").click()
+    _wait_for_results(page)
+    wait_until_idle(page, timeout_s=300)  # the annotated video is made after the figures
+    plot = page.locator(".js-plotly-plot").first
+    plot.scroll_into_view_if_needed()
+    point = plot.locator("g.trace.scatter path.point").nth(6).bounding_box()
+    x, y = point["x"] + point["width"] / 2, point["y"] + point["height"] / 2
+    x_range = page.evaluate(f"() => {STRIDE_CHART}._fullLayout.xaxis.range")
+    page.mouse.click(x, y)
+    page.wait_for_function(f"() => {STRIDE_CHART}.data.some(t => t.name === 'picked stride')",
+                           timeout=60_000)
+    wait_until_idle(page)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 150, y + 60, steps=8)  # a drag: no pan
+    page.mouse.up()
+    assert page.evaluate(f"() => {STRIDE_CHART}._fullLayout.xaxis.range") == x_range
+    no_exception(page)
     page.close()
 
 

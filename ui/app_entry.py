@@ -13,6 +13,15 @@ from __future__ import annotations
 from pathlib import Path
 
 PAGES_DIR = Path(__file__).resolve().parents[1] / "app_pages"
+# On a touch screen a swipe over a chart panned it out of view instead of scrolling the
+# page (Streamlit sets a selectable chart's drag mode to "pan", and Plotly then holds the
+# touch): there the charts' drag layer lets touches through to the page. Strides are
+# picked in the list or the table instead; a mouse keeps tooltips and clicks.
+TOUCH_SCROLLS_PAST_CHARTS = """<style>
+@media (pointer: coarse) {
+  .js-plotly-plot .draglayer, .js-plotly-plot .nsewdrag { pointer-events: none !important; }
+}
+</style>"""
 
 
 def run() -> None:
@@ -22,6 +31,7 @@ def run() -> None:
     from ui.saved import BOARD_LANDING_KEY, SHARED_KEY, remember_link_params
 
     st.set_page_config(page_title="HipDrive", page_icon="🏃", layout="wide")
+    st.markdown(TOUCH_SCROLLS_PAST_CHARTS, unsafe_allow_html=True)  # our own CSS only
     remember_link_params()
     params = st.query_params
     opens_shared = "analysis" in params

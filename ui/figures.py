@@ -23,8 +23,12 @@ COMPARE_COLOURS = ("#1c7ed6", "#d6336c")
 REF_COLOUR = "#6c757d"
 BAND_FILL = "rgba(108,117,125,0.18)"
 PCT = np.linspace(0, 100, 101)
-PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False,
-                 "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False,  # the charts do not pan or
+                 # zoom (`_layout`): their toolbar keeps only "download as PNG", which on a
+                 # phone no longer covers the chart's title
+                 "modeBarButtonsToRemove": ["lasso2d", "select2d", "zoom2d", "pan2d",
+                                            "zoomIn2d", "zoomOut2d", "autoScale2d",
+                                            "resetScale2d"]}
 CYCLE_LABELS = {"thigh": "thigh angle (°)", "hip": "trunk–thigh angle (°)",
                 "knee": "knee flexion (°)"}
 
@@ -36,9 +40,13 @@ def _layout(fig: go.Figure, *, title: str, x_title: str, y_title: str,
         height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
         # legend pinned to the bottom of the figure: the plot shrinks instead of overlapping
         legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
-        hovermode="closest", plot_bgcolor="white", clickmode="event+select")
-    fig.update_xaxes(title=x_title, gridcolor="#eee", zeroline=False)
-    fig.update_yaxes(title=y_title, gridcolor="#eee", zeroline=False)
+        hovermode="closest", plot_bgcolor="white", clickmode="event+select",
+        # no dragging: on a phone a swipe over a chart panned it out of view instead of
+        # scrolling the page (Plotly holds the touch only when it may drag); a tap still
+        # picks a point
+        dragmode=False)
+    fig.update_xaxes(title=x_title, gridcolor="#eee", zeroline=False, fixedrange=True)
+    fig.update_yaxes(title=y_title, gridcolor="#eee", zeroline=False, fixedrange=True)
     return fig
 
 

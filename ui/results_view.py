@@ -134,8 +134,8 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
                  + (f"± {num(summary.side(side).figure(metric).ci95)}°" if sound
                     else "(not reliable)") for side in (near, far)]
         st.caption(f"{measure_label}: {'; '.join(stats)}. "
-                   + ("Tap a point to play that stride. " if has_video
-                      else "Tap a point to mark that stride. ")
+                   + ("Click a point, or pick a stride in the list, to play it. " if has_video
+                      else "Click a point, or pick a stride in the list, to mark it. ")
                    + (f"The grey band is the reference {EXTENSION_BAND_TEXT} (pose noise; wider "
                       "below, where the pose model reads extension short)." if ref_value
                       else NO_TRUNK_THIGH_REFERENCE if measure != "thigh"

@@ -116,7 +116,7 @@ def show_link(path: str) -> None:
     """A link for others (`room_link`) to copy, with a warning when it can only open on
     this computer."""
     link = room_link(path)
-    st.code(link, language=None)
+    st.code(link, language=None, wrap_lines=True)  # whole on a phone, not cut off
     if only_this_computer(link):
         st.caption(ONLY_THIS_COMPUTER)
 

@@ -198,7 +198,8 @@ def render_links(share_path: str, history_path: str | None, *,
                     "analysis. Keep it if you may want to delete the analysis later: it "
                     "is shown only in this tab (the server keeps no copy). Send others "
                     "the share link above, never this one.")
-        st.code(saved.absolute_link(delete_path), language=None)
+        # wrapped, so that on a phone its "&delete=" shows it is not the share link
+        st.code(saved.absolute_link(delete_path), language=None, wrap_lines=True)
 
 
 def render_delete(token: str, *, key: str, delete_token: str | None = None,
