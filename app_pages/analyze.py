@@ -59,12 +59,12 @@ elif (linked := saved.linked_athlete()) is not None:
             "history link this tab opened).", icon="📅")
 
 render_pending_notice()
-with st.expander("How to film (1 minute)", expanded=not state.results()):
-    st.markdown(FILMING_GUIDE)
-
+# the uploader before the guide: on a phone the open guide pushed it 1.3 screens down
 uploaded = st.file_uploader(
     "Your running clip (side view)", type=[s.lstrip(".") for s in VIDEO_SUFFIXES],
     key="upload", help="From your phone's camera roll or a file. 10–20 s is plenty.")
+with st.expander("How to film (1 minute)", expanded=not state.results()):
+    st.markdown(FILMING_GUIDE)
 
 with st.expander(OPTIONS_EXPANDER):
     left, right = st.columns(2)
