@@ -168,8 +168,8 @@ def _charts(report: GaitReport) -> tuple[str, str]:
 def _stride_cell(value, column: str) -> str:
     """One cell of the stride table; a confidence under LOW_STRIDE_CONFIDENCE is marked."""
     text = _num(value, 2 if column.endswith("_s") or column == "confidence" else 0)
-    low = (column == "confidence" and value is not None and value == value
-           and value < LOW_STRIDE_CONFIDENCE)
+    confidence = finite_or_none(value) if column == "confidence" else None
+    low = confidence is not None and confidence < LOW_STRIDE_CONFIDENCE
     return (f'<td class="lowconf" title="under {LOW_STRIDE_CONFIDENCE}: treat this stride with '
             f'caution">{text} ⚠</td>' if low else f"<td>{text}</td>")
 

@@ -41,9 +41,9 @@ def _layout(fig: go.Figure, *, title: str, x_title: str, y_title: str,
         # legend pinned to the bottom of the figure: the plot shrinks instead of overlapping
         legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
         hovermode="closest", plot_bgcolor="white", clickmode="event+select",
-        # no dragging: on a phone a swipe over a chart panned it out of view instead of
-        # scrolling the page (Plotly holds the touch only when it may drag); a tap still
-        # picks a point
+        # no dragging with a mouse (fixed axes below). Streamlit turns a selectable chart's
+        # dragmode back to "pan"; on a touch screen ui.app_entry.TOUCH_SCROLLS_PAST_CHARTS
+        # lets a swipe through to the page instead. A click still picks a point.
         dragmode=False)
     fig.update_xaxes(title=x_title, gridcolor="#eee", zeroline=False, fixedrange=True)
     fig.update_yaxes(title=y_title, gridcolor="#eee", zeroline=False, fixedrange=True)
