@@ -56,6 +56,7 @@ class BatchTask:
     options: dict
     with_video: bool
     fingerprint: str  # SHA-256 of clip bytes + options + engine version
+    athlete: str | None = None  # with --save: this clip's athlete (--clip-settings)
 
 
 def find_clips(paths: Iterable[Path]) -> list[Path]:

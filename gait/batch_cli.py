@@ -1,4 +1,5 @@
-"""The `gait batch` command around gait.batch: checks, progress bar, saving, batch.csv,
+"""The `gait batch` command around gait.batch: checks, each clip's own settings
+(`--clip-settings`, gait.batch_settings), progress bar, saving, batch.csv,
 and the one-line summary. Exit 0 when every clip was analysed or cleanly refused, 1
 otherwise; a bad command line is one `error:` line with exit 2 (as `gait analyze`)."""
 
@@ -18,22 +19,47 @@ from gait.batch import (
     write_batch_csv,
 )
 from gait.batch_ray import RayUnavailable, ray_backend
+from gait.batch_settings import ClipSettings, options_for_clip, read_clip_settings
 from gait.cli import _native_logs_silenced, _ProgressBar, check_out_dir
 from gait.result import AnalysisError, AnalysisOptions
+
+
+def _checked_settings(args: argparse.Namespace, rows: list[ClipSettings],
+                      clips: list[Path]) -> dict[Path, ClipSettings]:
+    """--clip-settings' rows by resolved clip path; a row naming a clip the batch was not
+    given, or an athlete without --save, is refused."""
+    given = {clip.resolve() for clip in clips}
+    for row in rows:
+        if row.clip not in given:
+            raise AnalysisError(f"{args.clip_settings.name}, row {row.row}: {row.clip.name} "
+                                "is not among the clips given (leave out CLIP_OR_FOLDER to "
+                                "analyse the file's clips)")
+        if row.athlete and not args.save:
+            raise AnalysisError(f"{args.clip_settings.name}, row {row.row}, column athlete: "
+                                "names are only used with --save")
+    return {row.clip: row for row in rows}
 
 
 def batch_tasks(args: argparse.Namespace, options: AnalysisOptions) -> list[BatchTask]:
     from dataclasses import asdict
 
-    clips = find_clips(args.clips)
+    if not args.clips and args.clip_settings is None:
+        raise AnalysisError("give the clips (files or folders), or --clip-settings CSV")
+    rows = read_clip_settings(args.clip_settings) if args.clip_settings is not None else []
+    clips = find_clips(args.clips) if args.clips else [row.clip for row in rows]
     if not clips:
         raise AnalysisError("no clips found: give video files, or folders holding them")
+    settings = _checked_settings(args, rows, clips)
     out = Path(args.out)
-    option_values = asdict(options)
-    return [BatchTask(clip=clip, out_dir=out / name, options=option_values,
-                      with_video=not args.no_video,
-                      fingerprint=fingerprint(clip, option_values, not args.no_video))
-            for clip, name in zip(clips, output_names(clips), strict=True)]
+    tasks = []
+    for clip, name in zip(clips, output_names(clips), strict=True):
+        row = settings.get(clip.resolve())
+        option_values = asdict(options_for_clip(options, row, args.clip_settings))
+        tasks.append(BatchTask(clip=clip, out_dir=out / name, options=option_values,
+                               with_video=not args.no_video,
+                               fingerprint=fingerprint(clip, option_values, not args.no_video),
+                               athlete=row.athlete if row else None))
+    return tasks
 
 
 def _saver(args: argparse.Namespace):
@@ -43,7 +69,8 @@ def _saver(args: argparse.Namespace):
     store = Store.open_default()
 
     def save(task: BatchTask, row: dict, report) -> None:
-        athlete = task.clip.resolve().parent.name if args.athlete_from_folder else args.athlete
+        athlete = task.athlete or (task.clip.resolve().parent.name if args.athlete_from_folder
+                                   else args.athlete)
         receipt = store.save(report, athlete_name=athlete, squad=bool(athlete),
                              source_name=task.clip.name)
         row["share_path"] = receipt.share_path

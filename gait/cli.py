@@ -149,7 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_batch_parser(sub) -> None:
     batch = sub.add_parser("batch", help="analyse many clips, one output folder each")
-    batch.add_argument("clips", type=Path, nargs="+", metavar="CLIP_OR_FOLDER")
+    batch.add_argument("clips", type=Path, nargs="*", metavar="CLIP_OR_FOLDER",
+                       help="clips, and folders of clips (default: --clip-settings' clips)")
+    batch.add_argument("--clip-settings", type=Path, metavar="CSV",
+                       help="each clip's own settings, a row per clip (columns: clip, "
+                            "speed_m_per_s, treadmill, height_m, capture_fps, camera_height, "
+                            "athlete); an empty cell takes the flag's value")
     batch.add_argument("--out", type=Path, required=True, help="output folder of the batch")
     batch.add_argument("--jobs", type=int, default=1, metavar="N",
                        help="clips analysed at once, one process each (default 1)")

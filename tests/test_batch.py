@@ -245,3 +245,37 @@ def test_a_row_kept_from_an_older_receipt_still_prints():
            "near_peak_thigh_extension_deg": 18.7, "reliability": "reliable"}
     assert batch_row_line(old) == ("run.mp4: cadence 171.2 steps/min, near (?) leg peak thigh "
                                    "extension 18.7°, strides ? left + ? right; reliable")
+
+
+def test_each_clip_gets_the_settings_of_its_row(squad, tmp_path):
+    """A coach's --clip-settings CSV: each clip's own height, speed, camera height and
+    athlete; an empty cell takes the flag's value; without CLIP_OR_FOLDER the file's
+    clips are the batch (the text file in ben/ is not among them)."""
+    from gait.store import Store
+
+    root, _ = squad
+    settings = root / "squad.csv"
+    settings.write_text("clip,height_m,speed_m_per_s,camera_height,athlete\n"
+                        "ana/run.mp4,1.62,,low,Ana B.\n"
+                        "ben/run.mp4,1.91,3.4,,\n", encoding="utf-8")
+    data = tmp_path / "data"
+    out = tmp_path / "out"
+    proc = run("batch", "--clip-settings", settings, "--out", out, "--no-video", "--quiet",
+               "--speed", "3.0", "--save", "--athlete-from-folder",
+               env={"HIPDRIVE_DATA_DIR": str(data)})
+    assert proc.returncode == 0, proc.stderr
+    table = rows(out)
+    assert [Path(r["clip"]).relative_to(root).as_posix() for r in table] == [
+        "ana/run.mp4", "ben/run.mp4"]
+    options = [json.loads((Path(r["output"]) / "summary.json").read_text())["options"]
+               for r in table]
+    assert [(o["height_m"], o["speed_mps"], o["camera_height"]) for o in options] == [
+        (1.62, 3.0, "low"), (1.91, 3.4, None)]
+    assert "camera_low" in table[0]["reliability_reasons"]
+    assert "camera_low" not in table[1]["reliability_reasons"]
+    store = Store(f"sqlite:///{data / 'hipdrive.sqlite3'}", files_dir=data / "files")
+    try:
+        names = sorted(store.squad()["athlete_name"])
+    finally:
+        store.close()
+    assert names == ["Ana B.", "ben"]  # the row's name, else the folder's
