@@ -8,6 +8,7 @@ from ui import state
 from ui.figures import PLOTLY_CONFIG, compare_cycle_chart, compare_stride_chart
 from ui.sample import SAMPLE_NAME, SAMPLE_OPTIONS, sample_clip_path
 from ui.text import (
+    DASH,
     HIP_AXIS,
     HIP_MEASURES,
     NO_TRUNK_THIGH_REFERENCE,
@@ -85,7 +86,7 @@ for note in notes:
 
 st.subheader("Differences (B − A)")
 differences = difference_rows(sa, sb, side_a=side_a, side_b=side_b, sound=sound)
-st.dataframe(differences, hide_index=True, key="compare_table",
+st.dataframe(differences, hide_index=True, key="compare_table", placeholder=DASH,
              height=TABLE_ROW_PX * (len(differences) + 1) + 3,
              column_config={"measure": st.column_config.TextColumn(pinned=True),
                             "meaning": st.column_config.TextColumn(width="large")})

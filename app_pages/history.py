@@ -14,7 +14,7 @@ from ui.compare_saved import render_pair_picker
 from ui.figures import PLOTLY_CONFIG
 from ui.history_figures import cadence_trend, symmetry_trend, thigh_extension_trend
 from ui.tables import history_table, phone_low
-from ui.text import md_escape
+from ui.text import DASH, md_escape
 
 st.title("History")
 try:
@@ -75,6 +75,6 @@ if len(labels) < 2:
 
 st.subheader("Every analysis")
 table = history_table(history, link=lambda tok: saved.room_link(f"/?analysis={tok}"))
-st.dataframe(table, hide_index=True, key="history_table", column_config={
+st.dataframe(table, hide_index=True, key="history_table", placeholder=DASH, column_config={
     "open": st.column_config.LinkColumn("open", display_text="open ↗"),
     "flags": st.column_config.TextColumn(width="medium")})

@@ -25,6 +25,7 @@ from ui.text import num
 from ui.widgets import run_analysis
 
 CAMERA_KEY = "hipdrive_live_camera"
+RECORD_NEEDS_CAMERA = "Start the camera first (the “Start the camera” button below)."
 REFRESH_S = 1.0  # each refresh runs the engine on 15 s: ~60 ms of the camera's CPU
 BIG_TYPE = """<style>
 [data-testid="stMetricValue"] { font-size: 4rem; line-height: 1.1; }
@@ -103,15 +104,19 @@ with video_col:
         translations={"start": "Start the camera", "stop": "Stop"})
     st.caption("Side-on, the whole body in view, a runner on a treadmill or jogging "
                "across the room. Left leg orange, right leg blue; the near leg bright.")
-    # Not disabled before frames arrive: only the figures fragment reruns while the camera
-    # runs, so a disabled state would stick.
+    # Disabled until the browser's stream plays. Its state is known here: every change
+    # (start, playing, stop) is a component value, which reruns the whole page, not only
+    # the figures fragment, so the button follows it.
+    playing = context.state.playing
     if record_slot.button("Record the last 15 s and analyse them", type="primary",
-                          key="live_record"):
+                          key="live_record", disabled=not playing,
+                          help=None if playing else RECORD_NEEDS_CAMERA):
         with tempfile.TemporaryDirectory(prefix="hipdrive-live-") as tmp:
             clip = camera.write_recording(Path(tmp) / "live.mp4")
             data = clip.read_bytes() if clip else None
-        if data is None:
-            st.error("Nothing recorded yet: start the camera first.", icon="⚠️")
+        if data is None:  # playing, but no camera frame has reached the server yet
+            st.error("Nothing recorded yet: the camera has only just started. Try again "
+                     "in a few seconds.", icon="⚠️")
         else:
             # recorded by this camera in real time: its uneven frame times are not slow motion
             result = run_analysis(data, options=replace(options, real_time=True),

@@ -11,6 +11,7 @@ from ui import saved
 from ui.compare_saved import render_pair_picker
 from ui.confirm import confirmed_click
 from ui.tables import squad_table
+from ui.text import DASH
 
 st.title("Squad")
 if saved.passcode_problem() is not None:
@@ -61,7 +62,7 @@ else:
     table = squad_table(
         squad, analysis_link=lambda tok: saved.room_link(f"/?analysis={tok}"),
         history_link=lambda tok: saved.room_link(f"/?athlete={tok}"))
-    st.dataframe(table, hide_index=True, key="squad_table", column_config={
+    st.dataframe(table, hide_index=True, key="squad_table", placeholder=DASH, column_config={
         "athlete": st.column_config.TextColumn(pinned=True),
         "flags": st.column_config.TextColumn(width="large"),
         "latest analysis": st.column_config.LinkColumn(display_text="open ↗"),

@@ -338,8 +338,17 @@ def test_picking_a_stride_jumps_the_video_to_it(sample_app):
     assert video.start_time == int(row.start_s)
     assert video.end_time == math.ceil(row.end_s)
     assert video.loop
+    # beside the stride table (on a phone the video is screens above it): where it went
+    line = (f"Video above: now at {row.side} leg stride {row.stride} "
+            f"({row.side} foot strike at {row.start_s:.2f} s).")
+    assert [i.value for i in at.info if i.value.startswith("Video above")] == [line]
+    elements = list(_in_order(at.main))
+    strides_table = next(i for i, e in enumerate(elements)
+                         if e.type == "dataframe" and e.key == f"table_{result.id}")
+    assert elements[strides_table + 1].value == line  # right under the table
     at.selectbox(key=f"pick_{result.id}").set_value("").run()
     assert at.get("video")[0].proto.start_time == 0
+    assert not [i for i in at.info if i.value.startswith("Video above")]
 
 
 def test_sessions_do_not_see_each_others_results(sample_app):
@@ -372,6 +381,29 @@ def test_results_page_shows_summary_strides_drills_and_quality(before):
     messages = [w.value for w in at.warning] + [i.value for i in at.info]
     for flag in summary.quality:
         assert flag.message in messages
+
+
+def test_stride_table_shows_a_missing_value_as_a_dash_and_keeps_numbers(before):
+    """A stride whose toe-off was not timed: its contact time is a dash, not "None", and
+    the column stays numeric (it sorts). Without a video, a pick says the chart marks it."""
+    from ui.text import DASH
+
+    strides = before.report.strides.copy()
+    strides["contact_time_s"] = strides["contact_time_s"].astype(object)
+    strides.loc[strides["start_s"].idxmin(), "contact_time_s"] = None
+    result = dataclasses.replace(before, id="no-toe-off", report=dataclasses.replace(
+        before.report, strides=strides))
+    at = _app(result, page="app_pages/results.py")
+    _no_exception(at)
+    table = next(t for t in at.dataframe if t.key == "table_no-toe-off")
+    assert table.proto.placeholder == DASH
+    contact = table.value["Contact s"]
+    assert contact.dtype.kind == "f" and contact.isna().sum() == 1
+    first = strides.sort_values("start_s").iloc[0]
+    at.selectbox(key="pick_no-toe-off").set_value(f"{first.side}-{first.stride}").run()
+    _no_exception(at)
+    assert (f"Chart above: {first.side} leg stride {first.stride} marked "
+            f"({first.side} foot strike at {first.start_s:.2f} s).") in [i.value for i in at.info]
 
 
 def test_results_page_shows_the_verdict_before_the_headline_figures(before):

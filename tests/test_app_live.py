@@ -54,3 +54,40 @@ def test_live_says_busy_when_every_camera_slot_is_streaming(monkeypatch):
     gc.collect()
     at = app(page="app_pages/live.py")
     assert "The live camera is busy" not in texts(at)
+
+
+def _on_localhost(monkeypatch) -> None:
+    """As if the page were opened at http://localhost:8501/live (AppTest has no browser
+    address, so the camera part of the page is otherwise never reached). AppTest has no
+    server runtime either: streamlit-webrtc, which looks up the session's run count there,
+    is told there is none (it then skips its stale-state check)."""
+    from streamlit.runtime.context import ContextProxy
+
+    monkeypatch.setattr(ContextProxy, "url",
+                        property(lambda self: "http://localhost:8501/live"))
+    monkeypatch.setattr("streamlit_webrtc.component.get_this_session_info", lambda: None)
+
+
+def test_record_is_disabled_until_the_camera_plays(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+    from streamlit_webrtc.component import WebRtcStreamerContext, WebRtcStreamerState
+
+    from tests.test_app_saved import APP
+
+    _on_localhost(monkeypatch)
+    at = app(page="app_pages/live.py")
+    no_exception(at)
+    assert "The camera cannot start here" not in texts(at)
+    record = at.button(key="live_record")
+    assert record.disabled  # the camera has not started: nothing to record
+    assert "Start the camera first" in record.help
+
+    # the browser says the stream plays (the streamer's state, kept under its key)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["live"] = WebRtcStreamerContext(
+        worker=None, state=WebRtcStreamerState(playing=True, signalling=False))
+    at.switch_page("app_pages/live.py").run()
+    no_exception(at)
+    record = at.button(key="live_record")
+    assert not record.disabled
+    assert not record.help

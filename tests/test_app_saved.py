@@ -24,6 +24,7 @@ from synthetic.render_runner import make_clip
 from synthetic.runner_model import synthesize_run, to_pose_track
 from ui import state
 from ui.inputs import InputError, check_upload
+from ui.text import DASH
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PASSCODE = "correct horse battery staple"
@@ -271,6 +272,7 @@ def test_history_and_squad_tables_say_when_an_analysis_is_not_reliable(report, d
     no_exception(at)
     flags = list(at.dataframe[0].value["flags"])
     assert flags[0].startswith("NOT RELIABLE") and "NOT RELIABLE" not in flags[1]
+    assert at.dataframe[0].proto.placeholder == DASH  # a missing figure: a dash, not "None"
 
 
 def test_history_without_a_link_explains_how_to_get_one():

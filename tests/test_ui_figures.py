@@ -25,6 +25,7 @@ from ui.text import (
     difference_rows,
     document_markdown,
     headline_cards,
+    picked_stride_line,
     progress_text,
     readme_section,
     slug,
@@ -218,6 +219,31 @@ def test_tables_cover_every_stride_and_measure(report):
     assert medians["measure"].iloc[0].startswith("Cadence")
     diff = difference_rows(report.summary, report.summary, side_a="left", side_b="left")
     assert set(diff["B − A"]) <= {"+0.0", "+0", "+0.000", "–"}
+
+
+def test_stride_table_keeps_missing_values_as_numbers(report):
+    """A stride without a toe-off (contact time missing) and a None read back as text:
+    both become NaN in a float column (the page shows NaN as a dash), so the column
+    still sorts as numbers and never shows the text "None"."""
+    strides = report.strides.copy()
+    strides["contact_time_s"] = strides["contact_time_s"].astype(object)
+    first = strides["start_s"].idxmin()
+    strides.loc[first, "contact_time_s"] = None
+    strides.loc[first, "knee_at_strike_deg"] = np.nan
+    table = stride_table(strides)
+    assert pd.api.types.is_float_dtype(table["Contact s"])
+    assert math.isnan(table["Contact s"].iloc[0]) and math.isnan(table["Knee at strike °"].iloc[0])
+    assert table["Contact s"].iloc[1:].notna().all()
+    assert "None" not in table.astype(str).to_numpy()
+    ordered = table.sort_values("Contact s")["Contact s"].dropna().to_list()
+    assert ordered == sorted(table["Contact s"].dropna())
+
+
+def test_picked_stride_line_says_where_the_pick_went():
+    assert (picked_stride_line("left", 4, 3.421, has_video=True)
+            == "Video above: now at left leg stride 4 (left foot strike at 3.42 s).")
+    assert (picked_stride_line("right", 2, 1.5, has_video=False)
+            == "Chart above: right leg stride 2 marked (right foot strike at 1.50 s).")
 
 
 def test_progress_text_names_stage_and_time_left():

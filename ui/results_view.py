@@ -29,6 +29,7 @@ from ui.result_sections import (
 from ui.sample import SAMPLE_NOTE
 from ui.state import SessionResult
 from ui.text import (
+    DASH,
     HIP_AXIS,
     HIP_MEASURES,
     NO_TRUNK_THIGH_REFERENCE,
@@ -36,6 +37,7 @@ from ui.text import (
     headline_cards,
     md_escape,
     num,
+    picked_stride_line,
     setup_line,
     stride_table,
 )
@@ -114,6 +116,8 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
 
     picked = st.session_state[pick_key]
     selected = (picked.split("-")[0], int(picked.split("-")[1])) if picked else None
+    picked_row = (strides[(strides["side"] == selected[0])
+                          & (strides["stride"] == selected[1])].iloc[0] if selected else None)
     video = result.video_path
     has_video = video is not None and Path(video).exists()
     # a phone the user says was low: thigh and knee angles are drawn without the reference
@@ -144,10 +148,7 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
         st.selectbox("Jump the video to a stride" if has_video else "Mark a stride on the chart",
                      stride_keys, format_func=stride_label, key=pick_key)
         if has_video:
-            row = None
-            if selected:
-                row = strides[(strides["side"] == selected[0])
-                              & (strides["stride"] == selected[1])].iloc[0]
+            row = picked_row
             start = int(row.start_s) if row is not None else 0
             end = int(math.ceil(row.end_s)) if row is not None else None
             st.video(str(video), start_time=start, end_time=end, loop=row is not None,
@@ -204,14 +205,18 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
 
     st.subheader("Strides")
     st.dataframe(stride_table(strides), key=table_key, on_select=pick_from_table,
-                 selection_mode="single-row", hide_index=True)
+                 selection_mode="single-row", hide_index=True, placeholder=DASH)
+    if picked_row is not None:  # the video and chart are far above on a phone: say so here
+        st.info(picked_stride_line(selected[0], selected[1], picked_row.start_s,
+                                   has_video=has_video), icon="⬆️")
     st.caption(("Select a row to jump the video to that stride. " if has_video
                 else "Select a row to mark that stride on the chart. ")
                + "Confidence below ~0.6: treat "
                "the stride with caution.")
     with st.expander("All measures vs the reference"):
         medians = comparison_table(summary, sound=sound)
-        st.dataframe(medians, hide_index=True, height=TABLE_ROW_PX * (len(medians) + 1) + 3,
+        st.dataframe(medians, hide_index=True, placeholder=DASH,
+                     height=TABLE_ROW_PX * (len(medians) + 1) + 3,
                      column_config={"meaning": st.column_config.TextColumn(width="large")})
 
     st.subheader("Downloads")

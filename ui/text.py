@@ -250,10 +250,14 @@ STRIDE_TABLE_COLUMNS = ("side", "stride", "start_s", *TABLE_COLUMNS)
 
 
 def stride_table(strides: pd.DataFrame) -> pd.DataFrame:
-    """The stride table with readable headers, ordered by time."""
+    """The stride table with readable headers, ordered by time. Every measure is a float
+    column, a missing value NaN (a None would make it a column of text): the page shows
+    NaN as DASH (st.dataframe's `placeholder`) and the column still sorts as numbers."""
     cols = [c for c in STRIDE_TABLE_COLUMNS if c in strides.columns]
     table = strides.sort_values("start_s", kind="stable")[cols].reset_index(drop=True)
     for col in cols:
+        if col not in ("side", "stride"):
+            table[col] = table[col].astype(float)  # None → NaN
         if col.endswith("_deg"):
             table[col] = table[col].round(1)
         elif col in ("start_s", "confidence"):
@@ -263,6 +267,15 @@ def stride_table(strides: pd.DataFrame) -> pd.DataFrame:
     names = {"side": "Leg", "stride": "Stride", "start_s": "Starts at s",
              **{c: BY_KEY[c].short for c in cols if c in BY_KEY}}
     return table.rename(columns=names)
+
+
+def picked_stride_line(side: str, stride: int, start_s: float, *, has_video: bool) -> str:
+    """Beside the stride table once a stride is picked (in the table, the chart or the
+    list): where it went. On a phone the video and the chart are screens above the table,
+    so picking a row would otherwise seem to do nothing."""
+    where = (f"Video above: now at {side} leg stride {stride}" if has_video
+             else f"Chart above: {side} leg stride {stride} marked")
+    return f"{where} ({side} foot strike at {start_s:.2f} s)."
 
 
 def difference_rows(a: AnalysisSummary, b: AnalysisSummary, *, side_a: str, side_b: str,
