@@ -239,6 +239,19 @@ def test_stride_table_keeps_missing_values_as_numbers(report):
     assert ordered == sorted(table["Contact s"].dropna())
 
 
+def test_stride_table_formats_keep_the_digits_it_rounds_to(report):
+    """Every number column of the stride table gets a format with its rounding's digits,
+    so 22.0 is not shown as a bare 22 beside 21.7."""
+    from ui.text import stride_table_formats
+
+    table = stride_table(report.strides)
+    formats = stride_table_formats(report.strides)
+    numbers = [c for c in table.columns if c not in ("Leg", "Stride")]
+    assert set(formats) == set(numbers)
+    assert formats["Thigh ext °"] == "%.1f" and formats["Starts at s"] == "%.2f"
+    assert formats["Contact s"] == "%.3f"
+
+
 def test_picked_stride_line_says_where_the_pick_went():
     assert (picked_stride_line("left", 4, 3.421, has_video=True)
             == "Video above: now at left leg stride 4 (left foot strike at 3.42 s).")

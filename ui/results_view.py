@@ -40,6 +40,7 @@ from ui.text import (
     picked_stride_line,
     setup_line,
     stride_table,
+    stride_table_formats,
 )
 from ui.widgets import TABLE_ROW_PX, video_in_making
 
@@ -205,7 +206,9 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
 
     st.subheader("Strides")
     st.dataframe(stride_table(strides), key=table_key, on_select=pick_from_table,
-                 selection_mode="single-row", hide_index=True, placeholder=DASH)
+                 selection_mode="single-row", hide_index=True, placeholder=DASH,
+                 column_config={name: st.column_config.NumberColumn(format=fmt)
+                                for name, fmt in stride_table_formats(strides).items()})
     if picked_row is not None:  # the video and chart are far above on a phone: say so here
         st.info(picked_stride_line(selected[0], selected[1], picked_row.start_s,
                                    has_video=has_video), icon="⬆️")

@@ -264,9 +264,23 @@ def stride_table(strides: pd.DataFrame) -> pd.DataFrame:
             table[col] = table[col].round(2)
         elif col.endswith("_s"):
             table[col] = table[col].round(3)
-    names = {"side": "Leg", "stride": "Stride", "start_s": "Starts at s",
-             **{c: BY_KEY[c].short for c in cols if c in BY_KEY}}
-    return table.rename(columns=names)
+    return table.rename(columns=_stride_table_names(cols))
+
+
+def _stride_table_names(cols: list[str]) -> dict[str, str]:
+    return {"side": "Leg", "stride": "Stride", "start_s": "Starts at s",
+            **{c: BY_KEY[c].short for c in cols if c in BY_KEY}}
+
+
+def stride_table_formats(strides: pd.DataFrame) -> dict[str, str]:
+    """printf formats of stride_table's number columns, by header: the digits it rounds
+    to, kept when they are zeros (a bare 22 beside 21.7 reads as a different kind of
+    figure)."""
+    cols = [c for c in STRIDE_TABLE_COLUMNS if c in strides.columns and c not in ("side", "stride")]
+    names = _stride_table_names(cols)
+    return {names[c]: "%.1f" if c.endswith("_deg")
+            else "%.2f" if c in ("start_s", "confidence") else "%.3f"
+            for c in cols if c.endswith(("_deg", "_s")) or c == "confidence"}
 
 
 def picked_stride_line(side: str, stride: int, start_s: float, *, has_video: bool) -> str:
