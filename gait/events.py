@@ -215,10 +215,16 @@ def contact_brackets(forward_px: np.ndarray, time_s: np.ndarray, *, leg_length_p
         # The clip ends during the last contacts: their troughs are not in the clip (the
         # rear foot is still going back at the end, so no trough stands out there). A
         # strike can still close a stride, so each peak after the last bracketed one is
-        # bracketed by the usual length when the clip holds its first two thirds.
+        # bracketed by the usual length when the clip holds its first third. (Two thirds
+        # until 2026-12-05: two held-out real clips that end 1 and 3 frames after a
+        # labelled strike lost that stride without a reason; the labelled treadmill
+        # clip cut 3 frames after each of 22 strikes kept 0 of those strides with two
+        # thirds, 16 with one third, each ending within 1.5 frames of its label; the
+        # other real clips' events did not change, the rendered sets kept every stride
+        # and their 120 fps clips' strikes came 0.1-0.2 frames closer. docs/accuracy.md)
         usual = int(np.median([t - p for p, t in pairs]))
         for last in peaks[peaks > pairs[-1][0]]:
-            if len(forward_px) - 1 - last >= (2 * usual) // 3:
+            if len(forward_px) - 1 - last >= usual // 3:
                 pairs.append((int(last), min(int(last) + usual, len(forward_px) - 1)))
     return pairs
 
