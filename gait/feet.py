@@ -42,17 +42,20 @@ def _above_ground_line_px(x_px: np.ndarray, y_px: np.ndarray,
     return (a + b * x_px) - y_px
 
 
-def feet_bottom_margin(track: PoseTrack) -> float:
+def feet_bottom_margin(track: PoseTrack, *, picture_bottom_px: float | None = None) -> float:
     """How far above the picture's bottom edge the feet come down, in foot lengths
     (median heel-to-toe distance): the gap below the 95th percentile of the feet's lowest
     points. NaN when the feet are never seen. Under ~½ the edge may cut a foot on the
-    ground, and BlazePose then squeezes the foot into the picture (strikes come early)."""
+    ground, and BlazePose then squeezes the foot into the picture (strikes come early).
+    The edge is the frame's, or `picture_bottom_px` where a black bar ends the picture
+    above it (gait.picture.picture_bottom_px)."""
     lows = np.concatenate([foot_lowest_point(track, side)[1] for side in SIDES])
     lengths = np.concatenate([np.linalg.norm(track.xy(f"{side}_heel") - track.xy(f"{side}_toe"),
                                              axis=1) for side in SIDES])
     if not (np.isfinite(lows).any() and np.isfinite(lengths).any()):
         return float("nan")
-    gap_px = track.frame_height_px - float(np.nanpercentile(lows, 95))
+    bottom_px = track.frame_height_px if picture_bottom_px is None else picture_bottom_px
+    gap_px = bottom_px - float(np.nanpercentile(lows, 95))
     return gap_px / max(float(np.nanmedian(lengths)), 1.0)
 
 

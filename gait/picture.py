@@ -70,3 +70,24 @@ def upright_size(frame: av.VideoFrame) -> tuple[int, int]:
     if normalise_rotation(frame.rotation) in (90, 270):
         return frame.height, frame.width
     return frame.width, frame.height
+
+
+BAR_MAX_LEVEL = 40  # 8-bit: video black is 16; compression adds a little
+BAR_MAX_SPREAD = 6.0  # a bar is flat: the SD of its row's brightness
+
+
+def picture_bottom_px(sampled: dict[int, tuple[int, np.ndarray]], height_px: int) -> int:
+    """Where the picture ends at the bottom (px of the upright frame): above a black bar
+    along the bottom (a letterboxed clip, e.g. a phone's share of a wide video), else
+    `height_px`. `sampled`: frames as `gait.people.FrameSampler.kept` (index → (step,
+    RGB taken every `step` px)); a row is bar when it is dark and flat in every one. A
+    clip dark all over (no picture above the "bar") is not decided: `height_px`."""
+    bars_px = []
+    for step, rgb in sampled.values():
+        bright = rgb.max(axis=2).astype(float)
+        bar = (bright.max(axis=1) <= BAR_MAX_LEVEL) & (bright.std(axis=1) <= BAR_MAX_SPREAD)
+        picture_rows = np.flatnonzero(~bar)
+        bars_px.append(int(step * (len(bar) - (picture_rows[-1] + 1 if len(picture_rows)
+                                                else 0))))
+    bar_px = min(bars_px, default=0)
+    return int(height_px if bar_px >= height_px // 2 else height_px - bar_px)

@@ -296,7 +296,8 @@ def _analyze_track(raw: PoseTrack, *, options: AnalysisOptions, capture_fps: flo
         stored_fps=video.stored_fps if video else None,
         decoding_stopped_early=bool(video and video.decoding_stopped_early),
         other_people=video.other_people if video else None,
-        feet_bottom_margin_foot_lengths=feet_bottom_margin(clean),
+        feet_bottom_margin_foot_lengths=feet_bottom_margin(
+            clean, picture_bottom_px=video.picture_bottom_px if video else None),
         levelled_by_deg=round(level[1], 2) if level else None,
         levelled_converging=bool(level and video.true_vertical.vanishing_w != 0.0),
         camera_low=options.camera_low, shot_note=shot_note(shot) if shot else None)
@@ -343,6 +344,7 @@ def analyze_video(path: str | Path, *, options: AnalysisOptions = DEFAULT_OPTION
     """
     from gait.level import estimate_true_vertical
     from gait.people import FrameSampler, look_for_other_people
+    from gait.picture import picture_bottom_px
     from gait.pose import MediaPipePose, extract_pose
     from gait.roi import mediapipe_roi_pose
     from gait.segments import extract_pose_parallel, resolve_workers
@@ -372,7 +374,8 @@ def analyze_video(path: str | Path, *, options: AnalysisOptions = DEFAULT_OPTION
                       damaged_packets=decoding.damaged_packets,
                       corrupt_frames=decoding.corrupt_frames,
                       decoding_stopped_early=decoding.stopped_early, other_people=people,
-                      true_vertical=true_vertical)
+                      true_vertical=true_vertical,
+                      picture_bottom_px=picture_bottom_px(sampler.kept, info.height_px))
     report = analyze_track(raw, options=options, capture_fps=info.capture_fps, video=video)
     report.video_info = info.at_capture_rate(report.summary.capture_fps)
     return report

@@ -309,6 +309,7 @@ class ClipFacts:
     decoding_stopped_early: bool = False
     other_people: OtherPeople | None = None
     true_vertical: TrueVertical | None = None
+    picture_bottom_px: int | None = None  # above a black bar along the bottom (gait.picture)
 
     @property
     def frames_lost_to_damage(self) -> int:
