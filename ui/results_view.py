@@ -149,19 +149,18 @@ def render_results(result: SessionResult, *, runner_line: str | None = None) -> 
         st.selectbox("Jump the video to a stride" if has_video else "Mark a stride on the chart",
                      stride_keys, format_func=stride_label, key=pick_key)
         if has_video:
-            row = picked_row
-            start = int(row.start_s) if row is not None else 0
-            end = int(math.ceil(row.end_s)) if row is not None else None
-            st.video(str(video), start_time=start, end_time=end, loop=row is not None,
-                     autoplay=row is not None, muted=True)
+            start = int(picked_row.start_s) if picked_row is not None else 0
+            end = int(math.ceil(picked_row.end_s)) if picked_row is not None else None
+            st.video(str(video), start_time=start, end_time=end, loop=picked_row is not None,
+                     autoplay=picked_row is not None, muted=True)
             levelled = summary.geometry.levelled_by_deg
             st.caption("Annotated video: left leg orange, right blue, the near leg bright. "
                        + ("Dashed white: the true vertical the angles are measured against "
                           "(the camera was not level). "
                           if levelled is not None and abs(levelled) >= LEVELLED_NOTE_DEG else "")
-                       + (f"Looping {start}–{end} s around the stride ({row.start_s:.2f}–"
-                          f"{row.end_s:.2f} s; the player jumps in whole seconds)."
-                          if row is not None else ""))
+                       + (f"Looping {start}–{end} s around the stride ({picked_row.start_s:.2f}–"
+                          f"{picked_row.end_s:.2f} s; the player jumps in whole seconds)."
+                          if picked_row is not None else ""))
         elif not video_in_making(result.id):
             st.info("No annotated video for this analysis (it was not kept when it was saved, "
                     "or was analysed without one).")

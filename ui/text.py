@@ -249,22 +249,18 @@ def comparison_table(summary: AnalysisSummary, *, sound: bool = True) -> pd.Data
 STRIDE_TABLE_COLUMNS = ("side", "stride", "start_s", *TABLE_COLUMNS)
 
 
-def stride_table(strides: pd.DataFrame) -> pd.DataFrame:
-    """The stride table with readable headers, ordered by time. Every measure is a float
-    column, a missing value NaN (a None would make it a column of text): the page shows
-    NaN as DASH (st.dataframe's `placeholder`) and the column still sorts as numbers."""
-    cols = [c for c in STRIDE_TABLE_COLUMNS if c in strides.columns]
-    table = strides.sort_values("start_s", kind="stable")[cols].reset_index(drop=True)
-    for col in cols:
-        if col not in ("side", "stride"):
-            table[col] = table[col].astype(float)  # None → NaN
-        if col.endswith("_deg"):
-            table[col] = table[col].round(1)
-        elif col in ("start_s", "confidence"):
-            table[col] = table[col].round(2)
-        elif col.endswith("_s"):
-            table[col] = table[col].round(3)
-    return table.rename(columns=_stride_table_names(cols))
+def _stride_table_digits(col: str) -> int | None:
+    """The decimals a stride-table column is rounded to and shown with (None: not a
+    measure)."""
+    if col.endswith("_deg"):
+        return 1
+    if col in ("start_s", "confidence"):
+        return 2
+    return 3 if col.endswith("_s") else None
+
+
+def _stride_table_columns(strides: pd.DataFrame) -> list[str]:
+    return [c for c in STRIDE_TABLE_COLUMNS if c in strides.columns]
 
 
 def _stride_table_names(cols: list[str]) -> dict[str, str]:
@@ -272,15 +268,29 @@ def _stride_table_names(cols: list[str]) -> dict[str, str]:
             **{c: BY_KEY[c].short for c in cols if c in BY_KEY}}
 
 
+def stride_table(strides: pd.DataFrame) -> pd.DataFrame:
+    """The stride table with readable headers, ordered by time. Every measure is a float
+    column, a missing value NaN (a None would make it a column of text): the page shows
+    NaN as DASH (st.dataframe's `placeholder`) and the column still sorts as numbers."""
+    cols = _stride_table_columns(strides)
+    table = strides.sort_values("start_s", kind="stable")[cols].reset_index(drop=True)
+    for col in cols:
+        if col not in ("side", "stride"):
+            table[col] = table[col].astype(float)  # None → NaN
+        digits = _stride_table_digits(col)
+        if digits is not None:
+            table[col] = table[col].round(digits)
+    return table.rename(columns=_stride_table_names(cols))
+
+
 def stride_table_formats(strides: pd.DataFrame) -> dict[str, str]:
     """printf formats of stride_table's number columns, by header: the digits it rounds
     to, kept when they are zeros (a bare 22 beside 21.7 reads as a different kind of
     figure)."""
-    cols = [c for c in STRIDE_TABLE_COLUMNS if c in strides.columns and c not in ("side", "stride")]
+    cols = _stride_table_columns(strides)
     names = _stride_table_names(cols)
-    return {names[c]: "%.1f" if c.endswith("_deg")
-            else "%.2f" if c in ("start_s", "confidence") else "%.3f"
-            for c in cols if c.endswith(("_deg", "_s")) or c == "confidence"}
+    return {names[c]: f"%.{_stride_table_digits(c)}f" for c in cols
+            if _stride_table_digits(c) is not None}
 
 
 def picked_stride_line(side: str, stride: int, start_s: float, *, has_video: bool) -> str:
