@@ -81,12 +81,12 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
     distinct_fps = capture_fps * (1.0 - repeated_frame_share)
     if repeated_frame_share > REPEATED_FRAMES_SHARE:
         rates = (f"per second of running, although the file plays at {stored_fps:.0f} "
-                 f"frames/s ({capture_fps:.0f} per second of running, as analysed;"
+                 f"frames/s ({capture_fps:.0f} per second of running, as analysed; "
                  if slowed else f"per second although it plays at {capture_fps:.0f} frames/s (")
         flags.append(QualityFlag(
             "repeated_frames", "warning",
             f"{100 * repeated_frame_share:.0f} % of the frames repeat the picture before them: "
-            f"the clip holds only about {distinct_fps:.0f} different pictures {rates} "
+            f"the clip holds only about {distinct_fps:.0f} different pictures {rates}"
             "converted from a lower frame rate, or slowed down by repeating frames). Events "
             "and contact times are only as precise as those pictures. Upload the original "
             "recording from the phone."))

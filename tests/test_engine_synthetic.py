@@ -278,3 +278,16 @@ def test_quality_flags_name_what_limits_the_numbers():
     small_run = synthesize_run(fps=60, duration_s=12, body_height_px=120, seed=4)
     small = analyze_track(to_pose_track(small_run), capture_fps=60)
     assert "runner_small" in _flag_ids(small)
+
+
+def test_repeated_frames_message_reads_as_one_sentence():
+    """A converted clip (every seventh picture repeats the one before) is flagged, and the
+    flag's words join up: "… plays at 30 frames/s (converted from …", no stray space."""
+    track = to_pose_track(_run(30, +1, True, "fixed"))
+    repeated = np.zeros(track.n_frames, dtype=bool)
+    repeated[::7] = True
+    report = analyze_track(dataclasses.replace(track, flags={"repeated_frame": repeated}),
+                           capture_fps=30)
+    flag = next(f for f in report.summary.quality if f.id == "repeated_frames")
+    assert "plays at 30 frames/s (converted from a lower frame rate" in flag.message
+    assert "( " not in flag.message and "  " not in flag.message
