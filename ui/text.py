@@ -380,8 +380,12 @@ ACCURACY_IN_SHORT = """In short, for runners (BlazePose heavy, the default pose 
   any tuning: on a treadmill filmed hand-held **10/10** and **11/11** strides, contacts
   within **23 / 20 ms**; on a riverside run filmed panning every labelled event within
   a frame; on a street run filmed by a bobbing travelling camera contacts **70 / 79 ms**
-  long (2–3 frames). (The table below numbers these runners as
-  its rows do.) The same clips made small, the runner
+  long (2–3 frames). Four more, measured the same way: an overstriding runner on a
+  clinic treadmill, every stride, contacts within **19 / 24 ms**; the beach runner's
+  wider edit, **29 of 31** strides, every event within a frame; a woman landing on her
+  forefoot on a treadmill, every stride but contacts **80 / 94 ms** long (strikes 1–2
+  frames early); a clip in 4× slow motion, marked not reliable. (The table below numbers
+  these runners as its rows do.) The same clips made small, the runner
   ~120 px tall (1/6 of the frame) crossing a wide frame: **49 of 51** and **48 of 50**
   strides, cadence within 1.2 %.
   Dim light, heavy compression or a tiny runner lose strides; the verdict says so.
