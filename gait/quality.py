@@ -97,8 +97,9 @@ def quality_flags(*, capture_fps: float, duration_s: float, strides_per_side: di
             "low_frame_rate", "warning",
             f"{capture_fps:.0f} pictures per second{' of running' if slowed else ''}: each "
             f"is {frame_ms:.0f} ms apart, so contact "
-            "times are uncertain by about one frame. Film at 60 fps or more (120–240 is "
-            "better)."))
+            "times are uncertain by at least one frame, and on some real clips at 25–30 fps "
+            "HipDrive's came out 2–4 frames off (Method: measured accuracy). Treat contact "
+            "times as rough. Film at 60 fps or more (120–240 is better)."))
     few = {s: n for s, n in strides_per_side.items() if n < MIN_STRIDES_PER_SIDE}
     if few:
         listed = ", ".join(f"{n} {s}" for s, n in few.items())

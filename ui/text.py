@@ -384,8 +384,11 @@ ACCURACY_IN_SHORT = """In short, for runners (BlazePose heavy, the default pose 
   clinic treadmill, every stride, contacts within **19 / 24 ms**; the beach runner's
   wider edit, **29 of 31** strides, every event within a frame; a woman landing on her
   forefoot on a treadmill, every stride but contacts **80 / 94 ms** long (strikes 1–2
-  frames early); a clip in 4× slow motion, marked not reliable. (The table below numbers
-  these runners as its rows do.) The same clips made small, the runner
+  frames early); a man on a treadmill whose far leg is hidden behind the near one, far
+  strides **2/6** and contacts **136 / 123 ms** off; three clips in slow motion, each
+  marked not reliable. So on 30 fps clips filmed by others contact times are often 1–4
+  frames off: read them as rough. (The table below numbers these runners as its rows
+  do.) The same clips made small, the runner
   ~120 px tall (1/6 of the frame) crossing a wide frame: **49 of 51** and **48 of 50**
   strides, cadence within 1.2 %.
   Dim light, heavy compression or a tiny runner lose strides; the verdict says so.
