@@ -2,7 +2,8 @@
 so that scripts/evaluate_real.py and the labels' scorer read what the labeller meant:
 known feet and events, frames inside the clip (and inside `labelled_frames` when given),
 times that agree with frame / fps, each event's certainty, and per foot strikes and
-toe-offs that alternate wherever both were labelled."""
+toe-offs that alternate wherever both were labelled, except across a declared `gaps` range
+(frames inside `labelled_frames` where the labeller left events out and says why)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,12 @@ def test_a_label_file_says_what_its_labeller_meant(path):
             assert abs(event["time_s"] - event["frame"] / fps) < 0.002, event
         assert event.get("confidence") in ("sure", "unsure") or isinstance(event.get("sure"),
                                                                           bool), event
+    gaps = labels.get("gaps", [])
+    assert all(first <= start <= end <= last for start, end in gaps), gaps
+    assert not gaps or labels.get("gaps_note"), "a gap needs the labeller's reason"
     for foot in ("near", "far"):
-        kinds = [e["event"] for e in events if e["foot"] == foot]
-        if {"strike", "toe_off"} <= set(kinds):
-            assert all(a != b for a, b in zip(kinds, kinds[1:], strict=False)), (foot, kinds)
+        seq = [(e["frame"], e["event"]) for e in events if e["foot"] == foot]
+        if {"strike", "toe_off"} <= {kind for _, kind in seq}:
+            for (frame_a, kind_a), (frame_b, kind_b) in zip(seq, seq[1:], strict=False):
+                across_gap = any(frame_a < start and end < frame_b for start, end in gaps)
+                assert kind_a != kind_b or across_gap, (foot, frame_a, frame_b, kind_a)
