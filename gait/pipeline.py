@@ -75,6 +75,7 @@ from gait.summary import (
     ClipFacts,
     GeometryFacts,
     ShotAnalysed,
+    SideFigures,
     SlowMotion,
     Software,
 )
@@ -182,6 +183,14 @@ def _apparent_slowdown(clean: PoseTrack, stored_fps: float) -> float | None:
                              stored_fps=stored_fps)
 
 
+def _held_by_two(side_figures: SideFigures, metrics: list[str]) -> dict[str, float | None]:
+    """The leg's medians of those `metrics` at least MIN_STRIDES_TO_COMPARE strides hold (a
+    figure has a ± only then: a leg hidden at its peak leaves it blank in other strides);
+    only these are compared with the reference or used for drills."""
+    return {m: side_figures.median(m) for m in metrics
+            if side_figures.figure(m).ci95 is not None}
+
+
 def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
                   capture_fps: float, video: ClipFacts | None = None) -> GaitReport:
     """Analyse a raw pose track (after pose estimation). A clip cut together from
@@ -257,7 +266,7 @@ def _analyze_track(raw: PoseTrack, *, options: AnalysisOptions, capture_fps: flo
     # compared (gait.reference.LOW_CAMERA_METRICS), nor used for drills
     compared_metrics = [m for m in STRIDE_METRICS
                         if not withheld_for_low_camera(options.camera_low, m)]
-    near_medians = ({m: per_side[geometry.near_side].median(m) for m in compared_metrics}
+    near_medians = (_held_by_two(per_side[geometry.near_side], compared_metrics)
                     if geometry.near_side in compared_sides else {})
     # a speed read off the cadence makes the reference's cadence equal the runner's by
     # construction: it is then neither compared nor used for drills
@@ -268,7 +277,7 @@ def _analyze_track(raw: PoseTrack, *, options: AnalysisOptions, capture_fps: flo
     comparison = {}
     if reference:
         for side in SIDES:
-            medians = ({m: per_side[side].median(m) for m in compared_metrics}
+            medians = (_held_by_two(per_side[side], compared_metrics)
                        if side in compared_sides else {})
             if "cadence_spm" in compared_values:
                 medians["cadence_spm"] = cadence
@@ -280,6 +289,9 @@ def _analyze_track(raw: PoseTrack, *, options: AnalysisOptions, capture_fps: flo
             far_leg_allowed_deg(sym["peak_thigh_extension_deg"].left_minus_right,
                                 near_side=geometry.near_side)
             if ("peak_thigh_extension_deg" in sym and len(compared_sides) == len(SIDES)
+                and all("peak_thigh_extension_deg" in _held_by_two(per_side[side],
+                                                                  compared_metrics)
+                        for side in SIDES)
                 and not options.camera_low)
             else None))
     in_shot = frames_in_shot(raw)

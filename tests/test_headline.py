@@ -15,6 +15,7 @@ from gait.headline import (
     NO_TRUNK_THIGH_REFERENCE,
     NOT_JUDGED,
     TOO_FEW_TO_COMPARE,
+    figure,
     headline,
 )
 from gait.metric_catalogue import COMPARED
@@ -280,6 +281,31 @@ def test_left_minus_right_from_a_single_stride_is_not_judged(report):
     assert sym.difference_deg is not None  # the number is still shown
     assert sym.words == TOO_FEW_TO_COMPARE and sym.band == ""
     assert headline(s).symmetry.words.endswith("after allowing for the far leg reading 3–5° low")
+
+
+def test_a_figure_held_by_one_stride_is_not_judged_however_many_strides_the_leg_has(report):
+    """A held-out real clip (a treadmill, the far leg hidden behind the near one): the far
+    leg kept 2 strides but its peak extension was seen in only one of them, and "the far
+    leg extends about 9° more" was said on that one stride. A figure with no ± (fewer than
+    two strides hold it) is shown, not judged: neither left − right nor against the
+    reference."""
+    from gait.summary import MetricFigure, SideFigures
+
+    s = report.summary
+    far, near = s.far_side, s.near_side
+    one_value = {**s.side(far).metrics, "peak_thigh_extension_deg": MetricFigure(
+        s.side(far).median("peak_thigh_extension_deg"), None, None)}
+    seen_once = dataclasses.replace(s, per_side={**s.per_side, far: SideFigures(
+        s.side(far).n_strides, one_value)})
+    assert seen_once.side(far).n_strides >= 2
+    sym = headline(seen_once).symmetry
+    assert sym.difference_deg is not None and sym.words == TOO_FEW_TO_COMPARE and sym.band == ""
+    near_once = dataclasses.replace(s, per_side={**s.per_side, near: SideFigures(
+        s.side(near).n_strides, {**s.side(near).metrics, "peak_thigh_extension_deg":
+                                 MetricFigure(s.side(near).median("peak_thigh_extension_deg"))})})
+    card = figure(near_once, near, "peak_thigh_extension_deg")
+    assert card.median is not None and card.words == TOO_FEW_TO_COMPARE and card.band == ""
+    assert figure(s, near, "peak_thigh_extension_deg").words != TOO_FEW_TO_COMPARE
 
 
 def test_left_minus_right_beyond_the_noise_says_which_leg_extends_more_and_by_how_much(report):
