@@ -225,10 +225,11 @@ def test_a_time_within_its_own_interval_of_the_reference_is_not_called_different
     assert unsound.words == NOT_JUDGED and unsound.band == ""  # not reliable: not judged
 
 
-def test_a_contact_time_within_one_frame_of_timing_is_not_called_different(report):
+def test_a_contact_time_within_two_frames_of_timing_is_not_called_different(report):
     """At 30 fps a contact time 40 ms under the reference, with a ± of 20 ms, was
-    "clearly different" while the verdict said contacts are uncertain by a frame: beyond
-    its ± by less than one frame it is no clear difference; beyond both it is judged."""
+    "clearly different" while contacts on real clips are off by up to a frame or two
+    (gait.headline.EVENT_TIMING_FRAMES): beyond its ± by less than two frames it is no
+    clear difference; beyond both it is judged."""
     s = dataclasses.replace(report.summary, capture_fps=30.0)
     near = s.near_side
     ci95 = s.side(near).figure("contact_time_s").ci95
@@ -242,10 +243,10 @@ def test_a_contact_time_within_one_frame_of_timing_is_not_called_different(repor
             s.reference, comparison={**s.reference.comparison, near: rows}))
         return next(n for n, _ in headline(changed).rows if n.metric == "contact_time_s")
 
-    within = contact_figure(-(ci95 + 0.9 / 30))  # past its ± by 0.9 frame
+    within = contact_figure(-(ci95 + 1.9 / 30))  # past its ± by 1.9 frames
     assert within.words.startswith("no clear difference: within the uncertainty (± ")
-    assert "one frame of event timing, 0.033 s" in within.words
-    assert contact_figure(-(ci95 + 1.2 / 30)).words == "clearly different (> 10 %)"
+    assert "2 frames of event timing, 0.067 s" in within.words
+    assert contact_figure(-(ci95 + 2.2 / 30)).words == "clearly different (> 10 %)"
 
 
 def test_compare_calls_no_difference_within_the_runs_own_uncertainty(report):
