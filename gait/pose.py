@@ -26,7 +26,7 @@ from gait.video import VideoFrame
 REPEAT_CHANGE_FRACTION = 0.15
 REPEAT_MAX_CHANGE = 0.3  # grey levels
 REPEAT_WINDOW_FRAMES = 7  # neighbours either side: two cycles of a 25 → 30 conversion
-REPEAT_NEIGHBOUR_FRACTION = 0.38  # of the neighbours' typical change (`repeated_frames`)
+REPEAT_NEIGHBOUR_FRACTION = 0.38  # of the neighbours' median change (`repeated_frames`)
 N_KEYPOINTS = len(KEYPOINTS)
 
 
@@ -245,10 +245,10 @@ def repeated_frames(change: np.ndarray) -> np.ndarray:
         return np.zeros(len(change), dtype=bool)
     typical = float(np.percentile(finite, 75))
     clip_wide = change < min(REPEAT_MAX_CHANGE, REPEAT_CHANGE_FRACTION * typical)
-    return clip_wide | (change < REPEAT_NEIGHBOUR_FRACTION * _neighbours_typical(change))
+    return clip_wide | (change < REPEAT_NEIGHBOUR_FRACTION * _neighbours_median_change(change))
 
 
-def _neighbours_typical(change: np.ndarray) -> np.ndarray:
+def _neighbours_median_change(change: np.ndarray) -> np.ndarray:
     """Per frame, the median of the finite changes within REPEAT_WINDOW_FRAMES either
     side (NaN where fewer than 3)."""
     padded = np.where(np.isfinite(change), change, np.nan)
