@@ -137,18 +137,10 @@ def _why_not_compared(summary: AnalysisSummary, side: str, metric: str) -> str:
     if summary.reference is None:
         return NO_SPEED_REFERENCE
     n_strides = (sum(summary.side(s).n_strides for s in (summary.near_side, summary.far_side))
-                 if metric == "cadence_spm" else _strides_holding(summary, side, metric))
+                 if metric == "cadence_spm" else summary.side(side).strides_holding(metric))
     if n_strides < MIN_STRIDES_TO_COMPARE:
         return TOO_FEW_TO_COMPARE
     return ""
-
-
-def _strides_holding(summary: AnalysisSummary, side: str, metric: str) -> int:
-    """How many of the leg's strides hold `metric`, as far as the summary tells: its
-    strides, but at most 1 when the figure has no ± (fewer than two strides hold a
-    value: a leg hidden at its peak leaves it blank in the others)."""
-    n_strides = summary.side(side).n_strides
-    return n_strides if summary.side(side).figure(metric).ci95 is not None else min(n_strides, 1)
 
 
 def figure(summary: AnalysisSummary, side: str, metric: str, *, sound: bool = True) -> Figure:
@@ -161,10 +153,11 @@ def figure(summary: AnalysisSummary, side: str, metric: str, *, sound: bool = Tr
     else:
         stat = summary.side(side).figure(metric)
         median, ci95 = finite_or_none(stat.median), finite_or_none(stat.ci95)
-    withheld = withheld_for_low_camera(summary.options.camera_low, metric) or (
+    not_compared = withheld_for_low_camera(summary.options.camera_low, metric) or (
         metric != "cadence_spm"
-        and _strides_holding(summary, side, metric) < MIN_STRIDES_TO_COMPARE)
-    row = summary.reference.row(side, metric) if summary.reference and not withheld else None
+        and summary.side(side).strides_holding(metric) < MIN_STRIDES_TO_COMPARE)
+    row = (summary.reference.row(side, metric) if summary.reference and not not_compared
+           else None)
     reference = finite_or_none(row.reference) if row else None
     difference = finite_or_none(row.difference) if row else None
     if row is None or reference is None or difference is None:
@@ -191,7 +184,7 @@ def symmetry(summary: AnalysisSummary, near: str, far: str, *, sound: bool = Tru
     cis = [finite_or_none(summary.side(side).figure("peak_thigh_extension_deg").ci95)
            for side in (near, far)]
     judged = None if diff is None else far_leg_allowed_deg(diff, near_side=near)
-    few = min(_strides_holding(summary, side, "peak_thigh_extension_deg")
+    few = min(summary.side(side).strides_holding("peak_thigh_extension_deg")
               for side in (near, far)) < MIN_STRIDES_TO_COMPARE
     low = summary.options.camera_low  # the far-leg allowance was measured at hip height
     return Symmetry(

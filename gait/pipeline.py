@@ -183,12 +183,12 @@ def _apparent_slowdown(clean: PoseTrack, stored_fps: float) -> float | None:
                              stored_fps=stored_fps)
 
 
-def _held_by_two(side_figures: SideFigures, metrics: list[str]) -> dict[str, float | None]:
-    """The leg's medians of those `metrics` at least MIN_STRIDES_TO_COMPARE strides hold (a
-    figure has a ± only then: a leg hidden at its peak leaves it blank in other strides);
-    only these are compared with the reference or used for drills."""
+def _comparable_medians(side_figures: SideFigures, metrics: list[str]) -> dict[str, float | None]:
+    """The leg's medians of those `metrics` that at least MIN_STRIDES_TO_COMPARE of its
+    strides hold (`SideFigures.strides_holding`: one stride is no figure to judge a runner
+    by); only these are compared with the reference or used for drills."""
     return {m: side_figures.median(m) for m in metrics
-            if side_figures.figure(m).ci95 is not None}
+            if side_figures.strides_holding(m) >= MIN_STRIDES_TO_COMPARE}
 
 
 def analyze_track(raw: PoseTrack, *, options: AnalysisOptions = DEFAULT_OPTIONS,
@@ -258,16 +258,11 @@ def _analyze_track(raw: PoseTrack, *, options: AnalysisOptions, capture_fps: flo
     reference = reference_at(speed) if speed else None
     per_side = side_summary(strides)
     sym = symmetry(per_side)
-    # a leg (or the cadence) is compared with the reference only from at least
-    # MIN_STRIDES_TO_COMPARE strides: one stride is no figure to judge a runner by
-    compared_sides = [side for side in SIDES
-                      if per_side[side].n_strides >= MIN_STRIDES_TO_COMPARE]
     # a phone the user says was low reads thigh and knee angles far short: those are not
     # compared (gait.reference.LOW_CAMERA_METRICS), nor used for drills
     compared_metrics = [m for m in STRIDE_METRICS
                         if not withheld_for_low_camera(options.camera_low, m)]
-    near_medians = (_held_by_two(per_side[geometry.near_side], compared_metrics)
-                    if geometry.near_side in compared_sides else {})
+    near_medians = _comparable_medians(per_side[geometry.near_side], compared_metrics)
     # a speed read off the cadence makes the reference's cadence equal the runner's by
     # construction: it is then neither compared nor used for drills
     cadence_compared = (speed_source != SPEED_FROM_CADENCE_SOURCE
@@ -277,8 +272,7 @@ def _analyze_track(raw: PoseTrack, *, options: AnalysisOptions, capture_fps: flo
     comparison = {}
     if reference:
         for side in SIDES:
-            medians = (_held_by_two(per_side[side], compared_metrics)
-                       if side in compared_sides else {})
+            medians = _comparable_medians(per_side[side], compared_metrics)
             if "cadence_spm" in compared_values:
                 medians["cadence_spm"] = cadence
             comparison[side] = compare(medians, reference)
@@ -288,11 +282,9 @@ def _analyze_track(raw: PoseTrack, *, options: AnalysisOptions, capture_fps: flo
         thigh_extension_asymmetry_deg=(
             far_leg_allowed_deg(sym["peak_thigh_extension_deg"].left_minus_right,
                                 near_side=geometry.near_side)
-            if ("peak_thigh_extension_deg" in sym and len(compared_sides) == len(SIDES)
-                and all("peak_thigh_extension_deg" in _held_by_two(per_side[side],
-                                                                  compared_metrics)
-                        for side in SIDES)
-                and not options.camera_low)
+            if ("peak_thigh_extension_deg" in sym and not options.camera_low
+                and all(per_side[side].strides_holding("peak_thigh_extension_deg")
+                        >= MIN_STRIDES_TO_COMPARE for side in SIDES))
             else None))
     in_shot = frames_in_shot(raw)
     far_conf = float(np.nanmean([raw.conf(f"{geometry.far_side}_{p}")[in_shot].mean()

@@ -63,6 +63,12 @@ class SideFigures:
     def figure(self, metric: str) -> MetricFigure:
         return self.metrics.get(metric) or MetricFigure(None)
 
+    def strides_holding(self, metric: str) -> int:
+        """How many of the leg's strides hold `metric`, as far as the figures tell: its
+        strides, but at most 1 when the figure has no ± (fewer than two strides hold a
+        value: a leg hidden at its peak leaves it blank in the others)."""
+        return self.n_strides if self.figure(metric).ci95 is not None else min(self.n_strides, 1)
+
     @classmethod
     def from_json(cls, data: Mapping | None) -> SideFigures:
         data = data or {}
